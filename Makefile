@@ -1,0 +1,74 @@
+# The two commands of the README: `make demo` and `make test`. Both are idempotent: they install
+# what is missing (Debian packages, a virtualenv, the package) and rebuild only what changed.
+PYTHON ?= python3
+VENV ?= .venv
+BUILD ?= build/dev
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)/python
+FUZZ_SECONDS ?= 20
+
+.PHONY: demo test test-unit test-asan fuzz bench lint build bootstrap clean
+
+bootstrap: .stamps/bootstrap
+.stamps/bootstrap: scripts/bootstrap.sh
+	bash scripts/bootstrap.sh
+	@mkdir -p .stamps && touch $@
+
+$(VENV)/.stamp: requirements-dev.txt .stamps/bootstrap
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+# Development build: ninja in $(BUILD), the extension copied into python/siperb, and a .pth
+# file so the virtualenv imports siperb from the source tree (an editable install).
+build: $(VENV)/.stamp
+	@test -f $(BUILD)/build.ninja || cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DSIPERB_INPLACE=ON -DPython_EXECUTABLE=$(abspath $(PY)) \
+	  -Dpybind11_DIR=$$($(PY) -m pybind11 --cmakedir)
+	cmake --build $(BUILD)
+	@echo "$(CURDIR)/python" > $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/siperb-dev.pth
+
+demo: build
+	$(PY) -m siperb demo
+
+test: build fuzz
+	$(PY) -m pytest -q tests
+
+test-unit: build
+	$(PY) -m pytest -q tests/unit
+
+# The whole Python suite against an ASan/UBSan build of the extension.
+test-asan: $(VENV)/.stamp
+	@test -f build/asan/build.ninja || cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSIPERB_SANITIZE=ON -DPython_EXECUTABLE=$(abspath $(PY)) \
+	  -Dpybind11_DIR=$$($(PY) -m pybind11 --cmakedir)
+	cmake --build build/asan
+	rm -rf build/asan/pkg && mkdir -p build/asan/pkg && cp -r python/siperb build/asan/pkg/
+	rm -f build/asan/pkg/siperb/_core*.so && cp build/asan/_core*.so build/asan/pkg/siperb/
+	PYTHONPATH=$(CURDIR)/build/asan/pkg LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  $(PY) -m pytest -q -p no:cacheprovider tests/unit
+
+# libFuzzer targets (clang), each run for a bounded time on its seed corpus.
+fuzz: .stamps/bootstrap
+	@test -f build/fuzz/build.ninja || CXX=clang++ cmake -S . -B build/fuzz -G Ninja \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIPERB_FUZZ=ON -DSIPERB_PYTHON=OFF
+	cmake --build build/fuzz
+	@for t in build/fuzz/fuzz_*; do \
+	  [ -x "$$t" ] || continue; name=$$(basename $$t); \
+	  mkdir -p fuzz/corpus-$$name; \
+	  echo "fuzzing $$name for $(FUZZ_SECONDS)s"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=0 -artifact_prefix=fuzz/ \
+	    fuzz/corpus-$$name $$( [ -d fuzz/seeds/$$name ] && echo fuzz/seeds/$$name ) 2>&1 | tail -n 2 || exit 1; \
+	done
+
+bench: build
+	$(PY) -m pytest -q benchmarks --benchmark-only
+
+lint: $(VENV)/.stamp
+	$(PY) -m ruff check python tests benchmarks
+	$(PY) -m ruff format --check python tests benchmarks
+
+clean:
+	rm -rf build .stamps python/siperb/_core*.so
