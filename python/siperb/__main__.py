@@ -1,0 +1,5 @@
+"""``python -m siperb`` runs the ``siperb`` command."""
+
+from siperb.cli import main
+
+raise SystemExit(main())
