@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sip_messages import MESSAGES
 
+from sip_messages import MESSAGES
 from siperb import sip
 
 Reader = Callable[[bytes], tuple[Any, ...]]

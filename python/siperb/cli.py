@@ -60,10 +60,10 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     if args.file and args.file != "-":
         with open(args.file, "rb") as f:
             data = f.read()
-    elif args.builtin_sample and sys.stdin.isatty():
-        data = SAMPLE_INVITE
     else:
-        data = sys.stdin.buffer.read()
+        data = b"" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
+        if not data and args.builtin_sample:
+            data = SAMPLE_INVITE
     try:
         print(describe(sip.parse(data)))
     except SiperbError as exc:

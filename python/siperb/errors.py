@@ -53,6 +53,10 @@ class TransportError(SiperbError, ConnectionError):
     """A SIP transport could not connect, or its connection was lost."""
 
 
+class AuthenticationError(SiperbError, ValueError):
+    """A digest challenge cannot be answered, or the credentials were refused."""
+
+
 class OptionsError(SiperbError, ValueError):
     """An option of ProvisionPhone() is unknown, of the wrong type, or has a bad value."""
 
@@ -82,6 +86,7 @@ class FeatureDisabledError(SiperbError):
 
 __all__ = [
     "ApiError",
+    "AuthenticationError",
     "CodecError",
     "FeatureDisabledError",
     "MediaError",
