@@ -1,0 +1,238 @@
+"""Smoke tests of the real-peer harness: each peer starts, answers, and does its one job.
+
+These guard the fixtures every SIP integration test builds on, so a broken peer setup shows
+up here with the peer's own log instead of as a mysterious failure elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from peers.audio import dominant_frequency
+from peers.baresip import CALL_CLOSED, CALL_DTMF_START, CALL_ESTABLISHED, Baresip
+from peers.kamailio import DOMAIN, REALM, Kamailio, options_ping
+from peers.pulse import PulseAudio
+from peers.rawsip import RawSipClient, header, new_branch, new_tag, status_code
+from peers.sipp import UAC_REGISTER_401, UAS_ANSWER, UAS_BUSY, Sipp
+
+pytestmark = pytest.mark.integration
+
+TONE_HZ = 1000.0
+
+
+def md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def digest_header(challenge: str, method: str, uri: str, user: str, password: str) -> str:
+    """RFC 2617/8760 MD5 digest answer to a WWW-/Proxy-Authenticate value (qop auth or none)."""
+    params = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge.removeprefix("Digest ")))
+    ha1 = md5(f"{user}:{params['realm']}:{password}")
+    ha2 = md5(f"{method}:{uri}")
+    fields = {"username": user, "realm": params["realm"], "nonce": params["nonce"], "uri": uri}
+    qop = params.get("qop", "")
+    if "auth" in qop.split(","):
+        cnonce, nc = uuid.uuid4().hex[:8], "00000001"
+        response = md5(f"{ha1}:{params['nonce']}:{nc}:{cnonce}:auth:{ha2}")
+        fields |= {"cnonce": cnonce, "nc": nc, "qop": "auth"}
+    else:
+        response = md5(f"{ha1}:{params['nonce']}:{ha2}")
+    fields["response"] = response
+    if "opaque" in params:
+        fields["opaque"] = params["opaque"]
+    fields["algorithm"] = "MD5"
+    unquoted = {"nc", "qop", "algorithm"}
+    return "Digest " + ", ".join(
+        f"{k}={v}" if k in unquoted else f'{k}="{v}"' for k, v in fields.items()
+    )
+
+
+def register_text(
+    client: RawSipClient, user: str, call_id: str, cseq: int, authorization: str = ""
+) -> str:
+    lhost, lport = client.local
+    if client.transport in ("ws", "wss"):
+        lhost, lport = f"{uuid.uuid4().hex[:12]}.invalid", 0  # what browsers send
+    host = f"[{lhost}]" if ":" in lhost else lhost
+    sent_by = host if lport == 0 else f"{host}:{lport}"
+    auth = f"Authorization: {authorization}\n" if authorization else ""
+    return (
+        f"REGISTER sip:{DOMAIN} SIP/2.0\n"
+        f"Via: SIP/2.0/{client.via_transport} {sent_by};branch={new_branch()};rport\n"
+        "Max-Forwards: 70\n"
+        f"From: <sip:{user}@{DOMAIN}>;tag={new_tag()}\n"
+        f"To: <sip:{user}@{DOMAIN}>\n"
+        f"Call-ID: {call_id}\n"
+        f"CSeq: {cseq} REGISTER\n"
+        f"Contact: <sip:{user}@{sent_by};transport={client.transport}>\n"
+        "Expires: 60\n"
+        f"{auth}"
+        "Content-Length: 0\n\n"
+    )
+
+
+def register(client: RawSipClient, kam: Kamailio, user: str) -> tuple[str, str]:
+    """REGISTER without, then with credentials; returns (challenge response, final response)."""
+    call_id = uuid.uuid4().hex
+    client.send(register_text(client, user, call_id, 1))
+    challenge = client.recv_response("REGISTER")
+    www = header(challenge, "WWW-Authenticate")
+    auth = digest_header(www, "REGISTER", f"sip:{DOMAIN}", user, kam.accounts[user])
+    client.send(register_text(client, user, call_id, 2, auth))
+    return challenge, client.recv_response("REGISTER")
+
+
+def _endpoint(kam: Kamailio, transport: str) -> int:
+    return {"udp": kam.ports.sip, "tcp": kam.ports.sip, "tls": kam.ports.tls,
+            "ws": kam.ports.ws, "wss": kam.ports.wss}[transport]  # fmt: skip
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_kamailio_answers_options(kamailio: Kamailio, host: str) -> None:
+    assert options_ping(host, kamailio.ports.sip) == "SIP/2.0 200 OK"
+
+
+@pytest.mark.timeout(15)
+@pytest.mark.parametrize(
+    ("transport", "host"),
+    [("udp", "127.0.0.1"), ("tcp", "127.0.0.1"), ("tls", "127.0.0.1"), ("ws", "127.0.0.1"),
+     ("wss", "127.0.0.1"), ("udp", "::1"), ("tcp", "::1"), ("tls", "::1")],
+)  # fmt: skip
+def test_kamailio_register_digest(kamailio: Kamailio, transport: str, host: str) -> None:
+    with RawSipClient(transport, host, _endpoint(kamailio, transport)) as client:
+        challenge, final = register(client, kamailio, "1005")
+    assert status_code(challenge) == 401
+    assert f'realm="{REALM}"' in header(challenge, "WWW-Authenticate")
+    assert status_code(final) == 200, final
+    assert "1005@" in header(final, "Contact")
+
+
+@pytest.mark.timeout(15)
+def test_kamailio_rejects_wrong_password(kamailio: Kamailio) -> None:
+    with RawSipClient("udp", "127.0.0.1", kamailio.ports.sip) as client:
+        call_id = uuid.uuid4().hex
+        client.send(register_text(client, "1003", call_id, 1))
+        www = header(client.recv_response("REGISTER"), "WWW-Authenticate")
+        auth = digest_header(www, "REGISTER", f"sip:{DOMAIN}", "1003", "wrong")
+        client.send(register_text(client, "1003", call_id, 2, auth))
+        assert status_code(client.recv_response("REGISTER")) == 401
+
+
+@pytest.mark.timeout(15)
+def test_kamailio_challenges_invite_from_local_user_with_407(kamailio: Kamailio) -> None:
+    with RawSipClient("udp", "127.0.0.1", kamailio.ports.sip) as client:
+        lhost, lport = client.local
+        client.send(
+            f"INVITE sip:1001@{DOMAIN} SIP/2.0\n"
+            f"Via: SIP/2.0/UDP {lhost}:{lport};branch={new_branch()};rport\n"
+            "Max-Forwards: 70\n"
+            f"From: <sip:1002@{DOMAIN}>;tag={new_tag()}\n"
+            f"To: <sip:1001@{DOMAIN}>\n"
+            f"Call-ID: {uuid.uuid4().hex}\nCSeq: 1 INVITE\n"
+            f"Contact: <sip:1002@{lhost}:{lport}>\nContent-Length: 0\n\n"
+        )
+        reply = client.recv_response("INVITE")
+    assert status_code(reply) == 407
+    assert f'realm="{REALM}"' in header(reply, "Proxy-Authenticate")
+
+
+@pytest.mark.timeout(30)
+def test_call_reaches_websocket_client(
+    kamailio: Kamailio, baresip_factory: Callable[..., Baresip]
+) -> None:
+    """A WS client with an `.invalid` Contact gets the INVITE over its own WebSocket."""
+    caller = baresip_factory("1000")
+    with RawSipClient("ws", "127.0.0.1", kamailio.ports.ws) as ws:
+        _, final = register(ws, kamailio, "1004")
+        assert status_code(final) == 200
+        caller.dial(f"sip:1004@{DOMAIN}")
+        invite = ws.recv(10)
+        while not invite.startswith("INVITE "):
+            invite = ws.recv(10)
+        assert header(invite, "Record-Route"), "proxy must stay in the dialog path"
+        vias = [ln for ln in invite.split("\r\n") if ln.lower().startswith("via:")]
+        ws.send(
+            "SIP/2.0 486 Busy Here\n" + "\n".join(vias) + "\n"
+            f"From: {header(invite, 'From')}\nTo: {header(invite, 'To')};tag={new_tag()}\n"
+            f"Call-ID: {header(invite, 'Call-ID')}\nCSeq: {header(invite, 'CSeq')}\n"
+            "Content-Length: 0\n\n"
+        )
+        closed = caller.await_event(CALL_CLOSED, 10)
+    assert "486" in closed.get("param", ""), closed
+
+
+@pytest.mark.timeout(40)
+def test_baresip_call_tone_dtmf_and_recording(
+    baresip_factory: Callable[..., Baresip], tone_wav: Path
+) -> None:
+    caller = baresip_factory("1000", audio_source=f"aufile,{tone_wav}", audio_codecs="PCMU")
+    callee = baresip_factory("1001", transport="tcp", answermode="auto",
+                             audio_source="ausine,440")  # fmt: skip
+    caller.dial(f"sip:1001@{DOMAIN}")
+    callee.await_event(CALL_ESTABLISHED, 10)
+    caller.await_event(CALL_ESTABLISHED, 10)
+    time.sleep(1.5)  # let some tone reach the callee's recorder
+    assert caller.send_dtmf("5")["ok"]
+    assert callee.await_event(CALL_DTMF_START, 5)["param"] == "5"
+    assert caller.hangup()["ok"]
+    callee.await_event(CALL_CLOSED, 10)
+    caller.await_event(CALL_CLOSED, 10)
+    heard = [p for p in callee.recordings() if p.name.endswith("-dec.wav")]
+    assert heard, f"no decoded recording in {callee.record_dir}"
+    freq, rms = dominant_frequency(heard[-1])
+    assert abs(freq - TONE_HZ) < 15, freq
+    assert rms > 0.05, rms
+
+
+@pytest.mark.timeout(30)
+def test_sipp_uas_answers_call_from_baresip(
+    baresip_factory: Callable[..., Baresip], sipp_factory: Callable[..., Sipp]
+) -> None:
+    uas = sipp_factory(UAS_ANSWER, service="svc", timeout_s=15)
+    uas.wait_listening()
+    caller = baresip_factory("1002")
+    caller.dial(f"sip:svc@{uas.uri_host}")
+    caller.await_event(CALL_ESTABLISHED, 10)
+    caller.hangup()
+    result = uas.wait(20)
+    assert result.ok, result.errors or result.log[-2000:]
+    assert result.count("SuccessfulCall") == 1
+
+
+@pytest.mark.timeout(30)
+def test_sipp_uas_busy_rejects_call(
+    baresip_factory: Callable[..., Baresip], sipp_factory: Callable[..., Sipp]
+) -> None:
+    uas = sipp_factory(UAS_BUSY, service="busy", timeout_s=15)
+    uas.wait_listening()
+    caller = baresip_factory("1003")
+    caller.dial(f"sip:busy@{uas.uri_host}")
+    closed = caller.await_event(CALL_CLOSED, 10)
+    assert "486" in closed.get("param", ""), closed
+    assert uas.wait(20).ok
+
+
+@pytest.mark.timeout(20)
+def test_sipp_register_is_challenged(
+    kamailio: Kamailio, sipp_factory: Callable[..., Sipp]
+) -> None:
+    uac = sipp_factory(UAC_REGISTER_401, remote=f"127.0.0.1:{kamailio.ports.sip}",
+                       service="1002", keys={"domain": DOMAIN}, timeout_s=5)  # fmt: skip
+    result = uac.wait(15)
+    assert result.ok, result.errors or result.log[-2000:]
+    assert result.count("SuccessfulCall") == 1
+
+
+@pytest.mark.timeout(15)
+def test_pulseaudio_null_sink(pulseaudio: PulseAudio) -> None:
+    sinks = pulseaudio.pactl("list", "short", "sinks")
+    assert pulseaudio.sink in sinks
+    sources = pulseaudio.pactl("list", "short", "sources")
+    assert pulseaudio.env()["PULSE_SOURCE"] in sources
