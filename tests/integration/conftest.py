@@ -17,11 +17,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # makes tests/peers importable
 
-from peers.audio import write_tone_wav  # noqa: E402
-from peers.baresip import Baresip, start_baresip  # noqa: E402
-from peers.kamailio import Kamailio, start_kamailio  # noqa: E402
-from peers.pulse import PulseAudio, start_pulseaudio  # noqa: E402
-from peers.sipp import Sipp  # noqa: E402
+from peers.audio import write_tone_wav
+from peers.baresip import Baresip, start_baresip
+from peers.kamailio import Kamailio, start_kamailio
+from peers.pulse import PulseAudio, start_pulseaudio
+from peers.sipp import Sipp
 
 TONE_HZ = 1000.0
 _SBIN_PATH = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
@@ -92,9 +92,7 @@ def baresip_factory(
 
 
 @pytest.fixture
-def sipp_factory(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Callable[..., Sipp]]:
+def sipp_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Sipp]]:
     """make(scenario, **Sipp kwargs) -> a running SIPp; any still running is stopped after."""
     require_program("sipp", "sip-tester")
     started: list[Sipp] = []

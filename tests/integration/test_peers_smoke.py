@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from peers.audio import dominant_frequency
 from peers.baresip import CALL_CLOSED, CALL_DTMF_START, CALL_ESTABLISHED, Baresip
 from peers.kamailio import DOMAIN, REALM, Kamailio, options_ping
@@ -220,9 +221,7 @@ def test_sipp_uas_busy_rejects_call(
 
 
 @pytest.mark.timeout(20)
-def test_sipp_register_is_challenged(
-    kamailio: Kamailio, sipp_factory: Callable[..., Sipp]
-) -> None:
+def test_sipp_register_is_challenged(kamailio: Kamailio, sipp_factory: Callable[..., Sipp]) -> None:
     uac = sipp_factory(UAC_REGISTER_401, remote=f"127.0.0.1:{kamailio.ports.sip}",
                        service="1002", keys={"domain": DOMAIN}, timeout_s=5)  # fmt: skip
     result = uac.wait(15)

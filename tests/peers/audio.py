@@ -7,6 +7,11 @@ import struct
 import wave
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 TONE_RATE = 48000  # baresip resamples the aufile source to the codec (ausrc_srate below)
 
@@ -33,7 +38,7 @@ def write_tone_wav(
     return path
 
 
-def read_wav_mono(path: Path) -> tuple[list[float] | object, int]:
+def read_wav_mono(path: Path) -> tuple[npt.NDArray[np.float64], int]:
     """Samples of channel 0 as a float numpy array in [-1, 1], and the sample rate."""
     import numpy as np
 
@@ -54,7 +59,7 @@ def dominant_frequency(path: Path, skip_seconds: float = 0.3) -> tuple[float, fl
     import numpy as np
 
     samples, rate = read_wav_mono(path)
-    x = np.asarray(samples)[int(skip_seconds * rate) :]
+    x = samples[int(skip_seconds * rate) :]
     if x.size < rate // 10:
         raise ValueError(f"{path}: only {x.size} samples after skipping {skip_seconds} s")
     rms = float(np.sqrt(np.mean(x * x)))

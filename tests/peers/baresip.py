@@ -102,13 +102,11 @@ class CtrlClient:
                 self._cond.wait(left)
             return self._responses.pop(token)
 
-    def await_event(
-        self, kind: str, timeout: float = 10.0, **match: str
-    ) -> dict[str, Any]:
+    def await_event(self, kind: str, timeout: float = 10.0, **match: str) -> dict[str, Any]:
         """Wait for the next unconsumed event of type `kind` (and fields equal to `match`).
 
-        Events before it stay available; the matched one and older ones of that kind are
-        consumed. Raises TimeoutError listing the events seen, for a readable failure.
+        Only the matched event is consumed; others stay available to later waits.
+        Raises TimeoutError listing the events seen, for a readable failure.
         """
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -230,8 +228,9 @@ class Baresip:
         if self.record_dir is not None:
             self.record_dir.mkdir(exist_ok=True)
         (workdir / "config").write_text(
-            render_config(self.sip_port, self.ctrl_port, self.record_dir, audio_source,
-                          audio_player)
+            render_config(
+                self.sip_port, self.ctrl_port, self.record_dir, audio_source, audio_player
+            )
         )
         (workdir / "accounts").write_text(account.line() + "\n")
         (workdir / "contacts").write_text("")

@@ -38,6 +38,7 @@ class RawSipClient:
         self._buf = b""
         self._sock: socket.socket | None = None
         self._ws: Any = None
+        self._stack = contextlib.ExitStack()
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         if transport == "udp":
             self._sock = socket.socket(family, socket.SOCK_DGRAM)
@@ -53,11 +54,13 @@ class RawSipClient:
 
             scheme = "wss" if transport == "wss" else "ws"
             h = f"[{host}]" if family == socket.AF_INET6 else host
-            self._ws = connect(
-                f"{scheme}://{h}:{port}{path}",
-                subprotocols=["sip"],  # type: ignore[list-item]
-                ssl=insecure_client_context() if scheme == "wss" else None,
-                open_timeout=timeout,
+            self._ws = self._stack.enter_context(
+                connect(
+                    f"{scheme}://{h}:{port}{path}",
+                    subprotocols=["sip"],  # type: ignore[list-item]
+                    ssl=insecure_client_context() if scheme == "wss" else None,
+                    open_timeout=timeout,
+                )
             )
 
     @property
@@ -136,8 +139,7 @@ class RawSipClient:
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
-            if self._ws is not None:
-                self._ws.close()
+            self._stack.close()
             if self._sock is not None:
                 self._sock.close()
 

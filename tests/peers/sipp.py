@@ -8,6 +8,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .ports import LOOPBACK4, free_port
 from .procs import ManagedProcess, PeerError
@@ -92,17 +93,20 @@ class Sipp:
         return f"{self.host}:{self.port}"
 
     def wait_listening(self, timeout: float = 5.0) -> None:
-        """A UAS is ready once its screen/log shows it waiting (SIPp binds before that)."""
-        self.process.wait_until(lambda: self.stats_file.exists() or self._bound(), timeout,
-                                "listening")  # fmt: skip
+        """A UAS is ready once its SIP port is bound."""
+        self.process.wait_until(self._bound, timeout, "listening")
 
     def _bound(self) -> bool:
-        try:
-            out = subprocess.run(["ss", "-Hlnup", f"sport = :{self.port}"], capture_output=True,
-                                 text=True, timeout=2).stdout  # fmt: skip
-        except (OSError, subprocess.SubprocessError):
-            return False
-        return f"pid={self.process.pid}," in out
+        """The SIP port shows up as a bound socket in /proc/net (no iproute2 needed)."""
+        needle = f":{self.port:04X} "
+        for table in ("/proc/net/udp", "/proc/net/tcp"):
+            try:
+                lines = Path(table).read_text().splitlines()[1:]
+            except OSError:
+                continue
+            if any(line.split()[1].endswith(needle.strip()) for line in lines if line.strip()):
+                return True
+        return False
 
     def wait(self, timeout: float | None = None) -> SippResult:
         """Wait for SIPp to finish (its -m/-timeout bound it); kill it if it overruns."""
@@ -125,7 +129,7 @@ class Sipp:
             return {}
         if len(rows) < 2:
             return {}
-        return dict(zip(rows[0], rows[-1]))
+        return dict(zip(rows[0], rows[-1], strict=False))
 
     def _errors(self) -> str:
         try:
@@ -134,10 +138,10 @@ class Sipp:
             return ""
 
 
-def run_sipp(workdir: Path, scenario: Path, remote: str | None = None, **kwargs: object) -> SippResult:
+def run_sipp(workdir: Path, scenario: Path, remote: str | None = None, **kwargs: Any) -> SippResult:
     """Run a scenario to completion (a UAC against `remote`, typically)."""
     start = time.monotonic()
-    sipp = Sipp(workdir, scenario, remote=remote, **kwargs)  # type: ignore[arg-type]
+    sipp = Sipp(workdir, scenario, remote=remote, **kwargs)
     result = sipp.wait()
     result.stats.setdefault("elapsed_s", f"{time.monotonic() - start:.3f}")
     return result
