@@ -78,6 +78,7 @@ def baresip_factory(
     started: list[Baresip] = []
 
     def make(user: str, **kwargs: Any) -> Baresip:
+        kamailio.unregister(user)  # stale bindings from an earlier test would fork calls
         ua = start_baresip(tmp_path / f"baresip-{user}-{len(started)}", kamailio, user, **kwargs)
         started.append(ua)
         return ua

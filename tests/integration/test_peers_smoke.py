@@ -16,7 +16,14 @@ from pathlib import Path
 import pytest
 
 from peers.audio import dominant_frequency
-from peers.baresip import CALL_CLOSED, CALL_DTMF_START, CALL_ESTABLISHED, Baresip
+from peers.baresip import (
+    CALL_CLOSED,
+    CALL_DTMF_START,
+    CALL_ESTABLISHED,
+    CALL_RTPESTAB,
+    TRANSFER,
+    Baresip,
+)
 from peers.kamailio import DOMAIN, REALM, Kamailio, options_ping
 from peers.pulse import PulseAudio
 from peers.rawsip import RawSipClient, header, new_branch, new_tag, status_code
@@ -113,6 +120,8 @@ def test_kamailio_register_digest(kamailio: Kamailio, transport: str, host: str)
     assert f'realm="{REALM}"' in header(challenge, "WWW-Authenticate")
     assert status_code(final) == 200, final
     assert "1005@" in header(final, "Contact")
+    assert kamailio.contacts("1005"), "200 OK but no binding in usrloc"
+    kamailio.unregister("1005")
 
 
 @pytest.mark.timeout(15)
@@ -127,19 +136,24 @@ def test_kamailio_rejects_wrong_password(kamailio: Kamailio) -> None:
 
 
 @pytest.mark.timeout(15)
-def test_kamailio_challenges_invite_from_local_user_with_407(kamailio: Kamailio) -> None:
-    with RawSipClient("udp", "127.0.0.1", kamailio.ports.sip) as client:
+@pytest.mark.parametrize("method", ["INVITE", "MESSAGE", "REFER", "SUBSCRIBE"])
+def test_kamailio_challenges_requests_from_local_users_with_407(
+    kamailio: Kamailio, method: str
+) -> None:
+    with RawSipClient("tcp", "127.0.0.1", kamailio.ports.sip) as client:
         lhost, lport = client.local
+        extra = {"REFER": f"Refer-To: <sip:1003@{DOMAIN}>\n", "SUBSCRIBE": "Event: presence\n"}
         client.send(
-            f"INVITE sip:1001@{DOMAIN} SIP/2.0\n"
-            f"Via: SIP/2.0/UDP {lhost}:{lport};branch={new_branch()};rport\n"
+            f"{method} sip:1001@{DOMAIN} SIP/2.0\n"
+            f"Via: SIP/2.0/TCP {lhost}:{lport};branch={new_branch()}\n"
             "Max-Forwards: 70\n"
             f"From: <sip:1002@{DOMAIN}>;tag={new_tag()}\n"
             f"To: <sip:1001@{DOMAIN}>\n"
-            f"Call-ID: {uuid.uuid4().hex}\nCSeq: 1 INVITE\n"
-            f"Contact: <sip:1002@{lhost}:{lport}>\nContent-Length: 0\n\n"
+            f"Call-ID: {uuid.uuid4().hex}\nCSeq: 1 {method}\n"
+            f"Contact: <sip:1002@{lhost}:{lport};transport=tcp>\n"
+            f"{extra.get(method, '')}Content-Length: 0\n\n"
         )
-        reply = client.recv_response("INVITE")
+        reply = client.recv_response(method)
     assert status_code(reply) == 407
     assert f'realm="{REALM}"' in header(reply, "Proxy-Authenticate")
 
@@ -153,6 +167,8 @@ def test_call_reaches_websocket_client(
     with RawSipClient("ws", "127.0.0.1", kamailio.ports.ws) as ws:
         _, final = register(ws, kamailio, "1004")
         assert status_code(final) == 200
+        binding = kamailio.rpc("ul.lookup", "location", "1004")
+        assert ".invalid" in binding and "transport=ws" in binding, binding
         caller.dial(f"sip:1004@{DOMAIN}")
         invite = ws.recv(10)
         while not invite.startswith("INVITE "):
@@ -166,6 +182,7 @@ def test_call_reaches_websocket_client(
             "Content-Length: 0\n\n"
         )
         closed = caller.await_event(CALL_CLOSED, 10)
+    kamailio.unregister("1004")
     assert "486" in closed.get("param", ""), closed
 
 
@@ -190,6 +207,55 @@ def test_baresip_call_tone_dtmf_and_recording(
     freq, rms = dominant_frequency(heard[-1])
     assert abs(freq - TONE_HZ) < 15, freq
     assert rms > 0.05, rms
+
+
+@pytest.mark.timeout(30)
+def test_baresip_srtp_opus_hold_resume(baresip_factory: Callable[..., Baresip]) -> None:
+    """Mandatory SDES-SRTP with Opus both ways, and a hold/resume re-INVITE through the proxy."""
+    caller = baresip_factory("1002", mediaenc="srtp-mand", audio_codecs="opus/48000/2",
+                             audio_source="ausine,1000")  # fmt: skip
+    callee = baresip_factory("1003", mediaenc="srtp-mand", answermode="auto",
+                             audio_source="ausine,440")  # fmt: skip
+    caller.dial(f"sip:1003@{DOMAIN}")
+    callee.await_event(CALL_ESTABLISHED, 10)
+    caller.await_event(CALL_RTPESTAB, 10)
+    time.sleep(1.2)  # baresip 1.0's sndfile stops the decode dump at the first re-INVITE
+    assert caller.hold()["ok"]
+    assert caller.resume()["ok"]
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _offers(callee) < 3:
+        time.sleep(0.05)
+    assert _offers(callee) == 3, "initial offer + hold + resume re-INVITEs"
+    caller.hangup()
+    callee.await_event(CALL_CLOSED, 10)
+    assert "srtp: audio: SRTP is Enabled" in callee.log()
+    assert "Set audio encoder: opus" in callee.log()
+    heard = [p for p in caller.recordings() if p.name.endswith("-dec.wav")]
+    assert heard
+    assert abs(dominant_frequency(heard[-1])[0] - 440.0) < 15
+
+
+def _offers(ua: Baresip) -> int:
+    return sum(
+        1
+        for e in ua.ctrl.events()
+        if e.get("type") == "CALL_REMOTE_SDP" and e.get("param") == "offer"
+    )
+
+
+@pytest.mark.timeout(30)
+def test_baresip_blind_transfer(baresip_factory: Callable[..., Baresip]) -> None:
+    """REFER through the proxy: the transferee follows it and the target answers."""
+    a = baresip_factory("1000")
+    b = baresip_factory("1001", answermode="auto")
+    c = baresip_factory("1002", answermode="auto")
+    a.dial(f"sip:1001@{DOMAIN}")
+    b.await_event(CALL_ESTABLISHED, 10)
+    a.await_event(CALL_ESTABLISHED, 10)
+    assert b.transfer(f"sip:1002@{DOMAIN}")["ok"]
+    assert a.await_event(TRANSFER, 10)["param"] == f"sip:1002@{DOMAIN}"
+    assert c.await_event(CALL_ESTABLISHED, 10)["peeruri"] == a.aor
+    b.await_event(CALL_CLOSED, 10)
 
 
 @pytest.mark.timeout(30)

@@ -34,6 +34,8 @@ CALL_ESTABLISHED = "CALL_ESTABLISHED"
 CALL_CLOSED = "CALL_CLOSED"
 CALL_DTMF_START = "CALL_DTMF_START"
 CALL_DTMF_END = "CALL_DTMF_END"
+CALL_RTPESTAB = "CALL_RTPESTAB"  # first RTP packet received
+TRANSFER = "TRANSFER"  # a REFER arrived; baresip 1.0 follows it by itself
 
 
 class CtrlClient:

@@ -6,6 +6,7 @@ in memory, record-routing, and WebSocket NAT handling so calls reach `.invalid` 
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -35,6 +36,10 @@ REALM = DOMAIN
 
 # Test accounts: user -> password.
 ACCOUNTS: dict[str, str] = {str(u): f"pw{u}secret" for u in range(1000, 1006)}
+
+
+class KamailioRpcError(PeerError):
+    """kamcmd reported an error (e.g. "404 AOR not found")."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ def _password_route(accounts: dict[str, str]) -> str:
 def render_config(
     ports: KamailioPorts,
     tls_cfg: Path,
+    ctl_socket: Path,
     *,
     accounts: dict[str, str] | None = None,
     ipv6: bool = True,
@@ -107,6 +113,7 @@ def render_config(
         "IPV6_LISTEN": ipv6_listen,
         "MODULE_PATH": MODULE_PATH,
         "TLS_CFG": str(tls_cfg),
+        "CTL_SOCKET": str(ctl_socket),
         "PASSWORDS": _password_route(accounts if accounts is not None else ACCOUNTS),
     }
     text = CONFIG_TEMPLATE.read_text()
@@ -161,6 +168,7 @@ class Kamailio:
     process: ManagedProcess
     cert: Path
     key: Path
+    ctl_socket: Path
     accounts: dict[str, str] = field(default_factory=lambda: dict(ACCOUNTS))
     ipv6: bool = True
 
@@ -187,6 +195,46 @@ class Kamailio:
 
     def aor(self, user: str) -> str:
         return f"sip:{user}@{DOMAIN}"
+
+    def rpc(self, *args: str, timeout: float = 5.0) -> str:
+        """A kamcmd RPC over the instance's private ctl socket (e.g. "ul.dump").
+
+        Arguments go as strings (`s:` prefix), since kamcmd would turn "1000" into an int.
+        """
+        binary = shutil.which("kamcmd") or "/usr/sbin/kamcmd"
+        out = subprocess.run(
+            [binary, "-s", f"unix:{self.ctl_socket}", args[0], *(f"s:{a}" for a in args[1:])],
+            capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+        if out.returncode != 0 or out.stdout.startswith("error:"):
+            raise KamailioRpcError(f"kamcmd {' '.join(args)}: {out.stdout}{out.stderr}".strip())
+        return out.stdout
+
+    def contacts(self, user: str) -> list[str]:
+        """Contact URIs currently registered for `user` (empty if none)."""
+        try:
+            out = self.rpc("ul.lookup", "location", user)
+        except KamailioRpcError as e:
+            if "not found" in str(e).lower():
+                return []
+            raise
+        return re.findall(r"Address:\s*(\S+)", out)
+
+    def wait_registered(self, user: str, timeout: float = 10.0, count: int = 1) -> list[str]:
+        """Wait until `user` has at least `count` contacts; returns them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.contacts(user)
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise self.process.fail(f"{user} not registered (contacts: {found})")
+            time.sleep(0.05)
+
+    def unregister(self, user: str) -> None:
+        """Drop all of `user`'s registrations, so a test starts from a clean location table."""
+        if self.contacts(user):
+            self.rpc("ul.rm", "location", user)
 
     def stop(self) -> int | None:
         return self.process.stop()
@@ -215,20 +263,21 @@ def start_kamailio(
     tls_cfg = workdir / "tls.cfg"
     tls_cfg.write_text(_tls_cfg(cert, key))
     cfg = workdir / "kamailio.cfg"
-    cfg.write_text(render_config(ports, tls_cfg, accounts=accounts, ipv6=ipv6, debug=debug))
+    run_dir = workdir / "run"
+    run_dir.mkdir(exist_ok=True)
+    ctl = run_dir / "ctl.sock"
+    cfg.write_text(render_config(ports, tls_cfg, ctl, accounts=accounts, ipv6=ipv6, debug=debug))
     check = subprocess.run(
         [binary, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=30
     )
     if check.returncode != 0:
         raise PeerError(f"kamailio config check failed:\n{check.stderr[-3000:]}")
-    run_dir = workdir / "run"
-    run_dir.mkdir(exist_ok=True)
     argv = [
         binary, "-DD", "-E", "-f", str(cfg), "-Y", str(run_dir), "-P", str(run_dir / "pid"),
         "-w", str(workdir), "-m", "64", "-M", "8",
     ]  # fmt: skip
     proc = ManagedProcess("kamailio", argv, workdir / "kamailio.log", cwd=workdir)
-    kam = Kamailio(workdir, ports, proc, cert, key, accounts, ipv6)
+    kam = Kamailio(workdir, ports, proc, cert, key, ctl, accounts, ipv6)
     try:
         proc.wait_until(lambda: wait_tcp(LOOPBACK4, ports.sip, 0.2), timeout, "listening on TCP")
         deadline = time.monotonic() + timeout
