@@ -223,7 +223,7 @@ class Baresip:
             raise PeerError("baresip not installed (Debian: baresip)")
         self.workdir = workdir
         self.account = account
-        self.sip_port = free_port()
+        self.sip_port = free_port(span=2)  # SIP/TLS goes on sip_port + 1
         self.ctrl_port = free_port()
         self.record_dir: Path | None = workdir / "recordings" if record else None
         workdir.mkdir(parents=True, exist_ok=True)
@@ -339,8 +339,14 @@ def start_baresip(
         audio_codecs=audio_codecs,
         mediaenc=mediaenc,
     )
-    ua = Baresip(workdir, account, audio_source=audio_source, audio_player=audio_player,
-                 record=record, timeout=timeout)  # fmt: skip
+    for attempt in range(3):
+        try:
+            ua = Baresip(workdir, account, audio_source=audio_source, audio_player=audio_player,
+                         record=record, timeout=timeout)  # fmt: skip
+            break
+        except PeerError as e:  # a free port taken before baresip bound it: pick others
+            if "Address already in use" not in str(e) or attempt == 2:
+                raise
     if register:
         try:
             ua.wait_registered(timeout)

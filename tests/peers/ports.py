@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import time
+from pathlib import Path
 
 LOOPBACK4 = "127.0.0.1"
 LOOPBACK6 = "::1"
@@ -22,23 +24,37 @@ def _bindable(port: int, family: int, kinds: tuple[int, ...]) -> bool:
     return True
 
 
-def free_port(*, ipv6: bool = True, both: bool = True) -> int:
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _candidates() -> list[int]:
+    """Ports below the kernel's ephemeral range: outgoing connections never take them."""
+    low, high = 10000, _ephemeral_low()
+    if high - low < 1000:
+        low, high = 1024, 65535
+    return random.sample(range(low, high), 400)
+
+
+def free_port(*, ipv6: bool = True, both: bool = True, span: int = 1) -> int:
     """A port free for UDP and TCP on 127.0.0.1 (and ::1): SIP uses one number for all.
 
+    `span` > 1 asks for that many consecutive free ports (baresip binds SIP/TLS on port + 1).
     Ports already handed out in this process are skipped because the peer binds them later.
     """
     kinds = (socket.SOCK_STREAM, socket.SOCK_DGRAM) if both else (socket.SOCK_STREAM,)
-    for _ in range(200):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind((LOOPBACK4, 0))
-            port = int(s.getsockname()[1])
-        if port in _handed_out:
+    for port in _candidates():
+        block = range(port, port + span)
+        if any(p in _handed_out or p > 65535 for p in block):
             continue
-        if not _bindable(port, socket.AF_INET, kinds):
+        if not all(_bindable(p, socket.AF_INET, kinds) for p in block):
             continue
-        if ipv6 and not _bindable(port, socket.AF_INET6, kinds):
+        if ipv6 and not all(_bindable(p, socket.AF_INET6, kinds) for p in block):
             continue
-        _handed_out.add(port)
+        _handed_out.update(block)
         return port
     raise RuntimeError("no free loopback port found")
 

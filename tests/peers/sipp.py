@@ -75,7 +75,7 @@ class Sipp:
             "-timeout", f"{int(timeout_s)}s", "-timeout_error",
             "-nostdin", "-trace_err", "-error_file", str(self.error_file),
             "-trace_stat", "-stf", str(self.stats_file), "-fd", "1",
-            "-mi", LOOPBACK4, "-mp", str(free_port()),
+            "-mi", LOOPBACK4, "-mp", str(free_port(span=4)),
         ]  # fmt: skip
         if rate is not None:
             argv += ["-r", str(rate)]
