@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # makes tests/peer
 from peers.audio import write_tone_wav
 from peers.baresip import Baresip, start_baresip
 from peers.kamailio import Kamailio, start_kamailio
+from peers.procs import install_sigterm_cleanup
 from peers.pulse import PulseAudio, start_pulseaudio
 from peers.sipp import Sipp
 
@@ -39,6 +40,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     rep = yield
     setattr(item, f"rep_{rep.when}", rep)
     return rep
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    install_sigterm_cleanup()
 
 
 def _failed(request: pytest.FixtureRequest) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from peers.audio import dominant_frequency
+from peers.audio import dominant_frequency, write_tone_wav
 from peers.baresip import (
     CALL_CLOSED,
     CALL_DTMF_START,
@@ -301,3 +301,18 @@ def test_pulseaudio_null_sink(pulseaudio: PulseAudio) -> None:
     assert pulseaudio.sink in sinks
     sources = pulseaudio.pactl("list", "short", "sources")
     assert pulseaudio.env()["PULSE_SOURCE"] in sources
+
+
+@pytest.mark.timeout(20)
+def test_pulseaudio_sink_monitor_loops_audio(pulseaudio: PulseAudio, tmp_path: Path) -> None:
+    """What is played into the null sink comes back on its monitor: a usable fake device."""
+    tone = write_tone_wav(tmp_path / "tone.wav", (TONE_HZ,), seconds=1.5)
+    captured = tmp_path / "monitor.wav"
+    recorder = pulseaudio.record_monitor(captured, tmp_path)
+    time.sleep(0.3)
+    pulseaudio.play(tone)
+    time.sleep(0.2)
+    recorder.stop()
+    freq, rms = dominant_frequency(captured, skip_seconds=0.0)
+    assert abs(freq - TONE_HZ) < 15, freq
+    assert rms > 0.02, rms

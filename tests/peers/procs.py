@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -37,7 +38,7 @@ class ManagedProcess:
         cwd: Path | None = None,
     ) -> None:
         self.name = name
-        self.argv = list(argv)
+        self.argv = _with_pdeathsig(list(argv))
         self.log_path = log_path
         self._log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the process
         full_env = dict(os.environ)
@@ -112,6 +113,18 @@ class ManagedProcess:
         return self.proc.returncode
 
 
+_SETPRIV = shutil.which("setpriv")
+
+
+def _with_pdeathsig(argv: list[str]) -> list[str]:
+    """Prefix `setpriv --pdeathsig TERM`: the peer gets SIGTERM if the test runner is killed
+    (SIGKILL skips atexit). Caveat: the signal fires when the *thread* that started the peer
+    exits, so start peers from long-lived threads (pytest's main thread)."""
+    if _SETPRIV is None:
+        return argv
+    return [_SETPRIV, "--pdeathsig", "TERM", "--", *argv]
+
+
 def _signal_group(pgid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
@@ -123,6 +136,18 @@ def stop_all() -> None:
         procs = list(_live)
     for p in procs:
         p.stop(timeout=2.0)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    stop_all()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def install_sigterm_cleanup() -> None:
+    """Stop our peers when the runner gets SIGTERM (CI cancel); only if nobody else handles it."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 atexit.register(stop_all)

@@ -47,6 +47,31 @@ class PulseAudio:
             raise self.process.fail(f"pactl {' '.join(args)}: {out.stderr.strip()}")
         return out.stdout
 
+    def start_client(self, name: str, argv: list[str], log_dir: Path) -> ManagedProcess:
+        """Start a client program (parecord, a PortAudio test) talking to this server."""
+        return ManagedProcess(name, argv, log_dir / f"{name}.log", env=self.env(), cwd=log_dir)
+
+    def record_monitor(self, wav: Path, log_dir: Path, rate: int = 48000) -> ManagedProcess:
+        """Record what is played into the sink (its monitor) to `wav` until stopped.
+
+        Low latency matters: with parecord's default buffering, what it holds at SIGTERM is lost.
+        """
+        argv = [
+            "parecord", "--latency-msec=20", f"--device={self.sink}.monitor",
+            "--file-format=wav", f"--rate={rate}", "--channels=1", str(wav),
+        ]  # fmt: skip
+        return self.start_client("parecord", argv, log_dir)
+
+    def play(self, wav: Path, timeout: float = 15.0) -> None:
+        """Play a WAV file into the null sink (blocking, bounded)."""
+        out = subprocess.run(
+            ["paplay", "--latency-msec=50", f"--device={self.sink}", str(wav)],
+            capture_output=True, text=True,
+            timeout=timeout, env={**os.environ, **self.env()},
+        )  # fmt: skip
+        if out.returncode != 0:
+            raise self.process.fail(f"paplay {wav}: {out.stderr.strip()}")
+
     def stop(self) -> int | None:
         return self.process.stop()
 
