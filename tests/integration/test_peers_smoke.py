@@ -27,7 +27,7 @@ from peers.baresip import (
 from peers.kamailio import DOMAIN, REALM, Kamailio, options_ping
 from peers.pulse import PulseAudio
 from peers.rawsip import RawSipClient, header, new_branch, new_tag, status_code
-from peers.sipp import UAC_REGISTER_401, UAS_ANSWER, UAS_BUSY, Sipp
+from peers.sipp import UAC_CALL, UAC_REGISTER_401, UAS_ANSWER, UAS_BUSY, Sipp
 
 pytestmark = pytest.mark.integration
 
@@ -284,6 +284,24 @@ def test_sipp_uas_busy_rejects_call(
     closed = caller.await_event(CALL_CLOSED, 10)
     assert "486" in closed.get("param", ""), closed
     assert uas.wait(20).ok
+
+
+@pytest.mark.timeout(30)
+def test_sipp_uac_calls_registered_baresip(
+    kamailio: Kamailio,
+    baresip_factory: Callable[..., Baresip],
+    sipp_factory: Callable[..., Sipp],
+) -> None:
+    """A foreign caller reaches a registered user through lookup + record-route, and its BYE
+    (sent to the Record-Route) ends the callee's call."""
+    callee = baresip_factory("1001", answermode="auto")
+    uac = sipp_factory(UAC_CALL, remote=f"127.0.0.1:{kamailio.ports.sip}", service="1001",
+                       keys={"domain": DOMAIN}, pause_ms=500, timeout_s=10)  # fmt: skip
+    result = uac.wait(20)
+    assert result.ok, result.errors or result.log[-2000:]
+    assert result.count("SuccessfulCall") == 1
+    callee.await_event(CALL_ESTABLISHED, 5)
+    callee.await_event(CALL_CLOSED, 5)
 
 
 @pytest.mark.timeout(20)

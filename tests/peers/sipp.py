@@ -17,6 +17,7 @@ SCENARIO_DIR = Path(__file__).parent / "config" / "sipp"
 UAS_ANSWER = SCENARIO_DIR / "uas_answer.xml"
 UAS_BUSY = SCENARIO_DIR / "uas_busy.xml"
 UAC_REGISTER_401 = SCENARIO_DIR / "uac_register_401.xml"
+UAC_CALL = SCENARIO_DIR / "uac_call.xml"  # key: domain; call length: pause_ms
 
 # SIPp's exit codes (sipp(1)).
 EXIT_ALL_OK = 0
@@ -57,6 +58,7 @@ class Sipp:
         calls: int = 1,
         rate: float | None = None,
         timeout_s: float = 20.0,
+        pause_ms: int | None = None,  # -d: length of scenarios' bare <pause/>
         keys: dict[str, str] | None = None,
         extra: list[str] | None = None,
     ) -> None:
@@ -79,6 +81,8 @@ class Sipp:
         ]  # fmt: skip
         if rate is not None:
             argv += ["-r", str(rate)]
+        if pause_ms is not None:
+            argv += ["-d", str(pause_ms)]
         for k, v in (keys or {}).items():
             argv += ["-key", k, v]
         argv += extra or []
