@@ -110,8 +110,7 @@ def test_kamailio_answers_options(kamailio: Kamailio, host: str) -> None:
 @pytest.mark.timeout(15)
 @pytest.mark.parametrize(
     ("transport", "host"),
-    [("udp", "127.0.0.1"), ("tcp", "127.0.0.1"), ("tls", "127.0.0.1"), ("ws", "127.0.0.1"),
-     ("wss", "127.0.0.1"), ("udp", "::1"), ("tcp", "::1"), ("tls", "::1")],
+    [(t, h) for h in ("127.0.0.1", "::1") for t in ("udp", "tcp", "tls", "ws", "wss")],
 )  # fmt: skip
 def test_kamailio_register_digest(kamailio: Kamailio, transport: str, host: str) -> None:
     with RawSipClient(transport, host, _endpoint(kamailio, transport)) as client:
@@ -211,10 +210,10 @@ def test_baresip_call_tone_dtmf_and_recording(
 
 @pytest.mark.timeout(30)
 def test_baresip_srtp_opus_hold_resume(baresip_factory: Callable[..., Baresip]) -> None:
-    """Mandatory SDES-SRTP with Opus both ways, and a hold/resume re-INVITE through the proxy."""
-    caller = baresip_factory("1002", mediaenc="srtp-mand", audio_codecs="opus/48000/2",
-                             audio_source="ausine,1000")  # fmt: skip
-    callee = baresip_factory("1003", mediaenc="srtp-mand", answermode="auto",
+    """SDES-SRTP (keys sent over TLS) with Opus, hold/resume re-INVITEs through the proxy."""
+    caller = baresip_factory("1002", transport="tls", mediaenc="srtp-mand",
+                             audio_codecs="opus/48000/2", audio_source="ausine,1000")  # fmt: skip
+    callee = baresip_factory("1003", transport="tls", mediaenc="srtp-mand", answermode="auto",
                              audio_source="ausine,440")  # fmt: skip
     caller.dial(f"sip:1003@{DOMAIN}")
     callee.await_event(CALL_ESTABLISHED, 10)
@@ -247,8 +246,8 @@ def _offers(ua: Baresip) -> int:
 def test_baresip_blind_transfer(baresip_factory: Callable[..., Baresip]) -> None:
     """REFER through the proxy: the transferee follows it and the target answers."""
     a = baresip_factory("1000")
-    b = baresip_factory("1001", answermode="auto")
-    c = baresip_factory("1002", answermode="auto")
+    b = baresip_factory("1001", transport="tcp", answermode="auto")
+    c = baresip_factory("1002", transport="tls", answermode="auto")
     a.dial(f"sip:1001@{DOMAIN}")
     b.await_event(CALL_ESTABLISHED, 10)
     a.await_event(CALL_ESTABLISHED, 10)

@@ -150,7 +150,7 @@ class BaresipAccount:
     regint: int = 600
 
     def line(self) -> str:
-        transport = "tcp" if "transport=tcp" in self.proxy else "udp"
+        transport = next((t for t in ("tcp", "tls") if f"transport={t}" in self.proxy), "udp")
         parts = [
             f"<sip:{self.user}@{self.domain};transport={transport}>",
             f"auth_user={self.user}",
@@ -330,7 +330,7 @@ def start_baresip(
     register: bool = True,
     timeout: float = 10.0,
 ) -> Baresip:
-    """A baresip registered as `user` to `kamailio` over UDP or TCP (1.0 has no WS)."""
+    """A baresip registered as `user` to `kamailio` over UDP, TCP or TLS (1.0 has no WS)."""
     account = BaresipAccount(
         user=user,
         password=kamailio.accounts[user],

@@ -100,6 +100,8 @@ def render_config(
                 f"listen=udp:[{LOOPBACK6}]:{ports.sip}",
                 f"listen=tcp:[{LOOPBACK6}]:{ports.sip}",
                 f"listen=tls:[{LOOPBACK6}]:{ports.tls}",
+                f"listen=tcp:[{LOOPBACK6}]:{ports.ws}",
+                f"listen=tls:[{LOOPBACK6}]:{ports.wss}",
             ]
         )
     values = {
