@@ -20,11 +20,13 @@ from peers.baresip import (
     CALL_CLOSED,
     CALL_DTMF_START,
     CALL_ESTABLISHED,
+    CALL_INCOMING,
     CALL_RTPESTAB,
     TRANSFER,
     Baresip,
 )
 from peers.kamailio import DOMAIN, REALM, Kamailio, options_ping
+from peers.procs import PeerError
 from peers.pulse import PulseAudio
 from peers.rawsip import RawSipClient, header, new_branch, new_tag, status_code
 from peers.sipp import UAC_CALL, UAC_REGISTER_401, UAS_ANSWER, UAS_BUSY, Sipp
@@ -206,6 +208,31 @@ def test_baresip_call_tone_dtmf_and_recording(
     freq, rms = dominant_frequency(heard[-1])
     assert abs(freq - TONE_HZ) < 15, freq
     assert rms > 0.05, rms
+
+
+@pytest.mark.timeout(20)
+def test_baresip_wrong_password_fails_with_its_log(
+    baresip_factory: Callable[..., Baresip],
+) -> None:
+    """The harness fails fast with the peer's own log (here: the proxy's 401) in the error."""
+    with pytest.raises(PeerError, match="registration failed") as failure:
+        baresip_factory("1004", password="not-the-password")
+    assert "401 Unauthorized" in str(failure.value)
+
+
+@pytest.mark.timeout(20)
+def test_baresip_manual_accept_and_callee_hangup(
+    baresip_factory: Callable[..., Baresip],
+) -> None:
+    caller = baresip_factory("1000")
+    callee = baresip_factory("1001")  # answermode manual
+    caller.dial(f"sip:1001@{DOMAIN}")
+    incoming = callee.await_event(CALL_INCOMING, 10)
+    assert incoming["peeruri"] == caller.aor
+    assert callee.accept()["ok"]
+    caller.await_event(CALL_ESTABLISHED, 10)
+    assert callee.hangup()["ok"]
+    caller.await_event(CALL_CLOSED, 10)
 
 
 @pytest.mark.timeout(30)

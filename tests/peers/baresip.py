@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import re
 import shutil
 import socket
 import threading
@@ -23,6 +24,7 @@ from .ports import LOOPBACK4, free_port, wait_tcp
 from .procs import ManagedProcess, PeerError
 
 MODULE_PATH = "/usr/lib/baresip/modules"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 AUDIO_PATH = "/usr/share/baresip"
 
 # Event types baresip 1.0 reports on ctrl_tcp (the `type` field of an event).
@@ -262,18 +264,24 @@ class Baresip:
         except TimeoutError as e:
             raise self.process.fail(str(e)) from None
 
+    def registration_state(self) -> str:
+        """ "OK", "ERR" or "zzz" (not yet) as `reginfo` shows it for this account."""
+        data = _ANSI.sub("", str(self.command("reginfo").get("data", "")))
+        m = re.search(r"\s(OK|ERR|zzz)\s", data)
+        return m.group(1) if m else ""
+
     def wait_registered(self, timeout: float = 10.0) -> None:
         """Registered at the proxy: REGISTER_OK may precede our ctrl connection, so poll too."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if any(e.get("type") == REGISTER_OK for e in self.ctrl.events()):
+            state = self.registration_state()
+            if state == "OK":
                 return
-            if any(e.get("type") == REGISTER_FAIL for e in self.ctrl.events()):
-                raise self.process.fail("registration failed")
-            data = str(self.command("reginfo").get("data", ""))
-            if "OK" in data:
-                return
-            time.sleep(0.1)
+            fails = [e for e in self.ctrl.events() if e.get("type") == REGISTER_FAIL]
+            if state == "ERR" or fails:
+                why = fails[-1].get("param", "") if fails else "reginfo shows ERR"
+                raise self.process.fail(f"registration failed: {why}")
+            time.sleep(0.05)
         raise self.process.fail("not registered")
 
     # Call control (command names as in baresip 1.0's menu module).
@@ -328,12 +336,13 @@ def start_baresip(
     mediaenc: str = "",
     record: bool = True,
     register: bool = True,
+    password: str | None = None,
     timeout: float = 10.0,
 ) -> Baresip:
     """A baresip registered as `user` to `kamailio` over UDP, TCP or TLS (1.0 has no WS)."""
     account = BaresipAccount(
         user=user,
-        password=kamailio.accounts[user],
+        password=kamailio.accounts[user] if password is None else password,
         proxy=kamailio.uri(transport),
         answermode=answermode,
         audio_codecs=audio_codecs,
