@@ -83,6 +83,8 @@ def baresip_factory(
     started: list[Baresip] = []
 
     def make(user: str, **kwargs: Any) -> Baresip:
+        if not kamailio.process.alive():  # session-scoped: say so instead of odd timeouts
+            raise kamailio.process.fail("died during the session")
         kamailio.unregister(user)  # stale bindings from an earlier test would fork calls
         ua = start_baresip(tmp_path / f"baresip-{user}-{len(started)}", kamailio, user, **kwargs)
         started.append(ua)

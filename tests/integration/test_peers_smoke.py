@@ -160,16 +160,17 @@ def test_kamailio_challenges_requests_from_local_users_with_407(
 
 
 @pytest.mark.timeout(30)
+@pytest.mark.parametrize("transport", ["ws", "wss"])
 def test_call_reaches_websocket_client(
-    kamailio: Kamailio, baresip_factory: Callable[..., Baresip]
+    kamailio: Kamailio, baresip_factory: Callable[..., Baresip], transport: str
 ) -> None:
     """A WS client with an `.invalid` Contact gets the INVITE over its own WebSocket."""
     caller = baresip_factory("1000")
-    with RawSipClient("ws", "127.0.0.1", kamailio.ports.ws) as ws:
+    with RawSipClient(transport, "127.0.0.1", _endpoint(kamailio, transport)) as ws:
         _, final = register(ws, kamailio, "1004")
         assert status_code(final) == 200
         binding = kamailio.rpc("ul.lookup", "location", "1004")
-        assert ".invalid" in binding and "transport=ws" in binding, binding
+        assert ".invalid" in binding and f"transport={transport}" in binding, binding
         caller.dial(f"sip:1004@{DOMAIN}")
         invite = ws.recv(10)
         while not invite.startswith("INVITE "):
