@@ -181,6 +181,7 @@ def render_config(
         f"net_interface\t\t{LOOPBACK4}",
         "call_local_timeout\t120",
         "call_max_calls\t\t4",
+        "rtp_ports\t\t40000-49998",  # away from the signalling ports ports.py hands out
         f"audio_path\t\t{AUDIO_PATH}",
         f"audio_player\t\t{audio_player}",
         f"audio_alert\t\t{audio_player}",

@@ -102,13 +102,13 @@ class Sipp:
 
     def _bound(self) -> bool:
         """The SIP port shows up as a bound socket in /proc/net (no iproute2 needed)."""
-        needle = f":{self.port:04X} "
+        suffix = f":{self.port:04X}"
         for table in ("/proc/net/udp", "/proc/net/tcp"):
             try:
                 lines = Path(table).read_text().splitlines()[1:]
             except OSError:
                 continue
-            if any(line.split()[1].endswith(needle.strip()) for line in lines if line.strip()):
+            if any(line.split()[1].endswith(suffix) for line in lines if line.strip()):
                 return True
         return False
 
