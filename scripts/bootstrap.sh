@@ -8,14 +8,29 @@ packages=(
   libopus-dev portaudio19-dev libsrtp2-dev libspeexdsp-dev
   clang libclang-rt-14-dev
   kamailio kamailio-websocket-modules kamailio-tls-modules
-  baresip sip-tester pulseaudio libasound2-plugins sox openssl
+  baresip sip-tester pulseaudio pulseaudio-utils libasound2-plugins sox openssl
 )
+
+# Debian starts kamailio as a system service on install; the tests start their own on free
+# ports, and a distribution instance on 5060/5061 would confuse manual runs with defaults.
+stop_distro_kamailio() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet kamailio 2>/dev/null; then
+    $sudo systemctl stop kamailio || true
+    $sudo systemctl disable kamailio >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/kamailio ] && [ -s /run/kamailio/kamailio.pid ] \
+    && kill -0 "$(cat /run/kamailio/kamailio.pid)" 2>/dev/null; then
+    $sudo /etc/init.d/kamailio stop >/dev/null 2>&1 || true
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+  stop_distro_kamailio
   exit 0
 fi
 echo "bootstrap: installing ${missing[*]}"
@@ -24,7 +39,4 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian starts kamailio as a system service on install; the tests start their own.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet kamailio 2>/dev/null; then
-  $SUDO systemctl stop kamailio || true
-fi
+stop_distro_kamailio

@@ -1,0 +1,300 @@
+"""Kamailio 5.6 as registrar + proxy on loopback: UDP, TCP, TLS, WS and WSS, IPv4 and IPv6.
+
+Digest authentication without a database (passwords written into the config), registrations
+in memory, record-routing, and WebSocket NAT handling so calls reach `.invalid` contacts.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .ports import LOOPBACK4, LOOPBACK6, free_port, wait_tcp
+from .procs import ManagedProcess, PeerError
+
+CONFIG_TEMPLATE = Path(__file__).parent / "config" / "kamailio.cfg"
+MODULE_PATH = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
+
+# Documented defaults (Siperb documentation: WSS on 8089, path /ws; plain WS 8088 by
+# convention). Tests use free ports; these are for manual runs and examples.
+DEFAULT_SIP_PORT = 5060
+DEFAULT_TLS_PORT = 5061
+DEFAULT_WS_PORT = 8088
+DEFAULT_WSS_PORT = 8089
+WS_PATH = "/ws"
+
+# SIP domain and digest realm of the test accounts; an alias of the proxy (any port), so
+# AoRs are `sip:1000@siperb.test` and clients reach the proxy by its loopback address.
+DOMAIN = "siperb.test"
+REALM = DOMAIN
+
+# Test accounts: user -> password.
+ACCOUNTS: dict[str, str] = {str(u): f"pw{u}secret" for u in range(1000, 1006)}
+
+
+class KamailioRpcError(PeerError):
+    """kamcmd reported an error (e.g. "404 AOR not found")."""
+
+
+@dataclass(frozen=True)
+class KamailioPorts:
+    """Where one Kamailio instance listens (same numbers on 127.0.0.1 and ::1)."""
+
+    sip: int  # UDP and TCP
+    tls: int
+    ws: int
+    wss: int
+
+    @classmethod
+    def defaults(cls) -> KamailioPorts:
+        return cls(DEFAULT_SIP_PORT, DEFAULT_TLS_PORT, DEFAULT_WS_PORT, DEFAULT_WSS_PORT)
+
+    @classmethod
+    def free(cls) -> KamailioPorts:
+        return cls(free_port(), free_port(), free_port(), free_port())
+
+
+def make_self_signed_cert(directory: Path, cn: str = "127.0.0.1") -> tuple[Path, Path]:
+    """A throw-away certificate + key for the TLS/WSS listeners (clients do not verify)."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", f"/CN={cn}", "-addext", "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    return cert, key
+
+
+def _password_route(accounts: dict[str, str]) -> str:
+    lines = []
+    for user, pw in accounts.items():
+        if not user.isalnum() or '"' in pw or "\\" in pw:
+            raise ValueError(f"account {user!r} cannot be written into kamailio.cfg")
+        lines.append(f'\tif ($au == "{user}") {{ $var(pw) = "{pw}"; }}')
+    return "\n".join(lines)
+
+
+def render_config(
+    ports: KamailioPorts,
+    tls_cfg: Path,
+    ctl_socket: Path,
+    *,
+    accounts: dict[str, str] | None = None,
+    ipv6: bool = True,
+    debug: int = 2,
+) -> str:
+    """The kamailio.cfg text for these ports and accounts."""
+    ipv6_listen = ""
+    if ipv6:
+        ipv6_listen = "\n".join(
+            [
+                f"listen=udp:[{LOOPBACK6}]:{ports.sip}",
+                f"listen=tcp:[{LOOPBACK6}]:{ports.sip}",
+                f"listen=tls:[{LOOPBACK6}]:{ports.tls}",
+                f"listen=tcp:[{LOOPBACK6}]:{ports.ws}",
+                f"listen=tls:[{LOOPBACK6}]:{ports.wss}",
+            ]
+        )
+    values = {
+        "DEBUG": str(debug),
+        "REALM": REALM,
+        "SIP_PORT": str(ports.sip),
+        "TLS_PORT": str(ports.tls),
+        "WS_PORT": str(ports.ws),
+        "WSS_PORT": str(ports.wss),
+        "WS_PATH": WS_PATH,
+        "IPV6_LISTEN": ipv6_listen,
+        "MODULE_PATH": MODULE_PATH,
+        "TLS_CFG": str(tls_cfg),
+        "CTL_SOCKET": str(ctl_socket),
+        "PASSWORDS": _password_route(accounts if accounts is not None else ACCOUNTS),
+    }
+    text = CONFIG_TEMPLATE.read_text()
+    for k, v in values.items():
+        text = text.replace(f"@@{k}@@", v)
+    if "@@" in text:
+        raise ValueError("unfilled placeholder in kamailio.cfg template")
+    return text
+
+
+def _tls_cfg(cert: Path, key: Path) -> str:
+    return (
+        "[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\n"
+        f"require_certificate = no\nprivate_key = {key}\ncertificate = {cert}\n\n"
+        "[client:default]\nmethod = TLSv1.2+\nverify_certificate = no\n"
+        "require_certificate = no\n"
+    )
+
+
+def options_ping(host: str, port: int, timeout: float = 1.0) -> str | None:
+    """Send OPTIONS over UDP; return the reply's status line or None (readiness probe)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        s.bind((host, 0))
+        lport = s.getsockname()[1]
+        h = f"[{host}]" if family == socket.AF_INET6 else host
+        branch = "z9hG4bK" + uuid.uuid4().hex
+        msg = (
+            f"OPTIONS sip:{h}:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {h}:{lport};branch={branch};rport\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:probe@{h}>;tag={uuid.uuid4().hex[:8]}\r\n"
+            f"To: <sip:{h}:{port}>\r\n"
+            f"Call-ID: {uuid.uuid4().hex}\r\n"
+            "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        )
+        s.settimeout(timeout)
+        s.sendto(msg.encode(), (host, port))
+        try:
+            data = s.recv(65535)
+        except (TimeoutError, OSError):
+            return None
+        return data.split(b"\r\n", 1)[0].decode(errors="replace")
+
+
+@dataclass
+class Kamailio:
+    """A running Kamailio; stop() ends it (and only it)."""
+
+    workdir: Path
+    ports: KamailioPorts
+    process: ManagedProcess
+    cert: Path
+    key: Path
+    ctl_socket: Path
+    accounts: dict[str, str] = field(default_factory=lambda: dict(ACCOUNTS))
+    ipv6: bool = True
+
+    host: str = LOOPBACK4
+
+    def uri(self, transport: str = "udp", host: str = LOOPBACK4) -> str:
+        """Proxy URI for a transport (udp, tcp, tls, ws, wss), e.g. as a client's outbound."""
+        h = f"[{host}]" if ":" in host else host
+        if transport in ("udp", "tcp"):
+            return f"sip:{h}:{self.ports.sip};transport={transport}"
+        if transport == "tls":
+            return f"sip:{h}:{self.ports.tls};transport=tls"
+        if transport == "ws":
+            return f"sip:{h}:{self.ports.ws};transport=ws"
+        if transport == "wss":
+            return f"sip:{h}:{self.ports.wss};transport=wss"
+        raise ValueError(transport)
+
+    def ws_url(self, secure: bool = False, host: str = LOOPBACK4) -> str:
+        h = f"[{host}]" if ":" in host else host
+        if secure:
+            return f"wss://{h}:{self.ports.wss}{WS_PATH}"
+        return f"ws://{h}:{self.ports.ws}{WS_PATH}"
+
+    def aor(self, user: str) -> str:
+        return f"sip:{user}@{DOMAIN}"
+
+    def rpc(self, *args: str, timeout: float = 5.0) -> str:
+        """A kamcmd RPC over the instance's private ctl socket (e.g. "ul.dump").
+
+        Arguments go as strings (`s:` prefix), since kamcmd would turn "1000" into an int.
+        """
+        binary = shutil.which("kamcmd") or "/usr/sbin/kamcmd"
+        out = subprocess.run(
+            [binary, "-s", f"unix:{self.ctl_socket}", args[0], *(f"s:{a}" for a in args[1:])],
+            capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+        if out.returncode != 0 or out.stdout.startswith("error:"):
+            raise KamailioRpcError(f"kamcmd {' '.join(args)}: {out.stdout}{out.stderr}".strip())
+        return out.stdout
+
+    def contacts(self, user: str) -> list[str]:
+        """Contact URIs currently registered for `user` (empty if none)."""
+        try:
+            out = self.rpc("ul.lookup", "location", user)
+        except KamailioRpcError as e:
+            if "not found" in str(e).lower():
+                return []
+            raise
+        return re.findall(r"Address:\s*(\S+)", out)
+
+    def wait_registered(self, user: str, timeout: float = 10.0, count: int = 1) -> list[str]:
+        """Wait until `user` has at least `count` contacts; returns them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.contacts(user)
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise self.process.fail(f"{user} not registered (contacts: {found})")
+            time.sleep(0.05)
+
+    def unregister(self, user: str) -> None:
+        """Drop all of `user`'s registrations, so a test starts from a clean location table."""
+        if self.contacts(user):
+            self.rpc("ul.rm", "location", user)
+
+    def stop(self) -> int | None:
+        return self.process.stop()
+
+    def log(self) -> str:
+        return self.process.log_text()
+
+
+def start_kamailio(
+    workdir: Path,
+    *,
+    ports: KamailioPorts | None = None,
+    accounts: dict[str, str] | None = None,
+    ipv6: bool = True,
+    debug: int = 2,
+    timeout: float = 15.0,
+) -> Kamailio:
+    """Write config + certificate into `workdir`, start Kamailio in the foreground, wait ready."""
+    binary = shutil.which("kamailio") or "/usr/sbin/kamailio"
+    if not Path(binary).exists():
+        raise PeerError("kamailio not installed (Debian: kamailio)")
+    workdir.mkdir(parents=True, exist_ok=True)
+    if ports is None:
+        for attempt in range(3):  # a free port taken before Kamailio bound it: pick others
+            try:
+                return start_kamailio(workdir, ports=KamailioPorts.free(), accounts=accounts,
+                                      ipv6=ipv6, debug=debug, timeout=timeout)  # fmt: skip
+            except PeerError as e:
+                if "Address already in use" not in str(e) or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+    accounts = dict(accounts if accounts is not None else ACCOUNTS)
+    cert, key = make_self_signed_cert(workdir)
+    tls_cfg = workdir / "tls.cfg"
+    tls_cfg.write_text(_tls_cfg(cert, key))
+    cfg = workdir / "kamailio.cfg"
+    run_dir = workdir / "run"
+    run_dir.mkdir(exist_ok=True)
+    ctl = run_dir / "ctl.sock"
+    cfg.write_text(render_config(ports, tls_cfg, ctl, accounts=accounts, ipv6=ipv6, debug=debug))
+    check = subprocess.run(
+        [binary, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=30
+    )
+    if check.returncode != 0:
+        raise PeerError(f"kamailio config check failed:\n{check.stderr[-3000:]}")
+    argv = [
+        binary, "-DD", "-E", "-f", str(cfg), "-Y", str(run_dir), "-P", str(run_dir / "pid"),
+        "-w", str(workdir), "-m", "64", "-M", "8",
+    ]  # fmt: skip
+    proc = ManagedProcess("kamailio", argv, workdir / "kamailio.log", cwd=workdir)
+    kam = Kamailio(workdir, ports, proc, cert, key, ctl, accounts, ipv6)
+    try:
+        proc.wait_until(lambda: wait_tcp(LOOPBACK4, ports.sip, 0.2), timeout, "listening on TCP")
+        deadline = time.monotonic() + timeout
+        while options_ping(LOOPBACK4, ports.sip, 0.5) is None:
+            if time.monotonic() > deadline or not proc.alive():
+                raise proc.fail("not answering OPTIONS over UDP")
+    except BaseException:
+        proc.stop()
+        raise
+    return kam
