@@ -11,4 +11,28 @@ from .errors import SiperbError
 
 __version__ = "0.1.0"
 
-__all__ = ["SiperbError", "__version__", "errors"]
+from . import i18n
+from .api import GetProvisioning, Login, Session, get_provisioning, login
+from .events import Event, EventHub
+from .history import AsyncHistory, CallRecord, History
+from .options import PhoneOptions
+from .provisioning import Provisioning
+
+__all__ = [
+    "AsyncHistory",
+    "CallRecord",
+    "Event",
+    "EventHub",
+    "GetProvisioning",
+    "History",
+    "Login",
+    "PhoneOptions",
+    "Provisioning",
+    "Session",
+    "SiperbError",
+    "__version__",
+    "errors",
+    "get_provisioning",
+    "i18n",
+    "login",
+]

@@ -1,0 +1,453 @@
+"""Call history and phone settings, kept in SQLite per ProfileUserId.
+
+One database file (default ``$XDG_DATA_HOME/siperb/history.sqlite3``, else
+``~/.local/share/siperb/history.sqlite3``) holds every profile; each row carries its profile,
+and every query filters on it, so two profiles never see each other's calls even when they share
+a file. WAL mode and a busy timeout let several processes or :class:`History` objects use the
+same file. The schema version is SQLite's ``user_version``; :func:`migrate` brings an older file
+up step by step and refuses a newer one.
+
+:class:`History` is the blocking API (fast: single-row statements on an indexed table).
+:class:`AsyncHistory` runs the same calls in a worker thread so the event loop never waits on the
+disk; a lock serialises the shared connection.
+
+Outcome when :meth:`History.record_end` is not told one: ``answered`` if the call was answered;
+else from the SIP status (486/600 busy, 603 declined, 408/480 no answer, 487 cancelled for an
+outbound call and missed for an inbound one, any other 4xx-6xx failed); else an unanswered
+inbound call is ``missed`` and an outbound one ``cancelled`` when we hung up, ``no answer``
+otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from .errors import SiperbError
+
+T = TypeVar("T")
+
+Direction = Literal["inbound", "outbound"]
+Outcome = Literal["answered", "missed", "busy", "declined", "failed", "cancelled", "no answer"]
+HangupBy = Literal["local", "remote"]
+DIRECTIONS: tuple[str, ...] = ("inbound", "outbound")
+OUTCOMES: tuple[str, ...] = (
+    "answered", "missed", "busy", "declined", "failed", "cancelled", "no answer",
+)  # fmt: skip
+HANGUP_BY: tuple[str, ...] = ("local", "remote")
+MEMORY = ":memory:"
+
+_MIGRATIONS: tuple[Sequence[str], ...] = (
+    # 1: calls
+    (
+        """CREATE TABLE calls (
+            profile TEXT NOT NULL,
+            call_id TEXT NOT NULL,
+            direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+            local_uri TEXT, local_name TEXT,
+            remote_uri TEXT NOT NULL, remote_name TEXT,
+            start_time REAL NOT NULL, answer_time REAL, end_time REAL,
+            duration REAL,
+            outcome TEXT, hangup_by TEXT, sip_status INTEGER, sip_reason TEXT,
+            PRIMARY KEY (profile, call_id)
+        )""",
+    ),
+    # 2: settings, and listing newest first without a sort
+    (
+        """CREATE TABLE settings (
+            profile TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+            PRIMARY KEY (profile, key)
+        )""",
+        "CREATE INDEX calls_by_start ON calls (profile, start_time DESC)",
+    ),
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+def _err(field: str, reason: str) -> SiperbError:
+    return SiperbError(f"call history: {field}: {reason}", field=field, reason=reason)
+
+
+def default_path() -> Path:
+    """``$XDG_DATA_HOME/siperb/history.sqlite3`` (XDG default ``~/.local/share``)."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local/share")
+    return Path(base) / "siperb" / "history.sqlite3"
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Apply the migrations from the file's ``user_version`` up to ``target``; the new version."""
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise _err("user_version", f"the file has schema {version}, newer than {SCHEMA_VERSION}")
+    for number in range(version + 1, target + 1):
+        with conn:  # one transaction per step: a failed step leaves the previous version
+            conn.execute("BEGIN IMMEDIATE")
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current >= number:  # another connection migrated meanwhile
+                continue
+            for statement in _MIGRATIONS[number - 1]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+    result: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return result
+
+
+def _ts(value: datetime | float | None) -> float:
+    if value is None:
+        return datetime.now(timezone.utc).timestamp()
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise _err("time", "naive datetime: give a timezone-aware one")
+        return value.timestamp()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise _err("time", f"expected a datetime or epoch seconds, got {type(value).__name__}")
+
+
+def _dt(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, timezone.utc)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One call as remembered."""
+
+    call_id: str
+    direction: Direction
+    remote_uri: str
+    remote_name: str | None
+    local_uri: str | None
+    local_name: str | None
+    start_time: datetime
+    answer_time: datetime | None
+    end_time: datetime | None
+    duration: float | None  # seconds answered; 0 for an unanswered call; None while ongoing
+    outcome: Outcome | None
+    hangup_by: HangupBy | None
+    sip_status: int | None
+    sip_reason: str | None
+
+    @property
+    def ended(self) -> bool:
+        return self.end_time is not None
+
+
+_COLUMNS = (
+    "call_id, direction, remote_uri, remote_name, local_uri, local_name, start_time, "
+    "answer_time, end_time, duration, outcome, hangup_by, sip_status, sip_reason"
+)
+
+
+def _record(row: tuple[Any, ...]) -> CallRecord:
+    return CallRecord(
+        call_id=row[0],
+        direction=row[1],
+        remote_uri=row[2],
+        remote_name=row[3],
+        local_uri=row[4],
+        local_name=row[5],
+        start_time=datetime.fromtimestamp(row[6], timezone.utc),
+        answer_time=_dt(row[7]),
+        end_time=_dt(row[8]),
+        duration=row[9],
+        outcome=row[10],
+        hangup_by=row[11],
+        sip_status=row[12],
+        sip_reason=row[13],
+    )
+
+
+def derive_outcome(
+    direction: str, answered: bool, hangup_by: str | None, sip_status: int | None
+) -> Outcome:
+    """The outcome of a call from how it ended (rules in the module docstring)."""
+    if answered:
+        return "answered"
+    if sip_status in (486, 600):
+        return "busy"
+    if sip_status == 603:
+        return "declined"
+    if sip_status in (408, 480):
+        return "no answer"
+    if sip_status == 487:
+        return "missed" if direction == "inbound" else "cancelled"
+    if sip_status is not None and sip_status >= 400:
+        return "failed"
+    if direction == "inbound":
+        return "missed"
+    return "cancelled" if hangup_by == "local" else "no answer"
+
+
+def _choice(field: str, value: object, allowed: tuple[str, ...], *, optional: bool) -> None:
+    if value is None and optional:
+        return
+    if value not in allowed:
+        raise _err(field, f"must be one of {', '.join(allowed)}, got {value!r}")
+
+
+class History:
+    """Blocking call history and settings of one profile."""
+
+    def __init__(self, profile_user_id: str, path: str | os.PathLike[str] | None = None):
+        if not isinstance(profile_user_id, str) or not profile_user_id.strip():
+            raise _err("ProfileUserId", "is required")
+        self.profile = profile_user_id
+        if path is None:
+            path = default_path()
+        self.path = str(path)
+        if self.path != MEMORY:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            self.path, timeout=10.0, check_same_thread=False, isolation_level=None
+        )
+        try:
+            self._conn.execute("PRAGMA busy_timeout = 10000")
+            if self.path != MEMORY:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            migrate(self._conn)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # ---- plumbing ----
+
+    def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        with self._lock:
+            return fn(self._conn)
+
+    def _write(self, sql: str, params: Sequence[Any]) -> int:
+        def go(conn: sqlite3.Connection) -> int:
+            with conn:
+                return conn.execute(sql, params).rowcount
+
+        return self._run(go)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- calls ----
+
+    def record_start(
+        self,
+        call_id: str,
+        direction: Direction,
+        remote_uri: str,
+        *,
+        remote_name: str | None = None,
+        local_uri: str | None = None,
+        local_name: str | None = None,
+        at: datetime | float | None = None,
+    ) -> None:
+        """A call began (INVITE sent or received)."""
+        if not isinstance(call_id, str) or not call_id:
+            raise _err("call_id", "is required")
+        _choice("direction", direction, DIRECTIONS, optional=False)
+        if not isinstance(remote_uri, str) or not remote_uri:
+            raise _err("remote_uri", "is required")
+        try:
+            self._write(
+                "INSERT INTO calls (profile, call_id, direction, remote_uri, remote_name,"
+                " local_uri, local_name, start_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (self.profile, call_id, direction, remote_uri, remote_name, local_uri,
+                 local_name, _ts(at)),
+            )  # fmt: skip
+        except sqlite3.IntegrityError:
+            raise _err("call_id", f"{call_id!r} is already recorded") from None
+
+    def record_answer(self, call_id: str, *, at: datetime | float | None = None) -> None:
+        """The call was answered (2xx)."""
+        n = self._write(
+            "UPDATE calls SET answer_time = ? WHERE profile = ? AND call_id = ?"
+            " AND end_time IS NULL",
+            (_ts(at), self.profile, call_id),
+        )
+        if n == 0:
+            raise _err("call_id", f"no ongoing call {call_id!r}")
+
+    def record_end(
+        self,
+        call_id: str,
+        *,
+        outcome: Outcome | None = None,
+        hangup_by: HangupBy | None = None,
+        sip_status: int | None = None,
+        sip_reason: str | None = None,
+        at: datetime | float | None = None,
+    ) -> CallRecord:
+        """The call ended; returns the final record."""
+        _choice("outcome", outcome, OUTCOMES, optional=True)
+        _choice("hangup_by", hangup_by, HANGUP_BY, optional=True)
+        if sip_status is not None and (
+            isinstance(sip_status, bool)
+            or not isinstance(sip_status, int)
+            or not 100 <= sip_status <= 699
+        ):
+            raise _err("sip_status", f"must be a SIP status 100-699, got {sip_status!r}")
+        end = _ts(at)
+
+        def go(conn: sqlite3.Connection) -> CallRecord:
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")  # read-then-write, safe against other writers
+                row = conn.execute(
+                    "SELECT direction, start_time, answer_time, end_time FROM calls"
+                    " WHERE profile = ? AND call_id = ?",
+                    (self.profile, call_id),
+                ).fetchone()
+                if row is None or row[3] is not None:
+                    raise _err("call_id", f"no ongoing call {call_id!r}")
+                direction, _, answer, _ = row
+                final = outcome or derive_outcome(
+                    direction, answer is not None, hangup_by, sip_status
+                )
+                duration = max(0.0, end - answer) if answer is not None else 0.0
+                conn.execute(
+                    "UPDATE calls SET end_time = ?, duration = ?, outcome = ?, hangup_by = ?,"
+                    " sip_status = ?, sip_reason = ? WHERE profile = ? AND call_id = ?",
+                    (end, duration, final, hangup_by, sip_status, sip_reason, self.profile,
+                     call_id),
+                )  # fmt: skip
+                got = self._get(conn, call_id)
+                assert got is not None
+                return got
+
+        return self._run(go)
+
+    def _get(self, conn: sqlite3.Connection, call_id: str) -> CallRecord | None:
+        row = conn.execute(
+            f"SELECT {_COLUMNS} FROM calls WHERE profile = ? AND call_id = ?",
+            (self.profile, call_id),
+        ).fetchone()
+        return None if row is None else _record(row)
+
+    def get(self, call_id: str) -> CallRecord | None:
+        return self._run(lambda conn: self._get(conn, call_id))
+
+    def list(
+        self, limit: int = 50, offset: int = 0, direction: Direction | None = None
+    ) -> builtins.list[CallRecord]:
+        """Calls newest first."""
+        for name, value in (("limit", limit), ("offset", offset)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise _err(name, f"must be a non-negative integer, got {value!r}")
+        _choice("direction", direction, DIRECTIONS, optional=True)
+        sql = f"SELECT {_COLUMNS} FROM calls WHERE profile = ?"
+        params: builtins.list[Any] = [self.profile]
+        if direction is not None:
+            sql += " AND direction = ?"
+            params.append(direction)
+        sql += " ORDER BY start_time DESC, rowid DESC LIMIT ? OFFSET ?"
+        params += [limit, offset]
+        rows = self._run(lambda conn: conn.execute(sql, params).fetchall())
+        return [_record(r) for r in rows]
+
+    def clear(self) -> int:
+        """Forget this profile's calls (settings stay); the number removed."""
+        return self._write("DELETE FROM calls WHERE profile = ?", (self.profile,))
+
+    # ---- settings ----
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        row = self._run(
+            lambda conn: conn.execute(
+                "SELECT value FROM settings WHERE profile = ? AND key = ?", (self.profile, key)
+            ).fetchone()
+        )
+        return default if row is None else json.loads(row[0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store any JSON-serialisable value."""
+        if not isinstance(key, str) or not key:
+            raise _err("key", "must be a non-empty string")
+        try:
+            text = json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise _err(key, f"not JSON-serialisable: {exc}") from None
+        self._write(
+            "INSERT INTO settings (profile, key, value) VALUES (?, ?, ?)"
+            " ON CONFLICT (profile, key) DO UPDATE SET value = excluded.value",
+            (self.profile, key, text),
+        )
+
+    def delete_setting(self, key: str) -> bool:
+        return (
+            self._write("DELETE FROM settings WHERE profile = ? AND key = ?", (self.profile, key))
+            > 0
+        )
+
+
+class AsyncHistory:
+    """:class:`History` for asyncio: every call runs in a worker thread."""
+
+    def __init__(self, history: History):
+        self.sync = history
+
+    @classmethod
+    async def open(
+        cls, profile_user_id: str, path: str | os.PathLike[str] | None = None
+    ) -> AsyncHistory:
+        return cls(await asyncio.to_thread(History, profile_user_id, path))
+
+    @property
+    def profile(self) -> str:
+        return self.sync.profile
+
+    async def record_start(self, call_id: str, direction: Direction, remote_uri: str,
+                           **kwargs: Any) -> None:  # fmt: skip
+        await asyncio.to_thread(self.sync.record_start, call_id, direction, remote_uri, **kwargs)
+
+    async def record_answer(self, call_id: str, *, at: datetime | float | None = None) -> None:
+        await asyncio.to_thread(self.sync.record_answer, call_id, at=at)
+
+    async def record_end(self, call_id: str, **kwargs: Any) -> CallRecord:
+        return await asyncio.to_thread(self.sync.record_end, call_id, **kwargs)
+
+    async def get(self, call_id: str) -> CallRecord | None:
+        return await asyncio.to_thread(self.sync.get, call_id)
+
+    async def list(
+        self, limit: int = 50, offset: int = 0, direction: Direction | None = None
+    ) -> builtins.list[CallRecord]:
+        return await asyncio.to_thread(self.sync.list, limit, offset, direction)
+
+    async def clear(self) -> int:
+        return await asyncio.to_thread(self.sync.clear)
+
+    async def get_setting(self, key: str, default: Any = None) -> Any:
+        return await asyncio.to_thread(self.sync.get_setting, key, default)
+
+    async def set_setting(self, key: str, value: Any) -> None:
+        await asyncio.to_thread(self.sync.set_setting, key, value)
+
+    async def delete_setting(self, key: str) -> bool:
+        return await asyncio.to_thread(self.sync.delete_setting, key)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.sync.close)
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AsyncHistory",
+    "CallRecord",
+    "History",
+    "default_path",
+    "derive_outcome",
+    "migrate",
+]
