@@ -48,12 +48,16 @@ def placeholders(message: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in string.Formatter().parse(message) if name)
 
 
-def match_language(tag: str) -> str | None:
-    """A supported code for a language tag or locale name (``de_AT.UTF-8``), or ``None``."""
+def match_language(tag: str, *, locale: bool = False) -> str | None:
+    """A supported code for a language tag or locale name (``de_AT.UTF-8``), or ``None``.
+
+    An explicit ``zh`` is the Siperb code (Traditional); a locale of just ``zh``
+    (``locale=True``) says nothing about the script and gets the more common Simplified.
+    """
     base = tag.strip().split(".", 1)[0].split("@", 1)[0].replace("_", "-").lower()
     if not base:
         return None
-    if base in LANGUAGES:
+    if base in LANGUAGES and not (locale and base == "zh"):
         return base
     parts = base.split("-")
     primary, rest = parts[0], set(parts[1:])
@@ -72,7 +76,7 @@ def locale_language(environ: Mapping[str, str] | None = None) -> str | None:
     for var in _LOCALE_VARS:
         value = env.get(var, "")
         if value and value.split(".", 1)[0] not in ("C", "POSIX"):
-            return match_language(value)
+            return match_language(value, locale=True)
     return None
 
 
