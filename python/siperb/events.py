@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType, TracebackType
-from typing import Any
+from typing import Any, overload
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +183,15 @@ class EventHub:
 
     # ---- callbacks ----
 
-    def on(self, name: str, callback: Callback | None = None) -> Any:
+    @overload
+    def on(self, name: str) -> Callable[[Callback], Callback]: ...
+
+    @overload
+    def on(self, name: str, callback: Callback) -> Callback: ...
+
+    def on(
+        self, name: str, callback: Callback | None = None
+    ) -> Callback | Callable[[Callback], Callback]:
         """Call ``callback(event)`` for each ``name`` event; usable as a decorator."""
 
         def register(cb: Callback) -> Callback:
