@@ -165,7 +165,7 @@ class Provisioning:
     #: ``None``: from the server prefix, else ``wss``. ``False`` selects ``ws://``.
     secure: bool | None = None
     #: Keys of an API-provided object that this version does not know (kept, not used).
-    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False, hash=False)
     _contact_token: str = field(default="", repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -199,7 +199,7 @@ class Provisioning:
         if any(c.isspace() for c in username) or username.count("@") > 1:
             raise _err("SipUsername", f"is not a SIP user name: {username!r}")
         set_(self, "sip_username", username)
-        if self.sip_domain and (":" in self.sip_domain.strip("[]") and not _ipv6(self.sip_domain)):
+        if self.sip_domain and not (_HOST_RE.match(self.sip_domain) or _ipv6(self.sip_domain)):
             raise _err("SipDomain", f"is not a domain: {self.sip_domain!r}")
         if any(c.isspace() or c in "@;<>" for c in self.sip_contact):
             raise _err("SipContact", f"is not a SIP user part: {self.sip_contact!r}")
@@ -231,8 +231,8 @@ class Provisioning:
 
     @classmethod
     def from_json(cls, source: str | os.PathLike[str], *, api: bool = False) -> Provisioning:
-        """JSON text (starting with ``{``) or the path of a JSON file."""
-        if isinstance(source, str) and source.lstrip().startswith("{"):
+        """JSON text (starting with ``{`` or ``[``) or the path of a JSON file."""
+        if isinstance(source, str) and source.lstrip()[:1] in ("{", "["):
             text = source
         else:
             try:
@@ -332,7 +332,7 @@ class Provisioning:
     def domain(self) -> str:
         """``SipDomain``, else the domain of ``user@domain``, else the server's host name."""
         if self.sip_domain:
-            return self.sip_domain.strip("[]")
+            return self.sip_domain.removeprefix("[").removesuffix("]")
         _, at, dom = self.sip_username.partition("@")
         return dom if at and dom else self.sip_wss_server
 
@@ -388,8 +388,10 @@ class Provisioning:
 
 
 def _ipv6(text: str) -> bool:
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
     try:
-        ipaddress.IPv6Address(text.strip("[]"))
+        ipaddress.IPv6Address(text)
     except ValueError:
         return False
     return True

@@ -88,7 +88,14 @@ def test_from_json_errors(tmp_path: Path) -> None:
     assert e.value.field == "path"
     with pytest.raises(ProvisioningError) as e:
         Provisioning.from_json("[1, 2]")
-    assert e.value.field in ("path", "Provisioning")
+    assert e.value.field == "Provisioning"
+
+
+@pytest.mark.parametrize("bad", ["pbx:5060", "a b", "user@pbx", "pbx/ws", "[::1"])
+def test_bad_domain(bad: str) -> None:
+    with pytest.raises(ProvisioningError) as e:
+        Provisioning.from_dict(manual(SipDomain=bad))
+    assert e.value.field == "SipDomain"
 
 
 # ---- registration mode ----
@@ -458,3 +465,9 @@ def test_error_is_a_value_error_with_field_and_reason() -> None:
     assert isinstance(e.value, ProvisioningError)
     assert e.value.field == "SipWebsocketPort"
     assert "65535" in (e.value.reason or "")
+
+
+def test_hashable_even_with_extra_keys() -> None:
+    a = Provisioning.from_api({**DOC_EXAMPLE, "UiMaxWidth": 900})
+    assert hash(a) == hash(Provisioning.from_api({**DOC_EXAMPLE, "UiMaxWidth": 900}))
+    assert len({a, Provisioning.from_dict(DOC_EXAMPLE)}) == 2
