@@ -1,0 +1,70 @@
+"""SIP messages (RFC 3261): parse, inspect, build and frame them.
+
+The work is done in C++ (``siperb._core``): a message owns one buffer, headers are views into
+it, and typed headers are interpreted when asked. Malformed input raises
+:class:`siperb.errors.SipParseError` naming the header and the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .._core import (
+    CSeq,
+    Challenge,
+    Event,
+    Message,
+    NameAddr,
+    Reason,
+    Replaces,
+    StreamFramer,
+    SubscriptionState,
+    Uri,
+    Via,
+    sip_parse,
+    sip_request,
+    sip_response,
+)
+
+#: Authorization / Proxy-Authorization values share the Challenge type (scheme + params).
+Credentials = Challenge
+
+HeaderItems = Iterable[tuple[str, str]]
+
+
+def parse(data: bytes) -> Message:
+    """Parse one datagram (extra octets after Content-Length are ignored)."""
+    return sip_parse(data)
+
+
+def Request(  # noqa: N802 - reads as a constructor, returns a Message
+    method: str, uri: Uri | str, headers: HeaderItems = (), body: bytes = b""
+) -> Message:
+    """Build a request; Content-Length is computed, header order kept."""
+    return sip_request(method, str(uri), list(headers), bytes(body))
+
+
+def Response(  # noqa: N802 - reads as a constructor, returns a Message
+    status: int, reason: str, headers: HeaderItems = (), body: bytes = b""
+) -> Message:
+    """Build a response; Content-Length is computed, header order kept."""
+    return sip_response(status, reason, list(headers), bytes(body))
+
+
+__all__ = [
+    "CSeq",
+    "Challenge",
+    "Credentials",
+    "Event",
+    "Message",
+    "NameAddr",
+    "Reason",
+    "Replaces",
+    "Request",
+    "Response",
+    "StreamFramer",
+    "SubscriptionState",
+    "Uri",
+    "Via",
+    "parse",
+]
