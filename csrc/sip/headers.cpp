@@ -290,7 +290,10 @@ NameAddr parse_name_addr(std::string_view value, std::string_view field) {
         size_t gt = s.find('>', laquot);
         if (gt == std::string_view::npos) fail(field, "unterminated '<'");
         na.angle = true;
-        na.uri = Uri::parse(s.substr(laquot + 1, gt - laquot - 1), field);
+        std::string_view inner = s.substr(laquot + 1, gt - laquot - 1);
+        if (!inner.empty() && (is_wsp(inner.front()) || is_wsp(inner.back())))
+            fail(field, "whitespace inside '<' '>' around the URI");
+        na.uri = Uri::parse(inner, field);
         rest = s.substr(gt + 1);
     } else {
         size_t semi = s.find(';');
