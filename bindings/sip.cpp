@@ -148,13 +148,7 @@ void bind_sip(pybind11::module_& m) {
             if (!pb::isinstance<HUri>(b)) return pb::reinterpret_borrow<pb::object>(Py_NotImplemented);
             return pb::bool_(sip::uri_equal(a.v, b.cast<const HUri&>().v));
         })
-        .def("__hash__", [](const HUri& u) {
-            // Consistent with 19.1.4 equality: only fields equal URIs always share.
-            std::string key(u.v.scheme);
-            for (char& c : key) c = sip::lower(c);
-            key += '|' + u.v.user_decoded() + '|' + u.v.host_lower() + '|' + std::to_string(u.v.port);
-            return pb::hash(pb::str(key));
-        })
+        .def("__hash__", [](const HUri& u) { return pb::hash(str(sip::uri_equality_key(u.v))); })
         .def("__str__", [](const HUri& u) { return str(u.v.raw); })
         .def("__repr__", [](const HUri& u) { return "Uri(" + std::string(u.v.raw) + ")"; });
 

@@ -270,18 +270,32 @@ std::optional<std::string> Uri::param(std::string_view name) const {
 
 bool Uri::has_param(std::string_view name) const { return param(name).has_value(); }
 
+namespace {
+std::string tel_digits(std::string_view s) {
+    std::string out;
+    for (char c : s)
+        if (c != '-' && c != '.' && c != '(' && c != ')') out.push_back(lower(c));
+    return out;
+}
+}  // namespace
+
+std::string uri_equality_key(const Uri& u) {
+    std::string key(1, char('0' + int(u.kind)));
+    key += '|';
+    if (u.kind == UriScheme::Other) {
+        for (char c : u.scheme) key.push_back(lower(c));
+        return key + '|' + unescape(u.opaque);
+    }
+    if (u.kind == UriScheme::Tel) return key + tel_digits(u.user);
+    return key + u.user_decoded() + '|' + u.host_lower() + '|' + std::to_string(u.port);
+}
+
 bool uri_equal(const Uri& a, const Uri& b) {
     if (a.kind != b.kind) return false;
     if (a.kind == UriScheme::Other)
         return iequals(a.scheme, b.scheme) && unescape(a.opaque) == unescape(b.opaque);
     if (a.kind == UriScheme::Tel) {
-        auto strip = [](std::string_view s) {
-            std::string out;
-            for (char c : s)
-                if (c != '-' && c != '.' && c != '(' && c != ')') out.push_back(lower(c));
-            return out;
-        };
-        if (strip(a.user) != strip(b.user)) return false;
+        if (tel_digits(a.user) != tel_digits(b.user)) return false;
     } else {
         if (a.user_decoded() != b.user_decoded()) return false;
         if (a.has_password != b.has_password || a.password_decoded() != b.password_decoded()) return false;

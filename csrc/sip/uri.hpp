@@ -49,6 +49,8 @@ struct Uri {
 // URI comparison of RFC 3261 19.1.4 (and plain case-insensitive text comparison for tel and
 // opaque URIs, after unescaping).
 bool uri_equal(const Uri& a, const Uri& b);
+// Text that equal URIs share (for hashing): scheme kind, decoded user, host, port.
+std::string uri_equality_key(const Uri& u);
 
 bool is_valid_ipv6(std::string_view s);  // without brackets
 bool is_valid_ipv4(std::string_view s);
