@@ -9,7 +9,7 @@ namespace {
 
 // Content-Length (or "l") of the header section hdr (start-line excluded or not: the
 // start-line never matches), folded continuation lines included. -1 if absent.
-int64_t find_content_length(std::string_view hdr, size_t max) {
+int64_t find_content_length(std::string_view hdr) {
     size_t pos = 0;
     int64_t found = -1;
     while (pos < hdr.size()) {
@@ -27,8 +27,8 @@ int64_t find_content_length(std::string_view hdr, size_t max) {
         std::string value;
         for (char c : line.substr(colon + 1))
             if (c != '\r' && c != '\n') value.push_back(c);
-        auto n = parse_uint(trim(value), max);
-        if (!n) throw SipParseError("Content-Length", "not a non-negative number within the message size bound");
+        auto n = parse_uint(trim(value), 0xFFFFFFFFull);
+        if (!n) throw SipParseError("Content-Length", "not a non-negative number");
         found = int64_t(*n);
     }
     return found;
@@ -73,7 +73,7 @@ std::vector<Message> StreamFramer::feed(std::string_view chunk) {
         }
         int64_t cl = -1;
         try {
-            cl = find_content_length(pending.substr(0, he + 2), max_);
+            cl = find_content_length(pending.substr(0, he + 2));
         } catch (const SipParseError& e) {
             framing_error(e.field(), e.reason());
         }

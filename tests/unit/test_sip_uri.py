@@ -9,12 +9,24 @@ from siperb.errors import SipParseError
 
 
 def test_sip_uri_parts() -> None:
-    u = sip.Uri.parse("sip:alice:secret@example.com:5061;transport=tcp;lr?subject=hi&priority=urgent")
-    assert (u.scheme, u.user, u.password, u.host, u.port) == ("sip", "alice", "secret", "example.com", 5061)
+    u = sip.Uri.parse(
+        "sip:alice:secret@example.com:5061;transport=tcp;lr?subject=hi&priority=urgent"
+    )
+    assert (u.scheme, u.user, u.password, u.host, u.port) == (
+        "sip",
+        "alice",
+        "secret",
+        "example.com",
+        5061,
+    )
     assert u.params == {"transport": "tcp", "lr": None}
     assert u.headers == {"subject": "hi", "priority": "urgent"}
     assert u.param("TRANSPORT") == "tcp" and u.param("maddr") is None
-    assert str(u) == u.raw == "sip:alice:secret@example.com:5061;transport=tcp;lr?subject=hi&priority=urgent"
+    assert (
+        str(u)
+        == u.raw
+        == "sip:alice:secret@example.com:5061;transport=tcp;lr?subject=hi&priority=urgent"
+    )
 
 
 def test_hosts_ipv4_ipv6_and_names() -> None:
@@ -26,7 +38,12 @@ def test_hosts_ipv4_ipv6_and_names() -> None:
 
 def test_tel_and_opaque_schemes() -> None:
     t = sip.Uri.parse("tel:+1-201-555-0123;phone-context=example.com")
-    assert (t.scheme, t.user, t.host, t.params) == ("tel", "+1-201-555-0123", None, {"phone-context": "example.com"})
+    assert (t.scheme, t.user, t.host, t.params) == (
+        "tel",
+        "+1-201-555-0123",
+        None,
+        {"phone-context": "example.com"},
+    )
     o = sip.Uri.parse("urn:service:sos")
     assert (o.scheme, o.opaque, o.host) == ("urn", "service:sos", None)
 
@@ -71,10 +88,14 @@ EQUAL = [
     ("sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5"),
     ("sip:carol@chicago.com", "sip:carol@chicago.com;security=on"),
     ("sip:carol@chicago.com;newparam=5", "sip:carol@chicago.com;security=on"),
-    ("sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
-     "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com"),
-    ("sip:alice@atlanta.com?subject=project%20x&priority=urgent",
-     "sip:alice@atlanta.com?priority=urgent&subject=project%20x"),
+    (
+        "sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
+        "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com",
+    ),
+    (
+        "sip:alice@atlanta.com?subject=project%20x&priority=urgent",
+        "sip:alice@atlanta.com?priority=urgent&subject=project%20x",
+    ),
     ("tel:+1-201-555-0123", "tel:+12015550123"),
 ]
 # RFC 3261 19.1.4: non-equivalent URIs.
@@ -110,7 +131,8 @@ def test_uri_compared_with_other_types_is_not_equal() -> None:
 
 def test_uri_outlives_its_message() -> None:
     m = sip.parse(
-        b"OPTIONS sip:bob@example.com;transport=udp SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+        b"OPTIONS sip:bob@example.com;transport=udp SIP/2.0\r\n"
+        b"Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
         b"To: <sip:bob@example.com>\r\nFrom: <sip:alice@example.com>;tag=1\r\nCall-ID: c\r\n"
         b"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
     )

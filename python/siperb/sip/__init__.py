@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .._core import (
-    CSeq,
     Challenge,
+    CSeq,
     Event,
     Message,
     NameAddr,
@@ -37,16 +37,12 @@ def parse(data: bytes) -> Message:
     return sip_parse(data)
 
 
-def Request(  # noqa: N802 - reads as a constructor, returns a Message
-    method: str, uri: Uri | str, headers: HeaderItems = (), body: bytes = b""
-) -> Message:
+def Request(method: str, uri: Uri | str, headers: HeaderItems = (), body: bytes = b"") -> Message:
     """Build a request; Content-Length is computed, header order kept."""
     return sip_request(method, str(uri), list(headers), bytes(body))
 
 
-def Response(  # noqa: N802 - reads as a constructor, returns a Message
-    status: int, reason: str, headers: HeaderItems = (), body: bytes = b""
-) -> Message:
+def Response(status: int, reason: str, headers: HeaderItems = (), body: bytes = b"") -> Message:
     """Build a response; Content-Length is computed, header order kept."""
     return sip_response(status, reason, list(headers), bytes(body))
 
