@@ -5,19 +5,6 @@
 namespace siperb::sip {
 
 namespace {
-constexpr bool token_table_entry(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.' || c == '!' || c == '%' || c == '*' || c == '_' || c == '+' || c == '`' || c == '\'' ||
-           c == '~';
-}
-struct TokenTable {
-    bool t[256];
-    constexpr TokenTable() : t() {
-        for (int i = 0; i < 256; ++i) t[i] = token_table_entry(static_cast<unsigned char>(i));
-    }
-};
-constexpr TokenTable kToken{};
-
 int hex_value(char c) {
     if (is_digit(c)) return c - '0';
     return lower(c) - 'a' + 10;
@@ -28,19 +15,10 @@ void fail(std::string_view field, std::string reason) {
     throw SipParseError(std::string(field), std::move(reason));
 }
 
-bool is_token_char(char c) { return kToken.t[static_cast<unsigned char>(c)]; }
-
 bool is_token(std::string_view s) {
     if (s.empty()) return false;
     for (char c : s)
         if (!is_token_char(c)) return false;
-    return true;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
     return true;
 }
 

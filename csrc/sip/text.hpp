@@ -15,12 +15,31 @@ inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 inline bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
 inline bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 inline bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+// A 256-entry character class, built at compile time from a predicate.
+struct CharClass {
+    bool t[256];
+    template <class Pred>
+    constexpr explicit CharClass(Pred p) : t() {
+        for (int i = 0; i < 256; ++i) t[i] = p(static_cast<unsigned char>(i));
+    }
+    constexpr bool operator()(char c) const { return t[static_cast<unsigned char>(c)]; }
+};
+
 // token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
-bool is_token_char(char c);
+inline constexpr CharClass kTokenChars([](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '!' || c == '%' || c == '*' || c == '_' || c == '+' || c == '`' || c == '\'' || c == '~';
+});
+inline bool is_token_char(char c) { return kTokenChars(c); }
 bool is_token(std::string_view s);
 
 inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
-bool iequals(std::string_view a, std::string_view b);
+inline bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (a[i] != b[i] && lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
 
 // Strip spaces and tabs (folding was already turned into spaces by the message parser).
 std::string_view trim(std::string_view s);

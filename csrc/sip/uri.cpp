@@ -8,30 +8,31 @@ namespace siperb::sip {
 
 namespace {
 
-bool is_mark(char c) {
-    return c == '-' || c == '_' || c == '.' || c == '!' || c == '~' || c == '*' || c == '\'' || c == '(' ||
-           c == ')';
+constexpr bool is_unreserved_c(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '!' || c == '~' || c == '*' || c == '\'' || c == '(' || c == ')';
 }
-bool is_unreserved(char c) { return is_alnum(c) || is_mark(c); }
+constexpr bool in(unsigned char c, const char* set) {
+    for (; *set; ++set)
+        if (static_cast<unsigned char>(*set) == c) return true;
+    return false;
+}
+// Characters allowed (besides %HH escapes) in each URI part (RFC 3261 25.1).
+constexpr CharClass kUserChars([](unsigned char c) { return is_unreserved_c(c) || in(c, "&=+$,;?/"); });
+constexpr CharClass kPasswordChars([](unsigned char c) { return is_unreserved_c(c) || in(c, "&=+$,"); });
+constexpr CharClass kParamChars([](unsigned char c) { return is_unreserved_c(c) || in(c, "[]/:&+$="); });
+constexpr CharClass kTelParamChars([](unsigned char c) { return is_unreserved_c(c) || in(c, "[]/:&+$=;"); });
+constexpr CharClass kHeaderChars([](unsigned char c) { return is_unreserved_c(c) || in(c, "[]/?:+$=&"); });
+constexpr CharClass kHostChars([](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_';
+});
 
-// Characters allowed (besides unreserved and %HH) in each URI part.
-bool user_extra(char c) {
-    return c == '&' || c == '=' || c == '+' || c == '$' || c == ',' || c == ';' || c == '?' || c == '/';
-}
-bool password_extra(char c) { return c == '&' || c == '=' || c == '+' || c == '$' || c == ','; }
-bool param_extra(char c) {
-    return c == '[' || c == ']' || c == '/' || c == ':' || c == '&' || c == '+' || c == '$';
-}
-bool header_extra(char c) {
-    return c == '[' || c == ']' || c == '/' || c == '?' || c == ':' || c == '+' || c == '$';
-}
-
-// Every octet of s is unreserved, one of extra(), or part of a %HH escape.
-template <class Extra>
-void check_chars(std::string_view s, Extra extra, std::string_view field, const char* part) {
+// Every octet of s is allowed in the part, or is part of a %HH escape.
+void check_chars(std::string_view s, const CharClass& allowed, std::string_view field, const char* part) {
     for (size_t i = 0; i < s.size(); ++i) {
         char c = s[i];
-        if (is_unreserved(c) || extra(c)) continue;
+        if (allowed(c)) continue;
         if (c == '%' && i + 2 < s.size() && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
             i += 2;
             continue;
@@ -44,7 +45,7 @@ void check_chars(std::string_view s, Extra extra, std::string_view field, const 
 bool is_hostname(std::string_view h) {
     if (h.empty()) return false;
     for (char c : h)
-        if (!(is_alnum(c) || c == '-' || c == '.' || c == '_')) return false;
+        if (!kHostChars(c)) return false;
     return h.front() != '.' && h.front() != '-';
 }
 
@@ -121,9 +122,6 @@ Uri Uri::parse(std::string_view text, std::string_view field) {
         fail(field, "URI without a scheme");
     u.scheme = text.substr(0, colon);
     std::string_view rest = text.substr(colon + 1);
-    for (char c : text)
-        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"')
-            fail(field, "whitespace, control character or delimiter inside URI");
     if (rest.empty()) fail(field, "empty URI after scheme");
 
     if (iequals(u.scheme, "sip"))
@@ -136,6 +134,9 @@ Uri Uri::parse(std::string_view text, std::string_view field) {
         u.kind = UriScheme::Other;
 
     if (u.kind == UriScheme::Other) {
+        for (char c : rest)
+            if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"')
+                fail(field, "whitespace, control character or delimiter inside URI");
         u.opaque = rest;
         return u;
     }
@@ -148,8 +149,7 @@ Uri Uri::parse(std::string_view text, std::string_view field) {
                 fail(field, "invalid character in tel URI number");
         if (semi != std::string_view::npos) {
             u.params = rest.substr(semi);
-            check_chars(u.params.substr(1), [](char c) { return param_extra(c) || c == ';' || c == '='; }, field,
-                        "parameters");
+            check_chars(u.params.substr(1), kTelParamChars, field, "parameters");
         }
         return u;
     }
@@ -163,10 +163,10 @@ Uri Uri::parse(std::string_view text, std::string_view field) {
         if (pc != std::string_view::npos) {
             u.has_password = true;
             u.password = userinfo.substr(pc + 1);
-            check_chars(u.password, password_extra, field, "password");
+            check_chars(u.password, kPasswordChars, field, "password");
         }
         if (u.user.empty()) fail(field, "empty user part before '@'");
-        check_chars(u.user, user_extra, field, "user");
+        check_chars(u.user, kUserChars, field, "user");
         hostpart = rest.substr(at + 1);
     }
     size_t i = 0;
@@ -196,7 +196,7 @@ Uri Uri::parse(std::string_view text, std::string_view field) {
             size_t n = u.params.find(';', p);
             std::string_view one = u.params.substr(p, n == std::string_view::npos ? std::string_view::npos : n - p);
             if (one.empty() || one[0] == '=') fail(field, "empty URI parameter");
-            check_chars(one, [](char c) { return param_extra(c) || c == '='; }, field, "parameter");
+            check_chars(one, kParamChars, field, "parameter");
             if (n == std::string_view::npos) break;
             p = n + 1;
         }
@@ -204,7 +204,7 @@ Uri Uri::parse(std::string_view text, std::string_view field) {
     if (i < hostpart.size() && hostpart[i] == '?') {
         u.headers = hostpart.substr(i + 1);
         if (u.headers.empty()) fail(field, "empty URI headers");
-        check_chars(u.headers, [](char c) { return header_extra(c) || c == '=' || c == '&'; }, field, "headers");
+        check_chars(u.headers, kHeaderChars, field, "headers");
         i = hostpart.size();
     }
     if (i != hostpart.size()) fail(field, "unexpected character after host");
