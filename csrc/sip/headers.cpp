@@ -69,19 +69,22 @@ HeaderId compact(char c) {
 
 constexpr size_t kMaxNameLen = 24;
 
-struct ByLength {
-    std::array<std::array<HeaderId, 8>, kMaxNameLen + 1> ids{};
-    std::array<uint8_t, kMaxNameLen + 1> count{};
+// Candidates by (length, lower-case first letter): at most a few names share a slot.
+struct NameIndex {
+    std::array<std::array<std::array<HeaderId, 3>, 26>, kMaxNameLen + 1> ids{};
     std::array<std::string_view, size_t(HeaderId::Count_)> canonical{};
-    ByLength() {
+    NameIndex() {
         for (const auto& e : kNames) {
-            ids[e.name.size()][count[e.name.size()]++] = e.id;
+            auto& slot = ids[e.name.size()][size_t(lower(e.name[0]) - 'a')];
+            size_t k = 0;
+            while (slot[k] != HeaderId::Other) ++k;  // a 4th collision would be a table bug
+            slot[k] = e.id;
             canonical[size_t(e.id)] = e.name;
         }
     }
 };
-const ByLength& by_length() {
-    static const ByLength t;
+const NameIndex& name_index() {
+    static const NameIndex t;
     return t;
 }
 
@@ -116,17 +119,19 @@ int32_t port_value(std::string_view s, std::string_view field) {
 
 HeaderId header_id(std::string_view name) {
     if (name.size() == 1) return compact(name[0]);
-    if (name.size() > kMaxNameLen) return HeaderId::Other;
-    const auto& t = by_length();
-    const auto& c = t.canonical;
-    for (uint8_t k = 0; k < t.count[name.size()]; ++k) {
-        HeaderId id = t.ids[name.size()][k];
-        if (iequals(c[size_t(id)], name)) return id;
+    if (name.size() > kMaxNameLen || name.empty()) return HeaderId::Other;
+    char f = lower(name[0]);
+    if (f < 'a' || f > 'z') return HeaderId::Other;
+    const auto& t = name_index();
+    for (HeaderId id : t.ids[name.size()][size_t(f - 'a')]) {
+        if (id == HeaderId::Other) break;
+        std::string_view c = t.canonical[size_t(id)];
+        if (c == name || iequals(c, name)) return id;  // most senders use the canonical case
     }
     return HeaderId::Other;
 }
 
-std::string_view canonical_name(HeaderId id) { return by_length().canonical[size_t(id)]; }
+std::string_view canonical_name(HeaderId id) { return name_index().canonical[size_t(id)]; }
 
 bool is_list_header(HeaderId id) {
     switch (id) {

@@ -129,13 +129,17 @@ void Message::parse_buffer(bool require_mandatory) {
         if (line_end == std::string_view::npos) fail("headers", "header section not terminated by an empty line");
         std::string_view line = all.substr(pos, line_end - pos);
         pos = line_end + 2;
-        size_t colon = line.find(':');
-        if (colon == std::string_view::npos) fail("headers", "header line without ':'");
-        std::string_view name = line.substr(0, colon);
-        size_t ne = name.size();
-        while (ne > 0 && is_wsp(name[ne - 1])) --ne;
-        name = name.substr(0, ne);
-        if (!is_token(name)) fail("headers", "invalid header name '" + std::string(name) + "'");
+        // field-name = token, then optional whitespace, then ':'
+        size_t ne = 0;
+        while (ne < line.size() && is_token_char(line[ne])) ++ne;
+        size_t colon = ne;
+        while (colon < line.size() && is_wsp(line[colon])) ++colon;
+        if (colon >= line.size() || line[colon] != ':') {
+            if (line.find(':') == std::string_view::npos) fail("headers", "header line without ':'");
+            fail("headers", "invalid header name '" + std::string(line.substr(0, line.find(':'))) + "'");
+        }
+        if (ne == 0) fail("headers", "empty header name");
+        std::string_view name = line.substr(0, ne);
         HeaderField h{name, trim(line.substr(colon + 1)), header_id(name)};
         headers_.push_back(h);
         interpret(headers_.back());

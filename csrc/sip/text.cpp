@@ -22,19 +22,6 @@ bool is_token(std::string_view s) {
     return true;
 }
 
-std::string_view ltrim(std::string_view s) {
-    size_t b = 0;
-    while (b < s.size() && is_wsp(s[b])) ++b;
-    return s.substr(b);
-}
-
-std::string_view trim(std::string_view s) {
-    s = ltrim(s);
-    size_t e = s.size();
-    while (e > 0 && is_wsp(s[e - 1])) --e;
-    return s.substr(0, e);
-}
-
 std::optional<uint64_t> parse_uint(std::string_view s, uint64_t max) {
     if (s.empty() || s.size() > 20) return std::nullopt;
     uint64_t v = 0;
@@ -115,6 +102,11 @@ size_t find_top_level(std::string_view s, char sep, size_t start, std::string_vi
 }
 
 bool CommaList::next(std::string_view& out) {
+    if (pos_ == 0 && !done_ && v_.find(',') == std::string_view::npos) {
+        done_ = true;  // one element; its own parser checks quotes and brackets
+        out = trim(v_);
+        return !out.empty();
+    }
     while (!done_) {
         size_t e = find_top_level(v_, ',', pos_, field_);
         std::string_view item;

@@ -42,8 +42,17 @@ inline bool iequals(std::string_view a, std::string_view b) {
 }
 
 // Strip spaces and tabs (folding was already turned into spaces by the message parser).
-std::string_view trim(std::string_view s);
-std::string_view ltrim(std::string_view s);
+inline std::string_view ltrim(std::string_view s) {
+    size_t b = 0;
+    while (b < s.size() && is_wsp(s[b])) ++b;
+    return s.substr(b);
+}
+inline std::string_view trim(std::string_view s) {
+    s = ltrim(s);
+    size_t e = s.size();
+    while (e > 0 && is_wsp(s[e - 1])) --e;
+    return s.substr(0, e);
+}
 
 // Decimal integer with an upper bound; nullopt on anything else (sign, junk, overflow).
 std::optional<uint64_t> parse_uint(std::string_view s, uint64_t max);
