@@ -328,8 +328,9 @@ bool uri_equal(const Uri& a, const Uri& b) {
     auto ha = a.header_list();
     auto hb = b.header_list();
     if (ha.size() != hb.size()) return false;
-    for (const auto& [n, v] : ha) {
-        bool found = std::any_of(hb.begin(), hb.end(), [&](const auto& h) { return eq_ci(h.first, n) && h.second == v; });
+    for (const auto& x : ha) {
+        bool found = std::any_of(hb.begin(), hb.end(),
+                                 [&](const auto& h) { return eq_ci(h.first, x.first) && h.second == x.second; });
         if (!found) return false;
     }
     return true;
