@@ -40,6 +40,7 @@ void StreamFramer::reset() {
     buf_.clear();
     start_ = 0;
     crlf_run_ = 0;
+    searched_ = 0;
 }
 
 void StreamFramer::framing_error(std::string field, std::string reason) {
@@ -66,11 +67,13 @@ std::vector<Message> StreamFramer::feed(std::string_view chunk) {
         }
         std::string_view pending(buf_.data() + start_, buf_.size() - start_);
         if (pending.empty() || pending == "\r") break;
-        size_t he = pending.find("\r\n\r\n");
+        size_t he = pending.find("\r\n\r\n", searched_);
         if (he == std::string_view::npos) {
             if (pending.size() > max_) framing_error("framing", "header section exceeds the maximum message size");
+            searched_ = pending.size() < 3 ? 0 : pending.size() - 3;  // never rescan a long header section
             break;
         }
+        searched_ = he;  // a body still arriving does not make us search the headers again
         int64_t cl = -1;
         try {
             cl = find_content_length(pending.substr(0, he + 2));
@@ -91,6 +94,7 @@ std::vector<Message> StreamFramer::feed(std::string_view chunk) {
             std::string_view one = pending.substr(0, total);
             start_ += total;
             crlf_run_ = 0;
+            searched_ = 0;
             out.push_back(Message::parse(one));  // may throw; the bad message is consumed
             if (start_ > 4096 && start_ * 2 > buf_.size()) {
                 buf_.erase(0, start_);
@@ -100,6 +104,7 @@ std::vector<Message> StreamFramer::feed(std::string_view chunk) {
         }
         start_ += total;
         crlf_run_ = 0;
+        searched_ = 0;
     }
     if (start_ == buf_.size()) {
         buf_.clear();

@@ -35,6 +35,7 @@ private:
     std::string buf_;
     size_t start_ = 0;
     size_t crlf_run_ = 0;
+    size_t searched_ = 0;  // octets of the pending message already searched for CRLFCRLF
     size_t pings_ = 0, pings_taken_ = 0;
 };
 

@@ -42,6 +42,19 @@ void check_value(std::string_view name, std::string_view value) {
     if (value.find_first_of("\r\n") != std::string_view::npos) fail(name, "line break in header value");
 }
 
+// Position of the CR of the next CRLF at or after pos, or npos. A CR or LF that is not part of
+// a CRLF pair is malformed (and would let a header value smuggle a line break).
+size_t next_crlf(std::string_view all, size_t pos, const char* field) {
+    size_t lf = all.find('\n', pos);
+    size_t cr = all.find('\r', pos);
+    if (lf == std::string_view::npos) {
+        if (cr != std::string_view::npos && cr + 1 < all.size()) fail(field, "bare CR in the header section");
+        return std::string_view::npos;
+    }
+    if (lf == pos || cr != lf - 1) fail(field, "bare CR or LF in the header section");
+    return cr;
+}
+
 }  // namespace
 
 bool header_matches(const HeaderField& h, HeaderId id, std::string_view name) {
@@ -108,7 +121,7 @@ void Message::parse_buffer(bool require_mandatory) {
     size_t pos = 0;
     while (pos + 1 < size && base[pos] == '\r' && base[pos + 1] == '\n') pos += 2;  // RFC 3261 7.5
     size_t begin = pos;
-    size_t eol = all.find(kCrlf, pos);
+    size_t eol = next_crlf(all, pos, "start-line");
     if (eol == std::string_view::npos) fail("start-line", "no CRLF after the start-line");
     parse_start_line(all.substr(pos, eol - pos));
     pos = eol + 2;
@@ -119,12 +132,12 @@ void Message::parse_buffer(bool require_mandatory) {
             pos += 2;
             break;
         }
-        size_t line_end = all.find(kCrlf, pos);
+        size_t line_end = next_crlf(all, pos, "headers");
         while (line_end != std::string_view::npos && line_end + 2 < size &&
                (base[line_end + 2] == ' ' || base[line_end + 2] == '\t')) {
             base[line_end] = ' ';  // fold: CRLF followed by WSP is LWS, equivalent to spaces
             base[line_end + 1] = ' ';
-            line_end = all.find(kCrlf, line_end + 2);
+            line_end = next_crlf(all, line_end + 2, "headers");
         }
         if (line_end == std::string_view::npos) fail("headers", "header section not terminated by an empty line");
         std::string_view line = all.substr(pos, line_end - pos);

@@ -125,3 +125,11 @@ def test_malformed_message_after_good_ones_is_not_lost() -> None:
     assert info.value.field == "CSeq"
     (after,) = f.feed(b"")
     assert after.cseq.number == 3
+
+
+def test_large_body_fed_in_small_chunks() -> None:
+    body = bytes(range(256)) * 200
+    data = message(7, body)
+    f = sip.StreamFramer(max_message_size=len(data))
+    out = [m for i in range(0, len(data), 7) for m in f.feed(data[i : i + 7])]
+    assert len(out) == 1 and out[0].body == body

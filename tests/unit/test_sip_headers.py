@@ -436,3 +436,11 @@ def test_non_utf8_header_octets_do_not_raise_unicode_errors() -> None:
     raw = bytes(m).replace("café".encode(), b"caf\xe9")
     m2 = sip.parse(raw)
     assert m2.header("X-Bin") == "caf\udce9"  # surrogateescape, like os.fsdecode
+
+
+@pytest.mark.parametrize("bad", [b"X-A: one\ntwo\r\n", b"X-A: one\rtwo\r\n", b"X-A: one\n"])
+def test_bare_cr_or_lf_in_header_section_rejected(bad: bytes) -> None:
+    head = b"".join(f"{n}: {v}\r\n".encode() for n, v in BASE)
+    with pytest.raises(SipParseError) as info:
+        sip.parse(b"INVITE sip:bob@example.com SIP/2.0\r\n" + head + bad + b"\r\n")
+    assert "bare" in info.value.reason
