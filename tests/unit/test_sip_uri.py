@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from siperb import sip
 from siperb.errors import SipParseError
@@ -140,3 +142,35 @@ def test_uri_outlives_its_message() -> None:
     f = m.from_
     del m
     assert u.param("transport") == "udp" and f.uri.user == "alice" and f.tag == "1"
+
+
+_unreserved = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()"
+
+
+def _escape(text: str, keep: str) -> str:
+    return "".join(c if c in keep else "".join(f"%{b:02X}" for b in c.encode()) for c in text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    user=st.none() | st.text(min_size=1, max_size=12),
+    host=st.from_regex(r"[a-z][a-z0-9-]{0,8}(\.[a-z][a-z0-9-]{0,8}){0,2}", fullmatch=True),
+    port=st.none() | st.integers(min_value=0, max_value=65535),
+    params=st.dictionaries(
+        st.text(alphabet="abcdefghijklmnop", min_size=1, max_size=6),
+        st.none() | st.text(min_size=1, max_size=8),
+        max_size=4,
+    ),
+)
+def test_uri_round_trip(user, host, port, params) -> None:  # type: ignore[no-untyped-def]
+    text = "sip:"
+    if user is not None:
+        text += _escape(user, _unreserved + "&=+$,;?/") + "@"
+    text += host + (f":{port}" if port is not None else "")
+    for k, v in params.items():
+        text += ";" + k + ("" if v is None else "=" + _escape(v, _unreserved))
+    u = sip.Uri.parse(text)
+    assert (u.user, u.host, u.port, u.params) == (user, host, port, params)
+    assert str(u) == text
+    upper = sip.Uri.parse(text.replace(host, host.upper(), 1)) if user is None else u
+    assert upper == u and hash(upper) == hash(u)
