@@ -1,10 +1,397 @@
-// Bindings for csrc/sip/.
+// Bindings for csrc/sip/. Typed header objects are views into the message buffer; each Python
+// object holds a shared_ptr to the buffer's owner (Held<T>) so views never outlive it.
 #include "bindings.hpp"
 
-namespace py = pybind11;
+#include "sip/framer.hpp"
+#include "sip/message.hpp"
+#include "sip/text.hpp"
+#include "common/error.hpp"
+
+#include <pybind11/stl.h>
+
+#include <memory>
+
+namespace pb = pybind11;
 
 namespace siperb::py {
 
-void bind_sip(pybind11::module_& /*m*/) {}
+namespace {
+
+using sip::Message;
+using MessagePtr = std::shared_ptr<Message>;
+
+template <class T>
+struct Held {
+    std::shared_ptr<const void> owner;
+    T v;
+};
+
+// Header text is UTF-8 in practice but any octet may arrive: undecodable octets become lone
+// surrogates (as os.fsdecode does) instead of raising.
+pybind11::object str(std::string_view s) {
+    PyObject* o = PyUnicode_DecodeUTF8(s.data(), Py_ssize_t(s.size()), "surrogateescape");
+    if (!o) throw pybind11::error_already_set();
+    return pybind11::reinterpret_steal<pybind11::object>(o);
+}
+pybind11::object opt_str(bool present, std::string_view s) { return present ? str(s) : pybind11::none(); }
+pybind11::object opt_int(int64_t v) { return v < 0 ? pybind11::object(pybind11::none()) : pybind11::int_(v); }
+
+std::string_view bytes_view(const pybind11::bytes& b) {
+    char* p = nullptr;
+    Py_ssize_t n = 0;
+    if (PyBytes_AsStringAndSize(b.ptr(), &p, &n) != 0) throw pybind11::error_already_set();
+    return {p, size_t(n)};
+}
+
+// Header parameters (";name=value") as a dict, names lower-cased, quoted values unquoted.
+pybind11::dict params_dict(std::string_view params, std::string_view field) {
+    pybind11::dict d;
+    sip::ParamList pl(params, field);
+    sip::Param p;
+    while (pl.next(p)) {
+        std::string name(p.name);
+        for (char& c : name) c = sip::lower(c);
+        d[str(name)] = p.has_value ? str(sip::unquote_if_quoted(p.value)) : pybind11::none();
+    }
+    return d;
+}
+
+template <class T>
+Held<T> held(const std::shared_ptr<const void>& owner, T v) {
+    return Held<T>{owner, std::move(v)};
+}
+
+template <class T>
+pybind11::list held_list(const std::shared_ptr<const void>& owner, const std::vector<T>& items) {
+    pybind11::list out(items.size());
+    for (size_t i = 0; i < items.size(); ++i) out[i] = pybind11::cast(Held<T>{owner, items[i]});
+    return out;
+}
+
+pybind11::list str_list(const std::vector<std::string_view>& items) {
+    pybind11::list out(items.size());
+    for (size_t i = 0; i < items.size(); ++i) out[i] = str(items[i]);
+    return out;
+}
+
+template <class T>
+pybind11::object held_opt(const std::shared_ptr<const void>& owner, const std::optional<T>& v) {
+    if (!v) return pybind11::none();
+    return pybind11::cast(Held<T>{owner, *v});
+}
+
+sip::HeaderList header_list(const std::vector<std::pair<std::string, std::string>>& h) { return h; }
+
+MessagePtr parse_bytes(const pybind11::bytes& data) {
+    std::string_view v = bytes_view(data);
+    if (v.size() > 4096) {
+        pybind11::gil_scoped_release nogil;
+        return std::make_shared<Message>(Message::parse(v));
+    }
+    return std::make_shared<Message>(Message::parse(v));
+}
+
+using HUri = Held<sip::Uri>;
+
+HUri uri_from_text(const std::string& text) {
+    auto owner = std::make_shared<std::string>(text);
+    if (owner->capacity() < 32) owner->reserve(32);
+    return HUri{owner, sip::Uri::parse(*owner)};
+}
+
+pybind11::object uri_user(const HUri& u) {
+    if (u.v.user.empty()) return pybind11::none();
+    return sip::has_escape(u.v.user) ? str(u.v.user_decoded()) : str(u.v.user);
+}
+
+}  // namespace
+
+void bind_sip(pybind11::module_& m) {
+    using namespace pybind11::literals;
+
+    pb::class_<HUri>(m, "Uri", "A SIP/SIPS/tel URI; other schemes are kept opaque.")
+        .def_static("parse", &uri_from_text, "text"_a)
+        .def_property_readonly("raw", [](const HUri& u) { return str(u.v.raw); })
+        .def_property_readonly("scheme", [](const HUri& u) {
+            std::string s(u.v.scheme);
+            for (char& c : s) c = sip::lower(c);
+            return str(s);
+        })
+        .def_property_readonly("user", &uri_user)
+        .def_property_readonly("password", [](const HUri& u) {
+            return u.v.has_password ? str(u.v.password_decoded()) : pb::object(pb::none());
+        })
+        .def_property_readonly("host", [](const HUri& u) {
+            return u.v.kind == sip::UriScheme::Sip || u.v.kind == sip::UriScheme::Sips ? str(u.v.host)
+                                                                                      : pb::object(pb::none());
+        })
+        .def_property_readonly("port", [](const HUri& u) { return opt_int(u.v.port); })
+        .def_property_readonly("opaque", [](const HUri& u) {
+            return u.v.kind == sip::UriScheme::Other ? str(u.v.opaque) : pb::object(pb::none());
+        })
+        .def_property_readonly("params", [](const HUri& u) {
+            pb::dict d;
+            for (const auto& p : u.v.param_list()) d[str(p.name)] = p.has_value ? str(p.value) : pb::object(pb::none());
+            return d;
+        })
+        .def_property_readonly("headers", [](const HUri& u) {
+            pb::dict d;
+            for (const auto& [n, v] : u.v.header_list()) d[str(n)] = str(v);
+            return d;
+        })
+        .def("param", [](const HUri& u, std::string_view name) {
+            auto p = u.v.param(name);
+            return p ? str(*p) : pb::object(pb::none());
+        }, "name"_a)
+        .def("equals", [](const HUri& a, const HUri& b) { return sip::uri_equal(a.v, b.v); }, "other"_a)
+        .def("__eq__", [](const HUri& a, const pb::object& b) -> pb::object {
+            if (!pb::isinstance<HUri>(b)) return pb::reinterpret_borrow<pb::object>(Py_NotImplemented);
+            return pb::bool_(sip::uri_equal(a.v, b.cast<const HUri&>().v));
+        })
+        .def("__hash__", [](const HUri& u) { return pb::hash(str(sip::uri_equality_key(u.v))); })
+        .def("__str__", [](const HUri& u) { return str(u.v.raw); })
+        .def("__repr__", [](const HUri& u) { return "Uri(" + std::string(u.v.raw) + ")"; });
+
+    using HVia = Held<sip::Via>;
+    pb::class_<HVia>(m, "Via", "One Via value (a header line may hold several).")
+        .def_property_readonly("raw", [](const HVia& v) { return str(v.v.raw); })
+        .def_property_readonly("protocol", [](const HVia& v) {
+            return str(std::string(v.v.protocol).append("/").append(v.v.version));
+        })
+        .def_property_readonly("transport", [](const HVia& v) { return str(v.v.transport); })
+        .def_property_readonly("host", [](const HVia& v) { return str(v.v.host); })
+        .def_property_readonly("port", [](const HVia& v) { return opt_int(v.v.port); })
+        .def_property_readonly("branch", [](const HVia& v) { return opt_str(v.v.has_branch, v.v.branch); })
+        .def_property_readonly("received", [](const HVia& v) {
+            return v.v.has_received ? str(sip::unquote_if_quoted(v.v.received)) : pb::object(pb::none());
+        })
+        .def_property_readonly("rport", [](const HVia& v) -> pb::object {
+            if (!v.v.has_rport) return pb::none();
+            if (v.v.rport < 0) return pb::bool_(true);
+            return pb::int_(v.v.rport);
+        })
+        .def_property_readonly("maddr", [](const HVia& v) { return opt_str(v.v.has_maddr, v.v.maddr); })
+        .def_property_readonly("ttl", [](const HVia& v) { return opt_int(v.v.ttl); })
+        .def_property_readonly("params", [](const HVia& v) { return params_dict(v.v.params, "Via"); })
+        .def("__repr__", [](const HVia& v) { return "Via(" + std::string(v.v.raw) + ")"; });
+
+    using HNA = Held<sip::NameAddr>;
+    pb::class_<HNA>(m, "NameAddr", "name-addr or addr-spec with header parameters (From, To, Contact, ...).")
+        .def_property_readonly("raw", [](const HNA& n) { return str(n.v.raw); })
+        .def_property_readonly("display_name", [](const HNA& n) {
+            return n.v.display.empty() ? pb::object(pb::none()) : str(n.v.display_name());
+        })
+        .def_property_readonly("uri", [](const HNA& n) { return HUri{n.owner, n.v.uri}; })
+        .def_property_readonly("tag", [](const HNA& n) { return opt_str(n.v.has_tag, n.v.tag); })
+        .def_property_readonly("params", [](const HNA& n) { return params_dict(n.v.params, "name-addr"); })
+        .def_property_readonly("expires", [](const HNA& n) -> pb::object {
+            auto p = sip::ParamList::find(n.v.params, "expires", "Contact");
+            if (!p) return pb::none();
+            auto v = sip::parse_uint(p->value, 0xFFFFFFFFull);
+            if (!v) throw siperb::SipParseError("Contact", "expires parameter must be a number");
+            return pb::int_(*v);
+        })
+        .def_property_readonly("q", [](const HNA& n) -> pb::object {
+            auto p = sip::ParamList::find(n.v.params, "q", "Contact");
+            if (!p) return pb::none();
+            std::string s(p->value);
+            char* end = nullptr;
+            double q = std::strtod(s.c_str(), &end);
+            if (s.empty() || end != s.c_str() + s.size() || q < 0 || q > 1)
+                throw siperb::SipParseError("Contact", "q parameter must be 0-1");
+            return pb::float_(q);
+        })
+        .def("__repr__", [](const HNA& n) { return "NameAddr(" + std::string(n.v.raw) + ")"; });
+
+    using HCSeq = Held<sip::CSeq>;
+    pb::class_<HCSeq>(m, "CSeq")
+        .def_property_readonly("number", [](const HCSeq& c) { return c.v.number; })
+        .def_property_readonly("method", [](const HCSeq& c) { return str(c.v.method); })
+        .def("__repr__", [](const HCSeq& c) {
+            return "CSeq(" + std::to_string(c.v.number) + ", " + std::string(c.v.method) + ")";
+        });
+
+    using HAuth = Held<sip::Auth>;
+    pb::class_<HAuth>(m, "Challenge", "Credentials or challenge: scheme and parameters (quoted values unquoted).")
+        .def_property_readonly("scheme", [](const HAuth& a) { return str(a.v.scheme); })
+        .def_property_readonly("params", [](const HAuth& a) {
+            pb::dict d;
+            for (const auto& p : a.v.params) {
+                std::string name(p.name);
+                for (char& c : name) c = sip::lower(c);
+                d[str(name)] = str(sip::unquote_if_quoted(p.value));
+            }
+            return d;
+        })
+        .def_property_readonly("token68", [](const HAuth& a) {
+            return a.v.token68.empty() ? pb::object(pb::none()) : str(a.v.token68);
+        })
+        .def("__repr__", [](const HAuth& a) { return "Challenge(" + std::string(a.v.scheme) + ")"; });
+
+    using HRep = Held<sip::Replaces>;
+    pb::class_<HRep>(m, "Replaces")
+        .def_property_readonly("call_id", [](const HRep& r) { return str(r.v.call_id); })
+        .def_property_readonly("to_tag", [](const HRep& r) { return str(r.v.to_tag); })
+        .def_property_readonly("from_tag", [](const HRep& r) { return str(r.v.from_tag); })
+        .def_property_readonly("early_only", [](const HRep& r) { return r.v.early_only; })
+        .def_property_readonly("params", [](const HRep& r) { return params_dict(r.v.params, "Replaces"); });
+
+    using HEv = Held<sip::Event>;
+    pb::class_<HEv>(m, "Event")
+        .def_property_readonly("package", [](const HEv& e) { return str(e.v.package); })
+        .def_property_readonly("id", [](const HEv& e) { return opt_str(e.v.has_id, e.v.id); })
+        .def_property_readonly("params", [](const HEv& e) { return params_dict(e.v.params, "Event"); });
+
+    using HSS = Held<sip::SubscriptionState>;
+    pb::class_<HSS>(m, "SubscriptionState")
+        .def_property_readonly("state", [](const HSS& s) { return str(s.v.state); })
+        .def_property_readonly("expires", [](const HSS& s) { return opt_int(s.v.expires); })
+        .def_property_readonly("retry_after", [](const HSS& s) { return opt_int(s.v.retry_after); })
+        .def_property_readonly("reason", [](const HSS& s) { return opt_str(!s.v.reason.empty(), s.v.reason); })
+        .def_property_readonly("params", [](const HSS& s) { return params_dict(s.v.params, "Subscription-State"); });
+
+    using HReason = Held<sip::ReasonValue>;
+    pb::class_<HReason>(m, "Reason")
+        .def_property_readonly("protocol", [](const HReason& r) { return str(r.v.protocol); })
+        .def_property_readonly("cause", [](const HReason& r) { return opt_int(r.v.cause); })
+        .def_property_readonly("text", [](const HReason& r) {
+            return r.v.text.empty() ? pb::object(pb::none()) : str(sip::unquote_if_quoted(r.v.text));
+        })
+        .def_property_readonly("params", [](const HReason& r) { return params_dict(r.v.params, "Reason"); });
+
+    auto auth = [](sip::HeaderId id) {
+        return [id](const MessagePtr& m) { return held_list(m, m->auth(id)); };
+    };
+    auto tokens = [](sip::HeaderId id) { return [id](const MessagePtr& m) { return str_list(m->tokens(id)); }; };
+
+    pb::class_<Message, MessagePtr>(m, "Message", "A parsed SIP request or response (immutable).")
+        .def_property_readonly("is_request", &Message::is_request)
+        .def_property_readonly("method", [](const MessagePtr& m) {
+            return m->is_request() ? str(m->method()) : pb::object(pb::none());
+        })
+        .def_property_readonly("uri", [](const MessagePtr& m) -> pb::object {
+            if (!m->uri()) return pb::none();
+            return pb::cast(HUri{m, *m->uri()});
+        })
+        .def_property_readonly("status", [](const MessagePtr& m) -> pb::object {
+            return m->is_request() ? pb::object(pb::none()) : pb::int_(m->status());
+        })
+        .def_property_readonly("reason", [](const MessagePtr& m) {
+            return m->is_request() ? pb::object(pb::none()) : str(m->reason());
+        })
+        .def_property_readonly("version", [](const MessagePtr& m) { return str(m->version()); })
+        .def_property_readonly("headers", [](const MessagePtr& m) {
+            const auto& hs = m->headers();
+            pb::list out(hs.size());
+            for (size_t i = 0; i < hs.size(); ++i) out[i] = pb::make_tuple(str(hs[i].name), str(hs[i].value));
+            return out;
+        })
+        .def("header", [](const MessagePtr& m, std::string_view name) {
+            auto v = m->header(name);
+            return v ? str(*v) : pb::object(pb::none());
+        }, "name"_a)
+        .def("header_values", [](const MessagePtr& m, std::string_view name) {
+            return str_list(m->header_values(name));
+        }, "name"_a)
+        .def_property_readonly("via", [](const MessagePtr& m) { return held_list(m, m->via()); })
+        .def_property_readonly("from_", [](const MessagePtr& m) -> pb::object {
+            if (!m->has_from()) return pb::none();
+            return pb::cast(HNA{m, m->from()});
+        })
+        .def_property_readonly("to", [](const MessagePtr& m) -> pb::object {
+            if (!m->has_to()) return pb::none();
+            return pb::cast(HNA{m, m->to()});
+        })
+        .def_property_readonly("call_id", [](const MessagePtr& m) {
+            return m->call_id().empty() ? pb::object(pb::none()) : str(m->call_id());
+        })
+        .def_property_readonly("cseq", [](const MessagePtr& m) -> pb::object {
+            if (!m->has_cseq()) return pb::none();
+            return pb::cast(HCSeq{m, m->cseq()});
+        })
+        .def_property_readonly("contact", [](const MessagePtr& m) { return held_list(m, m->contact()); })
+        .def_property_readonly("contact_star", &Message::contact_star)
+        .def_property_readonly("route", [](const MessagePtr& m) { return held_list(m, m->route()); })
+        .def_property_readonly("record_route", [](const MessagePtr& m) { return held_list(m, m->record_route()); })
+        .def_property_readonly("max_forwards", &Message::max_forwards)
+        .def_property_readonly("content_length", &Message::content_length)
+        .def_property_readonly("content_type", [](const MessagePtr& m) {
+            auto v = m->content_type();
+            return v ? str(*v) : pb::object(pb::none());
+        })
+        .def_property_readonly("expires", &Message::expires)
+        .def_property_readonly("authorization", auth(sip::HeaderId::Authorization))
+        .def_property_readonly("proxy_authorization", auth(sip::HeaderId::ProxyAuthorization))
+        .def_property_readonly("www_authenticate", auth(sip::HeaderId::WwwAuthenticate))
+        .def_property_readonly("proxy_authenticate", auth(sip::HeaderId::ProxyAuthenticate))
+        .def_property_readonly("refer_to", [](const MessagePtr& m) { return held_opt(m, m->refer_to()); })
+        .def_property_readonly("referred_by", [](const MessagePtr& m) { return held_opt(m, m->referred_by()); })
+        .def_property_readonly("replaces", [](const MessagePtr& m) { return held_opt(m, m->replaces()); })
+        .def_property_readonly("event", [](const MessagePtr& m) { return held_opt(m, m->event()); })
+        .def_property_readonly("subscription_state",
+                               [](const MessagePtr& m) { return held_opt(m, m->subscription_state()); })
+        .def_property_readonly("allow", tokens(sip::HeaderId::Allow))
+        .def_property_readonly("supported", tokens(sip::HeaderId::Supported))
+        .def_property_readonly("require", tokens(sip::HeaderId::Require))
+        .def_property_readonly("proxy_require", tokens(sip::HeaderId::ProxyRequire))
+        .def_property_readonly("reason_header", [](const MessagePtr& m) { return held_list(m, m->reason_header()); })
+        .def_property_readonly("user_agent", [](const MessagePtr& m) {
+            auto v = m->user_agent();
+            return v ? str(*v) : pb::object(pb::none());
+        })
+        .def_property_readonly("body", [](const MessagePtr& m) {
+            return pb::bytes(m->body().data(), m->body().size());
+        })
+        .def("__bytes__", [](const MessagePtr& m) { return pb::bytes(m->wire().data(), m->wire().size()); })
+        .def("with_header", [](const MessagePtr& m, std::string_view n, std::string_view v) {
+            return std::make_shared<Message>(m->with_header(n, v));
+        }, "name"_a, "value"_a)
+        .def("with_added_header", [](const MessagePtr& m, std::string_view n, std::string_view v, bool first) {
+            return std::make_shared<Message>(m->with_added_header(n, v, first));
+        }, "name"_a, "value"_a, pb::kw_only(), "first"_a = false)
+        .def("without_header", [](const MessagePtr& m, std::string_view n) {
+            return std::make_shared<Message>(m->without_header(n));
+        }, "name"_a)
+        .def("with_body", [](const MessagePtr& m, const pb::bytes& body, std::optional<std::string> ct) {
+            std::optional<std::string_view> ctv;
+            if (ct) ctv = *ct;
+            return std::make_shared<Message>(m->with_body(bytes_view(body), ctv));
+        }, "body"_a, "content_type"_a = pb::none())
+        .def("__repr__", [](const MessagePtr& m) {
+            if (m->is_request()) return "<sip.Message " + std::string(m->method()) + " " + std::string(m->uri()->raw) + ">";
+            return "<sip.Message " + std::to_string(m->status()) + " " + std::string(m->reason()) + ">";
+        });
+
+    m.def("sip_parse", &parse_bytes, "data"_a);
+    m.def("sip_request", [](std::string_view method, std::string_view uri,
+                            const std::vector<std::pair<std::string, std::string>>& headers, const pb::bytes& body) {
+        return std::make_shared<Message>(Message::request(method, uri, header_list(headers), bytes_view(body)));
+    }, "method"_a, "uri"_a, "headers"_a, "body"_a);
+    m.def("sip_response", [](int status, std::string_view reason,
+                             const std::vector<std::pair<std::string, std::string>>& headers, const pb::bytes& body) {
+        return std::make_shared<Message>(Message::response(status, reason, header_list(headers), bytes_view(body)));
+    }, "status"_a, "reason"_a, "headers"_a, "body"_a);
+
+    pb::class_<sip::StreamFramer>(m, "StreamFramer", "Frames SIP messages out of a TCP/TLS byte stream.")
+        .def(pb::init<size_t>(), "max_message_size"_a = 65536)
+        .def("feed", [](sip::StreamFramer& f, const pb::bytes& chunk) {
+            std::string_view v = bytes_view(chunk);
+            std::vector<Message> msgs;
+            if (v.size() > 4096) {
+                pb::gil_scoped_release nogil;
+                msgs = f.feed(v);
+            } else {
+                msgs = f.feed(v);
+            }
+            pb::list out(msgs.size());
+            for (size_t i = 0; i < msgs.size(); ++i) out[i] = pb::cast(std::make_shared<Message>(std::move(msgs[i])));
+            return out;
+        }, "chunk"_a)
+        .def_property_readonly("keepalives", &sip::StreamFramer::keepalives)
+        .def("take_keepalives", &sip::StreamFramer::take_keepalives)
+        .def_property_readonly("buffered", &sip::StreamFramer::buffered)
+        .def_property_readonly("max_message_size", &sip::StreamFramer::max_message_size)
+        .def("reset", &sip::StreamFramer::reset);
+}
 
 }  // namespace siperb::py

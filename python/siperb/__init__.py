@@ -6,17 +6,15 @@ this package is the API. Import from here, never from ``_core``.
 
 from __future__ import annotations
 
-from . import errors
-from .errors import SiperbError
-
-__version__ = "0.1.0"
-
-from . import i18n
+from . import errors, i18n, sdp, sip
 from .api import GetProvisioning, Login, Session, get_provisioning, login
+from .errors import SiperbError
 from .events import Event, EventHub
 from .history import AsyncHistory, CallRecord, History
 from .options import PhoneOptions
 from .provisioning import Provisioning
+
+__version__ = "0.1.0"
 
 __all__ = [
     "AsyncHistory",
@@ -35,4 +33,6 @@ __all__ = [
     "get_provisioning",
     "i18n",
     "login",
+    "sdp",
+    "sip",
 ]

@@ -1,0 +1,442 @@
+#include "sip/message.hpp"
+
+#include "sip/text.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace siperb::sip {
+
+namespace {
+
+constexpr std::string_view kCrlf = "\r\n";
+
+std::string_view field_name(const HeaderField& h) {
+    std::string_view c = canonical_name(h.id);
+    return c.empty() ? h.name : c;
+}
+
+bool is_call_id(std::string_view s) {
+    if (s.empty()) return false;
+    size_t at = 0;
+    for (char c : s) {
+        if (c == '@') {
+            if (++at > 1) return false;
+            continue;
+        }
+        if (is_token_char(c)) continue;
+        switch (c) {
+            case '(': case ')': case '<': case '>': case ':': case '\\': case '"': case '/': case '[':
+            case ']': case '?': case '{': case '}':
+                continue;
+            default:
+                return false;
+        }
+    }
+    return s.front() != '@' && s.back() != '@';
+}
+
+// A user-supplied header value must not smuggle a line break (header injection).
+void check_value(std::string_view name, std::string_view value) {
+    if (!is_token(name)) fail(name, "header name is not a token");
+    if (value.find_first_of("\r\n") != std::string_view::npos) fail(name, "line break in header value");
+}
+
+// Position of the CR of the next CRLF at or after pos, or npos. A CR or LF that is not part of
+// a CRLF pair is malformed (and would let a header value smuggle a line break).
+size_t next_crlf(std::string_view all, size_t pos, const char* field) {
+    size_t lf = all.find('\n', pos);
+    size_t cr = all.find('\r', pos);
+    if (lf == std::string_view::npos) {
+        if (cr != std::string_view::npos && cr + 1 < all.size()) fail(field, "bare CR in the header section");
+        return std::string_view::npos;
+    }
+    if (lf == pos || cr != lf - 1) fail(field, "bare CR or LF in the header section");
+    return cr;
+}
+
+}  // namespace
+
+bool header_matches(const HeaderField& h, HeaderId id, std::string_view name) {
+    if (id != HeaderId::Other) return h.id == id;
+    return h.id == HeaderId::Other && iequals(h.name, name);
+}
+
+Message Message::parse(std::string_view data, bool require_mandatory) {
+    std::string buf;
+    // Reserve beyond the small-string buffer so moving the Message never moves the octets the
+    // views point to.
+    buf.reserve(std::max<size_t>(data.size(), 32));
+    buf.assign(data.data(), data.size());
+    return parse_owned(std::move(buf), require_mandatory);
+}
+
+Message Message::parse_owned(std::string&& data, bool require_mandatory) {
+    Message m;
+    if (data.capacity() < 32) data.reserve(32);
+    m.buf_ = std::move(data);
+    m.parse_buffer(require_mandatory);
+    return m;
+}
+
+void Message::parse_start_line(std::string_view line) {
+    if (line.size() >= 4 && iequals(line.substr(0, 4), "SIP/")) {
+        // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+        size_t sp = line.find(' ');
+        if (sp == std::string_view::npos) fail("start-line", "missing status code");
+        version_ = line.substr(0, sp);
+        std::string_view rest = line.substr(sp + 1);
+        size_t sp2 = rest.find(' ');
+        std::string_view code = rest.substr(0, sp2);
+        auto n = code.size() == 3 ? parse_uint(code, 999) : std::nullopt;
+        if (!n || *n < 100 || *n > 699) fail("start-line", "status code must be 100-699");
+        status_ = int(*n);
+        reason_ = sp2 == std::string_view::npos ? std::string_view() : rest.substr(sp2 + 1);
+        for (char c : reason_)
+            if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f)
+                fail("start-line", "control character in reason phrase");
+    } else {
+        // Request-Line = Method SP Request-URI SP SIP-Version (single spaces, nothing else)
+        size_t sp1 = line.find(' ');
+        if (sp1 == std::string_view::npos) fail("start-line", "not a SIP request or status line");
+        size_t sp2 = line.find(' ', sp1 + 1);
+        if (sp2 == std::string_view::npos) fail("start-line", "missing SIP version");
+        if (line.find(' ', sp2 + 1) != std::string_view::npos || line.find('\t') != std::string_view::npos)
+            fail("start-line", "extra whitespace in Request-Line");
+        method_ = line.substr(0, sp1);
+        if (!is_token(method_)) fail("start-line", "method is not a token");
+        uri_raw_ = line.substr(sp1 + 1, sp2 - sp1 - 1);
+        if (uri_raw_.empty()) fail("Request-URI", "empty Request-URI");
+        uri_ = Uri::parse(uri_raw_, "Request-URI");
+        if (!uri_.headers.empty()) fail("Request-URI", "URI headers are not allowed in a Request-URI");
+        version_ = line.substr(sp2 + 1);
+    }
+    if (!iequals(version_, "SIP/2.0")) fail("start-line", "unsupported SIP version '" + std::string(version_) + "'");
+}
+
+void Message::parse_buffer(bool require_mandatory) {
+    char* base = buf_.data();
+    const size_t size = buf_.size();
+    std::string_view all(base, size);
+    size_t pos = 0;
+    while (pos + 1 < size && base[pos] == '\r' && base[pos + 1] == '\n') pos += 2;  // RFC 3261 7.5
+    size_t begin = pos;
+    size_t eol = next_crlf(all, pos, "start-line");
+    if (eol == std::string_view::npos) fail("start-line", "no CRLF after the start-line");
+    parse_start_line(all.substr(pos, eol - pos));
+    pos = eol + 2;
+
+    headers_.reserve(16);
+    while (true) {
+        if (pos + 1 < size && base[pos] == '\r' && base[pos + 1] == '\n') {
+            pos += 2;
+            break;
+        }
+        size_t line_end = next_crlf(all, pos, "headers");
+        while (line_end != std::string_view::npos && line_end + 2 < size &&
+               (base[line_end + 2] == ' ' || base[line_end + 2] == '\t')) {
+            base[line_end] = ' ';  // fold: CRLF followed by WSP is LWS, equivalent to spaces
+            base[line_end + 1] = ' ';
+            line_end = next_crlf(all, line_end + 2, "headers");
+        }
+        if (line_end == std::string_view::npos) fail("headers", "header section not terminated by an empty line");
+        std::string_view line = all.substr(pos, line_end - pos);
+        pos = line_end + 2;
+        // field-name = token, then optional whitespace, then ':'
+        size_t ne = 0;
+        while (ne < line.size() && is_token_char(line[ne])) ++ne;
+        size_t colon = ne;
+        while (colon < line.size() && is_wsp(line[colon])) ++colon;
+        if (colon >= line.size() || line[colon] != ':') {
+            if (line.find(':') == std::string_view::npos) fail("headers", "header line without ':'");
+            fail("headers", "invalid header name '" + std::string(line.substr(0, line.find(':'))) + "'");
+        }
+        if (ne == 0) fail("headers", "empty header name");
+        std::string_view name = line.substr(0, ne);
+        HeaderField h{name, trim(line.substr(colon + 1)), header_id(name)};
+        headers_.push_back(h);
+        interpret(headers_.back());
+    }
+
+    size_t avail = size - pos;
+    if (content_length_) {
+        if (*content_length_ > avail) fail("Content-Length", "larger than the message body received");
+        body_ = all.substr(pos, *content_length_);
+    } else {
+        body_ = all.substr(pos);
+    }
+    wire_ = all.substr(begin, pos + body_.size() - begin);
+
+    if (require_mandatory) {
+        if (!has_to_) fail("To", "missing mandatory header");
+        if (!has_from_) fail("From", "missing mandatory header");
+        if (!has_call_id_) fail("Call-ID", "missing mandatory header");
+        if (!has_cseq_) fail("CSeq", "missing mandatory header");
+        if (via_.empty()) fail("Via", "missing mandatory header");
+    }
+    if (is_request() && has_cseq_ && cseq_.method != method_)
+        fail("CSeq", "method '" + std::string(cseq_.method) + "' does not match the request method");
+}
+
+void Message::interpret(const HeaderField& h) {
+    auto dup = [&](std::string_view& seen, bool present) {
+        if (present) {
+            if (seen != h.value) fail(field_name(h), "repeated with a different value");
+            return true;
+        }
+        seen = h.value;
+        return false;
+    };
+    auto number = [&](std::optional<uint32_t>& slot, std::string_view& seen, uint64_t max, const char* what) {
+        if (dup(seen, slot.has_value())) return;
+        auto n = parse_uint(h.value, max);
+        if (!n) fail(field_name(h), what);
+        slot = uint32_t(*n);
+    };
+    switch (h.id) {
+        case HeaderId::Via:
+            parse_via_list(h.value, "Via", via_);
+            break;
+        case HeaderId::From:
+            if (has_from_) {
+                if (from_.raw != trim(h.value)) fail("From", "repeated with a different value");
+                break;
+            }
+            from_ = parse_name_addr(h.value, "From");
+            has_from_ = true;
+            break;
+        case HeaderId::To:
+            if (has_to_) {
+                if (to_.raw != trim(h.value)) fail("To", "repeated with a different value");
+                break;
+            }
+            to_ = parse_name_addr(h.value, "To");
+            has_to_ = true;
+            break;
+        case HeaderId::CallId:
+            if (dup(call_id_, has_call_id_)) break;
+            if (!is_call_id(h.value)) fail("Call-ID", "not a valid call-id (word [\"@\" word])");
+            has_call_id_ = true;
+            break;
+        case HeaderId::CSeq:
+            if (dup(cseq_raw_, has_cseq_)) break;
+            cseq_ = parse_cseq(h.value, "CSeq");
+            has_cseq_ = true;
+            break;
+        case HeaderId::MaxForwards:
+            number(max_forwards_, max_forwards_raw_, 255, "must be a number 0-255");
+            break;
+        case HeaderId::ContentLength:
+            number(content_length_, content_length_raw_, 0xFFFFFFFFull, "must be a non-negative number");
+            break;
+        case HeaderId::Expires:
+            number(expires_, expires_raw_, 0xFFFFFFFFull, "must be a number of seconds (0-2^32-1)");
+            break;
+        case HeaderId::Contact:
+            if (trim(h.value) == "*") {
+                contact_star_ = true;
+            } else {
+                parse_name_addr_list(h.value, "Contact", contact_);
+            }
+            break;
+        case HeaderId::Date:
+            validate_sip_date(h.value, "Date");
+            break;
+        default:
+            break;
+    }
+}
+
+const HeaderField* Message::find(HeaderId id, std::string_view name) const {
+    for (const auto& h : headers_)
+        if (header_matches(h, id, name)) return &h;
+    return nullptr;
+}
+
+std::optional<std::string_view> Message::header(std::string_view name) const {
+    const HeaderField* h = find(header_id(name), name);
+    if (!h) return std::nullopt;
+    return h->value;
+}
+
+std::vector<std::string_view> Message::header_values(std::string_view name) const {
+    HeaderId id = header_id(name);
+    std::vector<std::string_view> out;
+    bool split = is_list_header(id);
+    for (const auto& h : headers_) {
+        if (!header_matches(h, id, name)) continue;
+        if (split) {
+            CommaList cl(h.value, field_name(h));
+            std::string_view item;
+            while (cl.next(item)) out.push_back(item);
+        } else {
+            out.push_back(h.value);
+        }
+    }
+    return out;
+}
+
+std::optional<std::string_view> Message::content_type() const {
+    const HeaderField* h = find(HeaderId::ContentType, {});
+    if (!h) return std::nullopt;
+    return h->value;
+}
+
+std::optional<std::string_view> Message::user_agent() const {
+    const HeaderField* h = find(HeaderId::UserAgent, {});
+    if (!h) return std::nullopt;
+    return h->value;
+}
+
+std::vector<NameAddr> Message::name_addrs(HeaderId id) const {
+    std::vector<NameAddr> out;
+    for (const auto& h : headers_)
+        if (h.id == id) parse_name_addr_list(h.value, field_name(h), out);
+    return out;
+}
+
+std::optional<NameAddr> Message::one_name_addr(HeaderId id) const {
+    const HeaderField* h = find(id, {});
+    if (!h) return std::nullopt;
+    return parse_name_addr(h->value, field_name(*h));
+}
+
+std::vector<Auth> Message::auth(HeaderId id) const {
+    std::vector<Auth> out;
+    for (const auto& h : headers_)
+        if (h.id == id) parse_auth_list(h.value, field_name(h), out);
+    return out;
+}
+
+std::optional<Replaces> Message::replaces() const {
+    const HeaderField* h = find(HeaderId::Replaces, {});
+    if (!h) return std::nullopt;
+    return parse_replaces(h->value, "Replaces");
+}
+
+std::optional<Event> Message::event() const {
+    const HeaderField* h = find(HeaderId::Event, {});
+    if (!h) return std::nullopt;
+    return parse_event(h->value, "Event");
+}
+
+std::optional<SubscriptionState> Message::subscription_state() const {
+    const HeaderField* h = find(HeaderId::SubscriptionState, {});
+    if (!h) return std::nullopt;
+    return parse_subscription_state(h->value, "Subscription-State");
+}
+
+std::vector<std::string_view> Message::tokens(HeaderId id) const {
+    std::vector<std::string_view> out;
+    for (const auto& h : headers_)
+        if (h.id == id) parse_token_list(h.value, field_name(h), out);
+    return out;
+}
+
+std::vector<ReasonValue> Message::reason_header() const {
+    std::vector<ReasonValue> out;
+    for (const auto& h : headers_)
+        if (h.id == HeaderId::Reason) parse_reason_list(h.value, "Reason", out);
+    return out;
+}
+
+// ---- serialisation and editing ----
+
+std::string Message::start_line() const {
+    std::string s;
+    if (is_request()) {
+        s.append(method_).append(" ").append(uri_raw_).append(" ").append(version_);
+    } else {
+        s.append(version_).append(" ").append(std::to_string(status_)).append(" ").append(reason_);
+    }
+    return s;
+}
+
+HeaderList Message::header_list() const {
+    HeaderList out;
+    out.reserve(headers_.size());
+    for (const auto& h : headers_) out.emplace_back(std::string(h.name), std::string(h.value));
+    return out;
+}
+
+Message Message::build(std::string_view start_line, const HeaderList& headers, std::string_view body) {
+    size_t total = start_line.size() + body.size() + 40;
+    for (const auto& [n, v] : headers) total += n.size() + v.size() + 4;
+    std::string out;
+    out.reserve(std::max<size_t>(total, 32));
+    out.append(start_line).append(kCrlf);
+    for (const auto& [n, v] : headers) {
+        check_value(n, v);
+        if (header_id(n) == HeaderId::ContentLength) continue;
+        out.append(n).append(": ").append(v).append(kCrlf);
+    }
+    out.append("Content-Length: ").append(std::to_string(body.size())).append(kCrlf).append(kCrlf);
+    out.append(body);
+    return parse_owned(std::move(out), false);
+}
+
+Message Message::request(std::string_view method, std::string_view uri, const HeaderList& headers,
+                         std::string_view body) {
+    if (!is_token(method)) fail("start-line", "method is not a token");
+    std::string line;
+    line.append(method).append(" ").append(uri).append(" SIP/2.0");
+    return build(line, headers, body);
+}
+
+Message Message::response(int status, std::string_view reason, const HeaderList& headers, std::string_view body) {
+    if (status < 100 || status > 699) fail("start-line", "status code must be 100-699");
+    if (reason.find_first_of("\r\n") != std::string_view::npos) fail("start-line", "line break in reason phrase");
+    std::string line = "SIP/2.0 " + std::to_string(status) + " ";
+    line.append(reason);
+    return build(line, headers, body);
+}
+
+Message Message::with_header(std::string_view name, std::string_view value) const {
+    HeaderId id = header_id(name);
+    HeaderList out;
+    bool placed = false;
+    for (const auto& h : headers_) {
+        if (header_matches(h, id, name)) {
+            if (!placed) out.emplace_back(std::string(name), std::string(value));
+            placed = true;
+            continue;
+        }
+        out.emplace_back(std::string(h.name), std::string(h.value));
+    }
+    if (!placed) out.emplace_back(std::string(name), std::string(value));
+    return build(start_line(), out, body_);
+}
+
+Message Message::with_added_header(std::string_view name, std::string_view value, bool first) const {
+    HeaderId id = header_id(name);
+    HeaderList out = header_list();
+    size_t at = out.size();
+    for (size_t i = 0; i < headers_.size(); ++i) {
+        if (!header_matches(headers_[i], id, name)) continue;
+        at = first ? i : i + 1;
+        if (first) break;
+    }
+    if (first && at == out.size()) at = 0;
+    out.insert(out.begin() + std::ptrdiff_t(at), {std::string(name), std::string(value)});
+    return build(start_line(), out, body_);
+}
+
+Message Message::without_header(std::string_view name) const {
+    HeaderId id = header_id(name);
+    HeaderList out;
+    for (const auto& h : headers_)
+        if (!header_matches(h, id, name)) out.emplace_back(std::string(h.name), std::string(h.value));
+    return build(start_line(), out, body_);
+}
+
+Message Message::with_body(std::string_view body, std::optional<std::string_view> content_type) const {
+    HeaderList out;
+    for (const auto& h : headers_) {
+        if (content_type && h.id == HeaderId::ContentType) continue;
+        out.emplace_back(std::string(h.name), std::string(h.value));
+    }
+    if (content_type) out.emplace_back("Content-Type", std::string(*content_type));
+    return build(start_line(), out, body);
+}
+
+}  // namespace siperb::sip

@@ -1,0 +1,67 @@
+"""SIP messages (RFC 3261): parse, inspect, build and frame them.
+
+The work is done in C++ (``siperb._core``): a message owns one buffer, headers are views into
+it, and typed headers are interpreted when asked. Malformed input raises
+:class:`siperb.errors.SipParseError` naming the header and the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .._core import (
+    Challenge,
+    CSeq,
+    Event,
+    Message,
+    NameAddr,
+    Reason,
+    Replaces,
+    StreamFramer,
+    SubscriptionState,
+    Uri,
+    Via,
+    sip_parse,
+    sip_request,
+    sip_response,
+)
+
+#: Authorization / Proxy-Authorization values share the Challenge type (scheme + params).
+Credentials = Challenge
+
+HeaderItems = Iterable[tuple[str, str]]
+
+
+#: parse(data: bytes) -> Message. One datagram: octets after Content-Length are ignored; without
+#: Content-Length the body is the rest. The native function itself, so the hot path has no
+#: Python frame in between.
+parse = sip_parse
+
+
+def Request(method: str, uri: Uri | str, headers: HeaderItems = (), body: bytes = b"") -> Message:
+    """Build a request; Content-Length is computed, header order kept."""
+    return sip_request(method, str(uri), list(headers), bytes(body))
+
+
+def Response(status: int, reason: str, headers: HeaderItems = (), body: bytes = b"") -> Message:
+    """Build a response; Content-Length is computed, header order kept."""
+    return sip_response(status, reason, list(headers), bytes(body))
+
+
+__all__ = [
+    "CSeq",
+    "Challenge",
+    "Credentials",
+    "Event",
+    "Message",
+    "NameAddr",
+    "Reason",
+    "Replaces",
+    "Request",
+    "Response",
+    "StreamFramer",
+    "SubscriptionState",
+    "Uri",
+    "Via",
+    "parse",
+]
