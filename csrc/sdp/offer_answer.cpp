@@ -107,11 +107,17 @@ std::optional<Media> answer_audio(const Session& offer, std::size_t i, const Cap
         return std::nullopt;
     }
     if (local.telephone_event) {
-        for (const auto& f : o.formats) {
-            auto e = payload::encoding_of(o, f);
-            if (!e || !payload::is_telephone_event(e->name) || !clocks.count(e->clock_rate)) continue;
-            const Fmtp* fmtp = o.fmtp_for(f);
-            add_codec(a, e->pt, e->name, e->clock_rate, e->channels, fmtp ? fmtp->params : std::string());
+        // RFC 4733 wants the codec's clock; peers offering opus with only telephone-event/8000
+        // are common, so the first one is taken if none matches.
+        std::vector<payload::Encoding> events;
+        for (const auto& f : o.formats)
+            if (auto e = payload::encoding_of(o, f); e && payload::is_telephone_event(e->name)) events.push_back(*e);
+        bool any_match = std::any_of(events.begin(), events.end(),
+                                     [&](const payload::Encoding& e) { return clocks.count(e.clock_rate) > 0; });
+        for (const auto& e : events) {
+            if (any_match ? !clocks.count(e.clock_rate) : &e != &events.front()) continue;
+            const Fmtp* fmtp = o.fmtp_for(std::to_string(e.pt));
+            add_codec(a, e.pt, e.name, e.clock_rate, e.channels, fmtp ? fmtp->params : std::string());
         }
     }
     a.ptime = local.ptime ? local.ptime : o.ptime;

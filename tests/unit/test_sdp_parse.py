@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from test_sdp_samples import ASTERISK, BARESIP, CHROME, FREESWITCH_SRTP, IPV6, MULTICAST
 
 from siperb.errors import SdpParseError
 from siperb.sdp import (
@@ -24,8 +25,6 @@ from siperb.sdp import (
     Ssrc,
     Timing,
 )
-
-from test_sdp_samples import ASTERISK, BARESIP, CHROME, FREESWITCH_SRTP, IPV6, MULTICAST
 
 HEAD = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
 
@@ -79,7 +78,11 @@ def test_rtpmap_fmtp_ptime() -> None:
     )
     assert m.rtpmap[96] == RtpMap(96, "opus", 48000, 2)
     assert m.rtpmap[101].channels is None
-    assert m.fmtp["96"].parameters == {"useinbandfec": "1", "stereo": "0", "maxplaybackrate": "16000"}
+    assert m.fmtp["96"].parameters == {
+        "useinbandfec": "1",
+        "stereo": "0",
+        "maxplaybackrate": "16000",
+    }
     assert m.fmtp["101"].parameters == {"0-16": ""}
     assert (m.ptime, m.maxptime) == (20, 40)
 
@@ -87,7 +90,9 @@ def test_rtpmap_fmtp_ptime() -> None:
 @pytest.mark.parametrize("d", list(Direction))
 def test_direction_media_and_session_default(d: Direction) -> None:
     assert media(f"a={d.value}").direction is d
-    s = SessionDescription.parse(HEAD + f"a={d.value}\r\nm=audio 1 RTP/AVP 0\r\nm=audio 2 RTP/AVP 0\r\na=inactive\r\n")
+    s = SessionDescription.parse(
+        HEAD + f"a={d.value}\r\nm=audio 1 RTP/AVP 0\r\nm=audio 2 RTP/AVP 0\r\na=inactive\r\n"
+    )
     assert s.direction is d
     assert s.media[0].direction is None
     assert s.media_direction(0) is d
@@ -132,10 +137,20 @@ def test_dtls_ice_attributes() -> None:
 def test_candidates() -> None:
     host, srflx, tcp = SessionDescription.parse(CHROME).media[0].candidates
     assert host == Candidate(
-        "1467250027", 1, "udp", 2122260223, "192.168.0.196", 54400, "host",
+        "1467250027",
+        1,
+        "udp",
+        2122260223,
+        "192.168.0.196",
+        54400,
+        "host",
         extensions=[("generation", "0"), ("network-id", "1")],
     )
-    assert (srflx.type, srflx.related_address, srflx.related_port) == ("srflx", "192.168.0.196", 54400)
+    assert (srflx.type, srflx.related_address, srflx.related_port) == (
+        "srflx",
+        "192.168.0.196",
+        54400,
+    )
     assert tcp.extensions[0] == ("tcptype", "active")
 
 
@@ -301,8 +316,18 @@ BAD_MEDIA = [
     ("m=audio 4000 RTP/AVP 0", ["a=setup:maybe"], "a=setup", "actpass"),
     ("m=audio 4000 RTP/AVP 0", ["a=candidate:1 1 udp 1 1.2.3.4 5 host"], "a=candidate", "expected"),
     ("m=audio 4000 RTP/AVP 0", ["a=candidate:1 1 udp 1 1.2.3.4 5 xyz host"], "a=candidate", "typ"),
-    ("m=audio 4000 RTP/AVP 0", ["a=candidate:1 1 udp 1 1.2.3.4 5 typ host raddr"], "a=candidate", "no value"),
-    ("m=audio 4000 RTP/AVP 0", ["a=candidate:1 1 udp p 1.2.3.4 5 typ host"], "a=candidate", "priority"),
+    (
+        "m=audio 4000 RTP/AVP 0",
+        ["a=candidate:1 1 udp 1 1.2.3.4 5 typ host raddr"],
+        "a=candidate",
+        "no value",
+    ),
+    (
+        "m=audio 4000 RTP/AVP 0",
+        ["a=candidate:1 1 udp p 1.2.3.4 5 typ host"],
+        "a=candidate",
+        "priority",
+    ),
     ("m=audio 4000 RTP/AVP 0", ["a=ssrc:abc cname:x"], "a=ssrc", "ssrc id"),
     ("m=audio 4000 RTP/AVP 0", ["a=ssrc:1"], "a=ssrc", "expected"),
     ("m=audio 4000 RTP/AVP 0", ["a=extmap:1/sideways urn:x"], "a=extmap", "direction"),
