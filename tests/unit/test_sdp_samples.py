@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (SDP lines are as long as real endpoints make them)
 """Realistic SDP bodies, written after what each endpoint sends (not captured traffic)."""
 
 BARESIP = """v=0
