@@ -243,7 +243,8 @@ Session Session::parse(std::string_view input) {
         if (line.empty()) continue;
         if (line.size() < 2 || line[1] != '=' || line[0] < 'a' || line[0] > 'z')
             fail("line " + std::to_string(lineno), "expected '<type>=<value>'");
-        if (line.find('\0') != std::string_view::npos) fail(std::string(1, line[0]), "contains NUL");
+        if (line.find_first_of(std::string_view("\r\0", 2)) != std::string_view::npos)
+            fail(std::string(1, line[0]), "contains a bare CR or a NUL");
         const char type = line[0];
         const std::string field(1, type);
         std::string_view v = line.substr(2);

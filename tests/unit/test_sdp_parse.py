@@ -367,6 +367,8 @@ def test_media_without_any_connection_is_an_error() -> None:
     assert disabled.media[0].port == 0
 
 
-def test_nul_is_rejected() -> None:
-    with pytest.raises(SdpParseError):
-        SessionDescription.parse(HEAD + "a=x\x00y\r\n")
+@pytest.mark.parametrize("junk", ["\x00", "\r"])
+def test_nul_and_bare_cr_are_rejected(junk: str) -> None:
+    with pytest.raises(SdpParseError) as e:
+        SessionDescription.parse(HEAD + f"a=x{junk}y\r\n")
+    assert e.value.field == "a"
