@@ -17,6 +17,7 @@ Connection connection_for(const std::string& address) {
 }
 
 Session base_session(const Capabilities& local) {
+    if (local.port == 0) throw SdpNegotiationError("port", "no local RTP port (port 0 would disable the stream)");
     Session s;
     s.origin.username = local.username;
     if (local.session_id) {

@@ -245,6 +245,7 @@ Session Session::parse(std::string_view input) {
             fail("line " + std::to_string(lineno), "expected '<type>=<value>'");
         if (line.find_first_of(std::string_view("\r\0", 2)) != std::string_view::npos)
             fail(std::string(1, line[0]), "contains a bare CR or a NUL");
+        if (!text::valid_utf8(line)) fail(std::string(1, line[0]), "not valid UTF-8");
         const char type = line[0];
         const std::string field(1, type);
         std::string_view v = line.substr(2);

@@ -16,7 +16,8 @@ std::string_view trim(std::string_view s) noexcept;
 // Decimal digits only, at most `max`; throws SdpParseError(field, "<what> ... not a number").
 std::uint64_t to_uint(std::string_view s, std::uint64_t max, const std::string& field,
                       const char* what);
-bool is_token(std::string_view s) noexcept;  // RFC 8866 token: visible chars, no spaces
+bool is_token(std::string_view s) noexcept;
+bool valid_utf8(std::string_view s) noexcept;  // RFC 3629, no overlongs or surrogates  // RFC 8866 token: visible chars, no spaces
 bool iequals(std::string_view a, std::string_view b) noexcept;
 // Throws SdpParseError(field, reason) if s contains CR, LF or NUL (used when writing).
 void check_line_safe(std::string_view s, const char* field);

@@ -191,8 +191,27 @@ def test_create_offer_errors() -> None:
         create_offer(Capabilities())
     dup = [Codec("PCMU", payload_type=0), Codec("PCMA", payload_type=0)]
     with pytest.raises(SdpNegotiationError) as e:
-        create_offer(Capabilities(codecs=dup))
+        create_offer(Capabilities(codecs=dup, port=4000))
     assert "used twice" in e.value.reason
+    with pytest.raises(SdpNegotiationError) as e:
+        create_offer(Capabilities(codecs=[Codec.pcmu()]))
+    assert e.value.field == "port"
+    with pytest.raises(SdpNegotiationError) as e:
+        create_answer(OFFER, Capabilities(codecs=[Codec.pcmu()]))
+    assert e.value.field == "port"
+
+
+def test_telephone_event_follows_the_codec_clock() -> None:
+    chrome_like = OFFER.replace("RTP/AVP 0 8 111 101", "RTP/AVP 111 0 8 110 101").replace(
+        "a=rtpmap:101 telephone-event/8000",
+        "a=rtpmap:110 telephone-event/48000\na=rtpmap:101 telephone-event/8000",
+    )
+    narrow = create_answer(chrome_like, caps(Codec.pcmu()))
+    assert narrow.media[0].formats == ["0", "101"]
+    wide = create_answer(chrome_like, caps(Codec.opus()))
+    assert wide.media[0].formats == ["111", "110"]
+    result = negotiate(chrome_like, wide, local_is_offerer=False)
+    assert result.telephone_event_pt == 110
 
 
 def test_negotiate_as_offerer_with_opus() -> None:

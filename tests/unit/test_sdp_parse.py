@@ -367,8 +367,14 @@ def test_media_without_any_connection_is_an_error() -> None:
     assert disabled.media[0].port == 0
 
 
-@pytest.mark.parametrize("junk", ["\x00", "\r"])
-def test_nul_and_bare_cr_are_rejected(junk: str) -> None:
+@pytest.mark.parametrize("junk", [b"\x00", b"\r", b"\xff", b"\xc0\xaf", b"\xed\xa0\x80"])
+def test_nul_bare_cr_and_bad_utf8_are_rejected(junk: bytes) -> None:
     with pytest.raises(SdpParseError) as e:
-        SessionDescription.parse(HEAD + f"a=x{junk}y\r\n")
+        SessionDescription.parse(HEAD.encode() + b"a=x" + junk + b"y\r\n")
     assert e.value.field == "a"
+
+
+def test_utf8_text_is_kept() -> None:
+    s = SessionDescription.parse(HEAD.replace("s=-", "s=Gr\u00fc\u00dfe \U0001f4de"))
+    assert s.name == "Gr\u00fc\u00dfe \U0001f4de"
+    assert SessionDescription.parse(str(s).encode()) == s
