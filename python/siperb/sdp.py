@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import operator
 import types
 import typing
 from collections.abc import Callable
@@ -473,7 +474,8 @@ _NATIVE: dict[type, Callable[..., Any]] = {
     OpusParams: _core.SdpOpusParams,
     Negotiated: _core.SdpNegotiated,
 }
-_READERS: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
+_WRITERS: dict[type, Any] = {}
+_READERS: dict[type, tuple[Callable[[Any], Any], list[tuple[int, Callable[[Any], Any]]]]] = {}
 
 
 def _session(value: SessionDescription | str | bytes) -> Any:
@@ -482,42 +484,65 @@ def _session(value: SessionDescription | str | bytes) -> Any:
     return _core.SdpSession.parse(value)
 
 
+def _writer(hint: Any) -> Callable[[Any], Any] | None:
+    """How to turn a dataclass field value into the native one (None: pass it as it is)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = _writer(next(a for a in args if a is not type(None)))
+        return None if inner is None else (lambda v: None if v is None else inner(v))
+    if origin is list:
+        item = _writer(args[0])
+        return None if item is None else (lambda v: [item(x) for x in v])
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _to_native
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return lambda v: hint(v).value  # also accepts the SDP spelling
+    return None
+
+
 def _to_native(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        native = _NATIVE[type(value)]
-        return native(
-            **{f.name: _to_native(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        )
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, list):
-        return [_to_native(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_to_native(v) for v in value)
-    return value
+    cls = type(value)
+    plan = _WRITERS.get(cls)
+    if plan is None:
+        hints = typing.get_type_hints(cls)
+        names = [f.name for f in dataclasses.fields(cls)]
+        writers = [(i, _writer(hints[n])) for i, n in enumerate(names)]
+        convert = [(i, w) for i, w in writers if w is not None]
+        plan = (_NATIVE[cls], operator.attrgetter(*names), convert, names)
+        _WRITERS[cls] = plan
+    native, getter, convert, names = plan
+    values = list(getter(value))
+    for i, write in convert:
+        values[i] = write(values[i])
+    return native(**dict(zip(names, values, strict=True)))
 
 
-def _reader(hint: Any) -> Callable[[Any], Any]:
+def _reader(hint: Any) -> Callable[[Any], Any] | None:
+    """How to turn a native field value into the dataclass one (None: use it as it is)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         inner = _reader(next(a for a in args if a is not type(None)))
-        return lambda v: None if v is None else inner(v)
+        return None if inner is None else (lambda v: None if v is None else inner(v))
     if origin is list:
         item = _reader(args[0])
-        return lambda v: [item(x) for x in v]
-    if origin is tuple:
-        return tuple
+        return None if item is None else (lambda v: [item(x) for x in v])
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return lambda v: _from_native(hint, v)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint
-    return lambda v: v
+    return None  # str, int, bool, tuples and lists of them arrive as fresh Python objects
 
 
 def _from_native(cls: type[_T], native: Any) -> _T:
-    readers = _READERS.get(cls)
-    if readers is None:
+    plan = _READERS.get(cls)
+    if plan is None:
         hints = typing.get_type_hints(cls)
-        readers = [(f.name, _reader(hints[f.name])) for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        _READERS[cls] = readers
-    return cls(**{name: read(getattr(native, name)) for name, read in readers})
+        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        readers = [(i, _reader(hints[n])) for i, n in enumerate(names)]
+        plan = (operator.attrgetter(*names), [(i, r) for i, r in readers if r is not None])
+        _READERS[cls] = plan
+    getter, convert = plan
+    values = list(getter(native))
+    for i, read in convert:
+        values[i] = read(values[i])
+    return cls(*values)
