@@ -378,3 +378,39 @@ def test_utf8_text_is_kept() -> None:
     s = SessionDescription.parse(HEAD.replace("s=-", "s=Gr\u00fc\u00dfe \U0001f4de"))
     assert s.name == "Gr\u00fc\u00dfe \U0001f4de"
     assert SessionDescription.parse(str(s).encode()) == s
+
+
+def test_enum_fields_accept_sdp_spelling_and_reject_nonsense() -> None:
+    s = SessionDescription(connection=Connection("10.0.0.1"))
+    s.media.append(Media(port=1, formats=["0"], direction="recvonly", setup="active"))  # type: ignore[arg-type]
+    again = SessionDescription.parse(str(s))
+    assert again.media[0].direction is Direction.RECVONLY
+    assert again.media[0].setup is Setup.ACTIVE
+    assert again.media[0].direction == "recvonly"
+    s.media[0].direction = "sideways"  # type: ignore[assignment]
+    with pytest.raises(ValueError):
+        str(s)
+
+
+def test_fmtp_parameters_of_a_built_fmtp() -> None:
+    from siperb.sdp import Fmtp
+
+    f = Fmtp("111", " maxplaybackrate=48000 ; ;usedtx=1;flag")
+    assert f.parameters == {"maxplaybackrate": "48000", "usedtx": "1", "flag": ""}
+
+
+def test_session_level_typed_attributes() -> None:
+    body = (
+        "a=ice-ufrag:U1\r\na=ice-pwd:P1\r\na=ice-options:trickle\r\n"
+        "a=fingerprint:sha-1 AA:BB\r\na=setup:holdconn\r\na=group:LS 1 2\r\n"
+    )
+    s = SessionDescription.parse(HEAD + body)
+    assert (s.ice_ufrag, s.ice_pwd, s.ice_options) == ("U1", "P1", ["trickle"])
+    assert s.fingerprints == [Fingerprint("sha-1", "AA:BB")]
+    assert s.setup is Setup.HOLDCONN
+    assert s.groups == [Group("LS", ["1", "2"])]
+    assert s.attributes == []
+    assert SessionDescription.parse(str(s)) == s
+    # Media-only attributes at session level are kept as they are.
+    other = SessionDescription.parse(HEAD + "a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\n")
+    assert [a.name for a in other.attributes] == ["rtpmap", "ptime"]
