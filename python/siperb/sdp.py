@@ -474,8 +474,9 @@ _NATIVE: dict[type, Callable[..., Any]] = {
     OpusParams: _core.SdpOpusParams,
     Negotiated: _core.SdpNegotiated,
 }
-_WRITERS: dict[type, Any] = {}
-_READERS: dict[type, tuple[Callable[[Any], Any], list[tuple[int, Callable[[Any], Any]]]]] = {}
+_Convert = Callable[[Any], Any]
+# Per dataclass and direction: (attrgetter of all fields, [(field index, converter)], names).
+_PLANS: dict[tuple[type, bool], tuple[_Convert, list[tuple[int, _Convert]], list[str]]] = {}
 
 
 def _session(value: SessionDescription | str | bytes) -> Any:
@@ -484,65 +485,44 @@ def _session(value: SessionDescription | str | bytes) -> Any:
     return _core.SdpSession.parse(value)
 
 
-def _writer(hint: Any) -> Callable[[Any], Any] | None:
-    """How to turn a dataclass field value into the native one (None: pass it as it is)."""
+def _converter(hint: Any, to_native: bool) -> _Convert | None:
+    """How to convert a field value of type ``hint`` (None: it can be passed as it is)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        inner = _writer(next(a for a in args if a is not type(None)))
+        inner = _converter(next(a for a in args if a is not type(None)), to_native)
         return None if inner is None else (lambda v: None if v is None else inner(v))
     if origin is list:
-        item = _writer(args[0])
+        item = _converter(args[0], to_native)
         return None if item is None else (lambda v: [item(x) for x in v])
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _to_native
+        return _to_native if to_native else (lambda v: _from_native(hint, v))
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return lambda v: hint(v).value  # also accepts the SDP spelling
-    return None
+        return (lambda v: hint(v).value) if to_native else hint  # accepts the SDP spelling
+    return None  # str, int, bool, and tuples or lists of them
 
 
-def _to_native(value: Any) -> Any:
-    cls = type(value)
-    plan = _WRITERS.get(cls)
+def _fields(cls: type, source: Any, to_native: bool) -> tuple[list[Any], list[str]]:
+    """The field values of ``source`` (an instance of ``cls`` or of its native twin), converted."""
+    plan = _PLANS.get((cls, to_native))
     if plan is None:
         hints = typing.get_type_hints(cls)
         names = [f.name for f in dataclasses.fields(cls)]
-        writers = [(i, _writer(hints[n])) for i, n in enumerate(names)]
-        convert = [(i, w) for i, w in writers if w is not None]
-        plan = (_NATIVE[cls], operator.attrgetter(*names), convert, names)
-        _WRITERS[cls] = plan
-    native, getter, convert, names = plan
-    values = list(getter(value))
-    for i, write in convert:
-        values[i] = write(values[i])
-    return native(**dict(zip(names, values, strict=True)))
+        converters = [(i, _converter(hints[n], to_native)) for i, n in enumerate(names)]
+        convert = [(i, c) for i, c in converters if c is not None]
+        plan = (operator.attrgetter(*names), convert, names)
+        _PLANS[(cls, to_native)] = plan
+    getter, convert, names = plan
+    values = list(getter(source))
+    for i, conv in convert:
+        values[i] = conv(values[i])
+    return values, names
 
 
-def _reader(hint: Any) -> Callable[[Any], Any] | None:
-    """How to turn a native field value into the dataclass one (None: use it as it is)."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        inner = _reader(next(a for a in args if a is not type(None)))
-        return None if inner is None else (lambda v: None if v is None else inner(v))
-    if origin is list:
-        item = _reader(args[0])
-        return None if item is None else (lambda v: [item(x) for x in v])
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return lambda v: _from_native(hint, v)
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return hint
-    return None  # str, int, bool, tuples and lists of them arrive as fresh Python objects
+def _to_native(value: Any) -> Any:
+    values, names = _fields(type(value), value, True)
+    return _NATIVE[type(value)](**dict(zip(names, values, strict=True)))
 
 
 def _from_native(cls: type[_T], native: Any) -> _T:
-    plan = _READERS.get(cls)
-    if plan is None:
-        hints = typing.get_type_hints(cls)
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        readers = [(i, _reader(hints[n])) for i, n in enumerate(names)]
-        plan = (operator.attrgetter(*names), [(i, r) for i, r in readers if r is not None])
-        _READERS[cls] = plan
-    getter, convert = plan
-    values = list(getter(native))
-    for i, read in convert:
-        values[i] = read(values[i])
+    values, _ = _fields(cls, native, False)
     return cls(*values)
