@@ -6,6 +6,8 @@ this package is the API. Import from here, never from ``_core``.
 
 from __future__ import annotations
 
+__version__ = "0.1.0"  # before the submodules, which put it in User-Agent strings
+
 from . import errors, i18n, sdp, sip
 from .api import GetProvisioning, Login, Session, get_provisioning, login
 from .errors import SiperbError
@@ -13,8 +15,6 @@ from .events import Event, EventHub
 from .history import AsyncHistory, CallRecord, History
 from .options import PhoneOptions
 from .provisioning import Provisioning
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AsyncHistory",

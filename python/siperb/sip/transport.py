@@ -94,7 +94,9 @@ class Flow:
     local: Endpoint
     remote: Endpoint
 
-    def __init__(self, kind: TransportKind, local: Endpoint, remote: Endpoint, trace: TraceHook | None):
+    def __init__(
+        self, kind: TransportKind, local: Endpoint, remote: Endpoint, trace: TraceHook | None
+    ):
         self.kind = kind
         self.local = local
         self.remote = remote
