@@ -188,7 +188,8 @@ PyObject* g711_decode(PyObject* /*self*/, PyObject* arg) noexcept {
 
 PyMethodDef g711_methods[] = {
     {"g711_ulaw_encode", g711_encode<g711::ulaw_encode>, METH_O,
-     "ulaw_encode(pcm) -> bytes: G.711 u-law codes of int16 samples (G.191 bit-exact)."},
+     "ulaw_encode(pcm) -> bytes: G.711 u-law codes of int16 samples (G.191 bit-exact; differs from "
+     "audioop.lin2ulaw on 508 negative inputs, see siperb.codecs.g711)."},
     {"g711_ulaw_decode", g711_decode<g711::ulaw_decode>, METH_O,
      "ulaw_decode(codes) -> ndarray[int16]: G.711 u-law codes to linear samples."},
     {"g711_alaw_encode", g711_encode<g711::alaw_encode>, METH_O,

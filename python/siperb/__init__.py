@@ -6,9 +6,9 @@ this package is the API. Import from here, never from ``_core``.
 
 from __future__ import annotations
 
-from . import errors
+from . import codecs, errors
 from .errors import SiperbError
 
 __version__ = "0.1.0"
 
-__all__ = ["SiperbError", "__version__", "errors"]
+__all__ = ["SiperbError", "__version__", "codecs", "errors"]
