@@ -91,11 +91,12 @@ void resample(std::span<const std::int16_t> in, int in_rate, int out_rate, int c
     const std::size_t want = resampled_frames(in.size() / ch, in_rate, out_rate);
     if (out.size() < want * ch) throw CodecError("out", "output buffer too small");
     r.skip_zeros();
-    std::vector<std::int16_t> buf(r.max_output_frames(in.size() / ch) * ch);
+    // Flush the filter tail with zeros until every wanted output frame is out.
+    const std::size_t zero_frames = static_cast<std::size_t>(r.input_latency()) + 1;
+    const std::vector<std::int16_t> zeros(zero_frames * ch, 0);
+    std::vector<std::int16_t> buf(r.max_output_frames(std::max(in.size() / ch, zero_frames)) * ch);
     std::size_t got = std::min(r.process(in, buf), want);
     std::copy_n(buf.begin(), got * ch, out.begin());
-    // Flush the filter tail with zeros until every wanted output frame is out.
-    const std::vector<std::int16_t> zeros(static_cast<std::size_t>(r.input_latency() + 1) * ch, 0);
     while (got < want) {
         const std::size_t n = std::min(r.process(zeros, buf), want - got);
         std::copy_n(buf.begin(), n * ch, out.begin() + static_cast<std::ptrdiff_t>(got * ch));

@@ -19,7 +19,8 @@ def speech_like(
     rng = np.random.default_rng(seed)
     n = round(seconds * sample_rate)
     t = np.arange(n) / sample_rate
-    nyquist = sample_rate / 2
+    # Voiced energy above ~8 kHz is negligible in speech; stop the harmonic series there.
+    top = min(0.95 * sample_rate / 2, 8000.0)
 
     # Syllables of 120..320 ms, each voiced or a pause/fricative, with their own pitch/formants.
     out = np.zeros(n)
@@ -36,13 +37,13 @@ def speech_like(
             phase = 2 * np.pi * np.cumsum(f0) / sample_rate
             formants = np.sort(rng.uniform([300, 900, 2100], [850, 2300, 3300]))
             sig = np.zeros(m)
-            for k in range(1, int(nyquist / 95)):
+            for k in range(1, int(top / 95)):
                 fk = k * f0
                 # Harmonic amplitude: -6 dB/octave source times three resonances.
                 gain = (1 / k) * sum(
                     1 / (1 + ((fk - fm) / (60 + 0.08 * fm)) ** 2) for fm in formants
                 )
-                sig += np.where(fk < nyquist * 0.95, gain, 0.0) * np.sin(k * phase)
+                sig += np.where(fk < top, gain, 0.0) * np.sin(k * phase)
             env = np.sin(np.pi * np.arange(m) / m) ** 0.6  # syllable amplitude envelope
             out[seg] = sig * env
         elif kind < 0.85:  # fricative: high-passed noise burst
