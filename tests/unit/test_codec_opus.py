@@ -167,7 +167,7 @@ def test_fec_recovers_a_lost_frame_better_than_plc() -> None:
     assert len(with_fec) >= 5
     assert np.mean(with_fec) > 0.8
     assert np.mean(with_fec) > np.mean(with_plc) + 0.2
-    assert sum(f > p for f, p in zip(with_fec, with_plc)) >= 0.8 * len(with_fec)
+    assert sum(f > p for f, p in zip(with_fec, with_plc, strict=True)) >= 0.8 * len(with_fec)
 
 
 def test_without_fec_data_decode_fec_falls_back_to_plc() -> None:
