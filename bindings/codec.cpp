@@ -89,7 +89,7 @@ public:
             throw CodecError(field, "expected int16 samples, got buffer format '" + std::string(f) + "' of itemsize " +
                                         std::to_string(b.itemsize()) + " and " + std::to_string(b.bytes()) + " bytes");
         const std::size_t n = b.bytes() / 2;
-        if (reinterpret_cast<std::uintptr_t>(b.data()) % alignof(std::int16_t) == 0) {
+        if (n == 0 || reinterpret_cast<std::uintptr_t>(b.data()) % alignof(std::int16_t) == 0) {
             samples_ = {static_cast<const std::int16_t*>(b.data()), n};
         } else {
             copy_.resize(n);
