@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -189,10 +190,12 @@ def test_long_signals_match_frame_by_frame_and_run_in_threads(encode, decode) ->
 
 # --- audioop (CPython < 3.13) ---
 
-try:
-    import audioop
-except ImportError:  # Python >= 3.13
-    audioop = None
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)  # audioop is deprecated in 3.11/3.12
+    try:
+        import audioop
+    except ImportError:  # Python >= 3.13
+        audioop = None
 
 
 @pytest.mark.skipif(audioop is None, reason="audioop left the stdlib in Python 3.13")
