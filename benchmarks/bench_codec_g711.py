@@ -13,6 +13,7 @@ from itertools import cycle
 import numpy as np
 import pytest
 
+from bench_codec_report import print_ratios
 from siperb.codecs import g711
 from siperb.codecs.signals import speech_like
 
@@ -53,25 +54,8 @@ def run(benchmark, name: str, items: list, fn: Callable) -> None:  # type: ignor
 @pytest.fixture(scope="module", autouse=True)
 def report(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    lines = ["G.711 u-law, ns per 160-sample call (median), and alternative / siperb:"]
-    for op in ("encode", "decode"):
-        base = RESULTS.get(f"siperb {op}")
-        for name, ns in RESULTS.items():
-            if name.endswith(op) and base:
-                lines.append(f"  {name:32s} {ns:8.0f} ns   x{ns / base:5.2f}")
-    print_report(request, lines)
-
-
-def print_report(request: pytest.FixtureRequest, lines: list[str]) -> None:
-    """Print past pytest's output capture, so `make bench` shows the ratios."""
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if tr is None or capture is None:
-        return
-    with capture.global_and_fixture_disabled():
-        tr.write_line("")
-        for line in lines:
-            tr.write_line(line)
+    title = "G.711 u-law, ns per 160-sample call (median), and time / siperb's:"
+    print_ratios(request, title, "ns", RESULTS)
 
 
 def test_siperb_encode(benchmark) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench_codec_report import print_ratios
 from siperb.codecs import OpusDecoder, OpusEncoder
 from siperb.codecs.signals import speech_like
 
@@ -40,27 +41,18 @@ def run(benchmark, op: str, impl: str, items: list, fn: Callable) -> None:  # ty
     benchmark.group = f"Opus {op}, 20 ms at 48 kHz"
     benchmark.extra_info["impl"] = impl
     it: Iterator = cycle(items)  # type: ignore[type-arg]
-    # A round is 25 frames; its best time is compared with the C loop's best pass over the signal.
-    benchmark.pedantic(lambda: fn(next(it)), iterations=25, rounds=60, warmup_rounds=2)
+    # A round is one pass over all frames (speech and pauses), like a pass of the C loop; the
+    # best round of each is compared.
+    rounds = 10 if op == "encode" else 40
+    benchmark.pedantic(lambda: fn(next(it)), iterations=len(items), rounds=rounds, warmup_rounds=1)
     RESULTS[f"{impl} {op}"] = benchmark.stats.stats.min * 1e6
 
 
 @pytest.fixture(scope="module", autouse=True)
 def report(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    lines = ["Opus, us per 20 ms frame (best round), and time / siperb's:"]
-    for op in ("encode", "decode"):
-        base = RESULTS.get(f"siperb {op}")
-        for name, us in RESULTS.items():
-            if name.endswith(op) and base:
-                lines.append(f"  {name:24s} {us:9.2f} us   x{us / base:5.3f}")
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if tr is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            tr.write_line("")
-            for line in lines:
-                tr.write_line(line)
+    title = "Opus, us per 20 ms frame (best round), and time / siperb's:"
+    print_ratios(request, title, "us", RESULTS)
 
 
 def test_siperb_encode(benchmark) -> None:

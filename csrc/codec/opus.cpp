@@ -66,30 +66,33 @@ void OpusEncoder::check_frame_samples(int frame_samples) const {
 
 std::size_t OpusEncoder::encode(const std::int16_t* pcm, int frame_samples, std::span<std::uint8_t> out) {
     check_frame_samples(frame_samples);
+    const std::lock_guard lock(mu_);
     const auto cap = static_cast<opus_int32>(std::min<std::size_t>(out.size(), kOpusMaxPacketBytes));
     return static_cast<std::size_t>(check(opus_encode(enc_.get(), pcm, frame_samples, out.data(), cap), "pcm"));
 }
 
 int OpusEncoder::get(int request, const char* field) const {
+    const std::lock_guard lock(mu_);
     opus_int32 value = 0;
     check(opus_encoder_ctl(enc_.get(), request, &value), field);
     return value;
 }
 
-void OpusEncoder::set_bitrate(int bps) { check(opus_encoder_ctl(enc_.get(), OPUS_SET_BITRATE(bps)), "bitrate"); }
+void OpusEncoder::set_bitrate(int bps) { set(OPUS_SET_BITRATE_REQUEST, bps, "bitrate"); }
 int OpusEncoder::bitrate() const { return get(OPUS_GET_BITRATE_REQUEST, "bitrate"); }
-void OpusEncoder::set_complexity(int c) {
-    check(opus_encoder_ctl(enc_.get(), OPUS_SET_COMPLEXITY(c)), "complexity");
-}
+void OpusEncoder::set_complexity(int c) { set(OPUS_SET_COMPLEXITY_REQUEST, c, "complexity"); }
 int OpusEncoder::complexity() const { return get(OPUS_GET_COMPLEXITY_REQUEST, "complexity"); }
-void OpusEncoder::set_fec(bool on) { check(opus_encoder_ctl(enc_.get(), OPUS_SET_INBAND_FEC(on ? 1 : 0)), "fec"); }
+void OpusEncoder::set_fec(bool on) { set(OPUS_SET_INBAND_FEC_REQUEST, on ? 1 : 0, "fec"); }
 bool OpusEncoder::fec() const { return get(OPUS_GET_INBAND_FEC_REQUEST, "fec") != 0; }
-void OpusEncoder::set_dtx(bool on) { check(opus_encoder_ctl(enc_.get(), OPUS_SET_DTX(on ? 1 : 0)), "dtx"); }
+void OpusEncoder::set_dtx(bool on) { set(OPUS_SET_DTX_REQUEST, on ? 1 : 0, "dtx"); }
 bool OpusEncoder::dtx() const { return get(OPUS_GET_DTX_REQUEST, "dtx") != 0; }
-void OpusEncoder::set_packet_loss_percent(int p) {
-    check(opus_encoder_ctl(enc_.get(), OPUS_SET_PACKET_LOSS_PERC(p)), "packet_loss_percent");
-}
+void OpusEncoder::set_packet_loss_percent(int p) { set(OPUS_SET_PACKET_LOSS_PERC_REQUEST, p, "packet_loss_percent"); }
 int OpusEncoder::packet_loss_percent() const { return get(OPUS_GET_PACKET_LOSS_PERC_REQUEST, "packet_loss_percent"); }
+void OpusEncoder::set(int request, int value, const char* field) {
+    const std::lock_guard lock(mu_);
+    check(opus_encoder_ctl(enc_.get(), request, static_cast<opus_int32>(value)), field);
+}
+
 int OpusEncoder::lookahead() const { return get(OPUS_GET_LOOKAHEAD_REQUEST, "lookahead"); }
 
 OpusDecoder::OpusDecoder(int sample_rate, int channels) : sample_rate_(sample_rate), channels_(channels) {
@@ -115,6 +118,7 @@ int OpusDecoder::run(const std::uint8_t* data, std::size_t len, std::span<std::i
         throw CodecError("packet", "packet too long");
     if (out.size() < static_cast<std::size_t>(frame_samples) * static_cast<std::size_t>(channels_))
         throw CodecError("out", "output buffer too small");
+    const std::lock_guard lock(mu_);
     return check(opus_decode(dec_.get(), data, static_cast<opus_int32>(len), out.data(), frame_samples, fec),
                  "packet");
 }

@@ -42,8 +42,14 @@ Resampler::Resampler(int in_rate, int out_rate, int channels, int quality)
     if (!st_) throw CodecError("resampler", "speex_resampler_init failed");
 }
 
-int Resampler::input_latency() const { return speex_resampler_get_input_latency(st_.get()); }
-int Resampler::output_latency() const { return speex_resampler_get_output_latency(st_.get()); }
+int Resampler::input_latency() const {
+    const std::lock_guard lock(mu_);
+    return speex_resampler_get_input_latency(st_.get());
+}
+int Resampler::output_latency() const {
+    const std::lock_guard lock(mu_);
+    return speex_resampler_get_output_latency(st_.get());
+}
 
 std::size_t Resampler::max_output_frames(std::size_t in_frames) const noexcept {
     // The fractional phase carried between calls adds at most one frame; keep a small margin.
@@ -61,6 +67,7 @@ std::size_t Resampler::process(std::span<const std::int16_t> in, std::span<std::
     std::size_t out_left = out.size() / ch;
     const std::int16_t* src = in.data();
     std::int16_t* dst = out.data();
+    const std::lock_guard lock(mu_);
     while (in_left > 0) {
         auto in_len = static_cast<spx_uint32_t>(std::min(in_left, kChunk));
         auto out_len = static_cast<spx_uint32_t>(std::min(out_left, kChunk));
@@ -74,8 +81,14 @@ std::size_t Resampler::process(std::span<const std::int16_t> in, std::span<std::
     return out.size() / ch - out_left;
 }
 
-void Resampler::reset() { check(speex_resampler_reset_mem(st_.get()), "resampler"); }
-void Resampler::skip_zeros() { check(speex_resampler_skip_zeros(st_.get()), "resampler"); }
+void Resampler::reset() {
+    const std::lock_guard lock(mu_);
+    check(speex_resampler_reset_mem(st_.get()), "resampler");
+}
+void Resampler::skip_zeros() {
+    const std::lock_guard lock(mu_);
+    check(speex_resampler_skip_zeros(st_.get()), "resampler");
+}
 
 std::size_t resampled_frames(std::size_t in_frames, int in_rate, int out_rate) noexcept {
     const auto ir = static_cast<std::size_t>(in_rate);

@@ -1,10 +1,12 @@
 // Sample-rate conversion with speexdsp's resampler (windowed-sinc, quality 0..10), streaming
 // and one-shot. Interleaved int16 in and out; rates are checked and named in CodecError.
+// A Resampler serialises its calls with a mutex (see opus.hpp).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 
 struct SpeexResamplerState_;
@@ -39,6 +41,7 @@ private:
     struct Deleter {
         void operator()(SpeexResamplerState_* s) const noexcept;
     };
+    mutable std::mutex mu_;
     std::unique_ptr<SpeexResamplerState_, Deleter> st_;
     int in_rate_;
     int out_rate_;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -218,3 +220,25 @@ def test_libopus_errors_carry_libopus_message() -> None:
     # The decoder still works after a bad packet.
     enc = OpusEncoder(48000)
     assert len(dec.decode(enc.encode(np.zeros(960, np.int16)))) == 960
+
+
+def test_threads_encode_in_parallel_and_may_share_an_encoder() -> None:
+    rate, n = 16000, 320
+    x = speech_like(1.0, rate, seed=8)
+    want = OpusEncoder(rate, bitrate=24000).encode_many(x, n)
+    own: list[list[bytes]] = []
+    shared = OpusEncoder(rate, bitrate=24000)
+    from_shared: list[bytes] = []
+
+    def work() -> None:
+        own.append(OpusEncoder(rate, bitrate=24000).encode_many(x, n))  # GIL released inside
+        from_shared.extend(shared.encode(x[i : i + n]) for i in range(0, len(x), n))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert own == [want] * 4
+    dec = OpusDecoder(rate)
+    assert all(len(dec.decode(p)) == n for p in from_shared)
