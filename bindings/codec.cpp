@@ -273,7 +273,8 @@ pb::array_t<std::int16_t> decode_packet(codec::OpusDecoder& dec, pb::handle pack
 }
 
 pb::array_t<std::int16_t> decode_lost(codec::OpusDecoder& dec, int frame_samples) {
-    auto out = new_pcm(frame_samples > 0 ? static_cast<std::size_t>(frame_samples) : 0, dec.channels());
+    dec.check_frame_samples(frame_samples);
+    auto out = new_pcm(static_cast<std::size_t>(frame_samples), dec.channels());
     auto dst = pcm_span(out);
     pb::gil_scoped_release nogil;
     dec.decode_lost(frame_samples, dst);
@@ -283,7 +284,8 @@ pb::array_t<std::int16_t> decode_lost(codec::OpusDecoder& dec, int frame_samples
 pb::array_t<std::int16_t> decode_fec(codec::OpusDecoder& dec, pb::handle packet_obj, int frame_samples) {
     const BytesIn in(packet_obj.ptr(), "next_packet");
     const auto packet = in.bytes();
-    auto out = new_pcm(frame_samples > 0 ? static_cast<std::size_t>(frame_samples) : 0, dec.channels());
+    dec.check_frame_samples(frame_samples);
+    auto out = new_pcm(static_cast<std::size_t>(frame_samples), dec.channels());
     auto dst = pcm_span(out);
     pb::gil_scoped_release nogil;
     dec.decode_fec(packet, frame_samples, dst);
@@ -387,10 +389,9 @@ pb::array_t<std::int16_t> resampler_process(codec::Resampler& r, pb::handle pcm_
 pb::array_t<std::int16_t> resample_once(pb::handle pcm_obj, int in_rate, int out_rate, int channels, int quality) {
     const PcmIn in(pcm_obj.ptr(), "pcm");
     const auto pcm = in.samples();
-    if (channels < 1) throw CodecError("channels", "must be at least 1");
+    codec::Resampler::check_parameters(in_rate, out_rate, channels, quality);
     const auto ch = static_cast<std::size_t>(channels);
-    auto out = new_pcm(codec::resampled_frames(pcm.size() / ch, in_rate > 0 ? in_rate : 1, out_rate > 0 ? out_rate : 1),
-                       channels);
+    auto out = new_pcm(codec::resampled_frames(pcm.size() / ch, in_rate, out_rate), channels);
     auto dst = pcm_span(out);
     pb::gil_scoped_release nogil;
     codec::resample(pcm, in_rate, out_rate, channels, quality, dst);

@@ -130,25 +130,23 @@ int OpusDecoder::decode(std::span<const std::uint8_t> packet, std::span<std::int
     return run(packet.data(), packet.size(), out, frames, 0);
 }
 
-void OpusDecoder::check_lost_samples(int frame_samples, std::size_t out_size) const {
+void OpusDecoder::check_frame_samples(int frame_samples) const {
     // A lost/recovered frame is a multiple of 2.5 ms (libopus's granularity), at most 120 ms.
     const int unit = sample_rate_ / 400;
     if (frame_samples <= 0 || frame_samples % unit != 0 || frame_samples > max_frame_samples())
         throw CodecError("frame_samples", std::to_string(frame_samples) + " samples at " +
                                               std::to_string(sample_rate_) +
                                               " Hz is not a multiple of 2.5 ms up to 120 ms");
-    if (out_size < static_cast<std::size_t>(frame_samples) * static_cast<std::size_t>(channels_))
-        throw CodecError("out", "output buffer too small");
 }
 
 int OpusDecoder::decode_lost(int frame_samples, std::span<std::int16_t> out) {
-    check_lost_samples(frame_samples, out.size());
+    check_frame_samples(frame_samples);
     return run(nullptr, 0, out, frame_samples, 0);
 }
 
 int OpusDecoder::decode_fec(std::span<const std::uint8_t> next_packet, int frame_samples,
                             std::span<std::int16_t> out) {
-    check_lost_samples(frame_samples, out.size());
+    check_frame_samples(frame_samples);
     if (next_packet.empty()) throw CodecError("next_packet", "empty Opus packet");
     return run(next_packet.data(), next_packet.size(), out, frame_samples, 1);
 }

@@ -81,6 +81,8 @@ public:
     // Decodes a packet into out (room for max_frame_samples()*channels()); returns samples per
     // channel. An empty packet is an error: a lost packet goes to decode_lost (PLC).
     int decode(std::span<const std::uint8_t> packet, std::span<std::int16_t> out);
+    // Throws CodecError("frame_samples") unless n is a multiple of 2.5 ms up to 120 ms.
+    void check_frame_samples(int frame_samples) const;
     // Packet loss concealment for one lost frame of frame_samples per channel.
     int decode_lost(int frame_samples, std::span<std::int16_t> out);
     // Recovers the lost frame before next_packet from its in-band FEC (LBRR) data; without
@@ -91,7 +93,6 @@ private:
     struct Deleter {
         void operator()(::OpusDecoder* d) const noexcept;
     };
-    void check_lost_samples(int frame_samples, std::size_t out_size) const;
     int run(const std::uint8_t* data, std::size_t len, std::span<std::int16_t> out, int frame_samples, int fec);
     std::mutex mu_;
     std::unique_ptr<::OpusDecoder, Deleter> dec_;

@@ -28,13 +28,17 @@ void check(int err, const char* field) {
 
 void Resampler::Deleter::operator()(SpeexResamplerState_* s) const noexcept { speex_resampler_destroy(s); }
 
-Resampler::Resampler(int in_rate, int out_rate, int channels, int quality)
-    : in_rate_(in_rate), out_rate_(out_rate), channels_(channels), quality_(quality) {
+void Resampler::check_parameters(int in_rate, int out_rate, int channels, int quality) {
     check_rate(in_rate, "in_rate");
     check_rate(out_rate, "out_rate");
     if (channels < 1 || channels > 8) throw CodecError("channels", std::to_string(channels) + " is outside 1..8");
     if (quality < SPEEX_RESAMPLER_QUALITY_MIN || quality > SPEEX_RESAMPLER_QUALITY_MAX)
         throw CodecError("quality", std::to_string(quality) + " is outside 0..10");
+}
+
+Resampler::Resampler(int in_rate, int out_rate, int channels, int quality)
+    : in_rate_(in_rate), out_rate_(out_rate), channels_(channels), quality_(quality) {
+    check_parameters(in_rate, out_rate, channels, quality);
     int err = RESAMPLER_ERR_SUCCESS;
     st_.reset(speex_resampler_init(static_cast<spx_uint32_t>(channels), static_cast<spx_uint32_t>(in_rate),
                                    static_cast<spx_uint32_t>(out_rate), quality, &err));

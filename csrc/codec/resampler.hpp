@@ -18,6 +18,8 @@ inline constexpr int kResamplerDefaultQuality = 4;  // SPEEX_RESAMPLER_QUALITY_D
 class Resampler {
 public:
     Resampler(int in_rate, int out_rate, int channels = 1, int quality = kResamplerDefaultQuality);
+    // Throws CodecError naming in_rate/out_rate (1000..384000 Hz), channels (1..8) or quality (0..10).
+    static void check_parameters(int in_rate, int out_rate, int channels, int quality);
 
     int in_rate() const noexcept { return in_rate_; }
     int out_rate() const noexcept { return out_rate_; }
