@@ -24,6 +24,11 @@
 #include "codec/resampler.hpp"
 #include "common/error.hpp"
 
+// The METH_O functions hand C++ exceptions to pybind11's registered translators (module.cpp).
+#if PYBIND11_VERSION_HEX < 0x020D0000
+#error "bindings/codec.cpp needs pybind11 >= 2.13 (pybind11::detail::try_translate_exceptions)"
+#endif
+
 namespace pb = pybind11;
 
 namespace siperb::py {
@@ -231,27 +236,11 @@ pb::bytes encode_frame(codec::OpusEncoder& enc, pb::handle pcm_obj) {
 
 pb::list encode_many(codec::OpusEncoder& enc, pb::handle pcm_obj, int frame_samples) {
     const PcmIn in(pcm_obj.ptr(), "pcm");
-    const auto pcm = in.samples();
-    enc.check_frame_samples(frame_samples);
-    const auto ch = static_cast<std::size_t>(enc.channels());
-    const std::size_t frame_len = static_cast<std::size_t>(frame_samples) * ch;
-    if (pcm.size() % ch != 0) throw CodecError("pcm", "length is not a whole number of frames");
     std::vector<std::uint8_t> packets;
     std::vector<std::size_t> ends;
     {
         pb::gil_scoped_release nogil;
-        std::array<std::uint8_t, codec::kOpusMaxPacketBytes> packet;
-        std::vector<std::int16_t> tail(frame_len, 0);
-        for (std::size_t off = 0; off < pcm.size(); off += frame_len) {
-            const std::int16_t* src = pcm.data() + off;
-            if (pcm.size() - off < frame_len) {  // last partial frame: zero-padded
-                std::memcpy(tail.data(), src, (pcm.size() - off) * sizeof(std::int16_t));
-                src = tail.data();
-            }
-            const std::size_t n = enc.encode(src, frame_samples, packet);
-            packets.insert(packets.end(), packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(n));
-            ends.push_back(packets.size());
-        }
+        ends = enc.encode_all(in.samples(), frame_samples, packets);
     }
     pb::list out(ends.size());
     std::size_t begin = 0;
@@ -292,36 +281,25 @@ pb::array_t<std::int16_t> decode_fec(codec::OpusDecoder& dec, pb::handle packet_
     return out;
 }
 
-// None entries are lost packets, concealed with the duration of the packet before them.
+// None (or an empty packet) is a lost packet, concealed with the previous packet's duration.
 pb::array_t<std::int16_t> decode_many(codec::OpusDecoder& dec, const pb::sequence& packets_obj) {
     std::vector<std::unique_ptr<BytesIn>> views;
     std::vector<std::span<const std::uint8_t>> packets;
-    std::vector<int> samples;
-    int last = dec.sample_rate() / 50;  // 20 ms before the first packet
-    std::size_t total = 0;
     for (pb::handle item : packets_obj) {
         if (item.is_none()) {
             packets.emplace_back();
         } else {
             views.push_back(std::make_unique<BytesIn>(item.ptr(), "packets"));
             packets.push_back(views.back()->bytes());
-            last = dec.packet_samples(packets.back());
         }
-        samples.push_back(last);
-        total += static_cast<std::size_t>(last);
     }
+    const std::vector<int> samples = dec.sequence_samples(packets);
+    std::size_t total = 0;
+    for (int n : samples) total += static_cast<std::size_t>(n);
     auto out = new_pcm(total, dec.channels());
     auto dst = pcm_span(out);
-    const auto ch = static_cast<std::size_t>(dec.channels());
     pb::gil_scoped_release nogil;
-    std::size_t off = 0;
-    for (std::size_t i = 0; i < packets.size(); ++i) {
-        const auto n = static_cast<std::size_t>(samples[i]) * ch;
-        auto frame = dst.subspan(off, n);
-        if (packets[i].empty()) dec.decode_lost(samples[i], frame);
-        else dec.decode(packets[i], frame);
-        off += n;
-    }
+    dec.decode_all(packets, samples, dst);
     return out;
 }
 

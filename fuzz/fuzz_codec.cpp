@@ -41,10 +41,12 @@ void fuzz_opus(std::span<const std::uint8_t> data) {
     std::vector<std::int16_t> out(static_cast<std::size_t>(dec.max_frame_samples() * channels));
     std::size_t pos = 1;
     int last = rate / 50;
+    std::vector<std::span<const std::uint8_t>> sequence;
     while (pos < data.size()) {
         const std::size_t len = data[pos++];
         const auto packet = data.subspan(pos, std::min(len, data.size() - pos));
         pos += packet.size();
+        sequence.push_back(packet);
         try {
             if (packet.empty()) {
                 const std::size_t next_len = pos < data.size() ? data[pos] : 0;
@@ -58,6 +60,16 @@ void fuzz_opus(std::span<const std::uint8_t> data) {
             }
         } catch (const siperb::Error&) {
         }
+    }
+    // The same packets as one sequence through the batch path.
+    try {
+        siperb::codec::OpusDecoder batch(rate, channels);
+        const std::vector<int> samples = batch.sequence_samples(sequence);
+        std::size_t total = 0;
+        for (int n : samples) total += static_cast<std::size_t>(n) * static_cast<std::size_t>(channels);
+        std::vector<std::int16_t> all(total);
+        batch.decode_all(sequence, samples, all);
+    } catch (const siperb::Error&) {
     }
 }
 

@@ -4,6 +4,7 @@
 #include <opus/opus.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <string>
 
@@ -71,6 +72,29 @@ std::size_t OpusEncoder::encode(const std::int16_t* pcm, int frame_samples, std:
     return static_cast<std::size_t>(check(opus_encode(enc_.get(), pcm, frame_samples, out.data(), cap), "pcm"));
 }
 
+std::vector<std::size_t> OpusEncoder::encode_all(std::span<const std::int16_t> pcm, int frame_samples,
+                                                std::vector<std::uint8_t>& packets) {
+    check_frame_samples(frame_samples);
+    const auto ch = static_cast<std::size_t>(channels_);
+    if (pcm.size() % ch != 0) throw CodecError("pcm", "length is not a whole number of frames");
+    const std::size_t frame_len = static_cast<std::size_t>(frame_samples) * ch;
+    std::array<std::uint8_t, kOpusMaxPacketBytes> packet;
+    std::vector<std::int16_t> tail;
+    std::vector<std::size_t> ends;
+    for (std::size_t off = 0; off < pcm.size(); off += frame_len) {
+        const std::int16_t* src = pcm.data() + off;
+        if (pcm.size() - off < frame_len) {
+            tail.assign(frame_len, 0);
+            std::copy(pcm.begin() + static_cast<std::ptrdiff_t>(off), pcm.end(), tail.begin());
+            src = tail.data();
+        }
+        const std::size_t n = encode(src, frame_samples, packet);
+        packets.insert(packets.end(), packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(n));
+        ends.push_back(packets.size());
+    }
+    return ends;
+}
+
 int OpusEncoder::get(int request, const char* field) const {
     const std::lock_guard lock(mu_);
     opus_int32 value = 0;
@@ -108,15 +132,17 @@ int OpusDecoder::packet_samples(std::span<const std::uint8_t> packet) const {
     if (packet.empty()) throw CodecError("packet", "empty Opus packet");
     if (packet.size() > static_cast<std::size_t>(std::numeric_limits<opus_int32>::max()))
         throw CodecError("packet", "packet too long");
-    return check(opus_packet_get_nb_samples(packet.data(), static_cast<opus_int32>(packet.size()), sample_rate_),
-                 "packet");
+    const int n = check(
+        opus_packet_get_nb_samples(packet.data(), static_cast<opus_int32>(packet.size()), sample_rate_), "packet");
+    if (n == 0) throw CodecError("packet", "packet holds no frames");
+    return n;
 }
 
 int OpusDecoder::run(const std::uint8_t* data, std::size_t len, std::span<std::int16_t> out, int frame_samples,
                      int fec) {
     if (len > static_cast<std::size_t>(std::numeric_limits<opus_int32>::max()))
         throw CodecError("packet", "packet too long");
-    if (out.size() < static_cast<std::size_t>(frame_samples) * static_cast<std::size_t>(channels_))
+    if (frame_samples <= 0 || out.size() < static_cast<std::size_t>(frame_samples) * static_cast<std::size_t>(channels_))
         throw CodecError("out", "output buffer too small");
     const std::lock_guard lock(mu_);
     return check(opus_decode(dec_.get(), data, static_cast<opus_int32>(len), out.data(), frame_samples, fec),
@@ -128,6 +154,32 @@ int OpusDecoder::decode(std::span<const std::uint8_t> packet, std::span<std::int
     const int frames = static_cast<int>(std::min<std::size_t>(out.size() / static_cast<std::size_t>(channels_),
                                                               static_cast<std::size_t>(max_frame_samples())));
     return run(packet.data(), packet.size(), out, frames, 0);
+}
+
+std::vector<int> OpusDecoder::sequence_samples(std::span<const std::span<const std::uint8_t>> packets) const {
+    std::vector<int> samples;
+    samples.reserve(packets.size());
+    int last = sample_rate_ / 50;
+    for (const auto& p : packets) {
+        if (!p.empty()) last = packet_samples(p);
+        samples.push_back(last);
+    }
+    return samples;
+}
+
+void OpusDecoder::decode_all(std::span<const std::span<const std::uint8_t>> packets, std::span<const int> samples,
+                             std::span<std::int16_t> out) {
+    if (samples.size() != packets.size()) throw CodecError("samples", "one entry per packet expected");
+    const auto ch = static_cast<std::size_t>(channels_);
+    std::size_t off = 0;
+    for (std::size_t i = 0; i < packets.size(); ++i) {
+        const std::size_t n = static_cast<std::size_t>(samples[i]) * ch;
+        if (off + n > out.size()) throw CodecError("out", "output buffer too small");
+        const auto frame = out.subspan(off, n);
+        if (packets[i].empty()) decode_lost(samples[i], frame);
+        else decode(packets[i], frame);
+        off += n;
+    }
 }
 
 void OpusDecoder::check_frame_samples(int frame_samples) const {

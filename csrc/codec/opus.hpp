@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <vector>
 
 struct OpusEncoder;
 struct OpusDecoder;
@@ -38,6 +39,10 @@ public:
     // Encodes one frame of interleaved PCM (frame_samples per channel, a legal Opus frame
     // duration: 2.5/5/10/20/40/60 ms) into out; returns the packet length.
     std::size_t encode(const std::int16_t* pcm, int frame_samples, std::span<std::uint8_t> out);
+    // Encodes a whole signal frame after frame (the last partial frame zero-padded), appending
+    // the packets to `packets`; returns where each packet ends in it.
+    std::vector<std::size_t> encode_all(std::span<const std::int16_t> pcm, int frame_samples,
+                                        std::vector<std::uint8_t>& packets);
     // Throws CodecError("frame_samples") unless n is a legal frame size at this rate.
     void check_frame_samples(int frame_samples) const;
 
@@ -81,6 +86,12 @@ public:
     // Decodes a packet into out (room for max_frame_samples()*channels()); returns samples per
     // channel. An empty packet is an error: a lost packet goes to decode_lost (PLC).
     int decode(std::span<const std::uint8_t> packet, std::span<std::int16_t> out);
+    // Samples per channel that each entry of a packet sequence decodes to; an empty entry is a
+    // lost packet, concealed with the previous packet's duration (20 ms before the first).
+    std::vector<int> sequence_samples(std::span<const std::span<const std::uint8_t>> packets) const;
+    // Decodes such a sequence into out (room for the sum of sequence_samples * channels).
+    void decode_all(std::span<const std::span<const std::uint8_t>> packets, std::span<const int> samples,
+                    std::span<std::int16_t> out);
     // Throws CodecError("frame_samples") unless n is a multiple of 2.5 ms up to 120 ms.
     void check_frame_samples(int frame_samples) const;
     // Packet loss concealment for one lost frame of frame_samples per channel.

@@ -10,7 +10,8 @@ encoder delay in samples per channel.
 ``OpusDecoder(sample_rate, channels=1)`` decodes a packet with ``decode(packet)``, conceals a
 lost one with ``decode_lost(frame_samples)`` (PLC), and recovers a lost frame from the next
 packet's in-band FEC with ``decode_fec(next_packet, frame_samples)``; ``decode_many(packets)``
-decodes a sequence (``None`` = lost, concealed with the previous packet's duration).
+decodes a sequence (``None`` or ``b""`` = lost, concealed with the previous packet's
+duration).
 
 PCM out is int16, 1-D for mono and ``(frames, channels)`` for stereo. Rates: 8/12/16/24/48
 kHz. Every libopus error is a :class:`siperb.errors.CodecError` with libopus's message.
