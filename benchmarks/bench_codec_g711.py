@@ -58,6 +58,11 @@ def report(request: pytest.FixtureRequest) -> Iterator[None]:
     print_ratios(request, title, "ns", RESULTS)
 
 
+def test_harness_overhead(benchmark) -> None:
+    # The cycling and lambda call every row pays, with the cheapest builtin as the "codec".
+    run(benchmark, "harness (cycle+lambda+len) overhead", FRAMES, len)
+
+
 def test_siperb_encode(benchmark) -> None:
     run(benchmark, "siperb encode", FRAMES, g711.ulaw_encode)
 

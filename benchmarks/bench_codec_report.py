@@ -21,6 +21,9 @@ def print_ratios(
         for name, value in results.items():
             if name.endswith(f" {op}") and base:
                 lines.append(f"  {name:32s} {value:9.2f} {unit}   x{value / base:6.3f}")
+    for name, value in results.items():
+        if not name.endswith((" encode", " decode")):
+            lines.append(f"  {name:32s} {value:9.2f} {unit}   (included in every row above)")
     tr = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     if tr is None or capture is None or len(lines) == 2:

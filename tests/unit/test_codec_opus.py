@@ -31,7 +31,7 @@ def rms(a: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("rate", SAMPLE_RATES)
-@pytest.mark.parametrize("application", ["voip", "audio"])
+@pytest.mark.parametrize("application", ["voip", "audio", "restricted-lowdelay"])
 def test_round_trip_correlates_with_speech_like_input(rate: int, application: str) -> None:
     x = speech_like(2.0, rate, seed=1)
     enc = OpusEncoder(rate, 1, application, bitrate=32000)
