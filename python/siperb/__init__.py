@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"  # before the submodules, which put it in User-Agent strings
 
-from . import errors, i18n, sdp, sip
+from . import codecs, errors, i18n, sdp, sip
 from .api import GetProvisioning, Login, Session, get_provisioning, login
 from .errors import SiperbError
 from .events import Event, EventHub
@@ -29,6 +29,7 @@ __all__ = [
     "Session",
     "SiperbError",
     "__version__",
+    "codecs",
     "errors",
     "get_provisioning",
     "i18n",
