@@ -69,21 +69,23 @@ void bind_jbuf(pybind11::module_& m) {
     pybind11::class_<JitterBuffer>(m, "JitterBuffer")
         .def(pybind11::init([](std::uint32_t clock_rate, std::uint32_t frame_ms, std::uint32_t min_delay_ms,
                                std::uint32_t max_delay_ms, std::uint32_t start_delay_ms, std::uint32_t max_expand_ms,
-                               double quantile, double forget_factor) {
+                               double quantile, double forget_factor, double margin_ms, int accelerate_interval) {
                  return JitterBuffer(JitterBufferConfig{clock_rate, frame_ms, min_delay_ms, max_delay_ms, start_delay_ms,
-                                                        max_expand_ms, quantile, forget_factor});
+                                                        max_expand_ms, quantile, forget_factor, margin_ms,
+                                                        accelerate_interval});
              }),
              pybind11::arg("clock_rate") = 8000, pybind11::arg("frame_ms") = 20, pybind11::arg("min_delay_ms") = 0,
-             pybind11::arg("max_delay_ms") = 500, pybind11::arg("start_delay_ms") = 60,
-             pybind11::arg("max_expand_ms") = 200, pybind11::arg("quantile") = 0.95,
-             pybind11::arg("forget_factor") = 0.983)
+             pybind11::arg("max_delay_ms") = 500, pybind11::arg("start_delay_ms") = 40,
+             pybind11::arg("max_expand_ms") = 200, pybind11::arg("quantile") = 0.97,
+             pybind11::arg("forget_factor") = 0.983, pybind11::arg("margin_ms") = 0.0,
+             pybind11::arg("accelerate_interval") = 1)
         .def(
             "put",
             [](JitterBuffer& jb, std::uint16_t seq, std::uint32_t ts, std::string_view payload, double arrival_ms,
                std::uint32_t ssrc, bool marker) { jb.put(seq, ts, span_of(payload), arrival_ms, ssrc, marker); },
             pybind11::arg("sequence_number"), pybind11::arg("timestamp"), pybind11::arg("payload"),
             pybind11::arg("arrival_ms"), pybind11::arg("ssrc") = 0, pybind11::arg("marker") = false)
-        .def("get", &JitterBuffer::get, pybind11::arg("now_ms"))
+        .def("get", &JitterBuffer::get, pybind11::arg("now_ms"), pybind11::arg("pending_ms") = 0.0)
         .def("reset", &JitterBuffer::reset)
         .def("stats", &JitterBuffer::stats)
         .def_property_readonly("target_delay_ms", &JitterBuffer::target_delay_ms)

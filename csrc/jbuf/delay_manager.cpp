@@ -25,7 +25,12 @@ double DelayManager::update(double arrival_ms, double media_ms) {
         history_.pop_front();
     double fastest = transit;
     for (const auto& s : history_) fastest = std::min(fastest, s.transit_ms);
+    if (transit - fastest > config_.max_ms) {  // timestamps jumped back: a new time reference
+        history_.clear();
+        fastest = transit;
+    }
     history_.push_back({arrival_ms, transit});
+    fastest_ms_ = fastest;
     const double relative = std::max(0.0, transit - fastest);
 
     // Forgetting factor ramps up from 0 so the first packets count fully (NetEq's start factor).

@@ -26,6 +26,10 @@ public:
     double update(double arrival_ms, double media_ms);
     // The quantile of relative delay in ms (upper edge of the quantile bucket; 0 before data).
     double quantile_ms() const { return quantile_ms_; }
+    // Smallest transit (arrival minus media time) of the window: the reference that relative
+    // delays and the buffer's playout offset are measured from.
+    double fastest_transit_ms() const { return fastest_ms_; }
+    bool has_reference() const { return !history_.empty(); }
     // Forget the time reference (timestamps restarted), keep the histogram (same network).
     void reset_reference() { history_.clear(); }
     void reset();
@@ -40,6 +44,7 @@ private:
     std::vector<double> histogram_;
     std::deque<Sample> history_;
     double quantile_ms_ = 0;
+    double fastest_ms_ = 0;
     std::uint64_t packets_ = 0;
 };
 

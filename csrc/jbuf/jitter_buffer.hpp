@@ -1,9 +1,13 @@
-// Adaptive, codec-agnostic jitter buffer. put() takes RTP packets in any order; get() is called
-// whenever the audio output needs the next frame (normally once per packet time) and returns a
-// decision: a packet to decode, a frame to conceal (codec PLC/FEC), or silence (before start,
-// DTX gaps). Playout follows a target delay estimated by DelayManager; it converges through
-// time-stretch hints (accelerate / decelerate a decoded frame by stretch_samples) and through
-// the length of silences, not through jumps.
+// Adaptive, codec-agnostic jitter buffer. put() takes RTP packets in any order; get(now) is
+// called whenever the audio output needs the next frame (normally once per packet time) and
+// returns a decision: a packet to decode, a frame to
+// conceal (codec PLC/FEC), or silence (before start, DTX gaps).
+//
+// The controlled quantity is the playout offset: how much later than the fastest packet of the
+// last two seconds the frame plays (now - media time - fastest transit). DelayManager's quantile
+// of relative delay is its target. The offset converges through time-stretch hints (accelerate /
+// decelerate a decoded frame by stretch_samples), through the length of silences and by holding
+// the playout point while concealing an underrun, never by skipping audio that arrived.
 #pragma once
 
 #include "jbuf/delay_manager.hpp"
@@ -41,14 +45,16 @@ struct JitterBufferConfig {
     std::uint32_t frame_ms = 20;
     std::uint32_t min_delay_ms = 0;
     std::uint32_t max_delay_ms = 500;
-    std::uint32_t start_delay_ms = 60;   // target before any jitter has been measured
+    std::uint32_t start_delay_ms = 40;   // target before any jitter has been measured
     std::uint32_t max_expand_ms = 200;   // after this much concealment in a row, report silence
-    double quantile = 0.95;
+    double quantile = 0.97;
     double forget_factor = 0.983;
+    double margin_ms = 0;                // added to the measured quantile
+    int accelerate_interval = 1;         // frames between gentle accelerations
 };
 
 struct JitterBufferStats {
-    double current_delay_ms = 0;  // filtered buffer level
+    double current_delay_ms = 0;  // playout offset at the last get() (see the file comment)
     double target_delay_ms = 0;
     std::uint64_t received = 0, late = 0, lost = 0, duplicated = 0, discarded = 0;
     std::uint64_t played = 0, concealed = 0, silence = 0, accelerated = 0, decelerated = 0, resyncs = 0;
@@ -60,7 +66,9 @@ public:
 
     void put(std::uint16_t seq, std::uint32_t timestamp, rtp::Bytes payload, double arrival_ms,
              std::uint32_t ssrc = 0, bool marker = false);
-    Frame get(double now_ms);
+    // now_ms: the time of the call; pending_ms: decoded audio the output still holds ahead of
+    // this frame (its sync buffer, which stretching fills or drains by sub-frame amounts).
+    Frame get(double now_ms, double pending_ms = 0);
     void reset();
 
     JitterBufferStats stats() const;
@@ -71,6 +79,7 @@ public:
 private:
     struct Stored {
         std::uint32_t timestamp;
+        std::int64_t ts_ext;
         std::vector<std::uint8_t> payload;
         double arrival_ms;
         bool marker;
@@ -79,9 +88,9 @@ private:
     void advance();  // next_seq_ / next_ts_ one frame on
     void mark(std::array<std::int64_t, 512>& ring, std::int64_t ext) { ring[ext & 511] = ext; }
     bool marked(const std::array<std::int64_t, 512>& ring, std::int64_t ext) const { return ring[ext & 511] == ext; }
-    double level_ms() const;
+    double offset_ms(double now_ms, std::int64_t ts_ext) const;
     void enforce_capacity();
-    void choose_stretch(Frame& f);
+    void choose_stretch(Frame& f, double offset, double pending, double target);
 
     JitterBufferConfig config_;
     std::uint32_t frame_samples_;
@@ -93,10 +102,10 @@ private:
     std::uint32_t ssrc_ = 0;
     bool started_ = false;
     std::int64_t next_seq_ = 0;
-    std::uint32_t next_ts_ = 0;
+    std::int64_t next_ts_ = 0;  // extended timestamp of the frame to play next
     int hold_credit_ = 0;   // frames concealed while holding the playout point (underrun)
     int expand_run_ = 0;
-    double level_filtered_ms_ = -1;
+    double offset_ms_ = 0;
     int since_stretch_ = 0;
     std::array<std::int64_t, 512> played_{};
     std::array<std::int64_t, 512> skipped_{};
