@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from jbuf_models import MODELS, Result, run_fixed, run_siperb, run_speex  # noqa: E402
+from jbuf_models import MODELS, Result, run_fixed, run_siperb, run_speex
 
 SEED = 4733
 

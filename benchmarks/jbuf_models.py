@@ -76,7 +76,11 @@ def congested(seed: int, seconds: float = 60.0) -> Arrivals:
     return out
 
 
-MODELS: dict[str, Callable[[int], Arrivals]] = {"steady": steady, "wifi": wifi, "congested": congested}
+MODELS: dict[str, Callable[[int], Arrivals]] = {
+    "steady": steady,
+    "wifi": wifi,
+    "congested": congested,
+}
 
 
 @dataclass
@@ -145,14 +149,14 @@ def run_speex(arrivals: Arrivals) -> Result:
     events = _events(arrivals)
     end = len(arrivals) * FRAME_MS + 1000
     i = 0
-    started = done = False
+    started = False
     last = max(k for k, a in enumerate(arrivals) if a is not None)
     delays: list[float] = []
     concealed = frames = 0
     t = 3.7
     while t < end:
         while i < len(events) and events[i][0] <= t:
-            a, k = events[i]
+            _, k = events[i]
             jb.put(k & 0xFFFF, k * FRAME_SAMPLES, b"\0")
             i += 1
         f = jb.get()

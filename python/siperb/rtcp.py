@@ -30,7 +30,9 @@ from ._core import (
 
 RtcpPacket = RtcpSenderReport | RtcpReceiverReport | RtcpSdes | RtcpBye | RtcpApp | RtcpUnknown
 
-SDES_CNAME, SDES_NAME, SDES_EMAIL, SDES_PHONE, SDES_LOC, SDES_TOOL, SDES_NOTE, SDES_PRIV = range(1, 9)
+SDES_CNAME, SDES_NAME, SDES_EMAIL, SDES_PHONE, SDES_LOC, SDES_TOOL, SDES_NOTE, SDES_PRIV = range(
+    1, 9
+)
 
 
 def parse_compound(data: bytes, *, strict: bool = True) -> list[RtcpPacket]:

@@ -4,7 +4,7 @@ Parsing and building run in the native core; a malformed packet raises
 :class:`siperb.errors.RtpError` whose ``field`` names what was wrong (``version``, ``padding``,
 ``csrc count``, ``extension length``, ``header`` for truncation).
 
->>> pkt = RtpPacket(payload_type=0, sequence_number=1, timestamp=160, ssrc=7, payload=b"\\xff" * 160)
+>>> pkt = RtpPacket(payload_type=0, sequence_number=1, timestamp=160, payload=b"\\xff" * 160)
 >>> RtpPacket.parse(bytes(pkt)).timestamp
 160
 """
