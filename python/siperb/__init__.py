@@ -6,9 +6,17 @@ this package is the API. Import from here, never from ``_core``.
 
 from __future__ import annotations
 
-from . import errors
+from . import dtmf, errors, jitterbuffer, rtcp, rtp
 from .errors import SiperbError
 
 __version__ = "0.1.0"
 
-__all__ = ["SiperbError", "__version__", "errors"]
+__all__ = [
+    "SiperbError",
+    "__version__",
+    "dtmf",
+    "errors",
+    "jitterbuffer",
+    "rtcp",
+    "rtp",
+]
