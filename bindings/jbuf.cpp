@@ -69,16 +69,17 @@ void bind_jbuf(pybind11::module_& m) {
     pybind11::class_<JitterBuffer>(m, "JitterBuffer")
         .def(pybind11::init([](std::uint32_t clock_rate, std::uint32_t frame_ms, std::uint32_t min_delay_ms,
                                std::uint32_t max_delay_ms, std::uint32_t start_delay_ms, std::uint32_t max_expand_ms,
-                               double quantile, double forget_factor, double margin_ms, int accelerate_interval) {
+                               double quantile, double forget_factor, double margin_ms, int accelerate_interval,
+                               std::uint32_t history_ms) {
                  return JitterBuffer(JitterBufferConfig{clock_rate, frame_ms, min_delay_ms, max_delay_ms, start_delay_ms,
                                                         max_expand_ms, quantile, forget_factor, margin_ms,
-                                                        accelerate_interval});
+                                                        accelerate_interval, history_ms});
              }),
              pybind11::arg("clock_rate") = 8000, pybind11::arg("frame_ms") = 20, pybind11::arg("min_delay_ms") = 0,
              pybind11::arg("max_delay_ms") = 500, pybind11::arg("start_delay_ms") = 40,
              pybind11::arg("max_expand_ms") = 200, pybind11::arg("quantile") = 0.97,
-             pybind11::arg("forget_factor") = 0.983, pybind11::arg("margin_ms") = 0.0,
-             pybind11::arg("accelerate_interval") = 1)
+             pybind11::arg("forget_factor") = 0.998, pybind11::arg("margin_ms") = 4.0,
+             pybind11::arg("accelerate_interval") = 1, pybind11::arg("history_ms") = 750)
         .def(
             "put",
             [](JitterBuffer& jb, std::uint16_t seq, std::uint32_t ts, std::string_view payload, double arrival_ms,

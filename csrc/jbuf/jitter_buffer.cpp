@@ -13,7 +13,7 @@ constexpr std::int64_t kMaxDropout = 3000;  // RFC 3550 A.1: a larger jump resta
 
 JitterBuffer::JitterBuffer(JitterBufferConfig config)
     : config_(config), frame_samples_(config.clock_rate * config.frame_ms / 1000),
-      delay_(DelayManagerConfig{config.quantile, config.forget_factor, 5, 2000,
+      delay_(DelayManagerConfig{config.quantile, config.forget_factor, 5, static_cast<int>(config.history_ms),
                                 static_cast<int>(std::max<std::uint32_t>(config.max_delay_ms, 100))}) {
     if (config.clock_rate < 1000 || config.clock_rate > 192000) throw RtpError("clock rate", "must be 1000-192000 Hz");
     if (config.frame_ms == 0 || config.frame_ms > 200) throw RtpError("frame ms", "must be 1-200 ms");

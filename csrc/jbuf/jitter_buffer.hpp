@@ -47,10 +47,14 @@ struct JitterBufferConfig {
     std::uint32_t max_delay_ms = 500;
     std::uint32_t start_delay_ms = 40;   // target before any jitter has been measured
     std::uint32_t max_expand_ms = 200;   // after this much concealment in a row, report silence
+    // Defaults tuned on benchmarks/jbuf_models.py: the forgetting factor (per packet) keeps about
+    // 10 s of memory, so the target rises within a fraction of a second when jitter grows and
+    // takes tens of seconds to come back down.
     double quantile = 0.97;
-    double forget_factor = 0.983;
-    double margin_ms = 0;                // added to the measured quantile
+    double forget_factor = 0.998;
+    double margin_ms = 4;                // added to the measured quantile
     int accelerate_interval = 1;         // frames between gentle accelerations
+    std::uint32_t history_ms = 750;      // window of the fastest-packet reference
 };
 
 struct JitterBufferStats {

@@ -253,8 +253,9 @@ class JitterBuffer:
         max_expand_ms: int = 200,
         quantile: float = ...,
         forget_factor: float = ...,
-        margin_ms: float = 0.0,
+        margin_ms: float = 4.0,
         accelerate_interval: int = 1,
+        history_ms: int = 750,
     ) -> None: ...
     def put(
         self,

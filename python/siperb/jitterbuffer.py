@@ -13,9 +13,12 @@ a :class:`Frame` whose ``kind`` says what to play:
 * ``FrameKind.SILENCE``: nothing to play (before the first packet, in a DTX gap, after a long
   outage): play silence or comfort noise.
 
-The target delay follows the 95th percentile of the packets' delay relative to the fastest one
-of the last two seconds, in a histogram with a forgetting factor (as WebRTC NetEq): it grows
-within a few packets of a delay spike and decays over seconds.
+The target delay follows the 97th percentile of the packets' delay relative to the fastest one
+of the last 750 ms, in a histogram with a forgetting factor (as WebRTC NetEq's DelayManager):
+it rises within a fraction of a second when jitter grows and decays over tens of seconds. A
+single spike (a WiFi stall) does not raise it; the playout point is held (concealment) while the
+stalled packets are missing and accelerates back afterwards, which costs less delay than
+covering rare stalls.
 """
 
 from __future__ import annotations
