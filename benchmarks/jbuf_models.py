@@ -164,12 +164,12 @@ def run_speex(arrivals: Arrivals) -> Result:
             started = True
             k = f.timestamp // FRAME_SAMPLES
             delays.append(t - arrivals[k])  # type: ignore[operator]
-            if k == last:
-                break
         elif started:
             concealed += 1
         if started:
             frames += 1
+        if f.kind == FrameKind.PACKET and k == last:
+            break
         t += FRAME_MS
     return _result(delays, concealed, frames)
 
