@@ -1,10 +1,135 @@
-// Bindings for csrc/jbuf/.
+// Bindings for csrc/jbuf/: the adaptive jitter buffer, G.711 Appendix I PLC and the speexdsp
+// comparator.
 #include "bindings.hpp"
+
+#include "jbuf/g711_plc.hpp"
+#include "jbuf/jitter_buffer.hpp"
+#include "jbuf/speex_jitter.hpp"
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <string_view>
 
 namespace py = pybind11;
 
 namespace siperb::py {
 
-void bind_jbuf(pybind11::module_& /*m*/) {}
+namespace {
+
+using namespace siperb::jbuf;
+
+rtp::Bytes span_of(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+
+pybind11::array_t<std::int16_t> to_array(const std::vector<std::int16_t>& v) {
+    return pybind11::array_t<std::int16_t>(static_cast<pybind11::ssize_t>(v.size()), v.data());
+}
+
+}  // namespace
+
+void bind_jbuf(pybind11::module_& m) {
+    pybind11::enum_<FrameKind>(m, "FrameKind")
+        .value("PACKET", FrameKind::Packet)
+        .value("CONCEAL", FrameKind::Conceal)
+        .value("SILENCE", FrameKind::Silence);
+    pybind11::enum_<Stretch>(m, "Stretch")
+        .value("NONE", Stretch::None)
+        .value("ACCELERATE", Stretch::Accelerate)
+        .value("DECELERATE", Stretch::Decelerate);
+    pybind11::class_<Frame>(m, "Frame")
+        .def_readonly("kind", &Frame::kind)
+        .def_readonly("stretch", &Frame::stretch)
+        .def_readonly("stretch_samples", &Frame::stretch_samples)
+        .def_readonly("samples", &Frame::samples)
+        .def_readonly("sequence_number", &Frame::sequence_number)
+        .def_readonly("timestamp", &Frame::timestamp)
+        .def_readonly("ssrc", &Frame::ssrc)
+        .def_readonly("marker", &Frame::marker)
+        .def_property_readonly("payload", [](const Frame& f) {
+            return pybind11::bytes(reinterpret_cast<const char*>(f.payload.data()), f.payload.size());
+        })
+        .def_readonly("next_available", &Frame::next_available)
+        .def_property_readonly("next_payload", [](const Frame& f) {
+            return pybind11::bytes(reinterpret_cast<const char*>(f.next_payload.data()), f.next_payload.size());
+        });
+    pybind11::class_<JitterBufferStats>(m, "JitterBufferStats")
+        .def_readonly("current_delay_ms", &JitterBufferStats::current_delay_ms)
+        .def_readonly("target_delay_ms", &JitterBufferStats::target_delay_ms)
+        .def_readonly("received", &JitterBufferStats::received)
+        .def_readonly("late", &JitterBufferStats::late)
+        .def_readonly("lost", &JitterBufferStats::lost)
+        .def_readonly("duplicated", &JitterBufferStats::duplicated)
+        .def_readonly("discarded", &JitterBufferStats::discarded)
+        .def_readonly("played", &JitterBufferStats::played)
+        .def_readonly("concealed", &JitterBufferStats::concealed)
+        .def_readonly("silence", &JitterBufferStats::silence)
+        .def_readonly("accelerated", &JitterBufferStats::accelerated)
+        .def_readonly("decelerated", &JitterBufferStats::decelerated)
+        .def_readonly("resyncs", &JitterBufferStats::resyncs);
+    pybind11::class_<JitterBuffer>(m, "JitterBuffer")
+        .def(pybind11::init([](std::uint32_t clock_rate, std::uint32_t frame_ms, std::uint32_t min_delay_ms,
+                               std::uint32_t max_delay_ms, std::uint32_t start_delay_ms, std::uint32_t max_expand_ms,
+                               double quantile, double forget_factor, double margin_ms, int accelerate_interval,
+                               std::uint32_t history_ms) {
+                 return JitterBuffer(JitterBufferConfig{clock_rate, frame_ms, min_delay_ms, max_delay_ms, start_delay_ms,
+                                                        max_expand_ms, quantile, forget_factor, margin_ms,
+                                                        accelerate_interval, history_ms});
+             }),
+             pybind11::arg("clock_rate") = 8000, pybind11::arg("frame_ms") = 20, pybind11::arg("min_delay_ms") = 0,
+             pybind11::arg("max_delay_ms") = 500, pybind11::arg("start_delay_ms") = 40,
+             pybind11::arg("max_expand_ms") = 200, pybind11::arg("quantile") = 0.97,
+             pybind11::arg("forget_factor") = 0.998, pybind11::arg("margin_ms") = 4.0,
+             pybind11::arg("accelerate_interval") = 1, pybind11::arg("history_ms") = 750)
+        .def(
+            "put",
+            [](JitterBuffer& jb, std::uint16_t seq, std::uint32_t ts, std::string_view payload, double arrival_ms,
+               std::uint32_t ssrc, bool marker) { jb.put(seq, ts, span_of(payload), arrival_ms, ssrc, marker); },
+            pybind11::arg("sequence_number"), pybind11::arg("timestamp"), pybind11::arg("payload"),
+            pybind11::arg("arrival_ms"), pybind11::arg("ssrc") = 0, pybind11::arg("marker") = false)
+        .def("get", &JitterBuffer::get, pybind11::arg("now_ms"), pybind11::arg("pending_ms") = 0.0)
+        .def("reset", &JitterBuffer::reset)
+        .def("stats", &JitterBuffer::stats)
+        .def_property_readonly("target_delay_ms", &JitterBuffer::target_delay_ms)
+        .def("__len__", &JitterBuffer::size);
+    pybind11::class_<G711Plc>(m, "G711Plc")
+        .def(pybind11::init<std::uint32_t>(), pybind11::arg("sample_rate") = 8000)
+        .def(
+            "good_frame",
+            [](G711Plc& plc, pybind11::array_t<std::int16_t, pybind11::array::c_style | pybind11::array::forcecast> pcm) {
+                std::vector<std::int16_t> out;
+                const std::span<const std::int16_t> in(pcm.data(), static_cast<std::size_t>(pcm.size()));
+                {
+                    pybind11::gil_scoped_release release;
+                    out = plc.good_frame(in);
+                }
+                return to_array(out);
+            },
+            pybind11::arg("pcm"))
+        .def(
+            "conceal",
+            [](G711Plc& plc, std::size_t n) {
+                std::vector<std::int16_t> out;
+                {
+                    pybind11::gil_scoped_release release;
+                    out = plc.conceal(n);
+                }
+                return to_array(out);
+            },
+            pybind11::arg("samples"))
+        .def_property_readonly("sample_rate", &G711Plc::sample_rate)
+        .def_property_readonly("delay_samples", &G711Plc::delay_samples)
+        .def_property_readonly("frame_samples", &G711Plc::frame_samples)
+        .def_property_readonly("pitch", &G711Plc::pitch)
+        .def_property_readonly("erased_frames", &G711Plc::erased_frames);
+    pybind11::class_<SpeexJitterBuffer>(m, "SpeexJitterBuffer")
+        .def(pybind11::init<std::uint32_t>(), pybind11::arg("frame_samples"))
+        .def(
+            "put",
+            [](SpeexJitterBuffer& jb, std::uint16_t seq, std::uint32_t ts, std::string_view payload) {
+                jb.put(seq, ts, span_of(payload));
+            },
+            pybind11::arg("sequence_number"), pybind11::arg("timestamp"), pybind11::arg("payload"))
+        .def("get", &SpeexJitterBuffer::get);
+}
 
 }  // namespace siperb::py

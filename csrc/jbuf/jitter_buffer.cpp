@@ -1,0 +1,229 @@
+#include "jbuf/jitter_buffer.hpp"
+
+#include "common/error.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace siperb::jbuf {
+
+namespace {
+constexpr std::int64_t kMaxDropout = 3000;  // RFC 3550 A.1: a larger jump restarts the stream
+}
+
+JitterBuffer::JitterBuffer(JitterBufferConfig config)
+    : config_(config), frame_samples_(config.clock_rate * config.frame_ms / 1000),
+      delay_(DelayManagerConfig{config.quantile, config.forget_factor, 5, static_cast<int>(config.history_ms),
+                                static_cast<int>(std::max<std::uint32_t>(config.max_delay_ms, 100))}) {
+    if (config.clock_rate < 1000 || config.clock_rate > 192000) throw RtpError("clock rate", "must be 1000-192000 Hz");
+    if (config.frame_ms == 0 || config.frame_ms > 200) throw RtpError("frame ms", "must be 1-200 ms");
+    if (frame_samples_ == 0) throw RtpError("frame ms", "shorter than one sample");
+    if (config.max_delay_ms < config.min_delay_ms) throw RtpError("max delay ms", "below min delay");
+    if (!(config.quantile > 0.0 && config.quantile < 1.0)) throw RtpError("quantile", "must be in (0, 1)");
+    played_.fill(-1);
+    skipped_.fill(-1);
+}
+
+double JitterBuffer::target_delay_ms() const {
+    const double measured = delay_.packets() < 2 ? config_.start_delay_ms : delay_.quantile_ms() + config_.margin_ms;
+    return std::clamp(measured, double(config_.min_delay_ms), double(config_.max_delay_ms));
+}
+
+JitterBufferStats JitterBuffer::stats() const {
+    JitterBufferStats s = stats_;
+    s.current_delay_ms = offset_ms_;
+    s.target_delay_ms = target_delay_ms();
+    return s;
+}
+
+void JitterBuffer::reset() {
+    resync();
+    delay_.reset();
+    have_ssrc_ = false;
+    offset_ms_ = 0;
+    stats_ = {};
+}
+
+void JitterBuffer::resync() {
+    packets_.clear();
+    seq_unwrap_.reset();
+    ts_unwrap_.reset();
+    delay_.reset_reference();
+    started_ = false;
+    hold_credit_ = 0;
+    expand_run_ = 0;
+    played_.fill(-1);
+    skipped_.fill(-1);
+}
+
+double JitterBuffer::offset_ms(double now_ms, std::int64_t ts_ext) const {
+    return now_ms - static_cast<double>(ts_ext) * 1000.0 / config_.clock_rate - delay_.fastest_transit_ms();
+}
+
+void JitterBuffer::put(std::uint16_t seq, std::uint32_t timestamp, rtp::Bytes payload, double arrival_ms,
+                       std::uint32_t ssrc, bool marker) {
+    ++stats_.received;
+    if (!std::isfinite(arrival_ms)) throw RtpError("arrival ms", "must be finite");
+    if (!have_ssrc_ || ssrc != ssrc_) {
+        if (have_ssrc_) {
+            resync();
+            ++stats_.resyncs;
+        }
+        have_ssrc_ = true;
+        ssrc_ = ssrc;
+    }
+    std::int64_t ext = seq_unwrap_.unwrap(seq);
+    const std::int64_t ref = started_ ? next_seq_ : (packets_.empty() ? ext : packets_.begin()->first);
+    if (std::llabs(ext - ref) > kMaxDropout) {  // the sender restarted its sequence numbers
+        resync();
+        ++stats_.resyncs;
+        ext = seq_unwrap_.unwrap(seq);
+    }
+    const std::int64_t ts_ext = ts_unwrap_.unwrap(timestamp);
+    // Late packets count too: they are the very delays the target has to cover.
+    delay_.update(arrival_ms, static_cast<double>(ts_ext) * 1000.0 / config_.clock_rate);
+
+    if (started_ && ext < next_seq_) {
+        if (marked(played_, ext)) {
+            ++stats_.duplicated;
+        } else {
+            ++stats_.late;
+            if (marked(skipped_, ext) && stats_.lost > 0) --stats_.lost;
+            skipped_[ext & 511] = -1;
+        }
+        return;
+    }
+    auto [it, inserted] = packets_.try_emplace(ext);
+    if (!inserted) {
+        ++stats_.duplicated;
+        return;
+    }
+    it->second = Stored{timestamp, ts_ext, std::vector<std::uint8_t>(payload.begin(), payload.end()), arrival_ms, marker};
+    enforce_capacity();
+}
+
+void JitterBuffer::enforce_capacity() {
+    const std::int64_t cap = config_.max_delay_ms / config_.frame_ms + 2;
+    const std::int64_t oldest_allowed = packets_.rbegin()->first - cap + 1;
+    while (!packets_.empty() && packets_.begin()->first < oldest_allowed) {
+        packets_.erase(packets_.begin());
+        ++stats_.discarded;
+    }
+    if (started_ && next_seq_ < oldest_allowed) {
+        next_ts_ += (oldest_allowed - next_seq_) * frame_samples_;
+        next_seq_ = oldest_allowed;
+        hold_credit_ = 0;
+    }
+}
+
+void JitterBuffer::advance() {
+    ++next_seq_;
+    next_ts_ += frame_samples_;
+}
+
+void JitterBuffer::choose_stretch(Frame& f, double offset, double pending, double target) {
+    // get() runs on the output's frame clock, so the offset seen here only moves in whole frames;
+    // the sub-frame part of the delay is the caller's pending audio. Accelerate while a whole
+    // frame less would still meet the target, or to drain pending audio; decelerate at once when
+    // below the target. Shrinking is gentle (every second frame) unless far above the target.
+    const double frame = config_.frame_ms;
+    const double step = (frame_samples_ / 4) * 1000.0 / config_.clock_rate;
+    ++since_stretch_;
+    if (offset >= target + 3.0 * frame) {
+        f.stretch = Stretch::Accelerate;
+        f.stretch_samples = frame_samples_ / 2;
+    } else if ((offset >= target + frame || (offset >= target && pending >= step)) && since_stretch_ >= config_.accelerate_interval) {
+        f.stretch = Stretch::Accelerate;
+        f.stretch_samples = frame_samples_ / 4;
+    } else if (offset < target) {
+        f.stretch = Stretch::Decelerate;
+        f.stretch_samples = frame_samples_ / 4;
+    } else {
+        return;
+    }
+    ++(f.stretch == Stretch::Accelerate ? stats_.accelerated : stats_.decelerated);
+    since_stretch_ = 0;
+}
+
+Frame JitterBuffer::get(double now_ms, double pending_ms) {
+    Frame f;
+    f.samples = frame_samples_;
+    f.ssrc = ssrc_;
+    const double target = target_delay_ms();
+    if (!started_) {
+        if (packets_.empty() || offset_ms(now_ms, packets_.begin()->second.ts_ext) < target) {
+            ++stats_.silence;
+            return f;
+        }
+        started_ = true;
+        next_seq_ = packets_.begin()->first;
+        next_ts_ = packets_.begin()->second.ts_ext;
+    }
+    for (;;) {
+        offset_ms_ = offset_ms(now_ms, next_ts_);
+        f.sequence_number = static_cast<std::uint16_t>(next_seq_);
+        f.timestamp = static_cast<std::uint32_t>(next_ts_);
+        auto it = packets_.find(next_seq_);
+        if (it != packets_.end()) {
+            Stored& p = it->second;
+            const std::int64_t gap = p.ts_ext - next_ts_;
+            if (gap > 0 && gap <= std::int64_t{config_.clock_rate} * 60) {
+                // A silence (DTX) gap before this talk spurt: start it once its own offset reaches
+                // the target, so the delay adapts here without touching speech.
+                hold_credit_ = 0;
+                expand_run_ = 0;
+                if (offset_ms(now_ms, p.ts_ext) < target) {
+                    ++stats_.silence;
+                    return f;
+                }
+            }
+            next_ts_ = p.ts_ext;  // also absorbs timestamp discontinuities
+            offset_ms_ = offset_ms(now_ms, next_ts_);
+            f.kind = FrameKind::Packet;
+            f.timestamp = p.timestamp;
+            f.marker = p.marker;
+            f.payload = std::move(p.payload);
+            packets_.erase(it);
+            mark(played_, next_seq_);
+            advance();
+            hold_credit_ = 0;
+            expand_run_ = 0;
+            ++stats_.played;
+            choose_stretch(f, offset_ms_, pending_ms, target);
+            return f;
+        }
+        const bool future = !packets_.empty();  // every stored key is beyond next_seq_
+        if (future && hold_credit_ > 0) {
+            // The frames concealed while the playout point was held stand in for this lost one.
+            --hold_credit_;
+            mark(skipped_, next_seq_);
+            ++stats_.lost;
+            advance();
+            continue;
+        }
+        expand_run_ = std::min(expand_run_ + 1, 1 << 20);
+        const bool expand_ok = expand_run_ * config_.frame_ms <= config_.max_expand_ms;
+        if (future && offset_ms_ >= target) {
+            // Lost (or later than the target allows): conceal it and move on.
+            f.kind = FrameKind::Conceal;
+            auto nx = packets_.find(next_seq_ + 1);
+            if (nx != packets_.end()) {
+                f.next_available = true;
+                f.next_payload = nx->second.payload;
+            }
+            mark(skipped_, next_seq_);
+            ++stats_.lost;
+            ++stats_.concealed;
+            advance();
+            return f;
+        }
+        // Underrun, or waiting for a reordered packet while below target: conceal without moving
+        // the playout point, so the packet still plays when it comes and the offset grows.
+        ++hold_credit_;
+        f.kind = expand_ok ? FrameKind::Conceal : FrameKind::Silence;
+        ++(expand_ok ? stats_.concealed : stats_.silence);
+        return f;
+    }
+}
+
+}  // namespace siperb::jbuf

@@ -1,0 +1,44 @@
+"""Adaptive jitter buffer, G.711 Appendix I packet loss concealment.
+
+The buffer is codec-agnostic. Feed it every received RTP packet with ``put`` and call ``get``
+whenever the audio output needs the next frame (normally once per packet time). Each call returns
+a :class:`Frame` whose ``kind`` says what to play:
+
+* ``FrameKind.PACKET``: decode ``payload``; if ``stretch`` is ``ACCELERATE`` / ``DECELERATE``,
+  time-compress / expand the decoded audio by ``stretch_samples`` (or drop/repeat silence), which
+  is how the playout delay follows the target without audible jumps;
+* ``FrameKind.CONCEAL``: the packet is missing; run the codec's PLC (``G711Plc`` for G.711,
+  Opus' own PLC) - when ``next_available`` is true, ``next_payload`` is the following packet, for
+  Opus in-band FEC;
+* ``FrameKind.SILENCE``: nothing to play (before the first packet, in a DTX gap, after a long
+  outage): play silence or comfort noise.
+
+The target delay follows the 97th percentile of the packets' delay relative to the fastest one
+of the last 750 ms, in a histogram with a forgetting factor (as WebRTC NetEq's DelayManager):
+it rises within a fraction of a second when jitter grows and decays over tens of seconds. A
+single spike (a WiFi stall) does not raise it; the playout point is held (concealment) while the
+stalled packets are missing and accelerates back afterwards, which costs less delay than
+covering rare stalls.
+"""
+
+from __future__ import annotations
+
+from ._core import (
+    Frame,
+    FrameKind,
+    G711Plc,
+    JitterBuffer,
+    JitterBufferStats,
+    SpeexJitterBuffer,
+    Stretch,
+)
+
+__all__ = [
+    "Frame",
+    "FrameKind",
+    "G711Plc",
+    "JitterBuffer",
+    "JitterBufferStats",
+    "SpeexJitterBuffer",
+    "Stretch",
+]
