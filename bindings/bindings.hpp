@@ -10,5 +10,7 @@ void bind_sdp(pybind11::module_& m);
 void bind_rtp(pybind11::module_& m);
 void bind_codec(pybind11::module_& m);
 void bind_jbuf(pybind11::module_& m);
+void bind_audio(pybind11::module_& m);
+void bind_media(pybind11::module_& m);
 
 }  // namespace siperb::py

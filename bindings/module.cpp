@@ -27,4 +27,6 @@ PYBIND11_MODULE(_core, m) {
     siperb::py::bind_rtp(m);
     siperb::py::bind_codec(m);
     siperb::py::bind_jbuf(m);
+    siperb::py::bind_audio(m);
+    siperb::py::bind_media(m);
 }
