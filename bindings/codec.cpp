@@ -222,14 +222,11 @@ codec::OpusApplication parse_application(std::string_view name) {
 
 pb::bytes encode_frame(codec::OpusEncoder& enc, pb::handle pcm_obj) {
     const PcmIn in(pcm_obj.ptr(), "pcm");
-    const auto pcm = in.samples();
-    const auto ch = static_cast<std::size_t>(enc.channels());
-    if (pcm.size() % ch != 0) throw CodecError("pcm", "length is not a whole number of frames");
     std::array<std::uint8_t, codec::kOpusMaxPacketBytes> packet;
     std::size_t n = 0;
     {
         pb::gil_scoped_release nogil;
-        n = enc.encode(pcm.data(), static_cast<int>(pcm.size() / ch), packet);
+        n = enc.encode(in.samples(), packet);
     }
     return {reinterpret_cast<const char*>(packet.data()), n};
 }

@@ -1,5 +1,7 @@
 // libFuzzer entry point for csrc/codec: arbitrary bytes as Opus packets (decode, PLC, FEC,
-// packet_samples) and as G.711 codes and PCM. Only siperb::Error may escape the codec.
+// packet_samples, batch decode), as PCM for the Opus encoder, G.711 and the resampler. Any
+// exception that escapes (a siperb::Error where none is expected included) is a finding.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -73,6 +75,27 @@ void fuzz_opus(std::span<const std::uint8_t> data) {
     }
 }
 
+// Arbitrary samples through the encoder (at most 4 frames: encoding is the slow part), with
+// fuzzer-chosen rate, channels, frame duration and bitrate; the packets must decode.
+void fuzz_opus_encoder(std::span<const std::uint8_t> data) {
+    if (data.size() < 3) return;
+    const int rate = kRates[(data[0] & 7) % 5];
+    const int channels = (data[0] & 0x10) ? 2 : 1;
+    const int units[] = {1, 2, 4, 8, 16, 24};  // 2.5 ms multiples
+    const auto frame = static_cast<std::size_t>(rate / 400 * units[data[1] % 6]) * static_cast<std::size_t>(channels);
+    siperb::codec::OpusEncoder enc(rate, channels, static_cast<siperb::codec::OpusApplication>(data[2] % 3));
+    enc.set_bitrate(6000 + 2000 * (data[1] >> 3));
+    std::vector<std::int16_t> pcm((data.size() - 3) / 2);
+    if (!pcm.empty()) std::memcpy(pcm.data(), data.data() + 3, pcm.size() * 2);
+    siperb::codec::OpusDecoder dec(rate, channels);
+    std::vector<std::int16_t> out(static_cast<std::size_t>(dec.max_frame_samples() * channels));
+    std::array<std::uint8_t, siperb::codec::kOpusMaxPacketBytes> packet;
+    for (std::size_t off = 0, frames = 0; off + frame <= pcm.size() && frames < 4; off += frame, ++frames) {
+        const std::size_t n = enc.encode(std::span<const std::int16_t>(pcm).subspan(off, frame), packet);
+        dec.decode(std::span<const std::uint8_t>(packet).first(n), out);
+    }
+}
+
 // Resampler over fuzzer-chosen rates and quality, fed the data as samples in uneven chunks.
 void fuzz_resampler(std::span<const std::uint8_t> data) {
     if (data.size() < 4) return;
@@ -104,6 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::span<const std::uint8_t> bytes(data, size);
     fuzz_g711(bytes);
     fuzz_opus(bytes);
+    fuzz_opus_encoder(bytes);
     fuzz_resampler(bytes);
     return 0;
 }

@@ -65,11 +65,18 @@ void OpusEncoder::check_frame_samples(int frame_samples) const {
                                           " Hz is not a 2.5/5/10/20/40/60 ms Opus frame");
 }
 
-std::size_t OpusEncoder::encode(const std::int16_t* pcm, int frame_samples, std::span<std::uint8_t> out) {
-    check_frame_samples(frame_samples);
-    const std::lock_guard lock(mu_);
+std::size_t OpusEncoder::encode(std::span<const std::int16_t> pcm, std::span<std::uint8_t> out) {
+    const auto ch = static_cast<std::size_t>(channels_);
+    if (pcm.size() % ch != 0) throw CodecError("pcm", "length is not a whole number of frames");
+    const std::size_t frame_samples = pcm.size() / ch;
+    if (frame_samples > static_cast<std::size_t>(sample_rate_))
+        throw CodecError("frame_samples", std::to_string(frame_samples) + " samples is longer than 60 ms");
+    check_frame_samples(static_cast<int>(frame_samples));
+    if (out.empty()) throw CodecError("out", "no room for a packet");
     const auto cap = static_cast<opus_int32>(std::min<std::size_t>(out.size(), kOpusMaxPacketBytes));
-    return static_cast<std::size_t>(check(opus_encode(enc_.get(), pcm, frame_samples, out.data(), cap), "pcm"));
+    const std::lock_guard lock(mu_);
+    return static_cast<std::size_t>(
+        check(opus_encode(enc_.get(), pcm.data(), static_cast<int>(frame_samples), out.data(), cap), "pcm"));
 }
 
 std::vector<std::size_t> OpusEncoder::encode_all(std::span<const std::int16_t> pcm, int frame_samples,
@@ -82,13 +89,13 @@ std::vector<std::size_t> OpusEncoder::encode_all(std::span<const std::int16_t> p
     std::vector<std::int16_t> tail;
     std::vector<std::size_t> ends;
     for (std::size_t off = 0; off < pcm.size(); off += frame_len) {
-        const std::int16_t* src = pcm.data() + off;
-        if (pcm.size() - off < frame_len) {
+        auto frame = pcm.subspan(off, std::min(frame_len, pcm.size() - off));
+        if (frame.size() < frame_len) {  // the last partial frame, zero-padded
             tail.assign(frame_len, 0);
-            std::copy(pcm.begin() + static_cast<std::ptrdiff_t>(off), pcm.end(), tail.begin());
-            src = tail.data();
+            std::copy(frame.begin(), frame.end(), tail.begin());
+            frame = tail;
         }
-        const std::size_t n = encode(src, frame_samples, packet);
+        const std::size_t n = encode(frame, packet);
         packets.insert(packets.end(), packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(n));
         ends.push_back(packets.size());
     }

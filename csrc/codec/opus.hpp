@@ -36,9 +36,9 @@ public:
     int sample_rate() const noexcept { return sample_rate_; }
     int channels() const noexcept { return channels_; }
 
-    // Encodes one frame of interleaved PCM (frame_samples per channel, a legal Opus frame
-    // duration: 2.5/5/10/20/40/60 ms) into out; returns the packet length.
-    std::size_t encode(const std::int16_t* pcm, int frame_samples, std::span<std::uint8_t> out);
+    // Encodes one frame of interleaved PCM (its length per channel a legal Opus frame duration:
+    // 2.5/5/10/20/40/60 ms) into out; returns the packet length.
+    std::size_t encode(std::span<const std::int16_t> pcm, std::span<std::uint8_t> out);
     // Encodes a whole signal frame after frame (the last partial frame zero-padded), appending
     // the packets to `packets`; returns where each packet ends in it.
     std::vector<std::size_t> encode_all(std::span<const std::int16_t> pcm, int frame_samples,

@@ -13,7 +13,9 @@ packet's in-band FEC with ``decode_fec(next_packet, frame_samples)``; ``decode_m
 decodes a sequence (``None`` or ``b""`` = lost, concealed with the previous packet's
 duration).
 
-PCM out is int16, 1-D for mono and ``(frames, channels)`` for stereo. Rates: 8/12/16/24/48
+PCM in is any C-contiguous int16 buffer (an ndarray is read without a copy; stereo interleaved,
+e.g. shape ``(frames, 2)``); PCM out is a new int16 ndarray, 1-D for mono and
+``(frames, channels)`` for stereo. Rates: 8/12/16/24/48
 kHz. Every libopus error is a :class:`siperb.errors.CodecError` with libopus's message.
 The classes are the native ones: no Python layer sits in the per-frame path.
 """
