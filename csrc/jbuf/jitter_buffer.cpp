@@ -9,6 +9,9 @@ namespace siperb::jbuf {
 
 namespace {
 constexpr std::int64_t kMaxDropout = 3000;  // RFC 3550 A.1: a larger jump restarts the stream
+// The offset's reference (the fastest recent packet) wanders by a few ms; decelerating on every
+// dip below the target, but accelerating only a whole frame above it, would ratchet the delay up.
+constexpr double kDecelerateHysteresisMs = 3.0;
 }
 
 JitterBuffer::JitterBuffer(JitterBufferConfig config)
@@ -124,8 +127,8 @@ void JitterBuffer::advance() {
 void JitterBuffer::choose_stretch(Frame& f, double offset, double pending, double target) {
     // get() runs on the output's frame clock, so the offset seen here only moves in whole frames;
     // the sub-frame part of the delay is the caller's pending audio. Accelerate while a whole
-    // frame less would still meet the target, or to drain pending audio; decelerate at once when
-    // below the target. Shrinking is gentle (every second frame) unless far above the target.
+    // frame less would still meet the target, or to drain pending audio; decelerate as soon as the
+    // offset is (a hysteresis) below the target. Shrinking is gentle (every second frame) unless far above the target.
     const double frame = config_.frame_ms;
     const double step = (frame_samples_ / 4) * 1000.0 / config_.clock_rate;
     ++since_stretch_;
@@ -135,7 +138,7 @@ void JitterBuffer::choose_stretch(Frame& f, double offset, double pending, doubl
     } else if ((offset >= target + frame || (offset >= target && pending >= step)) && since_stretch_ >= config_.accelerate_interval) {
         f.stretch = Stretch::Accelerate;
         f.stretch_samples = frame_samples_ / 4;
-    } else if (offset < target) {
+    } else if (offset < target - kDecelerateHysteresisMs) {
         f.stretch = Stretch::Decelerate;
         f.stretch_samples = frame_samples_ / 4;
     } else {
