@@ -128,7 +128,8 @@ void JitterBuffer::choose_stretch(Frame& f, double offset, double pending, doubl
     // get() runs on the output's frame clock, so the offset seen here only moves in whole frames;
     // the sub-frame part of the delay is the caller's pending audio. Accelerate while a whole
     // frame less would still meet the target, or to drain pending audio; decelerate as soon as the
-    // offset is (a hysteresis) below the target. Shrinking is gentle (every second frame) unless far above the target.
+    // offset is (a hysteresis) below the target. Accelerations remove a quarter frame (half a
+    // frame when far above the target), at most every accelerate_interval frames.
     const double frame = config_.frame_ms;
     const double step = (frame_samples_ / 4) * 1000.0 / config_.clock_rate;
     ++since_stretch_;
