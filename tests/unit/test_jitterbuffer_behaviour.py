@@ -271,6 +271,10 @@ def test_underrun_holds_playout_and_grows_delay() -> None:
         {"frame_ms": 0},
         {"min_delay_ms": 300, "max_delay_ms": 100},
         {"quantile": 1.5},
+        {"max_delay_ms": 1_000_000},
+        {"forget_factor": 1.0},
+        {"history_ms": 0},
+        {"accelerate_interval": 0},
     ],
 )
 def test_rejects_bad_configuration(kwargs: dict[str, float]) -> None:
