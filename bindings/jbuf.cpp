@@ -37,6 +37,16 @@ void bind_jbuf(pybind11::module_& m) {
         .value("ACCELERATE", Stretch::Accelerate)
         .value("DECELERATE", Stretch::Decelerate);
     pybind11::class_<Frame>(m, "Frame")
+        .def("__repr__",
+             [](const Frame& f) {
+                 static const char* kinds[] = {"PACKET", "CONCEAL", "SILENCE"};
+                 static const char* stretches[] = {"", ", accelerate ", ", decelerate "};
+                 std::string s = std::string("Frame(") + kinds[static_cast<int>(f.kind)] +
+                                 ", seq=" + std::to_string(f.sequence_number) + ", ts=" + std::to_string(f.timestamp);
+                 if (f.stretch != Stretch::None)
+                     s += stretches[static_cast<int>(f.stretch)] + std::to_string(f.stretch_samples);
+                 return s + ")";
+             })
         .def_readonly("kind", &Frame::kind)
         .def_readonly("stretch", &Frame::stretch)
         .def_readonly("stretch_samples", &Frame::stretch_samples)

@@ -65,6 +65,12 @@ void bind_packet(pybind11::module_& m) {
         .def_static("parse", [](std::string_view data) { return RtpPacket::parse(span_of(data)); }, pybind11::arg("data"))
         .def("build", [](const RtpPacket& p) { return to_bytes(p.build()); })
         .def("__bytes__", [](const RtpPacket& p) { return to_bytes(p.build()); })
+        .def("__repr__",
+             [](const RtpPacket& p) {
+                 return "RtpPacket(pt=" + std::to_string(p.payload_type) + ", seq=" + std::to_string(p.sequence_number) +
+                        ", ts=" + std::to_string(p.timestamp) + ", ssrc=" + std::to_string(p.ssrc) +
+                        (p.marker ? ", marker" : "") + ", payload=" + std::to_string(p.payload.size()) + " bytes)";
+             })
         .def_readwrite("payload_type", &RtpPacket::payload_type)
         .def_readwrite("sequence_number", &RtpPacket::sequence_number)
         .def_readwrite("timestamp", &RtpPacket::timestamp)
@@ -245,6 +251,11 @@ void bind_dtmf(pybind11::module_& m) {
         .def_static("parse", [](std::string_view data) { return TelephoneEvent::parse(span_of(data)); })
         .def("build", [](const TelephoneEvent& e) { return to_bytes(e.build()); })
         .def("__bytes__", [](const TelephoneEvent& e) { return to_bytes(e.build()); })
+        .def("__repr__",
+             [](const TelephoneEvent& e) {
+                 return "TelephoneEvent(event=" + std::to_string(e.event) + (e.end ? ", end" : "") +
+                        ", volume=" + std::to_string(e.volume) + ", duration=" + std::to_string(e.duration) + ")";
+             })
         .def("__eq__", [](const TelephoneEvent& a, const TelephoneEvent& b) {
             return a.event == b.event && a.end == b.end && a.volume == b.volume && a.duration == b.duration;
         })
@@ -268,6 +279,12 @@ void bind_dtmf(pybind11::module_& m) {
         .def("packets", &DtmfSender::packets, pybind11::arg("digit"), pybind11::arg("duration_ms"),
              pybind11::arg("timestamp"));
     pybind11::class_<DtmfDigit>(m, "DtmfDigit")
+        .def("__repr__",
+             [](const DtmfDigit& d) {
+                 return "DtmfDigit(" + (d.digit ? std::string(1, d.digit) : std::to_string(d.event)) +
+                        ", timestamp=" + std::to_string(d.timestamp) + ", duration=" + std::to_string(d.duration) +
+                        (d.ended ? "" : ", end not seen") + ")";
+             })
         .def_property_readonly("digit", [](const DtmfDigit& d) { return d.digit ? std::string(1, d.digit) : std::string(); })
         .def_readonly("event", &DtmfDigit::event)
         .def_readonly("timestamp", &DtmfDigit::timestamp)

@@ -9,17 +9,30 @@ namespace siperb::jbuf {
 
 namespace {
 constexpr std::int64_t kMaxDropout = 3000;  // RFC 3550 A.1: a larger jump restarts the stream
-}
+// The offset's reference (the fastest recent packet) wanders by a few ms; decelerating on every
+// dip below the target, but accelerating only a whole frame above it, would ratchet the delay up.
+constexpr double kDecelerateHysteresisMs = 3.0;
 
-JitterBuffer::JitterBuffer(JitterBufferConfig config)
-    : config_(config), frame_samples_(config.clock_rate * config.frame_ms / 1000),
-      delay_(DelayManagerConfig{config.quantile, config.forget_factor, 5, static_cast<int>(config.history_ms),
-                                static_cast<int>(std::max<std::uint32_t>(config.max_delay_ms, 100))}) {
+JitterBufferConfig validated(JitterBufferConfig config) {
     if (config.clock_rate < 1000 || config.clock_rate > 192000) throw RtpError("clock rate", "must be 1000-192000 Hz");
     if (config.frame_ms == 0 || config.frame_ms > 200) throw RtpError("frame ms", "must be 1-200 ms");
-    if (frame_samples_ == 0) throw RtpError("frame ms", "shorter than one sample");
+    if (config.clock_rate * config.frame_ms / 1000 == 0) throw RtpError("frame ms", "shorter than one sample");
     if (config.max_delay_ms < config.min_delay_ms) throw RtpError("max delay ms", "below min delay");
+    if (config.max_delay_ms > 10000) throw RtpError("max delay ms", "at most 10000 ms");
+    if (config.history_ms < 100 || config.history_ms > 60000) throw RtpError("history ms", "must be 100-60000 ms");
     if (!(config.quantile > 0.0 && config.quantile < 1.0)) throw RtpError("quantile", "must be in (0, 1)");
+    if (!(config.forget_factor > 0.0 && config.forget_factor < 1.0)) throw RtpError("forget factor", "must be in (0, 1)");
+    if (!std::isfinite(config.margin_ms)) throw RtpError("margin ms", "must be finite");
+    if (config.accelerate_interval < 1) throw RtpError("accelerate interval", "at least 1 frame");
+    return config;
+}
+
+}  // namespace
+
+JitterBuffer::JitterBuffer(JitterBufferConfig config)
+    : config_(validated(config)), frame_samples_(config_.clock_rate * config_.frame_ms / 1000),
+      delay_(DelayManagerConfig{config_.quantile, config_.forget_factor, 5, static_cast<int>(config_.history_ms),
+                                static_cast<int>(std::max<std::uint32_t>(config_.max_delay_ms, 100))}) {
     played_.fill(-1);
     skipped_.fill(-1);
 }
@@ -124,8 +137,9 @@ void JitterBuffer::advance() {
 void JitterBuffer::choose_stretch(Frame& f, double offset, double pending, double target) {
     // get() runs on the output's frame clock, so the offset seen here only moves in whole frames;
     // the sub-frame part of the delay is the caller's pending audio. Accelerate while a whole
-    // frame less would still meet the target, or to drain pending audio; decelerate at once when
-    // below the target. Shrinking is gentle (every second frame) unless far above the target.
+    // frame less would still meet the target, or to drain pending audio; decelerate as soon as the
+    // offset is (a hysteresis) below the target. Accelerations remove a quarter frame (half a
+    // frame when far above the target), at most every accelerate_interval frames.
     const double frame = config_.frame_ms;
     const double step = (frame_samples_ / 4) * 1000.0 / config_.clock_rate;
     ++since_stretch_;
@@ -135,7 +149,7 @@ void JitterBuffer::choose_stretch(Frame& f, double offset, double pending, doubl
     } else if ((offset >= target + frame || (offset >= target && pending >= step)) && since_stretch_ >= config_.accelerate_interval) {
         f.stretch = Stretch::Accelerate;
         f.stretch_samples = frame_samples_ / 4;
-    } else if (offset < target) {
+    } else if (offset < target - kDecelerateHysteresisMs) {
         f.stretch = Stretch::Decelerate;
         f.stretch_samples = frame_samples_ / 4;
     } else {

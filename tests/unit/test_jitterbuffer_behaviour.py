@@ -271,6 +271,10 @@ def test_underrun_holds_playout_and_grows_delay() -> None:
         {"frame_ms": 0},
         {"min_delay_ms": 300, "max_delay_ms": 100},
         {"quantile": 1.5},
+        {"max_delay_ms": 1_000_000},
+        {"forget_factor": 1.0},
+        {"history_ms": 0},
+        {"accelerate_interval": 0},
     ],
 )
 def test_rejects_bad_configuration(kwargs: dict[str, float]) -> None:
@@ -284,3 +288,32 @@ def test_before_start_and_empty_buffer_are_silence() -> None:
     jb.put(1, 0, b"a", 0.0)
     assert jb.get(1.0).kind == FrameKind.SILENCE  # waiting for the start delay
     assert len(jb) == 1
+
+
+def test_default_target_rises_within_a_second_and_decays_over_tens_of_seconds() -> None:
+    import random
+
+    rnd = random.Random(1)
+    jb = JitterBuffer()  # defaults
+    p = Player(jb)
+    n = 0
+
+    def send(seconds: float, jitter_ms: float) -> None:
+        nonlocal n
+        for _ in range(int(seconds * 50)):
+            arrival = n * 20 + 30 + rnd.uniform(0, jitter_ms)
+            p.run_until(arrival - 1)
+            jb.put(n & 0xFFFF, n * FRAME, b"d", arrival)
+            n += 1
+
+    send(10, 2)
+    calm = jb.stats().target_delay_ms
+    send(1, 80)  # jitter grows
+    risen = jb.stats().target_delay_ms
+    assert risen > calm + 40
+    send(5, 2)
+    after_5s = jb.stats().target_delay_ms
+    send(40, 2)
+    after_45s = jb.stats().target_delay_ms
+    assert after_5s > calm + 30  # still covering the recent jitter
+    assert after_45s < calm + 10  # eventually back
