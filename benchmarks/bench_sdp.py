@@ -30,13 +30,16 @@ def _print_ratios(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     base = RESULTS.get("sdp-transform")
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if not base or reporter is None:
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if not base or reporter is None or capture is None:
         return
-    reporter.write_line("")
-    for name, median in RESULTS.items():
-        reporter.write_line(
-            f"{name:22s} median {median * 1e6:8.1f} us, sdp-transform / this = {base / median:.1f}x"
-        )
+    with capture.global_and_fixture_disabled():  # teardown output is captured otherwise
+        reporter.write_line("")
+        for name, median in RESULTS.items():
+            ratio = base / median
+            reporter.write_line(
+                f"{name:22s} median {median * 1e6:8.1f} us, sdp-transform / this = {ratio:.1f}x"
+            )
 
 
 def _run(benchmark: Any, name: str, fn: Callable[[], object]) -> None:

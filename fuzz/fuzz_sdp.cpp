@@ -37,10 +37,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const std::string out = offer.to_string();
     if (!(siperb::sdp::Session::parse(out) == offer)) std::abort();  // round trip must hold
+    siperb::sdp::Session answer;
     try {
-        siperb::sdp::Session answer = siperb::sdp::create_answer(offer, local);
-        if (!(siperb::sdp::Session::parse(answer.to_string()) == answer)) std::abort();
-        (void)siperb::sdp::negotiate(offer, answer, false);
+        answer = siperb::sdp::create_answer(offer, local);
+    } catch (const siperb::Error&) {
+        return 0;
+    }
+    // Our own answer must be valid SDP that round-trips and negotiates with the offer.
+    if (!(siperb::sdp::Session::parse(answer.to_string()) == answer)) std::abort();
+    (void)siperb::sdp::negotiate(offer, answer, false);
+    try {
         siperb::sdp::Session reoffer = siperb::sdp::create_offer(local, &offer);
         (void)siperb::sdp::negotiate(reoffer, offer, true);  // may legitimately fail
     } catch (const siperb::Error&) {

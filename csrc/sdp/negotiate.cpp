@@ -38,18 +38,22 @@ bool truthy(const std::string& v) { return v == "1"; }
 
 OpusParams parse_opus_params(const Fmtp& fmtp) {
     OpusParams p;
-    auto num = [](const std::string& v, const char* what) {
-        return static_cast<unsigned>(text::to_uint(v, 4294967295ULL, "a=fmtp", what));
+    // A malformed value is ignored (the codec default applies): a sloppy remote fmtp is no
+    // reason to fail a call.
+    auto num = [](const std::string& v) -> std::optional<unsigned> {
+        if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos)
+            return std::nullopt;
+        return static_cast<unsigned>(std::stoul(v));
     };
     for (const auto& [k, v] : fmtp.parameters()) {
-        if (k == "maxplaybackrate") p.maxplaybackrate = num(v, "maxplaybackrate");
-        else if (k == "maxaveragebitrate") p.maxaveragebitrate = num(v, "maxaveragebitrate");
+        if (k == "maxplaybackrate") p.maxplaybackrate = num(v);
+        else if (k == "maxaveragebitrate") p.maxaveragebitrate = num(v);
         else if (k == "useinbandfec") p.useinbandfec = truthy(v);
         else if (k == "usedtx") p.usedtx = truthy(v);
         else if (k == "stereo") p.stereo = truthy(v);
         else if (k == "sprop-stereo") p.sprop_stereo = truthy(v);
-        else if (k == "ptime") p.ptime = num(v, "ptime");
-        else if (k == "minptime") p.minptime = num(v, "minptime");
+        else if (k == "ptime") p.ptime = num(v);
+        else if (k == "minptime") p.minptime = num(v);
     }
     return p;
 }

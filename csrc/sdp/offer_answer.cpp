@@ -96,6 +96,7 @@ std::optional<Media> answer_audio(const Session& offer, std::size_t i, const Cap
     for (const auto& f : o.formats) {
         auto e = payload::encoding_of(o, f);
         if (!e || payload::is_telephone_event(e->name)) continue;
+        if (std::find(a.formats.begin(), a.formats.end(), f) != a.formats.end()) continue;
         auto c = std::find_if(local.codecs.begin(), local.codecs.end(),
                               [&](const Codec& c) { return payload::same(*e, c); });
         if (c == local.codecs.end()) continue;
@@ -116,6 +117,7 @@ std::optional<Media> answer_audio(const Session& offer, std::size_t i, const Cap
         bool any_match = std::any_of(events.begin(), events.end(),
                                      [&](const payload::Encoding& e) { return clocks.count(e.clock_rate) > 0; });
         for (const auto& e : events) {
+            if (std::find(a.formats.begin(), a.formats.end(), std::to_string(e.pt)) != a.formats.end()) continue;
             if (any_match ? !clocks.count(e.clock_rate) : &e != &events.front()) continue;
             const Fmtp* fmtp = o.fmtp_for(std::to_string(e.pt));
             add_codec(a, e.pt, e.name, e.clock_rate, e.channels, fmtp ? fmtp->params : std::string());

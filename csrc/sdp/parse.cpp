@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "common/error.hpp"
 #include "sdp/attributes.hpp"
@@ -111,7 +113,13 @@ Media parse_media_line(std::string_view v) {
     for (std::size_t i = 3; i < f.size(); ++i) m.formats.emplace_back(f[i]);
     if (m.formats.empty() && m.port != 0) fail("m", "no media formats");
     if (m.is_rtp())
-        for (const auto& fmt : m.formats) to_uint(fmt, 127, "m", "payload type");
+        for (const auto& fmt : m.formats) {
+            to_uint(fmt, 127, "m", "payload type");
+            if (fmt.size() > 1 && fmt[0] == '0') fail("m", "payload type '" + fmt + "' has a leading zero");
+        }
+    std::unordered_set<std::string_view> seen;
+    for (const auto& fmt : m.formats)
+        if (!seen.insert(fmt).second) fail("m", "format " + fmt + " is listed twice");
     return m;
 }
 
@@ -179,7 +187,10 @@ void media_attr(Media& m, const AttrLine& a) {
     } else if (a.name == "mid") {
         set_once(m.mid, attr::parse_nonempty(a.need(), "a=mid"), a.field);
     } else if (a.name == "crypto") {
-        m.crypto.push_back(attr::parse_crypto(a.need()));
+        auto c = attr::parse_crypto(a.need());
+        for (const auto& x : m.crypto)
+            if (x.tag == c.tag) fail(a.field, "tag " + std::to_string(c.tag) + " used twice");
+        m.crypto.push_back(std::move(c));
     } else if (a.name == "candidate") {
         m.candidates.push_back(attr::parse_candidate(a.need()));
     } else if (a.name == "ssrc") {
@@ -206,23 +217,26 @@ AttrLine split_attr(std::string_view v) {
 
 // Cross-checks inside one m= section, once all its lines are read.
 void finish_media(Media& m, const Session& s, std::size_t index) {
+    const std::unordered_set<std::string_view> formats(m.formats.begin(), m.formats.end());
+    // Rank of each format in rtpmap order (hostile input may carry thousands of fmtps).
+    std::unordered_map<std::string, std::size_t> rank;
     for (const auto& r : m.rtpmaps) {
         if (!m.is_rtp()) fail("a=rtpmap", "rtpmap in non-RTP media (" + m.proto + ")");
-        if (std::find(m.formats.begin(), m.formats.end(), std::to_string(r.payload_type)) == m.formats.end())
-            fail("a=rtpmap", "payload type " + std::to_string(r.payload_type) + " is not in the m= line formats");
+        std::string pt = std::to_string(r.payload_type);
+        if (!formats.count(pt)) fail("a=rtpmap", "payload type " + pt + " is not in the m= line formats");
+        rank.emplace(std::move(pt), rank.size());
     }
     for (const auto& f : m.fmtps)
-        if (std::find(m.formats.begin(), m.formats.end(), f.format) == m.formats.end())
-            fail("a=fmtp", "format " + f.format + " is not in the m= line formats");
+        if (!formats.count(f.format)) fail("a=fmtp", "format " + f.format + " is not in the m= line formats");
     if (!m.connection && !s.connection && m.port != 0)
         fail("c", "media " + std::to_string(index) + " (" + m.kind + ") has no c= line and there is no session-level c=");
     // Canonical order (each fmtp after its rtpmap), so parse(str(x)) == x.
-    auto rank = [&m](const Fmtp& f) {
-        for (std::size_t i = 0; i < m.rtpmaps.size(); ++i)
-            if (std::to_string(m.rtpmaps[i].payload_type) == f.format) return i;
-        return m.rtpmaps.size();
+    auto rank_of = [&rank](const Fmtp& f) {
+        auto it = rank.find(f.format);
+        return it == rank.end() ? rank.size() : it->second;
     };
-    std::stable_sort(m.fmtps.begin(), m.fmtps.end(), [&](const Fmtp& a, const Fmtp& b) { return rank(a) < rank(b); });
+    std::stable_sort(m.fmtps.begin(), m.fmtps.end(),
+                     [&](const Fmtp& a, const Fmtp& b) { return rank_of(a) < rank_of(b); });
 }
 
 }  // namespace

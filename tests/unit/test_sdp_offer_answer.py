@@ -331,3 +331,24 @@ def test_second_audio_stream_is_rejected() -> None:
     answer = create_answer(offer, caps(Codec.pcma()))
     assert [m.port for m in answer.media] == [4000, 0]
     assert answer.media[1].formats == ["8"]
+
+
+def test_answer_to_a_built_offer_with_repeated_formats_stays_valid() -> None:
+    offer = SessionDescription.parse(OFFER)
+    offer.media[0].formats = ["0", "0", "101", "101"]
+    offer.media[0].rtpmaps = [r for r in offer.media[0].rtpmaps if r.payload_type in (0, 101)]
+    offer.media[0].fmtps = [f for f in offer.media[0].fmtps if f.format == "101"]
+    answer = create_answer(offer, caps(Codec.pcmu()))
+    assert answer.media[0].formats == ["0", "101"]
+    assert SessionDescription.parse(str(answer)) == answer
+
+
+def test_sloppy_opus_fmtp_values_are_ignored() -> None:
+    offer = OFFER.replace("RTP/AVP 0 8 111 101", "RTP/AVP 111 101").replace(
+        "maxplaybackrate=24000;useinbandfec=1", "maxplaybackrate=lots;minptime;useinbandfec=1"
+    )
+    offer = offer.replace("a=rtpmap:0 PCMU/8000\n", "").replace("a=rtpmap:8 PCMA/8000\n", "")
+    result = negotiate(offer, create_answer(offer, caps(Codec.opus())), local_is_offerer=False)
+    assert result.opus is not None
+    assert (result.opus.maxplaybackrate, result.opus.minptime) == (None, None)
+    assert result.opus.useinbandfec is True

@@ -136,6 +136,7 @@ def media(draw: st.DrawFn) -> Media:
                     session_params=st.lists(token, max_size=2),
                 ),
                 max_size=2,
+                unique_by=lambda c: c.tag,
             )
         ),
         extmaps=draw(
