@@ -173,6 +173,15 @@ def bad_request_for(data: bytes, reason: str) -> Message | None:
     try:
         return Response(400, phrase, headers)
     except SiperbError:
+        pass
+    # The CSeq itself is what is broken: answer with the request line's method so the client
+    # can still see why (it may not match the response to its transaction).
+    method = head[0].split(b" ", 1)[0].decode("ascii", "replace")
+    digits = re.sub(r"\D", "", found[b"cseq"][0].decode("ascii", "replace"))[:9] or "0"
+    headers = [(n, f"{digits} {method}" if n == "CSeq" else v) for n, v in headers]
+    try:
+        return Response(400, phrase, headers)
+    except SiperbError:
         return None
 
 
@@ -452,7 +461,7 @@ class UserAgent:
         CSeq goes up) with the credentials. Returns the final response (a 401/407 when the
         credentials are wrong or missing)."""
         request = build()
-        for _ in range(3):
+        for attempt in range(3):
             tx = self.send_request(request, on_provisional)
             if on_transaction is not None:
                 on_transaction(tx)
@@ -467,7 +476,8 @@ class UserAgent:
                 if c.scheme.lower() == "digest"
             ]
             auth = self.auth.authorize(
-                challenges, method=request.method or "", uri=str(request.uri), body=request.body
+                challenges, method=request.method or "", uri=str(request.uri), body=request.body,
+                first=attempt == 0,
             )
             if auth is None:
                 return response
