@@ -5,7 +5,7 @@ siperb's UserAgent against pyVoIP (the pure-Python phone a user would pick inste
 can only dial numbers at the server it registered to and gives each call its own RTP threads;
 it is measured on the same path where it can, otherwise the output says why.
 
-Run: ``PYTHONPATH=python:tests .venv/bin/python benchmarks/bench_call_setup.py [calls] [concurrency]``
+Run: ``PYTHONPATH=python:tests .venv/bin/python benchmarks/bench_call_setup.py [calls] [conc]``
 or through pytest (``pytest benchmarks/bench_call_setup.py -s``).
 """
 
@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from peers.kamailio import Kamailio, start_kamailio  # noqa: E402
-from peers.sipp import UAS_ANSWER, Sipp  # noqa: E402
-from siperb.sip.call import CallState, Outcome  # noqa: E402
-from siperb.sip.media import SdpOnlyMedia  # noqa: E402
-from siperb.sip.transaction import Timers  # noqa: E402
-from siperb.sip.useragent import UserAgent, UserAgentConfig  # noqa: E402
+from peers.kamailio import Kamailio, start_kamailio
+from peers.sipp import UAS_ANSWER, Sipp
+from siperb.sip.call import CallState, Outcome
+from siperb.sip.media import SdpOnlyMedia
+from siperb.sip.transaction import Timers
+from siperb.sip.useragent import UserAgent, UserAgentConfig
 
 CALLS = 500
 CONCURRENCY = 4

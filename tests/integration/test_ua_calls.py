@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
+from test_ua_common import blocking, incoming, run, started
 
 from peers.baresip import CALL_CLOSED, CALL_ESTABLISHED, CALL_INCOMING, Baresip
 from peers.kamailio import DOMAIN, Kamailio
@@ -16,7 +17,6 @@ from peers.sipp import UAS_ANSWER, UAS_BUSY, Sipp
 from siperb.sdp import Direction
 from siperb.sip.call import CallState, Outcome
 from siperb.sip.media import SdpOnlyMedia
-from test_ua_common import blocking, incoming, run, started
 
 pytestmark = pytest.mark.integration
 Factory = Callable[..., Baresip]

@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
+from test_ua_common import Recorder, config, run, started
 
 from peers.kamailio import Kamailio, start_kamailio
 from siperb.sip.registration import RegistrationError
 from siperb.sip.transport import TraceRecord
 from siperb.sip.useragent import UserAgent
-from test_ua_common import Recorder, config, run, started
 
 pytestmark = pytest.mark.integration
 
@@ -71,7 +71,7 @@ def test_tls_verification_is_on_by_default(kamailio: Kamailio) -> None:
     async def main() -> None:
         ua = UserAgent(config(kamailio, "1003", "tls", tls_ca_file=None))
         try:
-            with pytest.raises(Exception, match="(?i)certificate|verify"):
+            with pytest.raises(Exception, match=r"(?i)certificate|verify"):
                 await ua.start()
         finally:
             await ua.close()
@@ -96,8 +96,22 @@ def test_two_instances_of_one_aor_and_extra_headers_with_redacted_trace(
              "*": [("Authorization", "Bearer secret-token-123")]}  # fmt: skip
 
     async def main() -> None:
-        a = UserAgent(config(kamailio, "1002", "tcp", instance_id="urn:uuid:00000000-0000-4000-8000-000000000001", outbound=True, extra_headers=extra, trace=trace.append))  # noqa: E501
-        b = UserAgent(config(kamailio, "1002", "udp", instance_id="urn:uuid:00000000-0000-4000-8000-000000000002"))  # noqa: E501
+        a = UserAgent(
+            config(
+                kamailio,
+                "1002",
+                "tcp",
+                instance_id="urn:uuid:00000000-0000-4000-8000-000000000001",
+                outbound=True,
+                extra_headers=extra,
+                trace=trace.append,
+            )
+        )
+        b = UserAgent(
+            config(
+                kamailio, "1002", "udp", instance_id="urn:uuid:00000000-0000-4000-8000-000000000002"
+            )
+        )
         try:
             await a.start()
             await b.start()
@@ -121,8 +135,8 @@ def test_reregisters_after_kamailio_restart(tmp_path: Path) -> None:
 
         async def main() -> None:
             nonlocal kam
-            ua, rec = await started(kam, "1005", "tcp", keepalive_interval=0.5,
-                                    pong_timeout=0.5, reconnect_min=0.2, reconnect_max=1.0)  # fmt: skip
+            ua, rec = await started(kam, "1005", "tcp", keepalive_interval=0.5, pong_timeout=0.5,
+                                    reconnect_min=0.2, reconnect_max=1.0)  # fmt: skip
             try:
                 await rec.wait("registered")
                 kam.stop()

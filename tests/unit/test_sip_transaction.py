@@ -7,8 +7,8 @@ other: retransmissions, ACKs for non-2xx, RFC 6026 2xx handling, stray messages,
 from __future__ import annotations
 
 import asyncio
-import socket
 import functools
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 

@@ -114,7 +114,8 @@ class DigestClient:
 
     def credentials_for(self, realm: str) -> Credentials | None:
         exact = [c for c in self._credentials if c.realm == realm]
-        return (exact or [c for c in self._credentials if c.realm is None] or [None])[0]
+        fallback = [c for c in self._credentials if c.realm is None]
+        return (exact or fallback)[0] if exact or fallback else None
 
     def authorize(
         self,

@@ -465,8 +465,9 @@ class Call:
         self._terminate(outcome, status, reason)  # no requests of the dialog after this point
         try:
             await self.ua.send_authenticated(
-                lambda: dialog.request("BYE", self.ua.via(), headers=[
-                    ("User-Agent", self.ua.config.user_agent)])
+                lambda: dialog.request(
+                    "BYE", self.ua.via(), headers=[("User-Agent", self.ua.config.user_agent)]
+                )
             )
         except SiperbError as exc:
             log.info("BYE failed: %s", exc)
@@ -548,7 +549,8 @@ class Call:
             other = target.dialog
             if other is None:
                 raise TransportError("the other call has no dialog", field="Replaces")
-            replaces = quote(f"{other.call_id};to-tag={other.remote_tag};from-tag={other.local_tag}",
+            ids = f"{other.call_id};to-tag={other.remote_tag};from-tag={other.local_tag}"
+            replaces = quote(ids,
                              safe="")  # fmt: skip
             uri = target.remote_uri.split("?")[0]
             refer_to = f"<{uri}?Replaces={replaces}>"

@@ -91,7 +91,9 @@ class SdpOnlyMedia:
     @property
     def remote_direction(self) -> Direction | None:
         """The direction the far end last declared (sendonly/inactive means it holds us)."""
-        return None if self.remote is None or not self.remote.media else self.remote.media_direction(0)
+        return (
+            None if self.remote is None or not self.remote.media else self.remote.media_direction(0)
+        )
 
     def create_offer(self) -> SessionDescription:
         self.local = self._pending_offer = create_offer(self.capabilities, self.local)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 from typing import TYPE_CHECKING
@@ -84,7 +85,7 @@ class Registration:
     async def _register_once(self, expires: int) -> Message:
         """One REGISTER (with its auth round trips); 423 is followed once to Min-Expires."""
         for _ in range(2):
-            response = await self.ua.send_authenticated(lambda: self._request(expires))
+            response = await self.ua.send_authenticated(functools.partial(self._request, expires))
             status = response.status or 0
             self.last_status = status
             if status == 423:
@@ -98,11 +99,11 @@ class Registration:
     def _granted(self, response: Message, asked: int) -> int:
         contact_uri = self.ua.contact_uri()
         for c in response.contact:
-            if c.uri.user == contact_uri.user and c.uri.host == contact_uri.host and (
-                c.uri.port == contact_uri.port
-            ):
-                if c.expires is not None:
-                    return c.expires
+            same = (c.uri.user, c.uri.host, c.uri.port) == (
+                contact_uri.user, contact_uri.host, contact_uri.port,
+            )  # fmt: skip
+            if same and c.expires is not None:
+                return c.expires
         if response.expires is not None:
             return response.expires
         return asked

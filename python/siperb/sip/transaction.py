@@ -378,8 +378,11 @@ StrayHandler = Callable[[Message, Flow], None]
 
 def _valid(message: Message) -> bool:
     """The fields transaction matching needs (8.1.1): Via, Call-ID, CSeq, From, To."""
-    return bool(message.via) and bool(message.call_id) and message.cseq is not None and (
-        message.from_ is not None and message.to is not None
+    return (
+        bool(message.via)
+        and bool(message.call_id)
+        and message.cseq is not None
+        and (message.from_ is not None and message.to is not None)
     )
 
 
@@ -454,8 +457,8 @@ class TransactionLayer:
             elif self.on_stray is not None:
                 self.on_stray(message, flow)  # 2xx retransmissions after the transaction ended
             return
-        key = self.server_key(message)
-        server = self._server.get(key)
+        skey = self.server_key(message)
+        server = self._server.get(skey)
         if server is not None:
             server.receive_retransmission(message)
             return
@@ -463,8 +466,8 @@ class TransactionLayer:
             if self.on_stray is not None:
                 self.on_stray(message, flow)  # the ACK for a 2xx belongs to the dialog
             return
-        server = ServerTransaction(self, message, flow, key)
-        self._server[key] = server
+        server = ServerTransaction(self, message, flow, skey)
+        self._server[skey] = server
         self.on_request(message, server)
 
     @property

@@ -310,8 +310,9 @@ class StreamFlow(Flow, asyncio.Protocol):
         try:
             _, flow = await asyncio.wait_for(
                 loop.create_connection(
-                    lambda: cls(kind, on_message, on_close, trace, keepalive_interval,
-                                pong_timeout),  # fmt: skip
+                    lambda: cls(
+                        kind, on_message, on_close, trace, keepalive_interval, pong_timeout
+                    ),
                     remote.host,
                     remote.port,
                     ssl=ssl_context if tls else None,

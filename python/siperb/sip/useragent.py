@@ -121,8 +121,10 @@ def parse_proxy(proxy: str) -> ProxyTarget:
         return ProxyTarget(kind, Endpoint(host, parts.port or kind.default_port), proxy, host)
     uri = Uri.parse(proxy if ":" in proxy.split(";")[0] else f"sip:{proxy}")
     param = uri.param("transport")
-    kind = TransportKind.parse(param) if param else (
-        TransportKind.TLS if uri.scheme == "sips" else TransportKind.UDP
+    kind = (
+        TransportKind.parse(param)
+        if param
+        else (TransportKind.TLS if uri.scheme == "sips" else TransportKind.UDP)
     )
     host = (uri.host or "").strip("[]")
     port = uri.port or kind.default_port
@@ -331,7 +333,8 @@ class UserAgent:
                 ping_interval=cfg.keepalive_interval,
             )  # fmt: skip
         self.connected.set()
-        self.events.emit("transport", state="connected", kind=kind.value, local=str(self.flow.local),
+        local = str(self.flow.local)
+        self.events.emit("transport", state="connected", kind=kind.value, local=local,
                          remote=str(self.flow.remote))  # fmt: skip
 
     def _on_close(self, flow: Flow, exc: BaseException | None) -> None:
@@ -471,12 +474,16 @@ class UserAgent:
                 return response
             challenges = [
                 DigestChallenge.from_params(c.params, proxy=status == 407)
-                for c in (response.www_authenticate if status == 401 else
-                          response.proxy_authenticate)  # fmt: skip
+                for c in (
+                    response.www_authenticate if status == 401 else response.proxy_authenticate
+                )
                 if c.scheme.lower() == "digest"
             ]
             auth = self.auth.authorize(
-                challenges, method=request.method or "", uri=str(request.uri), body=request.body,
+                challenges,
+                method=request.method or "",
+                uri=str(request.uri),
+                body=request.body,
                 first=attempt == 0,
             )
             if auth is None:
@@ -593,7 +600,7 @@ class UserAgent:
     def _subscription_for_notify(self, request: Message) -> DialogUser | None:
         to_tag = request.to.tag if request.to is not None else ""
         sub = self._pending_subscriptions.get((request.call_id or "", to_tag or ""))
-        return sub  # type: ignore[no-any-return]
+        return sub
 
     def _on_cancel(self, request: Message, tx: ServerTransaction) -> None:
         assert self.layer is not None
