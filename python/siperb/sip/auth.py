@@ -114,7 +114,8 @@ class DigestClient:
 
     def credentials_for(self, realm: str) -> Credentials | None:
         exact = [c for c in self._credentials if c.realm == realm]
-        return (exact or [c for c in self._credentials if c.realm is None] or [None])[0]
+        fallback = [c for c in self._credentials if c.realm is None]
+        return (exact or fallback)[0] if exact or fallback else None
 
     def authorize(
         self,
@@ -123,7 +124,10 @@ class DigestClient:
         method: str,
         uri: str,
         body: bytes = b"",
+        first: bool = False,
     ) -> list[tuple[str, str]] | None:
+        """``first``: the request had no credentials yet, so a challenge with a nonce seen
+        before (servers reuse nonces within their lifetime) is not a sign of a wrong password."""
         by_realm: dict[tuple[str, bool], DigestChallenge] = {}
         for ch in challenges:
             key = (ch.realm, ch.proxy)
@@ -133,7 +137,7 @@ class DigestClient:
         headers: list[tuple[str, str]] = []
         for key, ch in by_realm.items():
             previous = self._cached.get(key)
-            if previous is not None and previous.nonce == ch.nonce and not ch.stale:
+            if not first and previous is not None and previous.nonce == ch.nonce and not ch.stale:
                 return None  # challenged again with the same nonce: the password is wrong
             creds = self.credentials_for(ch.realm)
             if creds is None:

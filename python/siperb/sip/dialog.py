@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from . import Message, Request
+from .transaction import cseq_of
 
 #: Requests that refresh the remote target (RFC 3261 12.2, RFC 3311, RFC 6665).
 TARGET_REFRESH = frozenset({"INVITE", "UPDATE", "SUBSCRIBE", "NOTIFY", "REFER"})
@@ -43,16 +44,18 @@ class Dialog:
     @classmethod
     def as_uac(cls, request: Message, response: Message) -> Dialog:
         """From our request and a 101-299 response carrying a To tag (12.1.2)."""
-        assert response.to.tag, "a dialog needs the remote tag"
+        remote_tag = response.to.tag if response.to is not None else None
+        if not remote_tag:
+            raise ValueError("a dialog needs the remote tag")
         return cls(
-            call_id=request.call_id,
-            local_tag=request.from_.tag or "",
-            remote_tag=response.to.tag,
+            call_id=request.call_id or "",
+            local_tag=(request.from_.tag if request.from_ is not None else None) or "",
+            remote_tag=remote_tag,
             local_uri=_without_tag(request.header("From") or ""),
             remote_uri=_without_tag(request.header("To") or ""),
             remote_target=_contact_target(response) or str(request.uri),
             route_set=list(reversed(response.header_values("Record-Route"))),
-            local_seq=request.cseq.number,
+            local_seq=cseq_of(request).number,
             secure=str(request.uri).lower().startswith("sips:"),
             early=(response.status or 0) < 200,
         )
@@ -61,15 +64,15 @@ class Dialog:
     def as_uas(cls, request: Message, local_tag: str) -> Dialog:
         """From a received dialog-creating request and the tag of our response (12.1.1)."""
         return cls(
-            call_id=request.call_id,
+            call_id=request.call_id or "",
             local_tag=local_tag,
-            remote_tag=request.from_.tag or "",
+            remote_tag=(request.from_.tag if request.from_ is not None else None) or "",
             local_uri=_without_tag(request.header("To") or ""),
             remote_uri=_without_tag(request.header("From") or ""),
             remote_target=_contact_target(request) or "",
             route_set=list(request.header_values("Record-Route")),
             local_seq=secrets.randbelow(2**31),
-            remote_seq=request.cseq.number,
+            remote_seq=cseq_of(request).number,
             secure=str(request.uri).lower().startswith("sips:"),
         )
 
@@ -116,10 +119,10 @@ class Dialog:
 
     def accept_request(self, request: Message) -> int | None:
         """Checks an in-dialog request (12.2.2); returns an error status or None when fine."""
-        seq = request.cseq.number
+        seq = cseq_of(request).number
         if request.method not in ("ACK", "CANCEL"):
-            if self.remote_seq is not None and seq < self.remote_seq:
-                return 500  # out of order
+            if self.remote_seq is not None and seq <= self.remote_seq:
+                return 500  # out of order (a retransmission is absorbed by its transaction)
             self.remote_seq = seq
         if request.method in TARGET_REFRESH:
             target = _contact_target(request)

@@ -5,7 +5,7 @@ retransmitted responses, sends the ACK for a non-2xx final response to INVITE, a
 (timers B and F). A server transaction absorbs retransmitted requests by re-sending its last
 response, retransmits final responses to INVITE over UDP (timer G) until the ACK (timer H), and
 waits out stray retransmissions (timers D, I, J, K, L). Timer values scale from T1, so tests can
-run them fast.
+run them fast. Timers are loop ``call_later`` handles, not tasks: a call costs a few handles.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import TransportError
-from . import Message, Request, Response
+from . import CSeq, Message, Request, Response
 from .transport import Flow
 
 log = logging.getLogger("siperb.sip.transaction")
@@ -41,7 +41,7 @@ class Timers:
 
 
 def new_branch() -> str:
-    return MAGIC_COOKIE + secrets.token_hex(10)
+    return MAGIC_COOKIE + secrets.token_hex(8)
 
 
 class State(enum.Enum):
@@ -58,23 +58,40 @@ class TransactionTimeout(TransportError):
     """Timer B or F fired: no final response arrived (the TU treats it as a 408)."""
 
 
-def _header_values(message: Message, name: str) -> list[str]:
-    return list(message.header_values(name))
+def cseq_of(message: Message) -> CSeq:
+    """The CSeq of a message that passed :func:`TransactionLayer.receive`'s checks."""
+    cseq = message.cseq
+    if cseq is None:
+        raise TransportError("message without CSeq", field="CSeq")
+    return cseq
 
 
 def ack_for(request: Message, response: Message) -> Message:
     """The ACK a client INVITE transaction sends for a non-2xx final response (17.1.1.3)."""
-    headers: list[tuple[str, str]] = [("Via", _header_values(request, "Via")[0])]
-    for name in ("Route",):
-        headers += [(name, v) for v in _header_values(request, name)]
+    headers: list[tuple[str, str]] = [("Via", request.header_values("Via")[0])]
+    headers += [("Route", v) for v in request.header_values("Route")]
     headers += [
         ("Max-Forwards", "70"),
         ("From", request.header("From") or ""),
         ("To", response.header("To") or ""),
-        ("Call-ID", request.call_id),
-        ("CSeq", f"{request.cseq.number} ACK"),
+        ("Call-ID", request.call_id or ""),
+        ("CSeq", f"{cseq_of(request).number} ACK"),
     ]
     return Request("ACK", str(request.uri), headers)
+
+
+def cancel_for(request: Message) -> Message:
+    """The CANCEL of a pending INVITE (9.1): same branch, Route, From, To, Call-ID, CSeq number."""
+    headers: list[tuple[str, str]] = [("Via", request.header_values("Via")[0])]
+    headers += [("Route", v) for v in request.header_values("Route")]
+    headers += [
+        ("Max-Forwards", "70"),
+        ("From", request.header("From") or ""),
+        ("To", request.header("To") or ""),
+        ("Call-ID", request.call_id or ""),
+        ("CSeq", f"{cseq_of(request).number} CANCEL"),
+    ]
+    return Request("CANCEL", str(request.uri), headers)
 
 
 class ClientTransaction:
@@ -91,101 +108,125 @@ class ClientTransaction:
         self.request = request
         self.flow = flow
         self.method = request.method or ""
-        self.branch = request.via[0].branch or ""
-        self.key = (self.branch, "INVITE" if self.method == "ACK" else self.method)
+        vias = request.via
+        self.branch = (vias[0].branch or "") if vias else ""
+        self.key = (self.branch, self.method)
         self.is_invite = self.method == "INVITE"
         self.state = State.CALLING if self.is_invite else State.TRYING
         self.on_provisional = on_provisional
-        self.final: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
-        self._tasks: list[asyncio.Task[None]] = []
+        self.final: asyncio.Future[Message] = layer.loop.create_future()
+        self.last_provisional: Message | None = None
+        self._retransmit_at = layer.timers.t1
+        self._timer: asyncio.TimerHandle | None = None  # A/E, then D/K
+        self._deadline: asyncio.TimerHandle | None = None  # B/F
 
-    async def start(self) -> None:
+    def start(self) -> None:
+        """Send the request and arm the timers; transport errors resolve ``final`` with them."""
         self.layer._client[self.key] = self
-        await self.flow.send(self.request)
+        loop = self.layer.loop
         if not self.flow.kind.reliable:
-            self._spawn(self._retransmit())
-        self._spawn(self._timeout())
+            self._timer = loop.call_later(self._retransmit_at, self._retransmit)
+        self._deadline = loop.call_later(self.layer.timers.b, self._timeout)
+        self._send(self.request, fatal=True)
 
-    def _spawn(self, coro: object) -> None:
-        self._tasks.append(asyncio.get_running_loop().create_task(coro))  # type: ignore[arg-type]
+    def _send(self, message: Message, fatal: bool = False) -> None:
+        try:
+            self.flow.send_nowait(message)
+        except TransportError as exc:
+            if fatal and not self.final.done():
+                # 17.1.4: a transport error is reported to the TU (as a 503 would be).
+                self.final.set_exception(exc)
+                self._terminate()
+            else:
+                log.debug("retransmission failed: %s", exc)
 
-    async def _retransmit(self) -> None:
+    def _retransmit(self) -> None:
+        if self.state not in (State.CALLING, State.TRYING, State.PROCEEDING):
+            return
+        if self.is_invite and self.state is State.PROCEEDING:
+            return  # INVITE stops retransmitting once a provisional response arrives
+        self._send(self.request)
         t = self.layer.timers
-        interval = t.t1
-        while self.state in (State.CALLING, State.TRYING, State.PROCEEDING):
-            await asyncio.sleep(interval)
-            if self.state is State.PROCEEDING and self.is_invite:
-                return  # INVITE stops retransmitting once a provisional response arrives
-            if self.state not in (State.CALLING, State.TRYING, State.PROCEEDING):
-                return
-            await self._send_quietly(self.request)
-            interval = min(interval * 2, t.t2) if not self.is_invite else interval * 2
-            if self.state is State.PROCEEDING:
-                interval = t.t2
+        if self.is_invite:
+            self._retransmit_at *= 2
+        elif self.state is State.PROCEEDING:
+            self._retransmit_at = t.t2
+        else:
+            self._retransmit_at = min(self._retransmit_at * 2, t.t2)
+        self._timer = self.layer.loop.call_later(self._retransmit_at, self._retransmit)
 
-    async def _timeout(self) -> None:
-        await asyncio.sleep(self.layer.timers.b)
+    def _timeout(self) -> None:
+        self._deadline = None
+        if self.is_invite and self.state is not State.CALLING:
+            return  # timer B only applies before any provisional response (17.1.1.2)
         if not self.final.done():
-            self._terminate()
             self.final.set_exception(
                 TransactionTimeout(
                     f"no final response to {self.method} after {self.layer.timers.b:g}s",
                     field="timer B" if self.is_invite else "timer F",
                 )
             )
+        self._terminate()
 
-    async def _send_quietly(self, message: Message) -> None:
-        try:
-            await self.flow.send(message)
-        except TransportError as exc:
-            log.debug("retransmission failed: %s", exc)
+    def cancel_timeout(self) -> None:
+        """Stop waiting: the TU gave up (e.g. a CANCEL answered without a 487)."""
+        if not self.final.done():
+            self.final.set_exception(TransactionTimeout("transaction abandoned", field="timer C"))
+        self._terminate()
 
     def receive(self, response: Message) -> None:
         status = response.status or 0
         if status < 200:
             if self.state in (State.CALLING, State.TRYING, State.PROCEEDING):
                 self.state = State.PROCEEDING
+                self.last_provisional = response
                 if self.on_provisional is not None:
                     self.on_provisional(response)
             return
         if self.is_invite:
-            if 200 <= status < 300:
-                if not self.final.done():
-                    self.final.set_result(response)
-                    # RFC 6026: the client transaction ends, 2xx retransmissions go to the TU.
-                    self._terminate()
+            if status < 300:
+                if self.state is not State.ACCEPTED:
+                    # RFC 6026: Accepted absorbs nothing; 2xx retransmissions reach the TU.
+                    self.state = State.ACCEPTED
+                    self._cancel_timers()
+                    if not self.final.done():
+                        self.final.set_result(response)
+                    self._linger(self.layer.timers.b)  # timer M
+                elif self.layer.on_stray is not None:
+                    self.layer.on_stray(response, self.flow)
                 return
             # Non-2xx: ACK it (again, for every retransmission) and wait out timer D.
-            self.layer.loop.create_task(self._send_quietly(ack_for(self.request, response)))
+            self._send(ack_for(self.request, response))
             if self.state is not State.COMPLETED:
                 self.state = State.COMPLETED
                 if not self.final.done():
                     self.final.set_result(response)
-                self._linger(0.0 if self.flow.kind.reliable else self.layer.timers.b)  # timer D
+                self._linger(0.0 if self.flow.kind.reliable else max(32.0, self.layer.timers.b))
             return
         if self.state is not State.COMPLETED:
             self.state = State.COMPLETED
             if not self.final.done():
                 self.final.set_result(response)
-            self._linger(0.0 if self.flow.kind.reliable else self.layer.timers.t4)
+            self._linger(0.0 if self.flow.kind.reliable else self.layer.timers.t4)  # timer K
+
+    def _cancel_timers(self) -> None:
+        for handle in (self._timer, self._deadline):
+            if handle is not None:
+                handle.cancel()
+        self._timer = self._deadline = None
 
     def _linger(self, seconds: float) -> None:
-        for task in self._tasks:
-            task.cancel()
-        self._tasks = []
-
-        async def later() -> None:
-            await asyncio.sleep(seconds)
+        self._cancel_timers()
+        if seconds <= 0:
             self._terminate()
-
-        self._spawn(later())
+        else:
+            self._timer = self.layer.loop.call_later(seconds, self._terminate)
 
     def _terminate(self) -> None:
         self.state = State.TERMINATED
-        for task in self._tasks:
-            if task is not asyncio.current_task():
-                task.cancel()
-        self.layer._client.pop(self.key, None)
+        self._cancel_timers()
+        if self.layer._client.get(self.key) is self:
+            del self.layer._client[self.key]
 
 
 class ServerTransaction:
@@ -196,19 +237,23 @@ class ServerTransaction:
         self.request = request
         self.flow = flow
         self.key = key
-        self.is_invite = request.method == "INVITE"
+        self.method = request.method or ""
+        self.is_invite = self.method == "INVITE"
         self.state = State.PROCEEDING if self.is_invite else State.TRYING
         self.last_response: Message | None = None
         self.acked: asyncio.Future[Message | None] = layer.loop.create_future()
-        self._tasks: list[asyncio.Task[None]] = []
-        self._trying_timer: asyncio.TimerHandle | None = None
+        self.cancelled = False
+        self._interval = layer.timers.t1
+        self._timer: asyncio.Handle | None = None  # 100 Trying, G, then I/J/L
+        self._deadline: asyncio.TimerHandle | None = None  # H
         if self.is_invite:
             # 17.2.1: a 100 Trying after 200 ms if the TU has not answered by then.
-            self._trying_timer = layer.loop.call_later(0.2, self._auto_trying)
+            self._timer = layer.loop.call_later(0.2, self._auto_trying)
 
     def _auto_trying(self) -> None:
+        self._timer = None
         if self.last_response is None:
-            self.layer.loop.create_task(self.respond(100, "Trying"))
+            self.respond(100, "Trying")
 
     def response(
         self,
@@ -221,22 +266,23 @@ class ServerTransaction:
         """A response to this request (8.2.6): Via, From, To, Call-ID, CSeq copied."""
         req = self.request
         to = req.header("To") or ""
-        if to_tag and status > 100 and ";tag=" not in to.replace(" ", "").lower():
+        if to_tag and status > 100 and (req.to is None or not req.to.tag):
             to = f"{to};tag={to_tag}"
         out: list[tuple[str, str]] = [("Via", v) for v in req.header_values("Via")]
-        if 100 < status < 300 and req.method in DIALOG_CREATING:
+        if 100 < status < 300 and self.method in DIALOG_CREATING:
             out += [("Record-Route", v) for v in req.header_values("Record-Route")]  # 12.1.1
+        cseq = cseq_of(req)
         out += [
             ("From", req.header("From") or ""),
             ("To", to),
-            ("Call-ID", req.call_id),
-            ("CSeq", f"{req.cseq.number} {req.cseq.method}"),
+            ("Call-ID", req.call_id or ""),
+            ("CSeq", f"{cseq.number} {cseq.method}"),
         ]
         if status == 100 and req.header("Timestamp"):
             out.append(("Timestamp", req.header("Timestamp") or ""))
         return Response(status, reason, out + list(headers or []), body)
 
-    async def respond(
+    def respond(
         self,
         status: int,
         reason: str,
@@ -244,63 +290,54 @@ class ServerTransaction:
         body: bytes = b"",
         to_tag: str | None = None,
     ) -> Message:
-        return await self.send(self.response(status, reason, headers, body, to_tag))
+        return self.send(self.response(status, reason, headers, body, to_tag))
 
-    async def send(self, response: Message) -> Message:
+    def send(self, response: Message) -> Message:
+        """Send a response; a final one moves the state machine on. Finals after a final: no-op."""
         status = response.status or 0
-        if self.state in (State.COMPLETED, State.CONFIRMED, State.TERMINATED):
+        if self.state not in (State.TRYING, State.PROCEEDING):
             return response  # final already sent: the TU must not send another
-        if self._trying_timer is not None:
-            self._trying_timer.cancel()
-            self._trying_timer = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self.last_response = response
+        loop = self.layer.loop
+        t = self.layer.timers
         if status < 200:
             self.state = State.PROCEEDING
         elif self.is_invite and status < 300:
             self.state = State.ACCEPTED
-            self._after(self.layer.timers.b)  # timer L
+            self._timer = loop.call_later(t.b, self._terminate)  # timer L
         else:
             self.state = State.COMPLETED
             if self.is_invite:
                 if not self.flow.kind.reliable:
-                    self._spawn(self._retransmit_final())
-                self._spawn(self._wait_ack())  # timer H
+                    self._timer = loop.call_later(self._interval, self._retransmit_final)  # G
+                self._deadline = loop.call_later(t.b, self._no_ack)  # timer H
+            elif self.flow.kind.reliable:
+                self._timer = loop.call_soon(self._terminate)
             else:
-                self._after(0.0 if self.flow.kind.reliable else self.layer.timers.b)  # timer J
+                self._timer = loop.call_later(t.b, self._terminate)  # timer J
         try:
-            await self.flow.send(response)
+            self.flow.send_nowait(response)
         except TransportError as exc:
             # 17.2.4: a transport error here is reported to the TU; the transaction ends.
-            log.info("response to %s could not be sent: %s", self.request.method, exc)
+            log.info("response to %s could not be sent: %s", self.method, exc)
             self._terminate()
-            raise
         return response
 
-    def _spawn(self, coro: object) -> None:
-        self._tasks.append(self.layer.loop.create_task(coro))  # type: ignore[arg-type]
+    def _retransmit_final(self) -> None:
+        if self.state is not State.COMPLETED or self.last_response is None:
+            return
+        try:
+            self.flow.send_nowait(self.last_response)
+        except TransportError:
+            return
+        self._interval = min(self._interval * 2, self.layer.timers.t2)
+        self._timer = self.layer.loop.call_later(self._interval, self._retransmit_final)
 
-    def _after(self, seconds: float) -> None:
-        async def later() -> None:
-            await asyncio.sleep(seconds)
-            self._terminate()
-
-        self._spawn(later())
-
-    async def _retransmit_final(self) -> None:
-        t = self.layer.timers
-        interval = t.t1
-        while self.state is State.COMPLETED and self.last_response is not None:
-            await asyncio.sleep(interval)
-            if self.state is not State.COMPLETED:
-                return
-            try:
-                await self.flow.send(self.last_response)
-            except TransportError:
-                return
-            interval = min(interval * 2, t.t2)
-
-    async def _wait_ack(self) -> None:
-        await asyncio.sleep(self.layer.timers.b)
+    def _no_ack(self) -> None:
+        self._deadline = None
         if self.state is State.COMPLETED:
             if not self.acked.done():
                 self.acked.set_result(None)
@@ -312,33 +349,41 @@ class ServerTransaction:
                 self.state = State.CONFIRMED
                 if not self.acked.done():
                     self.acked.set_result(request)
-                for task in self._tasks:
-                    task.cancel()
-                self._tasks = []
-                self._after(0.0 if self.flow.kind.reliable else self.layer.timers.t4)  # timer I
+                for handle in (self._timer, self._deadline):
+                    if handle is not None:
+                        handle.cancel()
+                self._deadline = None
+                t4 = 0.0 if self.flow.kind.reliable else self.layer.timers.t4
+                self._timer = self.layer.loop.call_later(t4, self._terminate)  # timer I
             return
         if self.last_response is not None and self.state is not State.ACCEPTED:
-            self.layer.loop.create_task(self._resend())
-
-    async def _resend(self) -> None:
-        if self.last_response is not None:
             try:
-                await self.flow.send(self.last_response)
+                self.flow.send_nowait(self.last_response)
             except TransportError as exc:
                 log.debug("re-sending a response failed: %s", exc)
 
     def _terminate(self) -> None:
         self.state = State.TERMINATED
-        if self._trying_timer is not None:
-            self._trying_timer.cancel()
-        for task in self._tasks:
-            if task is not asyncio.current_task():
-                task.cancel()
-        self.layer._server.pop(self.key, None)
+        for handle in (self._timer, self._deadline):
+            if handle is not None:
+                handle.cancel()
+        self._timer = self._deadline = None
+        if self.layer._server.get(self.key) is self:
+            del self.layer._server[self.key]
 
 
 RequestHandler = Callable[[Message, ServerTransaction], None]
 StrayHandler = Callable[[Message, Flow], None]
+
+
+def _valid(message: Message) -> bool:
+    """The fields transaction matching needs (8.1.1): Via, Call-ID, CSeq, From, To."""
+    return (
+        bool(message.via)
+        and bool(message.call_id)
+        and message.cseq is not None
+        and (message.from_ is not None and message.to is not None)
+    )
 
 
 class TransactionLayer:
@@ -364,8 +409,7 @@ class TransactionLayer:
         on_provisional: Callable[[Message], None] | None = None,
     ) -> Message:
         """Send ``request`` in a new client transaction and return its final response."""
-        tx = ClientTransaction(self, request, flow, on_provisional)
-        await tx.start()
+        tx = self.start_client(request, flow, on_provisional)
         return await tx.final
 
     def start_client(
@@ -374,7 +418,9 @@ class TransactionLayer:
         flow: Flow,
         on_provisional: Callable[[Message], None] | None = None,
     ) -> ClientTransaction:
-        return ClientTransaction(self, request, flow, on_provisional)
+        tx = ClientTransaction(self, request, flow, on_provisional)
+        tx.start()
+        return tx
 
     @staticmethod
     def server_key(request: Message) -> tuple[str, ...]:
@@ -386,27 +432,33 @@ class TransactionLayer:
         # RFC 2543 peers: match on the request's identifying fields (17.2.3).
         return (
             str(request.uri),
-            request.header("From") or "",
-            request.call_id,
-            str(request.cseq.number),
+            request.from_.tag if request.from_ is not None and request.from_.tag else "",
+            request.call_id or "",
+            str(cseq_of(request).number),
             via.host.lower(),
             method,
         )
 
+    def invite_server(self, cancel: Message) -> ServerTransaction | None:
+        """The INVITE server transaction a CANCEL (same branch) refers to (9.2)."""
+        key = self.server_key(cancel)
+        return self._server.get((*key[:-1], "INVITE"))
+
     def receive(self, message: Message, flow: Flow) -> None:
         """Entry point for every message a transport delivers."""
-        if not message.via:
-            return  # nothing can be matched or answered without a Via
+        if not _valid(message):
+            log.debug("dropped a message without the mandatory headers from %s", flow.remote)
+            return
         if not message.is_request:
-            key = (message.via[0].branch or "", message.cseq.method)
+            key = (message.via[0].branch or "", cseq_of(message).method)
             tx = self._client.get(key)
             if tx is not None:
                 tx.receive(message)
             elif self.on_stray is not None:
-                self.on_stray(message, flow)  # 2xx retransmissions after RFC 6026 termination
+                self.on_stray(message, flow)  # 2xx retransmissions after the transaction ended
             return
-        key = self.server_key(message)
-        server = self._server.get(key)
+        skey = self.server_key(message)
+        server = self._server.get(skey)
         if server is not None:
             server.receive_retransmission(message)
             return
@@ -414,12 +466,19 @@ class TransactionLayer:
             if self.on_stray is not None:
                 self.on_stray(message, flow)  # the ACK for a 2xx belongs to the dialog
             return
-        server = ServerTransaction(self, message, flow, key)
-        self._server[key] = server
+        server = ServerTransaction(self, message, flow, skey)
+        self._server[skey] = server
         self.on_request(message, server)
+
+    @property
+    def pending(self) -> int:
+        """Live transactions (client + server), for tests and leak checks."""
+        return len(self._client) + len(self._server)
 
     def close(self) -> None:
         for tx in list(self._client.values()):
+            if not tx.final.done():
+                tx.final.set_exception(TransportError("transaction layer closed", field="close"))
             tx._terminate()
         for stx in list(self._server.values()):
             stx._terminate()

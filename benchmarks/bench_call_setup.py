@@ -1,0 +1,113 @@
+"""Call setup rate: calls per second one Python process sets up and tears down
+(INVITE/200/ACK/BYE/200) through a real Kamailio against a SIPp UAS, N at a time.
+
+siperb's UserAgent against pyVoIP (the pure-Python phone a user would pick instead). pyVoIP 1.6
+can only dial numbers at the server it registered to and gives each call its own RTP threads;
+it is measured on the same path where it can, otherwise the output says why.
+
+Run: ``PYTHONPATH=python:tests .venv/bin/python benchmarks/bench_call_setup.py [calls] [conc]``
+or through pytest (``pytest benchmarks/bench_call_setup.py -s``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from peers.kamailio import Kamailio, start_kamailio
+from peers.sipp import UAS_ANSWER, Sipp
+from siperb.sip.call import CallState, Outcome
+from siperb.sip.media import SdpOnlyMedia
+from siperb.sip.transaction import Timers
+from siperb.sip.useragent import UserAgent, UserAgentConfig
+
+CALLS = 500
+CONCURRENCY = 4
+
+
+async def siperb_rate(kam: Kamailio, sipp_host: str, calls: int, concurrency: int) -> float:
+    # A From outside Kamailio's domain: the proxy relays without a 407 round trip.
+    ua = UserAgent(UserAgentConfig(aor="sip:bench@bench.invalid", proxy=kam.uri("udp"),
+                                   timers=Timers()))  # fmt: skip
+    await ua.start(register=False)
+    media = [SdpOnlyMedia() for _ in range(concurrency)]  # ports reserved once, reused
+    for m in media:
+        m.close = lambda: None  # type: ignore[method-assign]
+    done = failed = started = 0
+
+    async def worker(i: int) -> None:
+        nonlocal done, failed, started
+        while started < calls:  # SIPp takes exactly `calls` calls, then exits
+            started += 1
+            media[i].local = None
+            call = await ua.call(f"sip:service@{sipp_host}", media=media[i])
+            await call.wait_for(CallState.ESTABLISHED, timeout=10)
+            if call.state is not CallState.ESTABLISHED:
+                failed += 1
+                print(f"call failed: {call.status} {call.reason}")
+                continue
+            await call.hangup()
+            if call.outcome is Outcome.COMPLETED:
+                done += 1
+            else:
+                failed += 1
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    await ua.close()
+    if failed:
+        print(f"siperb: {failed} calls failed")
+    return done / elapsed
+
+
+def pyvoip_note() -> str:
+    try:
+        import pyVoIP  # noqa: F401
+    except ImportError:
+        return "pyVoIP not installed"
+    return (
+        "pyVoIP 1.6: not measured. VoIPPhone must REGISTER and can only dial "
+        "sip:<number>@<its registrar>; each call starts RTP threads and a 'call' is driven "
+        "by blocking polling of call.state, so it cannot place calls to a SIPp UAS through "
+        "the proxy (its INVITE is never sent to a foreign host), and it has no concurrent-"
+        "call API beyond threads."
+    )
+
+
+def main(calls: int = CALLS, concurrency: int = CONCURRENCY) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        kam = start_kamailio(Path(tmp) / "kam", ipv6=False)
+        sipp = Sipp(Path(tmp) / "sipp", UAS_ANSWER, calls=calls, timeout_s=120,
+                    extra=["-max_recv_loops", "10000", "-l", "5000"])  # fmt: skip
+        try:
+            sipp.wait_listening()
+            rate = asyncio.run(siperb_rate(kam, sipp.uri_host, calls, concurrency))
+        finally:
+            sipp.stop()
+            kam.stop()
+    print(f"siperb UserAgent: {rate:.0f} calls/s ({calls} calls, {concurrency} concurrent, "
+          "INVITE/200/ACK/BYE/200 through Kamailio to SIPp)")  # fmt: skip
+    print(pyvoip_note())
+    return rate
+
+
+def test_call_setup_rate() -> None:
+    import shutil
+
+    import pytest
+
+    if shutil.which("sipp") is None or shutil.which("kamailio", path="/usr/sbin:/usr/bin") is None:
+        pytest.skip("needs kamailio and sipp")
+    rate = main(200, 4)
+    assert rate > 0
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:3]]
+    main(*args)

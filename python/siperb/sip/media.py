@@ -1,0 +1,134 @@
+"""The seam between call signalling and the media engine.
+
+A :class:`~siperb.sip.call.Call` only ever talks to a :class:`MediaHandler`: it asks it for
+offers and answers, hands it the far end's descriptions, and tells it about hold and DTMF.
+:class:`SdpOnlyMedia` negotiates real SDP with a real reserved UDP port but moves no audio; the
+RTP engine plugs in as another MediaHandler.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from ..errors import SdpNegotiationError
+from ..sdp import (
+    Capabilities,
+    Codec,
+    Direction,
+    Negotiated,
+    SessionDescription,
+    create_answer,
+    create_offer,
+    negotiate,
+)
+
+DTMF_DIGITS = frozenset("0123456789*#ABCDabcd")
+
+
+@runtime_checkable
+class MediaHandler(Protocol):
+    """What a call needs from media. Raise SdpNegotiationError to refuse an offer (488)."""
+
+    def create_offer(self) -> SessionDescription:
+        """Our initial offer (INVITE without re-use of a previous description)."""
+
+    def create_answer(self, offer: SessionDescription) -> SessionDescription:
+        """Answer the far end's initial offer."""
+
+    def apply_answer(self, answer: SessionDescription) -> None:
+        """The far end answered our last offer: start or adjust media."""
+
+    def update(self, remote: SessionDescription) -> SessionDescription:
+        """A new offer from the far end (re-INVITE/UPDATE, e.g. its hold): return our answer."""
+
+    def hold(self, direction: Direction) -> SessionDescription:
+        """A re-offer with ``direction`` (sendonly/inactive to hold, sendrecv to resume)."""
+
+    def send_dtmf_rfc4733(self, digit: str) -> None:
+        """Send one digit as RFC 4733 telephone-events on the RTP stream."""
+
+    def close(self) -> None:
+        """Release ports and stop media; called once when the call ends."""
+
+
+def default_codecs() -> list[Codec]:
+    return [Codec.opus(), Codec.pcmu(), Codec.pcma()]
+
+
+class SdpOnlyMedia:
+    """Offer/answer with a reserved local RTP port and no audio (signalling tests, no engine).
+
+    It records what was negotiated (``negotiated``), the far end's current direction and the
+    DTMF digits it was asked to send, so tests and applications can observe the session.
+    """
+
+    def __init__(
+        self,
+        address: str = "127.0.0.1",
+        codecs: Sequence[Codec] | None = None,
+        *,
+        telephone_event: bool = True,
+    ):
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        self._sock: socket.socket | None = socket.socket(family, socket.SOCK_DGRAM)
+        self._sock.bind((address, 0))
+        self.port: int = self._sock.getsockname()[1]
+        self.capabilities = Capabilities(
+            codecs=list(codecs) if codecs is not None else default_codecs(),
+            telephone_event=telephone_event,
+            address=address,
+            port=self.port,
+        )
+        self.local: SessionDescription | None = None
+        self.remote: SessionDescription | None = None
+        self.negotiated: Negotiated | None = None
+        self.dtmf_sent: list[str] = []
+        self.closed = False
+        self._pending_offer: SessionDescription | None = None
+
+    @property
+    def remote_direction(self) -> Direction | None:
+        """The direction the far end last declared (sendonly/inactive means it holds us)."""
+        return (
+            None if self.remote is None or not self.remote.media else self.remote.media_direction(0)
+        )
+
+    def create_offer(self) -> SessionDescription:
+        self.local = self._pending_offer = create_offer(self.capabilities, self.local)
+        return self.local
+
+    def create_answer(self, offer: SessionDescription) -> SessionDescription:
+        answer = create_answer(offer, self.capabilities, self.local)
+        self.negotiated = negotiate(offer, answer, local_is_offerer=False)
+        self.local, self.remote = answer, offer
+        return answer
+
+    def apply_answer(self, answer: SessionDescription) -> None:
+        offer = self._pending_offer or self.local
+        if offer is None:
+            raise SdpNegotiationError("an answer without an offer", field="sdp")
+        self.negotiated = negotiate(offer, answer, local_is_offerer=True)
+        self.remote = answer
+        self._pending_offer = None
+
+    def update(self, remote: SessionDescription) -> SessionDescription:
+        return self.create_answer(remote)
+
+    def hold(self, direction: Direction) -> SessionDescription:
+        self.capabilities.direction = direction
+        return self.create_offer()
+
+    def send_dtmf_rfc4733(self, digit: str) -> None:
+        if digit not in DTMF_DIGITS:
+            raise ValueError(f"not a DTMF digit: {digit!r}")
+        if self.negotiated is None or self.negotiated.telephone_event_pt is None:
+            raise SdpNegotiationError("telephone-event was not negotiated", field="a=rtpmap")
+        self.dtmf_sent.append(digit)
+
+    def close(self) -> None:
+        self.closed = True
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
