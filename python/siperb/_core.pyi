@@ -1,6 +1,14 @@
 # Type stub for the native module siperb._core. Users import from siperb, not from here.
 
+from collections.abc import Sequence as _Sequence
+from enum import Enum
 from typing import Any
+
+import numpy as _np
+import numpy as np
+import numpy.typing as _npt
+import numpy.typing as npt
+from typing_extensions import Buffer as _Buffer
 
 # --- sip ---
 class Uri:
@@ -223,6 +231,7 @@ class StreamFramer:
     @property
     def max_message_size(self) -> int: ...
     def reset(self) -> None: ...
+
 # --- sdp ---
 
 class SdpOrigin:
@@ -445,12 +454,8 @@ def sdp_create_answer(
 def sdp_negotiate(
     offer: SdpSession, answer: SdpSession, local_is_offerer: bool = True
 ) -> SdpNegotiated: ...
-# --- codec ---
-from collections.abc import Sequence as _Sequence
 
-import numpy as _np
-import numpy.typing as _npt
-from typing_extensions import Buffer as _Buffer
+# --- codec ---
 
 _Pcm = _npt.NDArray[_np.int16]
 
@@ -524,10 +529,6 @@ def resample(
 RESAMPLER_DEFAULT_QUALITY: int
 # --- rtp ---
 # (imports carry noqa: sections of the stub are appended by area, so none is at the very top)
-from enum import Enum  # noqa: E402, RUF100
-
-import numpy as np  # noqa: E402, RUF100
-import numpy.typing as npt  # noqa: E402, RUF100
 
 class RtpExtension:
     profile: int
