@@ -14,10 +14,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-def _mean(bench: Any) -> float | None:
+def _median(bench: Any) -> float | None:
     stats = getattr(bench, "stats", None)
     stats = getattr(stats, "stats", stats)
-    return getattr(stats, "mean", None)
+    return getattr(stats, "median", None)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: Any) -> None:
@@ -28,15 +28,15 @@ def pytest_terminal_summary(terminalreporter: Any, config: Any) -> None:
     for bench in session.benchmarks:
         groups.setdefault(bench.group or bench.name, []).append(bench)
     tr = terminalreporter
-    tr.write_sep("=", "siperb ratios (mean time of the alternative / mean time of siperb)")
+    tr.write_sep("=", "siperb ratios (median time of the alternative / median time of siperb)")
     for group, benches in sorted(groups.items()):
         ours = [b for b in benches if b.extra_info.get("impl") == "siperb"]
-        base = _mean(ours[0]) if ours else None
+        base = _median(ours[0]) if ours else None
         tr.write_line(f"{group}:")
-        for b in sorted(benches, key=lambda b: _mean(b) or 0.0):
-            mean = _mean(b)
-            if mean is None:
+        for b in sorted(benches, key=lambda b: _median(b) or 0.0):
+            median = _median(b)
+            if median is None:
                 continue
             impl = b.extra_info.get("impl", b.name)
-            ratio = f"{mean / base:6.1f}x" if base else "   n/a"
-            tr.write_line(f"  {impl:<24} {mean * 1e6:10.3f} us   {ratio}")
+            ratio = f"{median / base:6.1f}x" if base else "   n/a"
+            tr.write_line(f"  {impl:<24} {median * 1e6:10.3f} us   {ratio}")
