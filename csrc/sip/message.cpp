@@ -195,6 +195,7 @@ void Message::interpret(const HeaderField& h) {
     };
     switch (h.id) {
         case HeaderId::Via:
+            if (via_.empty()) via_.reserve(4);  // one allocation for the usual 1-4 hops
             parse_via_list(h.value, "Via", via_);
             break;
         case HeaderId::From:
