@@ -9,7 +9,6 @@ namespace siperb::sip {
 
 namespace {
 
-constexpr std::string_view kCrlf = "\r\n";
 
 std::string_view field_name(const HeaderField& h) {
     std::string_view c = canonical_name(h.id);
