@@ -9,7 +9,6 @@ namespace siperb::sip {
 
 namespace {
 
-
 std::string_view field_name(const HeaderField& h) {
     std::string_view c = canonical_name(h.id);
     return c.empty() ? h.name : c;
