@@ -160,6 +160,7 @@ void Message::parse_buffer(bool require_mandatory) {
         if (!has_cseq_) fail("CSeq", "missing mandatory header");
         if (via_.empty()) fail("Via", "missing mandatory header");
     }
+    if (contact_star_ && !contact_.empty()) fail("Contact", "'*' must be the only Contact value");
     if (is_request() && has_cseq_ && cseq_.method != method_)
         fail("CSeq", "method '" + std::string(cseq_.method) + "' does not match the request method");
 }
