@@ -34,6 +34,12 @@ std::optional<uint64_t> parse_uint(std::string_view s, uint64_t max) {
     return v;
 }
 
+int32_t parse_port(std::string_view s, std::string_view field) {
+    auto v = parse_uint(s, 65535);
+    if (!v) fail(field, std::string("invalid port ").append(s));
+    return int32_t(*v);
+}
+
 size_t quoted_length(std::string_view s) {
     if (s.empty() || s[0] != '"') return 0;
     for (size_t i = 1; i < s.size(); ++i) {

@@ -33,6 +33,22 @@ inline constexpr CharClass kTokenChars([](unsigned char c) {
 inline bool is_token_char(char c) { return kTokenChars(c); }
 bool is_token(std::string_view s);
 
+// word (RFC 3261 25.1, used by Call-ID): token characters plus ( ) < > : \ " / [ ] ? { }
+inline constexpr CharClass kWordChars([](unsigned char c) {
+    return kTokenChars(char(c)) || c == '(' || c == ')' || c == '<' || c == '>' || c == ':' || c == '\\' ||
+           c == '"' || c == '/' || c == '[' || c == ']' || c == '?' || c == '{' || c == '}';
+});
+inline bool is_word_char(char c) { return kWordChars(c); }
+
+inline size_t skip_ws(std::string_view s, size_t i) {
+    while (i < s.size() && is_wsp(s[i])) ++i;
+    return i;
+}
+inline size_t scan_token(std::string_view s, size_t i) {
+    while (i < s.size() && is_token_char(s[i])) ++i;
+    return i;
+}
+
 inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
 inline bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
@@ -56,6 +72,8 @@ inline std::string_view trim(std::string_view s) {
 
 // Decimal integer with an upper bound; nullopt on anything else (sign, junk, overflow).
 std::optional<uint64_t> parse_uint(std::string_view s, uint64_t max);
+// A port number 0-65535, or SipParseError(field, ...).
+int32_t parse_port(std::string_view s, std::string_view field);
 
 // A quoted-string starting at s[0] == '"': returns its length including both quotes, or 0 if
 // unterminated. quoted-pair "\x" is skipped over.

@@ -108,6 +108,7 @@ def test_name_addr_forms() -> None:
 
 def test_contact_star_and_absent_contact() -> None:
     assert request(("Contact", "*")).contact_star
+    rejects("Contact", ("Contact", "*"), ("Contact", "<sip:a@b>"))
     m = request()
     assert m.contact == [] and not m.contact_star and m.route == []
 

@@ -1,0 +1,138 @@
+// Header names: full and compact forms, list and single-valued classification.
+#include "sip/headers.hpp"
+
+#include "sip/text.hpp"
+
+#include <array>
+
+namespace siperb::sip {
+
+namespace {
+
+struct NameEntry {
+    std::string_view name;
+    HeaderId id;
+};
+
+constexpr NameEntry kNames[] = {
+    {"Via", HeaderId::Via}, {"From", HeaderId::From}, {"To", HeaderId::To}, {"Call-ID", HeaderId::CallId},
+    {"CSeq", HeaderId::CSeq}, {"Contact", HeaderId::Contact}, {"Max-Forwards", HeaderId::MaxForwards},
+    {"Content-Length", HeaderId::ContentLength}, {"Content-Type", HeaderId::ContentType},
+    {"Route", HeaderId::Route}, {"Record-Route", HeaderId::RecordRoute}, {"Expires", HeaderId::Expires},
+    {"Authorization", HeaderId::Authorization}, {"Proxy-Authorization", HeaderId::ProxyAuthorization},
+    {"WWW-Authenticate", HeaderId::WwwAuthenticate}, {"Proxy-Authenticate", HeaderId::ProxyAuthenticate},
+    {"Refer-To", HeaderId::ReferTo}, {"Referred-By", HeaderId::ReferredBy}, {"Replaces", HeaderId::Replaces},
+    {"Event", HeaderId::Event}, {"Subscription-State", HeaderId::SubscriptionState},
+    {"Allow", HeaderId::Allow}, {"Supported", HeaderId::Supported}, {"Require", HeaderId::Require},
+    {"Proxy-Require", HeaderId::ProxyRequire}, {"Unsupported", HeaderId::Unsupported},
+    {"Reason", HeaderId::Reason}, {"User-Agent", HeaderId::UserAgent}, {"Server", HeaderId::Server},
+    {"Date", HeaderId::Date}, {"Subject", HeaderId::Subject}, {"Accept-Contact", HeaderId::AcceptContact},
+    {"Reject-Contact", HeaderId::RejectContact}, {"Request-Disposition", HeaderId::RequestDisposition},
+    {"Content-Encoding", HeaderId::ContentEncoding}, {"Identity-Info", HeaderId::IdentityInfo},
+    {"Identity", HeaderId::Identity}, {"Allow-Events", HeaderId::AllowEvents},
+    {"Session-Expires", HeaderId::SessionExpires}, {"Accept", HeaderId::Accept},
+    {"Accept-Encoding", HeaderId::AcceptEncoding}, {"Accept-Language", HeaderId::AcceptLanguage},
+    {"Alert-Info", HeaderId::AlertInfo}, {"Call-Info", HeaderId::CallInfo}, {"Error-Info", HeaderId::ErrorInfo},
+    {"In-Reply-To", HeaderId::InReplyTo}, {"Content-Language", HeaderId::ContentLanguage},
+    {"Warning", HeaderId::Warning}, {"Path", HeaderId::Path}, {"Service-Route", HeaderId::ServiceRoute},
+    {"P-Asserted-Identity", HeaderId::PAssertedIdentity}, {"P-Preferred-Identity", HeaderId::PPreferredIdentity},
+    {"Retry-After", HeaderId::RetryAfter}, {"Min-Expires", HeaderId::MinExpires},
+    {"Timestamp", HeaderId::Timestamp}, {"Organization", HeaderId::Organization},
+    {"Priority", HeaderId::Priority},
+};
+
+// Compact forms (RFC 3261 7.3.3 and the IANA "Header Fields" registry).
+HeaderId compact(char c) {
+    switch (lower(c)) {
+        case 'a': return HeaderId::AcceptContact;
+        case 'b': return HeaderId::ReferredBy;
+        case 'c': return HeaderId::ContentType;
+        case 'd': return HeaderId::RequestDisposition;
+        case 'e': return HeaderId::ContentEncoding;
+        case 'f': return HeaderId::From;
+        case 'i': return HeaderId::CallId;
+        case 'j': return HeaderId::RejectContact;
+        case 'k': return HeaderId::Supported;
+        case 'l': return HeaderId::ContentLength;
+        case 'm': return HeaderId::Contact;
+        case 'n': return HeaderId::IdentityInfo;
+        case 'o': return HeaderId::Event;
+        case 'r': return HeaderId::ReferTo;
+        case 's': return HeaderId::Subject;
+        case 't': return HeaderId::To;
+        case 'u': return HeaderId::AllowEvents;
+        case 'v': return HeaderId::Via;
+        case 'x': return HeaderId::SessionExpires;
+        case 'y': return HeaderId::Identity;
+        default: return HeaderId::Other;
+    }
+}
+
+constexpr size_t kMaxNameLen = 24;
+
+// Candidates by (length, lower-case first letter): at most a few names share a slot.
+struct NameIndex {
+    std::array<std::array<std::array<HeaderId, 3>, 26>, kMaxNameLen + 1> ids{};
+    std::array<std::string_view, size_t(HeaderId::Count_)> canonical{};
+    NameIndex() {
+        for (const auto& e : kNames) {
+            auto& slot = ids[e.name.size()][size_t(lower(e.name[0]) - 'a')];
+            size_t k = 0;
+            while (slot[k] != HeaderId::Other) ++k;  // a 4th collision would be a table bug
+            slot[k] = e.id;
+            canonical[size_t(e.id)] = e.name;
+        }
+    }
+};
+const NameIndex& name_index() {
+    static const NameIndex t;
+    return t;
+}
+
+}  // namespace
+
+HeaderId header_id(std::string_view name) {
+    if (name.size() == 1) return compact(name[0]);
+    if (name.size() > kMaxNameLen || name.empty()) return HeaderId::Other;
+    char f = lower(name[0]);
+    if (f < 'a' || f > 'z') return HeaderId::Other;
+    const auto& t = name_index();
+    for (HeaderId id : t.ids[name.size()][size_t(f - 'a')]) {
+        if (id == HeaderId::Other) break;
+        std::string_view c = t.canonical[size_t(id)];
+        if (c == name || iequals(c, name)) return id;  // most senders use the canonical case
+    }
+    return HeaderId::Other;
+}
+
+std::string_view canonical_name(HeaderId id) { return name_index().canonical[size_t(id)]; }
+
+bool is_list_header(HeaderId id) {
+    switch (id) {
+        case HeaderId::Via: case HeaderId::Contact: case HeaderId::Route: case HeaderId::RecordRoute:
+        case HeaderId::Allow: case HeaderId::Supported: case HeaderId::Require: case HeaderId::ProxyRequire:
+        case HeaderId::Unsupported: case HeaderId::Reason: case HeaderId::AcceptContact:
+        case HeaderId::RejectContact: case HeaderId::RequestDisposition: case HeaderId::ContentEncoding:
+        case HeaderId::AllowEvents: case HeaderId::Accept: case HeaderId::AcceptEncoding:
+        case HeaderId::AcceptLanguage: case HeaderId::AlertInfo: case HeaderId::CallInfo:
+        case HeaderId::ErrorInfo: case HeaderId::InReplyTo: case HeaderId::ContentLanguage:
+        case HeaderId::Warning: case HeaderId::Path: case HeaderId::ServiceRoute:
+        case HeaderId::PAssertedIdentity: case HeaderId::PPreferredIdentity:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool is_single_valued(HeaderId id) {
+    switch (id) {
+        case HeaderId::From: case HeaderId::To: case HeaderId::CallId: case HeaderId::CSeq:
+        case HeaderId::MaxForwards: case HeaderId::ContentLength: case HeaderId::ContentType:
+        case HeaderId::Expires:
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace siperb::sip
