@@ -151,20 +151,20 @@ class _Status:
             self(f"connection lost: {ev.get('reason')}")
 
 
-async def _open_phone(args: argparse.Namespace, status: _Status) -> Any:
-    from .phone import provision_phone
+async def _open_phone(args: argparse.Namespace, prov: Provisioning, status: _Status) -> Any:
+    from .options import PhoneOptions
+    from .phone import Phone
 
-    prov = _provisioning(args)
-    phone = await provision_phone(
+    options = PhoneOptions.from_kwargs(
         provisioning=prov,
         profile_user_id=args.profile or prov.aor,
         session_id=args.session_id,
         user_id=args.user_id or prov.user,
         language=args.language,
-        history_path=args.db,
-        user_agent_options={"expires": args.expires},
     )
-    phone.on("*", status.on_event)
+    phone = Phone(options, history_path=args.db, user_agent_options={"expires": args.expires})
+    phone.on("*", status.on_event)  # before start(): the first registration is shown too
+    await phone.start()
     return phone
 
 
@@ -181,7 +181,7 @@ def _run(args: argparse.Namespace, body: Callable[[Any, _Status, asyncio.Event],
                 loop.add_signal_handler(sig, stop.set)
         prov = _provisioning(args)
         status(f"connecting as {prov.aor} to {prov.websocket_url}")
-        phone = await _open_phone(args, status)
+        phone = await _open_phone(args, prov, status)
         try:
             return await body(phone, status, stop)
         finally:

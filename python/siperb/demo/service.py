@@ -181,9 +181,6 @@ class LoopbackService:
         return None
 
     async def _handle(self, connection: Any) -> None:
-        if connection.subprotocol != "sip":
-            await connection.close(1002, "the 'sip' subprotocol is required (RFC 7118)")
-            return
         flow = ServerWebSocketFlow.accepted(connection, TransportKind.WS)
         await flow.serve(self._on_message, self._on_close)
 
