@@ -373,7 +373,7 @@ class LoopbackService:
 
 
 async def serve_forever(**kwargs: Any) -> None:
-    """Run a service until cancelled (``python -m siperb.demo.service``)."""
+    """Run a service until cancelled (``python -m siperb.demo``)."""
     async with LoopbackService(**kwargs) as service:
         print(f"loopback SIP service on {service.url}; accounts: "
               f"{', '.join(service.accounts)}; call '{service.echo_user}'", flush=True)  # fmt: skip
