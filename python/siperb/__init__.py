@@ -10,23 +10,30 @@ __version__ = "0.1.0"  # before the submodules, which put it in User-Agent strin
 
 from . import codecs, dtmf, errors, i18n, jitterbuffer, rtcp, rtp, sdp, sip
 from .api import GetProvisioning, Login, Session, get_provisioning, login
+from .call import Call, SessionState
 from .errors import SiperbError
 from .events import Event, EventHub
 from .history import AsyncHistory, CallRecord, History
 from .options import PhoneOptions
+from .phone import Phone, ProvisionPhone, RegistrationError, provision_phone
 from .provisioning import Provisioning
 
 __all__ = [
     "AsyncHistory",
+    "Call",
     "CallRecord",
     "Event",
     "EventHub",
     "GetProvisioning",
     "History",
     "Login",
+    "Phone",
     "PhoneOptions",
+    "ProvisionPhone",
     "Provisioning",
+    "RegistrationError",
     "Session",
+    "SessionState",
     "SiperbError",
     "__version__",
     "codecs",
@@ -36,6 +43,7 @@ __all__ = [
     "i18n",
     "jitterbuffer",
     "login",
+    "provision_phone",
     "rtcp",
     "rtp",
     "sdp",

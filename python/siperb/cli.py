@@ -1,18 +1,29 @@
-"""The ``siperb`` command.
+"""The ``siperb`` command: a telephone in the terminal.
 
-Today it parses SIP: ``siperb parse [FILE]`` pretty-prints a SIP message from a file or stdin,
-and ``siperb demo`` does the same with a built-in INVITE when nothing is piped in. The call demo
-replaces ``demo`` once the user agent and the media engine land.
+``siperb register | call TARGET | listen`` run a phone from a provisioning JSON file
+(``--provisioning FILE``, the SDK's documented keys) or from flags, print live status lines,
+and hang up cleanly on Ctrl-C. ``siperb history`` lists a profile's calls, ``siperb devices``
+the audio devices (media engine), ``siperb demo`` calls the built-in loopback echo service,
+and ``siperb parse [FILE]`` pretty-prints a SIP message.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from . import sip
 from .errors import SiperbError
+from .events import Event
+from .provisioning import Provisioning
 
 SAMPLE_INVITE = (
     b"INVITE sip:echo@127.0.0.1;transport=ws SIP/2.0\r\n"
@@ -41,8 +52,11 @@ def describe(message: sip.Message) -> str:
         lines.append(f"{message.status} {message.reason} response")
     cseq = message.cseq
     lines.append(f"  Call-ID   {message.call_id}")
-    lines.append(f"  CSeq      {cseq.number} {cseq.method}")
+    if cseq is not None:
+        lines.append(f"  CSeq      {cseq.number} {cseq.method}")
     for name, addr in (("From", message.from_), ("To", message.to)):
+        if addr is None:
+            continue
         shown = f'"{addr.display_name}" ' if addr.display_name else ""
         lines.append(f"  {name:<9} {shown}<{addr.uri}> tag={addr.tag or '-'}")
     for i, via in enumerate(message.via):
@@ -72,18 +86,306 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+AUDIO_NOTICE = "audio: needs the media engine (not built yet); calls carry signalling and SDP only"
+
+
+# ---- phone commands ----
+
+
+def _provisioning(args: argparse.Namespace) -> Provisioning:
+    """From ``--provisioning FILE`` (flags override its keys) or from flags alone."""
+    data: dict[str, Any] = {}
+    if args.provisioning:
+        try:
+            with open(args.provisioning, encoding="utf-8") as f:
+                loaded = json.load(f)
+        except (OSError, ValueError) as exc:
+            raise SiperbError(f"cannot read {args.provisioning}: {exc}",
+                              field="provisioning") from None  # fmt: skip
+        if not isinstance(loaded, dict):
+            raise SiperbError("the provisioning file must hold a JSON object", field="provisioning")
+        data.update(loaded)
+    flags = {
+        "SipWssServer": args.server, "SipWebsocketPort": args.port, "SipServerPath": args.path,
+        "SipUsername": args.user, "SipPassword": args.password, "SipDomain": args.domain,
+        "ProfileUserName": args.display_name, "RegistrationMode": args.mode,
+    }  # fmt: skip
+    data.update({k: v for k, v in flags.items() if v is not None})
+    if not data.get("SipPassword") and os.environ.get("SIPERB_PASSWORD"):
+        data["SipPassword"] = os.environ["SIPERB_PASSWORD"]
+    if not data:
+        raise SiperbError("give --provisioning FILE or --server/--port/--user/--password",
+                          field="provisioning")  # fmt: skip
+    return Provisioning.from_dict(data, secure=False if args.ws else None)
+
+
+class _Status:
+    """Live status lines: ``[  1.234] text``, seconds since the command started."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.t0 = time.monotonic()
+        self.stream = stream
+
+    def __call__(self, text: str) -> None:
+        print(f"[{time.monotonic() - self.t0:7.3f}] {text}", file=self.stream or sys.stdout,
+              flush=True)  # fmt: skip
+
+    def on_event(self, ev: Event) -> None:
+        name = ev.name
+        if name == "registered":
+            self(f"registered {ev['aor']} (expires {ev['expires']} s)")
+        elif name == "unregistered":
+            self(f"unregistered {ev['aor']}")
+        elif name == "registration_failed":
+            self(f"registration failed: {ev['status']} {ev['reason']}")
+        elif name == "session_state_change":
+            call = ev["call"]
+            self(f"call {call.direction} {call.remote_uri}: {ev['label']} ({ev['state']})")
+        elif name == "incoming_call":
+            self(ev["label"])
+        elif name == "dtmf":
+            self(f"dtmf received: {ev['digit']}")
+        elif name == "toast":
+            self(f"toast: {ev['message']}")
+        elif name == "transport" and ev.get("state") == "lost":
+            self(f"connection lost: {ev.get('reason')}")
+
+
+async def _open_phone(args: argparse.Namespace, prov: Provisioning, status: _Status) -> Any:
+    from .options import PhoneOptions
+    from .phone import Phone
+
+    options = PhoneOptions.from_kwargs(
+        provisioning=prov,
+        profile_user_id=args.profile or prov.aor,
+        session_id=args.session_id,
+        user_id=args.user_id or prov.user,
+        language=args.language,
+    )
+    phone = Phone(options, history_path=args.db, user_agent_options={"expires": args.expires})
+    phone.on("*", status.on_event)  # before start(): the first registration is shown too
+    await phone.start()
+    return phone
+
+
+def _run(args: argparse.Namespace, body: Callable[[Any, _Status, asyncio.Event],
+                                                  Coroutine[Any, Any, int]]) -> int:  # fmt: skip
+    """Provision, run ``body(phone, status, stop)``, close; Ctrl-C/SIGTERM set ``stop``."""
+    status = _Status()
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        prov = _provisioning(args)
+        status(f"connecting as {prov.aor} to {prov.websocket_url}")
+        phone = await _open_phone(args, prov, status)
+        try:
+            return await body(phone, status, stop)
+        finally:
+            await phone.close()
+
+    try:
+        return asyncio.run(main())
+    except SiperbError as exc:  # RegistrationError's message carries the SIP status
+        status(f"error: {exc}")
+        return 1
+
+
+async def _wait(stop: asyncio.Event, duration: float | None, *others: asyncio.Future[Any]) -> None:
+    """Until Ctrl-C, ``duration`` seconds, or one of ``others`` is done."""
+    waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait()), *others]
+    try:
+        await asyncio.wait(waiters, timeout=duration, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiters[0].cancel()
+
+
+def _cmd_register(args: argparse.Namespace) -> int:
+    async def body(phone: Any, status: _Status, stop: asyncio.Event) -> int:
+        if not args.once:
+            status("registered; Ctrl-C to unregister and quit")
+            await _wait(stop, args.duration)
+        return 0
+
+    return _run(args, body)
+
+
+def _cmd_call(args: argparse.Namespace) -> int:
+    if args.wav:
+        print(f"siperb: playing {args.wav} needs the media engine (not built yet)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+
+    async def body(phone: Any, status: _Status, stop: asyncio.Event) -> int:
+        status(AUDIO_NOTICE)
+        call = await phone.dial(args.target)
+        ended = asyncio.ensure_future(call.wait_for("terminated"))
+        answered = asyncio.ensure_future(call.wait_for("established"))
+        await _wait(stop, args.answer_timeout, answered)
+        if call.state.value == "established":
+            await _wait(stop, args.duration, ended)
+        if not call.ended:
+            status("hanging up")
+            await phone.end_call(call)
+        for fut in (ended, answered):
+            fut.cancel()
+        record = await call.wait_ended(10.0)
+        if record is not None:
+            status(f"call ended: {record.outcome}, {record.duration or 0.0:.2f} s, "
+                   f"hung up by {record.hangup_by or '-'}"
+                   + (f", SIP {record.sip_status} {record.sip_reason}" if record.sip_status
+                      else ""))  # fmt: skip
+        return 0 if record is not None and record.outcome == "answered" else 1
+
+    return _run(args, body)
+
+
+def _cmd_listen(args: argparse.Namespace) -> int:
+    async def body(phone: Any, status: _Status, stop: asyncio.Event) -> int:
+        status(AUDIO_NOTICE)
+        done = asyncio.get_running_loop().create_future()
+        ended = 0
+
+        async def on_incoming(ev: Event) -> None:
+            call = ev["call"]
+            if args.answer:
+                await call.answer()
+            await call.wait_ended()
+            nonlocal ended
+            ended += 1
+            if args.max_calls and ended >= args.max_calls and not done.done():
+                done.set_result(None)
+
+        phone.on("incoming_call", on_incoming)
+        status("waiting for calls; Ctrl-C to quit")
+        await _wait(stop, args.duration, done)
+        return 0
+
+    return _run(args, body)
+
+
+def _cmd_devices(args: argparse.Namespace) -> int:
+    try:
+        from . import audio  # type: ignore[attr-defined]
+    except ImportError:
+        print("audio devices: needs the media engine (not built yet)")
+        return 1
+    lister = getattr(audio, "devices", None) or getattr(audio, "list_devices", None)
+    if lister is None:
+        print("audio devices: this build's siperb.audio cannot list devices")
+        return 1
+    for device in lister():
+        print(device)
+    return 0
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from .history import History
+
+    profile = args.profile
+    if profile is None and (args.provisioning or args.user):
+        profile = _provisioning(args).aor
+    if profile is None:
+        print("siperb: give --profile (the ProfileUserId) or the account", file=sys.stderr)
+        return 2
+    with History(profile, args.db) as history:
+        if args.clear:
+            print(f"cleared {history.clear()} calls of {profile}")
+            return 0
+        rows = history.list(limit=args.limit)
+        if not rows:
+            print(f"no calls recorded for {profile}")
+        for r in rows:
+            start = r.start_time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            arrow = "<-" if r.direction == "inbound" else "->"
+            sip_status = f" SIP {r.sip_status}" if r.sip_status else ""
+            print(f"{start} {arrow} {r.remote_uri:<32} {r.outcome or 'ongoing':<10} "
+                  f"{r.duration or 0.0:7.2f} s  by {r.hangup_by or '-'}{sip_status}")  # fmt: skip
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    if args.file:  # the old `siperb demo FILE` meaning: pretty-print a message
+        print("siperb: `siperb demo FILE` is now `siperb parse FILE`", file=sys.stderr)
+        return 2
+    from .demo.runner import main as demo_main
+
+    return demo_main(hold_seconds=args.hold, language=args.language)
+
+
+def _account_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("account (a provisioning file, or flags that override it)")
+    g.add_argument("--provisioning", metavar="FILE", help="JSON with the documented keys")
+    g.add_argument("--server", help="SipWssServer (host; a ws:// or wss:// prefix allowed)")
+    g.add_argument("--port", type=int, help="SipWebsocketPort")
+    g.add_argument("--path", help="SipServerPath (e.g. /ws)")
+    g.add_argument("--user", help="SipUsername")
+    g.add_argument("--password", help="SipPassword (or $SIPERB_PASSWORD)")
+    g.add_argument("--domain", help="SipDomain")
+    g.add_argument("--display-name", help="ProfileUserName")
+    g.add_argument("--mode", help="RegistrationMode: Socket (default) or Proxy")
+    g.add_argument("--ws", action="store_true", help="plain ws:// (lab PBXs, loopback)")
+    p.add_argument("--profile", help="ProfileUserId (default: the account's AoR)")
+    p.add_argument("--session-id", default="siperb-cli", help="SessionId (Proxy mode)")
+    p.add_argument("--user-id", help="UserId (Proxy mode; default the SIP user)")
+    p.add_argument("--db", help="history database (default: the XDG data directory)")
+    p.add_argument("--language", default="auto", help="language of status texts")
+    p.add_argument("--expires", type=int, default=600, help="registration expiry (s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="siperb", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="parse and pretty-print a SIP message (file or stdin)")
     p.add_argument("file", nargs="?", help="file with one SIP message; '-' or none for stdin")
     p.set_defaults(func=_cmd_parse, builtin_sample=False)
-    d = sub.add_parser("demo", help="parse a SIP message from FILE or stdin, or a built-in one")
-    d.add_argument("file", nargs="?", help="file with one SIP message")
-    d.set_defaults(func=_cmd_parse, builtin_sample=True)
+
+    d = sub.add_parser("demo", help="register and call the built-in loopback echo service")
+    d.add_argument("file", nargs="?", help=argparse.SUPPRESS)
+    d.add_argument("--hold", type=float, default=3.0, help="seconds to hold the call")
+    d.add_argument("--language", default="en", help="language of the status texts")
+    d.set_defaults(func=_cmd_demo)
+
+    r = sub.add_parser("register", help="register and stay registered until Ctrl-C")
+    _account_options(r)
+    r.add_argument("--once", action="store_true", help="register, unregister, exit")
+    r.add_argument("--duration", type=float, help="stay registered this many seconds")
+    r.set_defaults(func=_cmd_register)
+
+    c = sub.add_parser("call", help="call TARGET; Ctrl-C hangs up")
+    _account_options(c)
+    c.add_argument("target", help="number, user@host or SIP URI")
+    c.add_argument("--duration", type=float, help="hang up this many seconds after the answer")
+    c.add_argument("--answer-timeout", type=float, default=60.0, help="give up ringing after")
+    c.add_argument("--wav", help="WAV file to play (needs the media engine)")
+    c.set_defaults(func=_cmd_call)
+
+    listen = sub.add_parser("listen", help="answer incoming calls until Ctrl-C")
+    _account_options(listen)
+    listen.add_argument("--no-answer", dest="answer", action="store_false",
+                        help="only show incoming calls")  # fmt: skip
+    listen.add_argument("--duration", type=float, help="quit after this many seconds")
+    listen.add_argument("--max-calls", type=int, help="quit after this many calls ended")
+    listen.set_defaults(func=_cmd_listen)
+
+    dv = sub.add_parser("devices", help="list audio devices")
+    dv.set_defaults(func=_cmd_devices)
+
+    h = sub.add_parser("history", help="list (or clear) a profile's call history")
+    _account_options(h)
+    h.add_argument("--limit", type=int, default=20)
+    h.add_argument("--clear", action="store_true")
+    h.set_defaults(func=_cmd_history)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except SiperbError as exc:
+        print(f"siperb: {exc}", file=sys.stderr)
+        return 1

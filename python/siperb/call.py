@@ -1,0 +1,232 @@
+"""The public Call: one call of a :class:`~siperb.phone.Phone`, as an application sees it.
+
+It wraps a :class:`siperb.sip.call.Call` (which owns the SIP dialog) and adds what the phone
+knows: the session state in the SDK's words (``on_hold`` included), who hung up, the times that
+go into the call history, and the muted/recording flags. Its methods go through the phone, so
+every Enable* option is enforced in one place whichever object the application holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+from typing import TYPE_CHECKING, Any
+
+from .sip.call import Call as SipCall
+from .sip.call import CallState, Outcome
+
+if TYPE_CHECKING:
+    from .history import CallRecord, HangupBy
+    from .phone import Phone
+
+
+class SessionState(str, enum.Enum):
+    """What ``session_state_change`` reports (the SIP states plus a held call)."""
+
+    CALLING = "calling"
+    INCOMING = "incoming"
+    RINGING = "ringing"
+    EARLY_MEDIA = "early_media"
+    ESTABLISHED = "established"
+    ON_HOLD = "on_hold"
+    TERMINATED = "terminated"
+
+
+#: State -> catalogue key of its user-facing name.
+STATE_LABELS: dict[SessionState, str] = {
+    SessionState.CALLING: "call.state.calling",
+    SessionState.INCOMING: "call.state.ringing",
+    SessionState.RINGING: "call.state.ringing",
+    SessionState.EARLY_MEDIA: "call.state.ringing",
+    SessionState.ESTABLISHED: "call.state.connected",
+    SessionState.ON_HOLD: "call.state.on_hold",
+    SessionState.TERMINATED: "call.state.ended",
+}
+
+#: Outcome -> catalogue key of the toast shown when an unanswered call ends that way.
+OUTCOME_TOASTS: dict[Outcome, str] = {
+    Outcome.BUSY: "call.busy",
+    Outcome.DECLINED: "call.declined",
+    Outcome.NOT_FOUND: "call.not_found",
+    Outcome.TIMEOUT: "call.no_answer",
+    Outcome.UNAVAILABLE: "call.no_answer",
+    Outcome.CANCELLED: "call.cancelled",
+}
+
+
+def session_state(call: SipCall) -> SessionState:
+    """The session state of a SIP call (established + our hold = on hold)."""
+    if call.state is CallState.ESTABLISHED and call.local_hold:
+        return SessionState.ON_HOLD
+    return SessionState(call.state.value)
+
+
+class Call:
+    """One call; take it from :meth:`Phone.dial` or the ``incoming_call`` event."""
+
+    def __init__(self, phone: Phone, sip_call: SipCall):
+        self.phone = phone
+        self.sip = sip_call
+        self.state = session_state(sip_call)
+        self.start_time = time.time()
+        self.answer_time: float | None = None
+        self.end_time: float | None = None
+        self.hangup_by: HangupBy | None = None
+        self.muted = False
+        self.recording = False
+        self.record: CallRecord | None = None  # the history row, once the call ended
+        self.recorded: asyncio.Event = asyncio.Event()  # set when the row is written
+        self._local_end = False
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def __repr__(self) -> str:
+        return f"<Call {self.direction} {self.remote_uri} {self.state.value}>"
+
+    # ---- what the SIP call knows ----
+
+    @property
+    def id(self) -> str:
+        return self.sip.id
+
+    @property
+    def call_id(self) -> str:
+        """The SIP Call-ID (the history key); empty until the INVITE is built."""
+        if self.sip.dialog is not None:
+            return self.sip.dialog.call_id
+        return (self.sip.invite.call_id or "") if self.sip.invite is not None else ""
+
+    @property
+    def direction(self) -> str:
+        return self.sip.direction
+
+    @property
+    def remote_uri(self) -> str:
+        return self.sip.remote_uri
+
+    @property
+    def remote_name(self) -> str | None:
+        """The far end's display name from the INVITE (ours or theirs), if any."""
+        invite = self.sip.invite
+        if invite is None:
+            return None
+        party = invite.from_ if self.direction == "inbound" else invite.to
+        name = party.display_name if party is not None else None
+        return name or None
+
+    @property
+    def outcome(self) -> Outcome | None:
+        return self.sip.outcome
+
+    @property
+    def status(self) -> int:
+        return self.sip.status
+
+    @property
+    def reason(self) -> str:
+        return self.sip.reason
+
+    @property
+    def held(self) -> bool:
+        return self.sip.local_hold
+
+    @property
+    def remote_hold(self) -> bool:
+        return self.sip.remote_hold
+
+    @property
+    def ended(self) -> bool:
+        return self.state is SessionState.TERMINATED
+
+    @property
+    def duration(self) -> float:
+        """Seconds since the answer (to the end once ended); 0 if never answered."""
+        if self.answer_time is None:
+            return 0.0
+        return max(0.0, (self.end_time or time.time()) - self.answer_time)
+
+    @property
+    def label(self) -> str:
+        """The current state in the phone's language."""
+        return self.phone.translator.t(STATE_LABELS[self.state])
+
+    # ---- waiting ----
+
+    def _set_state(self, state: SessionState) -> SessionState | None:
+        """Record a new state; the previous one, or None when nothing changed."""
+        if state is self.state or self.ended:
+            return None
+        previous, self.state = self.state, state
+        waiters, self._waiters = self._waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+        return previous
+
+    async def wait_for(self, *states: SessionState | str, timeout: float | None = None) -> str:
+        """Wait until the call is in one of ``states`` or ended; returns the state reached."""
+        wanted = {SessionState(s) for s in states}
+
+        async def until() -> None:
+            while not (self.state in wanted or self.ended):
+                fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                self._waiters.append(fut)
+                await fut
+
+        await asyncio.wait_for(until(), timeout)
+        return self.state.value
+
+    async def wait_ended(self, timeout: float | None = None) -> CallRecord | None:
+        """Wait until the call ended and its history row is written; returns the row."""
+        await asyncio.wait_for(self.recorded.wait(), timeout)
+        return self.record
+
+    # ---- actions (enforced by the phone) ----
+
+    async def answer(self) -> None:
+        await self.phone.answer(self)
+
+    async def decline(self) -> None:
+        await self.phone.decline(self)
+
+    async def hangup(self) -> None:
+        await self.phone.end_call(self)
+
+    end_call = hangup
+
+    async def hold(self) -> None:
+        await self.phone.hold(self)
+
+    async def unhold(self) -> None:
+        await self.phone.unhold(self)
+
+    async def mute(self) -> None:
+        await self.phone.mute(self)
+
+    async def unmute(self) -> None:
+        await self.phone.unmute(self)
+
+    async def send_dtmf(self, digits: str) -> None:
+        await self.phone.send_dtmf(digits, self)
+
+    async def blind_transfer(self, target: str) -> int:
+        return await self.phone.blind_transfer(target, self)
+
+    async def start_recording(self, path: str | None = None) -> Any:
+        return await self.phone.start_recording(self, path)
+
+    async def stop_recording(self) -> Any:
+        return await self.phone.stop_recording(self)
+
+    # SDK-style names
+    Answer = answer
+    Decline = decline
+    EndCall = hangup
+    Hold = hold
+    Unhold = unhold
+    Mute = mute
+    Unmute = unmute
+    SendDtmf = send_dtmf
+
+
+__all__ = ["OUTCOME_TOASTS", "STATE_LABELS", "Call", "SessionState", "session_state"]

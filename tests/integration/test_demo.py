@@ -1,0 +1,137 @@
+"""The built-in demo: `siperb demo` end to end, and the loopback service's SIP behaviour."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from siperb import sip
+from siperb.demo import DEMO_PASSWORD, DEMO_USER, LoopbackService
+from siperb.events import Event
+from siperb.sip.registration import RegistrationError
+from siperb.sip.useragent import UserAgent, UserAgentConfig
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "python") + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("argv", [["-m", "siperb", "demo", "--hold", "1"]])
+def test_siperb_demo_subprocess_prints_real_figures(argv: list[str]) -> None:
+    done = subprocess.run([sys.executable, *argv], capture_output=True, text=True, timeout=45,
+                          env=_env(), cwd=ROOT)  # fmt: skip
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr
+    reg = re.search(r"^registration: ([\d.]+) ms \(sip:demo@127\.0\.0\.1", out, re.M)
+    setup = re.search(r"^call setup: ([\d.]+) ms \(INVITE to sip:echo@127\.0\.0\.1 -> 200 OK, "
+                      r"codec (\w+)\)", out, re.M)  # fmt: skip
+    assert reg and setup, out
+    assert float(reg.group(1)) > 0 and float(setup.group(1)) > 0
+    assert setup.group(2) in ("opus", "PCMU", "PCMA")
+    assert "dtmf: sent 123 by SIP INFO, echo peer received 123" in out
+    held = re.search(r"^hold: ([\d.]+) s on hold", out, re.M)
+    assert held and float(held.group(1)) >= 1.0
+    assert re.search(r"^hangup: by local; history row: outbound, answered, [\d.]+ s$", out, re.M)
+    states = re.findall(r"call state: .* \((\w+)\)", out)
+    assert states == ["calling", "ringing", "established", "on_hold", "established",
+                      "terminated"]  # fmt: skip
+    assert out.rstrip().endswith("audio: needs the media engine (not built yet)")
+
+
+def test_demo_with_a_file_points_to_parse() -> None:
+    done = subprocess.run([sys.executable, "-m", "siperb", "demo", "x.sip"], capture_output=True,
+                          text=True, timeout=30, env=_env(), cwd=ROOT)  # fmt: skip
+    assert done.returncode == 2 and "siperb parse" in done.stderr
+
+
+# ---- the service's SIP behaviour, with a plain siperb UserAgent as the client ----
+
+
+def _ua(svc: LoopbackService, user: str = DEMO_USER, password: str = DEMO_PASSWORD,
+        **kw: object) -> UserAgent:  # fmt: skip
+    return UserAgent(
+        UserAgentConfig(aor=f"sip:{user}@{svc.domain}", proxy=svc.url, password=password, **kw)
+    )  # type: ignore[arg-type]
+
+
+@pytest.mark.timeout(30)
+def test_service_registrar_digest_and_bindings() -> None:
+    async def main() -> None:
+        async with LoopbackService() as svc:
+            seen: list[Event] = []
+            svc.events.on("registered", seen.append)
+            ua = _ua(svc)
+            await ua.start()
+            assert [b.user for b in svc.registered(DEMO_USER)] == [DEMO_USER]
+            assert seen and seen[0]["user"] == DEMO_USER
+            assert svc.counts["REGISTER"] == 2  # challenged once, then accepted
+            assert ua.registration.granted == 600
+            options = await ua.options()
+            assert options.status == 200 and "REGISTER" in (options.header("Allow") or "")
+            assert (await ua.options("nobody")).status == 404
+            await ua.close()
+            assert svc.registered(DEMO_USER) == []  # Expires: 0 removed it
+
+            bad = _ua(svc, password="nope")
+            with pytest.raises(RegistrationError) as info:
+                await bad.start()
+            assert info.value.status == 401
+            await bad.close()
+            stranger = _ua(svc, user="mallory", password="x")
+            with pytest.raises(RegistrationError) as info:
+                await stranger.start()
+            assert info.value.status == 401
+            await stranger.close()
+
+    asyncio.run(main())
+
+
+@pytest.mark.timeout(30)
+def test_service_echo_answers_holds_and_hangs_up_on_close() -> None:
+    async def main() -> None:
+        svc = await LoopbackService().start()
+        ua = _ua(svc)
+        await ua.start()
+        ended: list[Event] = []
+        ua.events.on("call_state", lambda ev: ended.append(ev) if ev["state"].value ==
+                     "terminated" else None)  # fmt: skip
+        call = await ua.call("echo")
+        await call.wait_for(sip.call.CallState.ESTABLISHED, timeout=5)
+        assert svc.counts["INVITE"] == 2  # a 407 first, like a proxy
+        assert (await call.hold()).status == 200
+        assert svc.echo_calls[-1].remote_hold
+        await svc.close()  # the echo says BYE before the service goes away
+        await call.wait_for(sip.call.CallState.TERMINATED, timeout=5)
+        assert call.reason == "remote hangup" and ended
+        await ua.close()
+
+    asyncio.run(main())
+
+
+@pytest.mark.timeout(30)
+def test_service_refuses_other_paths_and_no_sip_subprotocol() -> None:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
+
+    async def main() -> None:
+        async with LoopbackService() as svc:
+            with pytest.raises(InvalidStatus) as info:
+                await connect(svc.url.replace("/ws", "/other"), subprotocols=["sip"])  # type: ignore[list-item]
+            assert info.value.response.status_code == 404
+            with pytest.raises(InvalidStatus) as info:
+                await connect(svc.url)  # no 'sip' subprotocol offered (RFC 7118)
+            assert info.value.response.status_code == 400
+
+    asyncio.run(main())

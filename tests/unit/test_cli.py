@@ -1,0 +1,78 @@
+"""The `siperb` command's offline parts: parse, argument checks, devices, history listing."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from siperb import cli
+from siperb.history import History
+
+Capture = pytest.CaptureFixture[str]
+
+
+def test_parse_still_pretty_prints_a_message(tmp_path: Path, capsys: Capture) -> None:
+    f = tmp_path / "invite.sip"
+    f.write_bytes(cli.SAMPLE_INVITE)
+    assert cli.main(["parse", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("INVITE request to sip:echo@127.0.0.1;transport=ws")
+    assert "CSeq      1 INVITE" in out
+
+
+def test_parse_reports_a_broken_message(monkeypatch: pytest.MonkeyPatch, capsys: Capture) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(b"NOT SIP\r\n\r\n"))
+    monkeypatch.setattr("sys.stdin", stdin)
+    assert cli.main(["parse"]) == 1
+    assert capsys.readouterr().err.startswith("siperb: ")
+
+
+def test_call_with_a_wav_needs_the_media_engine(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["call", "1001", "--server", "x", "--wav", "a.wav"]) == 2
+    assert "needs the media engine" in capsys.readouterr().err
+
+
+def test_devices_says_what_is_missing(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["devices"])
+    out = capsys.readouterr().out
+    try:
+        import siperb.audio  # noqa: F401
+    except ImportError:
+        assert code == 1 and "needs the media engine" in out
+    else:  # pragma: no cover - once siperb.audio lands
+        assert code in (0, 1)
+
+
+def test_register_without_an_account_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["register", "--once"]) == 1
+    assert "--provisioning FILE" in capsys.readouterr().out
+
+
+def test_bad_provisioning_file_names_the_key(tmp_path: Path, capsys: Capture) -> None:
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps({"SipWssServer": "pbx", "SipUsername": "1000", "SipPasword": "x",
+                             "SipWebsocketPort": 8089}))  # fmt: skip
+    assert cli.main(["register", "--once", "--provisioning", str(f)]) == 1
+    assert "did you mean 'SipPassword'" in capsys.readouterr().out
+
+
+def test_history_lists_newest_first_and_clears(tmp_path: Path, capsys: Capture) -> None:
+    db = tmp_path / "h.sqlite3"
+    with History("me", db) as h:
+        h.record_start("a", "outbound", "sip:1001@x", at=1000.0)
+        h.record_answer("a", at=1001.0)
+        h.record_end("a", hangup_by="remote", at=1004.5)
+        h.record_start("b", "inbound", "sip:1002@x", at=2000.0)
+        h.record_end("b", sip_status=487, hangup_by="remote", at=2003.0)
+    assert cli.main(["history", "--profile", "me", "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert "<- sip:1002@x" in lines[0] and "missed" in lines[0] and "SIP 487" in lines[0]
+    assert "-> sip:1001@x" in lines[1] and "answered" in lines[1] and "3.50 s" in lines[1]
+    assert cli.main(["history", "--profile", "other", "--db", str(db)]) == 0
+    assert "no calls recorded for other" in capsys.readouterr().out
+    assert cli.main(["history", "--profile", "me", "--db", str(db), "--clear"]) == 0
+    assert "cleared 2 calls" in capsys.readouterr().out
+    assert cli.main(["history", "--db", str(db)]) == 2
