@@ -299,11 +299,14 @@ class UserAgent:
     async def locate(self) -> list[ServerTarget]:
         """Where the proxy is: RFC 3263 for SIP URIs, the URL's host for WS(S) URLs."""
         t = self.target
-        if t.url is not None and self.config.proxy.lower().startswith(("ws:", "wss:")):
-            found = await self.resolver.addresses(t.endpoint.host, t.endpoint.port)
-            return [ServerTarget(t.kind, e, t.hostname or t.endpoint.host) for e in found]
+        if self._ws_url_proxy():
+            # The URL is used as given (its host names the TLS peer and the Host header).
+            return [ServerTarget(t.kind, t.endpoint, t.hostname or t.endpoint.host)]
         proxy = self.config.proxy
         return await self.resolver.resolve(proxy if ":" in proxy.split(";")[0] else f"sip:{proxy}")
+
+    def _ws_url_proxy(self) -> bool:
+        return self.config.proxy.lower().startswith(("ws:", "wss:"))
 
     async def _connect(self, start: int = 0, targets: list[ServerTarget] | None = None) -> None:
         """Connect to the first target (from ``start``) that accepts; re-locates by default."""
@@ -356,15 +359,17 @@ class UserAgent:
                 if kind is TransportKind.WSS
                 else None
             )
-            path = urlsplit(t.url).path if t.url else "/ws"
-            url = t.url
-            if url is None or t.endpoint != remote or t.kind is not kind:
+            if self._ws_url_proxy() and t.url is not None:
+                url, sni = t.url, None
+            else:  # a SIP URI with transport=ws, or a D2W target from DNS: its address
                 scheme = "wss" if kind is TransportKind.WSS else "ws"
-                url = f"{scheme}://{remote.uri_host}:{remote.port}{path or '/'}"
+                path = (urlsplit(t.url).path if t.url else "") or "/ws"
+                url = f"{scheme}://{remote.uri_host}:{remote.port}{path}"
+                sni = target.hostname if kind is TransportKind.WSS else None
             self.flow = await WebSocketFlow.connect(
                 url, self._on_message, on_close=self._on_close,
                 on_malformed=self._on_malformed, ssl_context=ctx, trace=cfg.trace,
-                ping_interval=cfg.keepalive_interval,
+                ping_interval=cfg.keepalive_interval, server_hostname=sni,
             )  # fmt: skip
         self.connected.set()
         local = str(self.flow.local)
@@ -542,7 +547,6 @@ class UserAgent:
                     raise
                 request = build()
                 continue
-            attempt += 1
             status = response.status or 0
             if status not in (401, 407):
                 return response
@@ -560,6 +564,7 @@ class UserAgent:
                 body=request.body,
                 first=attempt == 0,
             )
+            attempt += 1
             if auth is None:
                 return response
             request = build()
