@@ -13,8 +13,9 @@ from test_ua_common import Recorder, config, run
 from peers.dns import DnsRecords, DnsServer, Naptr, Srv
 from peers.kamailio import DOMAIN, Kamailio
 from peers.ports import free_port
+from siperb.sip.resolver import Resolver
 from siperb.sip.transaction import Timers
-from siperb.sip.transport import TransportKind
+from siperb.sip.transport import Endpoint, TransportKind
 from siperb.sip.useragent import UserAgent, UserAgentConfig
 
 pytestmark = pytest.mark.integration
@@ -143,3 +144,41 @@ def test_failover_when_the_first_udp_target_times_out(
             await ua.close()
 
     run(main())
+
+
+@pytest.mark.timeout(30)
+def test_resolver_fallbacks_without_naptr_or_srv(dns_factory: DnsFactory) -> None:
+    dns = dns_factory(DnsRecords(
+        srv=[Srv("_sip._tcp.srvonly.test", "h.srvonly.test", 5080),
+             Srv("_sips._tcp.srvonly.test", "h.srvonly.test", 5081)],
+        hosts={"h.srvonly.test": ["127.0.0.2"], "plain.test": ["127.0.0.3", "::1"]},
+    ))  # fmt: skip
+    resolver = Resolver([dns.nameserver], timeout=2.0)
+
+    async def main() -> None:
+        # 4.1: no NAPTR: SRV for every transport; only TCP (and TLS) exist here.
+        targets = await resolver.resolve("sip:srvonly.test")
+        assert [(t.kind, t.endpoint) for t in targets] == [
+            (TransportKind.TCP, Endpoint("127.0.0.2", 5080)),
+            (TransportKind.TLS, Endpoint("127.0.0.2", 5081)),
+        ]
+        assert all(t.hostname == "srvonly.test" for t in targets)  # RFC 5922: the domain
+        # sips: only the secure transports.
+        targets = await resolver.resolve("sips:srvonly.test")
+        assert [(t.kind, t.endpoint.port) for t in targets] == [(TransportKind.TLS, 5081)]
+        # 4.2: neither NAPTR nor SRV: A then AAAA, UDP 5060 (TLS 5061 for sips:).
+        targets = await resolver.resolve("sip:plain.test")
+        assert [(t.kind, t.endpoint) for t in targets] == [
+            (TransportKind.UDP, Endpoint("127.0.0.3", 5060)),
+            (TransportKind.UDP, Endpoint("::1", 5060)),
+        ]
+        assert (await resolver.resolve("sips:plain.test"))[0].kind is TransportKind.TLS
+        # An explicit port: A/AAAA only, no SRV.
+        targets = await resolver.resolve("sip:plain.test:5099;transport=tcp")
+        assert targets[0].kind is TransportKind.TCP and targets[0].endpoint.port == 5099
+
+    run(main())
+    log = dns.process.log_text()
+    assert "query[SRV] _sip._udp.plain.test" in log
+    assert log.count("query[A] plain.test ") == 3  # every lookup ends in A/AAAA
+    assert log.count("query[NAPTR] plain.test") == 2  # sip: and sips:, not the one with a port
