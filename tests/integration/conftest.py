@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # makes tests/peer
 
 from peers.audio import write_tone_wav
 from peers.baresip import Baresip, start_baresip
+from peers.dns import DnsRecords, DnsServer, start_dnsmasq
 from peers.kamailio import Kamailio, start_kamailio
 from peers.procs import install_sigterm_cleanup
 from peers.pulse import PulseAudio, start_pulseaudio
@@ -115,6 +116,26 @@ def sipp_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cal
         if _failed(request):
             print(f"--- {sipp.process.name} log ---\n{sipp.process.log_tail(60)}")
         sipp.stop()
+
+
+@pytest.fixture
+def dns_factory(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[DnsRecords], DnsServer]]:
+    """make(records) -> a dnsmasq on 127.0.0.1:<free port> serving only those records."""
+    require_program("dnsmasq", "dnsmasq-base")
+    started: list[DnsServer] = []
+
+    def make(records: DnsRecords) -> DnsServer:
+        server = start_dnsmasq(tmp_path / f"dns-{len(started)}", records)
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        if _failed(request):
+            print(f"--- dnsmasq log ---\n{server.process.log_tail(60)}")
+        server.stop()
 
 
 @pytest.fixture(scope="session")

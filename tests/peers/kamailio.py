@@ -253,8 +253,12 @@ def start_kamailio(
     ipv6: bool = True,
     debug: int = 2,
     timeout: float = 15.0,
+    shm_mb: int = 64,
 ) -> Kamailio:
-    """Write config + certificate into `workdir`, start Kamailio in the foreground, wait ready."""
+    """Write config + certificate into `workdir`, start Kamailio in the foreground, wait ready.
+
+    `shm_mb` is its shared memory: every transaction lives there until tm's wait timer (5 s)
+    ends it, so hundreds of calls per second need more than the 64 MB the tests use."""
     binary = shutil.which("kamailio") or "/usr/sbin/kamailio"
     if not Path(binary).exists():
         raise PeerError("kamailio not installed (Debian: kamailio)")
@@ -263,7 +267,8 @@ def start_kamailio(
         for attempt in range(3):  # a free port taken before Kamailio bound it: pick others
             try:
                 return start_kamailio(workdir, ports=KamailioPorts.free(), accounts=accounts,
-                                      ipv6=ipv6, debug=debug, timeout=timeout)  # fmt: skip
+                                      ipv6=ipv6, debug=debug, timeout=timeout,
+                                      shm_mb=shm_mb)  # fmt: skip
             except PeerError as e:
                 if "Address already in use" not in str(e) or attempt == 2:
                     raise
@@ -284,7 +289,7 @@ def start_kamailio(
         raise PeerError(f"kamailio config check failed:\n{check.stderr[-3000:]}")
     argv = [
         binary, "-DD", "-E", "-f", str(cfg), "-Y", str(run_dir), "-P", str(run_dir / "pid"),
-        "-w", str(workdir), "-m", "64", "-M", "8",
+        "-w", str(workdir), "-m", str(shm_mb), "-M", "8",
     ]  # fmt: skip
     proc = ManagedProcess("kamailio", argv, workdir / "kamailio.log", cwd=workdir)
     kam = Kamailio(workdir, ports, proc, cert, key, ctl, accounts, ipv6)

@@ -18,6 +18,8 @@ UAS_ANSWER = SCENARIO_DIR / "uas_answer.xml"
 UAS_BUSY = SCENARIO_DIR / "uas_busy.xml"
 UAC_REGISTER_401 = SCENARIO_DIR / "uac_register_401.xml"
 UAC_CALL = SCENARIO_DIR / "uac_call.xml"  # key: domain; call length: pause_ms
+UAS_SUBSCRIBE_MWI = SCENARIO_DIR / "uas_subscribe_mwi.xml"  # key: expires (granted, seconds)
+UAS_REGISTER_423 = SCENARIO_DIR / "uas_register_423.xml"  # Min-Expires: 1800
 
 # SIPp's exit codes (sipp(1)).
 EXIT_ALL_OK = 0

@@ -73,6 +73,8 @@ class Subscription:
         self._cseq = 0
         self._refresh: asyncio.TimerHandle | None = None
         self._request: Message | None = None
+        self._final_notify = asyncio.Event()
+        self._closing = False
 
     def _build(self, expires: int) -> Message:
         if self.dialog is not None:
@@ -141,6 +143,13 @@ class Subscription:
         self.last_body = request.body
         sub_state = request.subscription_state
         self.state = sub_state.state if sub_state is not None else "active"
+        if self.state == "terminated":
+            # The notifier ended it (RFC 6665 4.1.3): no more refreshes, the dialog is gone.
+            self._final_notify.set()
+            if self._refresh is not None:
+                self._refresh.cancel()
+            if not self._closing and self.dialog is not None:
+                self.ua.forget_dialog(self.dialog.id)
         self.ua._emit_notify(request, self)
 
     def on_ack(self, ack: Message) -> None:
@@ -150,12 +159,27 @@ class Subscription:
         return
 
     async def close(self) -> None:
-        """Unsubscribe (Expires: 0)."""
+        """Unsubscribe (Expires: 0). The dialog stays until the notifier's final NOTIFY
+        (RFC 6665 4.1.2.3) or 64*T1, so that NOTIFY is answered 200 rather than 481."""
+        self._closing = True
         if self._refresh is not None:
             self._refresh.cancel()
         self.ua._pending_subscriptions.pop((self.call_id, self.local_tag), None)
-        if self.dialog is not None and self.state != "terminated":
+        dialog = self.dialog
+        if dialog is not None and self.state != "terminated":
+            response = None
             with contextlib.suppress(SiperbError):
-                await self.ua.send_authenticated(lambda: self._build(0))
-            self.ua.forget_dialog(self.dialog.id)
+                response = await self.ua.send_authenticated(lambda: self._build(0))
+            if response is not None and 200 <= (response.status or 0) < 300:
+                self.ua.spawn(self._forget_after_final_notify(dialog))
+            else:
+                self.ua.forget_dialog(dialog.id)
         self.state = "terminated"
+
+    async def _forget_after_final_notify(self, dialog: Dialog) -> None:
+        try:
+            await asyncio.wait_for(self._final_notify.wait(), self.ua.config.timers.b)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            self.ua.forget_dialog(dialog.id)

@@ -430,11 +430,16 @@ class WebSocketFlow(Flow):
         trace: TraceHook | None = None,
         ping_interval: float | None = 20.0,
         timeout: float = 10.0,
+        server_hostname: str | None = None,
     ) -> WebSocketFlow:
+        """Open ``url``; ``server_hostname`` names the TLS peer when the URL holds an address."""
         from websockets.asyncio.client import connect
 
         kind = TransportKind.WSS if url.lower().startswith("wss:") else TransportKind.WS
         flow = cls(kind, url, trace)
+        extra: dict[str, Any] = {}
+        if kind.secure and server_hostname:
+            extra["server_hostname"] = server_hostname
         try:
             flow._ws = await connect(
                 url,
@@ -445,6 +450,7 @@ class WebSocketFlow(Flow):
                 ping_timeout=ping_interval,
                 max_size=2**20,
                 compression=None,
+                **extra,
             )
         except Exception as exc:  # websockets raises several unrelated types on failure
             raise TransportError(

@@ -6,7 +6,9 @@ transaction layer and every dialog. It routes what arrives: a new INVITE becomes
 subscription (481 when there is none), OPTIONS is answered with our capabilities, MESSAGE and
 out-of-dialog NOTIFY become events, malformed requests get a 400 naming the parse error. Stream
 and WebSocket connections are kept alive, re-opened with backoff when they die, and the
-registration is refreshed after each reconnect.
+registration is refreshed after each reconnect. A proxy given as a domain name is located with
+RFC 3263 (NAPTR, SRV, A/AAAA; :mod:`siperb.sip.resolver`): the UA connects to the best target
+and fails over to the next one when a connection fails or a request times out.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import contextlib
 import logging
 import re
 import secrets
-import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,11 +29,13 @@ from ..events import EventHub
 from . import Message, Request, Response, Uri
 from .auth import Credentials, DigestChallenge, DigestClient
 from .media import MediaHandler, SdpOnlyMedia
+from .resolver import Resolver, ServerTarget
 from .transaction import (
     ClientTransaction,
     ServerTransaction,
     Timers,
     TransactionLayer,
+    TransactionTimeout,
     cseq_of,
     new_branch,
 )
@@ -97,6 +100,9 @@ class UserAgentConfig:
     media_factory: Callable[[UserAgent], MediaHandler] | None = None
     auto_answer: Callable[[Any], bool] | None = None  # Call -> answer it now?
     trace: TraceHook | None = None
+    #: DNS servers for RFC 3263 lookups ("ip" or "ip:port"); None: the system's.
+    dns_servers: list[str] | None = None
+    dns_timeout: float = 3.0
 
     def __post_init__(self) -> None:
         if self.outbound is None:
@@ -133,17 +139,6 @@ def parse_proxy(proxy: str) -> ProxyTarget:
         url = f"{scheme}://{Endpoint(host, port).uri_host}:{port}/ws"
         return ProxyTarget(kind, Endpoint(host, port), url, host)
     return ProxyTarget(kind, Endpoint(host, port), None, host)
-
-
-def _resolve(host: str, port: int) -> Endpoint:
-    """An IP literal stays; a name resolves (A/AAAA) to its first address."""
-    try:
-        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
-        return Endpoint(host, port)
-    except OSError:
-        pass
-    info = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
-    return Endpoint(str(info[0][4][0]), port)
 
 
 _HEADER_LINE = re.compile(rb"^([A-Za-z][A-Za-z0-9.!%*_+`'~-]*)[ \t]*:[ \t]*(.*)$")
@@ -205,9 +200,15 @@ class UserAgent:
             creds.append(Credentials(config.username or self.aor.user or "", config.password))
         self.auth = DigestClient(creds)
         self.target = parse_proxy(config.proxy)
+        self.resolver = Resolver(config.dns_servers, timeout=config.dns_timeout)
+        #: Where the proxy was located (RFC 3263), best first; ``flow`` goes to one of them.
+        self.targets: list[ServerTarget] = []
+        self.target_index = 0
+        self.failovers = 0
         self.layer: TransactionLayer | None = None
         self.flow: Flow | None = None
         self._udp: UdpEndpoint | None = None
+        self._failover_lock = asyncio.Lock()
         self._ws_host = f"{secrets.token_hex(6)}.invalid"
         self._dialogs: dict[DialogKey, DialogUser] = {}
         self._pending_subscriptions: dict[tuple[str, str], Any] = {}
@@ -295,14 +296,46 @@ class UserAgent:
 
     # ---- transport ----
 
-    async def _connect(self) -> None:
+    async def locate(self) -> list[ServerTarget]:
+        """Where the proxy is: RFC 3263 for SIP URIs, the URL's host for WS(S) URLs."""
+        t = self.target
+        if self._ws_url_proxy():
+            # The URL is used as given (its host names the TLS peer and the Host header).
+            return [ServerTarget(t.kind, t.endpoint, t.hostname or t.endpoint.host)]
+        proxy = self.config.proxy
+        return await self.resolver.resolve(proxy if ":" in proxy.split(";")[0] else f"sip:{proxy}")
+
+    def _ws_url_proxy(self) -> bool:
+        return self.config.proxy.lower().startswith(("ws:", "wss:"))
+
+    async def _connect(self, start: int = 0, targets: list[ServerTarget] | None = None) -> None:
+        """Connect to the first target (from ``start``) that accepts; re-locates by default."""
+        if targets is None:
+            targets = await self.locate()
+        error: BaseException | None = None
+        for index in range(start, len(targets)):
+            try:
+                await self._open(targets[index])
+            except (TransportError, OSError) as exc:
+                log.info("cannot reach %s: %s", targets[index].endpoint, exc)
+                error = exc
+                continue
+            self.targets, self.target_index = targets, index
+            return
+        if isinstance(error, TransportError):
+            raise error
+        raise TransportError(f"cannot reach {self.config.proxy}: {error}", field="connect",
+                             reason=str(error)) from error  # fmt: skip
+
+    async def _open(self, target: ServerTarget) -> None:
         t = self.target
         cfg = self.config
-        kind = t.kind
-        remote = await asyncio.get_running_loop().run_in_executor(
-            None, _resolve, t.endpoint.host, t.endpoint.port
-        )
+        kind = target.kind
+        remote = target.endpoint
         if kind is TransportKind.UDP:
+            if self._udp is not None and (":" in self._udp.local.host) != (":" in remote.host):
+                self._udp.close()  # the next target is of the other address family
+                self._udp = None
             if self._udp is None:
                 local = cfg.local_host or ("::1" if ":" in remote.host else "127.0.0.1")
                 self._udp = await UdpEndpoint.bind(
@@ -317,7 +350,7 @@ class UserAgent:
             )
             self.flow = await StreamFlow.connect(
                 kind, remote, self._on_message, on_close=self._on_close, ssl_context=ctx,
-                server_hostname=t.hostname, trace=cfg.trace,
+                server_hostname=target.hostname, trace=cfg.trace,
                 keepalive_interval=cfg.keepalive_interval, pong_timeout=cfg.pong_timeout,
             )  # fmt: skip
         else:
@@ -326,16 +359,50 @@ class UserAgent:
                 if kind is TransportKind.WSS
                 else None
             )
-            assert t.url is not None
+            if self._ws_url_proxy() and t.url is not None:
+                url, sni = t.url, None
+            else:  # a SIP URI with transport=ws, or a D2W target from DNS: its address
+                scheme = "wss" if kind is TransportKind.WSS else "ws"
+                path = (urlsplit(t.url).path if t.url else "") or "/ws"
+                url = f"{scheme}://{remote.uri_host}:{remote.port}{path}"
+                sni = target.hostname if kind is TransportKind.WSS else None
             self.flow = await WebSocketFlow.connect(
-                t.url, self._on_message, on_close=self._on_close,
+                url, self._on_message, on_close=self._on_close,
                 on_malformed=self._on_malformed, ssl_context=ctx, trace=cfg.trace,
-                ping_interval=cfg.keepalive_interval,
+                ping_interval=cfg.keepalive_interval, server_hostname=sni,
             )  # fmt: skip
         self.connected.set()
         local = str(self.flow.local)
         self.events.emit("transport", state="connected", kind=kind.value, local=local,
                          remote=str(self.flow.remote))  # fmt: skip
+
+    async def failover(self, failed: Flow) -> bool:
+        """The target behind ``failed`` did not answer (RFC 3263 4.3): move to the next one.
+        Returns whether there is a flow to retry on (another task may have moved already)."""
+        async with self._failover_lock:
+            if self._closing:
+                return False
+            if self.flow is not failed and self.flow is not None and not self.flow.closed:
+                return True
+            if self.target_index + 1 >= len(self.targets):
+                return False
+            old = self.flow
+            try:
+                await self._connect(self.target_index + 1, self.targets)
+            except TransportError as exc:
+                log.info("failover from %s found no target: %s", failed.remote, exc)
+                return False
+            self.failovers += 1
+            if old is not None and old.kind.reliable:
+                old.close()
+            self.events.emit(
+                "transport",
+                state="failover",
+                kind=self._require_flow().kind.value,
+                remote=str(self._require_flow().remote),
+                previous=str(failed.remote),
+            )
+            return True
 
     def _on_close(self, flow: Flow, exc: BaseException | None) -> None:
         if flow is not self.flow or self._closing:
@@ -464,11 +531,22 @@ class UserAgent:
         CSeq goes up) with the credentials. Returns the final response (a 401/407 when the
         credentials are wrong or missing)."""
         request = build()
-        for attempt in range(3):
+        attempt = failovers = 0
+        while attempt < 3:
             tx = self.send_request(request, on_provisional)
             if on_transaction is not None:
                 on_transaction(tx)
-            response = await tx.final
+            try:
+                response = await tx.final
+            except TransportError as exc:
+                # RFC 3263 4.3: a timeout or transport failure moves to the next server.
+                if not isinstance(exc, TransactionTimeout) and not tx.flow.closed:
+                    raise
+                failovers += 1
+                if failovers > len(self.targets) or not await self.failover(tx.flow):
+                    raise
+                request = build()
+                continue
             status = response.status or 0
             if status not in (401, 407):
                 return response
@@ -486,6 +564,7 @@ class UserAgent:
                 body=request.body,
                 first=attempt == 0,
             )
+            attempt += 1
             if auth is None:
                 return response
             request = build()
