@@ -32,7 +32,8 @@ build: $(VENV)/.stamp
 demo: build
 	$(PY) -m siperb demo
 
-test: build fuzz
+test: build fuzz test-asan
+	$(PY) -m ruff check python tests benchmarks
 	$(PY) -m pytest -q tests
 
 test-unit: build
