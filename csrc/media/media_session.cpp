@@ -38,6 +38,7 @@ void MediaSession::start(const StreamParams& p) {
     if (closed_.load()) throw MediaError("session", "closed");
     // Codecs, jitter buffers and SRTP contexts are built here, off the engine thread.
     auto setup = RtpStream::prepare(cfg_, p, started_.load() ? &params_ : nullptr);
+    StreamParams applied = setup->params;
     if (!started_.load()) {
         auto self = shared_from_this();
         worker_->call([&] {
@@ -48,7 +49,7 @@ void MediaSession::start(const StreamParams& p) {
     } else {
         worker_->call([&] { stream_.apply(*setup, monotonic_ns()); });
     }
-    params_ = setup->params;
+    params_ = std::move(applied);
     // `setup` now holds the replaced codec objects; they are freed here, on this thread.
 }
 

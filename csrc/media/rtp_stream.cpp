@@ -460,7 +460,11 @@ void RtpStream::fill_chain(RxChain& c, double now_ms) {
 }
 
 void RtpStream::play(std::int64_t now_ns, std::span<std::int16_t> out, std::size_t& out_len, RxChain*& chain) {
-    if (rx_old_ && rx_old_->jb->size() == 0 && rx_old_->sync.empty()) rx_old_.reset();
+    // The old chain (before a codec change) plays until its buffer is empty; a stretched
+    // remainder shorter than a packet time is dropped.
+    if (rx_old_ && rx_old_->jb->size() == 0 &&
+        rx_old_->sync.size() < static_cast<std::size_t>(rx_old_->dec->sample_rate()) * params_.ptime / 1000)
+        rx_old_.reset();
     RxChain& c = rx_old_ ? *rx_old_ : *rx_;
     chain = &c;
     const double now_ms = static_cast<double>(now_ns) / 1e6;
@@ -575,6 +579,15 @@ void RtpStream::on_rtp(std::uint8_t* buf, int len, const SocketAddress&, std::in
     }
     if (!sdp::receives(params_.direction)) return;
     const double now_ms = static_cast<double>(now_ns) / 1e6;
+    // Receiver statistics cover every packet of the remote source, telephone-events included
+    // (they share the sequence space; counting only audio would report them as lost).
+    if (!have_remote_ssrc_ || remote_ssrc_ != v.ssrc) {
+        have_remote_ssrc_ = true;
+        remote_ssrc_ = v.ssrc;
+        rstats_ = std::make_unique<rtp::RtpReceiverStats>(rx_ ? rx_->clock : 8000);
+        st_.remote_ssrc = v.ssrc;
+    }
+    rstats_->update(v.sequence_number, v.timestamp, now_ms);
     if (params_.local_telephone_event_pt >= 0 && v.payload_type == params_.local_telephone_event_pt) {
         std::vector<rtp::DtmfDigit> digits;
         try {
@@ -603,15 +616,6 @@ void RtpStream::on_rtp(std::uint8_t* buf, int len, const SocketAddress&, std::in
     if (!c) {
         ++st_.unknown_payload;
         return;
-    }
-    if (c == rx_.get()) {
-        if (!have_remote_ssrc_ || remote_ssrc_ != v.ssrc) {
-            have_remote_ssrc_ = true;
-            remote_ssrc_ = v.ssrc;
-            rstats_ = std::make_unique<rtp::RtpReceiverStats>(c->clock);
-            st_.remote_ssrc = v.ssrc;
-        }
-        rstats_->update(v.sequence_number, v.timestamp, now_ms);
     }
     if (!c->adapted) {
         // Follow the sender's packet time: the jitter buffer's frame must match its packets.
