@@ -67,7 +67,7 @@ std::unique_ptr<RxChain> make_chain(const SessionConfig& cfg, const StreamParams
     c->jb = std::make_unique<jbuf::JitterBuffer>(jc);
     c->frame_samples = c->clock * p.ptime / 1000;
     c->dec = make_decoder(kind, kind == CodecKind::Opus ? cfg.opus_decode_rate : 8000);
-    c->sync.reserve(c->dec->max_samples() * 3);
+    c->sync.reserve(c->dec->max_samples() + c->dec->max_samples() / 2);
     return c;
 }
 
@@ -79,13 +79,14 @@ RtpStream::RtpStream(std::uint64_t id, SessionConfig cfg, EventQueue* events, in
     seq_ = static_cast<std::uint16_t>(rng_());
     ts_ = static_cast<std::uint32_t>(rng_());
     if (cfg_.cname.empty()) cfg_.cname = "siperb-" + std::to_string(rng_()) + "@" + cfg_.local_address;
-    src_buf_.reserve(48000 * 60 / 1000 * 8);
+    // Sized once for 60 ms at 48 kHz (the largest packet time at the largest codec rate).
+    src_buf_.reserve(48000 * 60 / 1000);
     rs_buf_.reserve(48000 * 60 / 1000 + 64);
-    enc_fifo_.reserve(48000 * 120 / 1000);
+    enc_fifo_.reserve(48000 * 60 / 1000 * 2);
     dec_buf_.resize(48000 * 120 / 1000);
     stretch_buf_.resize(48000 * 180 / 1000);
-    play_buf_.reserve(48000 * 120 / 1000);
-    sink_buf_.reserve(48000 * 120 / 1000);
+    play_buf_.reserve(48000 * 60 / 1000);
+    sink_buf_.reserve(48000 * 60 / 1000);
     st_.ssrc = ssrc_;
 }
 
