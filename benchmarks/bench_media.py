@@ -12,7 +12,6 @@ import asyncio
 import ctypes
 import os
 import resource
-import socket
 import struct
 import sys
 import time
@@ -159,9 +158,9 @@ def measure_native_capacity(
     s1 = [s.stats() for s in sessions]
     engine.stop()
     wall = t1 - t0
-    sent = sum(y.packets_sent - x.packets_sent for x, y in zip(s0, s1))
-    received = sum(y.packets_received - x.packets_received for x, y in zip(s0, s1))
-    concealed = sum(y.frames_concealed - x.frames_concealed for x, y in zip(s0, s1))
+    sent = sum(y.packets_sent - x.packets_sent for x, y in zip(s0, s1, strict=True))
+    received = sum(y.packets_received - x.packets_received for x, y in zip(s0, s1, strict=True))
+    concealed = sum(y.frames_concealed - x.frames_concealed for x, y in zip(s0, s1, strict=True))
     expected = 2 * calls * wall * 50
     return {
         "impl": "siperb",
@@ -320,12 +319,10 @@ def main() -> None:
         python = measure_python_capacity(calls)
         print(f"capacity G.711 siperb: {native}")
         print(f"capacity G.711 python: {python}")
-        print(
-            f"  CPU per packet python/siperb: {python['cpu_us_per_packet'] / native['cpu_us_per_packet']:.1f}x"
-        )
-        print(
-            f"capacity opus siperb: {measure_native_capacity('opus', int(os.environ.get('CALLS_OPUS', '100')))}"
-        )
+        ratio = python["cpu_us_per_packet"] / native["cpu_us_per_packet"]
+        print(f"  CPU per packet python/siperb: {ratio:.1f}x")
+        opus_calls = int(os.environ.get("CALLS_OPUS", "100"))
+        print(f"capacity opus siperb: {measure_native_capacity('opus', opus_calls)}")
 
 
 if __name__ == "__main__":
