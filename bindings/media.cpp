@@ -1,8 +1,219 @@
-// Bindings for csrc/media/.
+// Bindings for csrc/media/: the engine, sessions, memory ports, the recorder and the
+// AudioSource/AudioSink seam (any native source/sink class deriving from them can be passed to
+// MediaSession.set_source/set_sink). Glue only; the GIL is released around anything that waits
+// for the engine thread or a file.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
 #include "bindings.hpp"
+#include "media/engine.hpp"
+#include "media/memory_port.hpp"
+#include "media/recorder.hpp"
+#include "media/srtp.hpp"
 
 namespace siperb::py {
 
-void bind_media(pybind11::module_& /*m*/) {}
+namespace pb = pybind11;
+using namespace siperb::media;
+
+// Registers AudioSource/AudioSink once, whichever of bind_audio/bind_media runs first (the
+// audio bindings derive their classes from them).
+void bind_audio_port(pb::module_& m) {
+    if (pb::detail::get_type_info(typeid(AudioSource))) return;
+    pb::class_<AudioSource, std::shared_ptr<AudioSource>>(m, "AudioSource")
+        .def_property_readonly("sample_rate", &AudioSource::sample_rate)
+        .def_property_readonly("ended", &AudioSource::ended);
+    pb::class_<AudioSink, std::shared_ptr<AudioSink>>(m, "AudioSink")
+        .def_property_readonly("sample_rate", &AudioSink::sample_rate);
+}
+
+namespace {
+
+template <class T>
+T from_kwargs(const pb::kwargs& kw) {
+    T value{};
+    {
+        pb::object ref = pb::cast(&value, pb::return_value_policy::reference);
+        for (auto item : kw) ref.attr(item.first) = item.second;
+    }
+    return value;
+}
+
+sdp::Direction direction_in(const std::string& s) {
+    auto d = sdp::direction_from(s);
+    if (!d) throw pb::value_error("not a direction: '" + s + "'");
+    return *d;
+}
+
+pb::dict event_data(const MediaEvent& e) {
+    pb::dict d;
+    d["session"] = e.session;
+    switch (e.type) {
+    case MediaEventType::Dtmf:
+        d["digit"] = std::string(1, e.digit ? e.digit : '?');
+        d["event"] = e.value;
+        d["duration"] = e.duration_ms;
+        d["volume"] = e.volume;
+        d["ended"] = e.ended;
+        break;
+    case MediaEventType::Timeout: d["timeout_ms"] = e.value; break;
+    case MediaEventType::IcmpError:
+    case MediaEventType::RemoteAddressChanged:
+        if (e.type == MediaEventType::IcmpError) d["errno"] = e.value;
+        d["address"] = std::string(e.address.data());
+        d["port"] = e.port;
+        break;
+    default: break;
+    }
+    return d;
+}
+
+#define RW(T, f) def_readwrite(#f, &T::f)
+#define RO(T, f) def_readonly(#f, &T::f)
+
+}  // namespace
+
+void bind_media(pb::module_& m) {
+    bind_audio_port(m);
+
+    pb::class_<MemorySource, AudioSource, std::shared_ptr<MemorySource>>(m, "MemorySource")
+        .def(pb::init([](pb::array_t<std::int16_t, pb::array::c_style | pb::array::forcecast> a, int rate, bool loop) {
+                 std::vector<std::int16_t> v(a.data(), a.data() + a.size());
+                 return std::make_shared<MemorySource>(std::move(v), rate, loop);
+             }),
+             pb::arg("samples"), pb::arg("sample_rate"), pb::arg("loop") = false)
+        .def_property_readonly("position", &MemorySource::position);
+
+    pb::class_<MemorySink, AudioSink, std::shared_ptr<MemorySink>>(m, "MemorySink")
+        .def(pb::init<int, std::size_t>(), pb::arg("sample_rate"), pb::arg("capacity"))
+        .def("samples", [](const MemorySink& s) {
+            auto v = s.samples();
+            pb::array_t<std::int16_t> out(static_cast<pb::ssize_t>(v.size()));
+            std::copy(v.begin(), v.end(), out.mutable_data());
+            return out;
+        })
+        .def("__len__", &MemorySink::size)
+        .def_property_readonly("dropped", &MemorySink::dropped)
+        .def("clear", &MemorySink::clear);
+
+    pb::class_<Recorder, std::shared_ptr<Recorder>>(m, "Recorder")
+        .def(pb::init([](const std::string& path, int rate, const std::string& layout, int ring_ms) {
+                 if (layout != "stereo" && layout != "mixed") throw pb::value_error("layout must be 'stereo' or 'mixed'");
+                 return std::make_shared<Recorder>(path, rate, layout == "stereo" ? RecorderLayout::Stereo : RecorderLayout::Mixed,
+                                                   ring_ms);
+             }),
+             pb::arg("path"), pb::arg("sample_rate") = 16000, pb::arg("layout") = "stereo", pb::arg("ring_ms") = 2000)
+        .def("close", &Recorder::close, pb::call_guard<pb::gil_scoped_release>())
+        .def_property_readonly("path", &Recorder::path)
+        .def_property_readonly("sample_rate", &Recorder::sample_rate)
+        .def_property_readonly("closed", &Recorder::closed)
+        .def_property_readonly("frames_written", &Recorder::frames_written)
+        .def_property_readonly("frames_dropped", &Recorder::frames_dropped);
+
+    pb::class_<SessionConfig>(m, "MediaSessionConfig")
+        .def(pb::init(&from_kwargs<SessionConfig>))
+        .RW(SessionConfig, local_address).RW(SessionConfig, port_min).RW(SessionConfig, port_max)
+        .RW(SessionConfig, symmetric_rtp).RW(SessionConfig, jitter_min_ms).RW(SessionConfig, jitter_max_ms)
+        .RW(SessionConfig, jitter_start_ms).RW(SessionConfig, time_stretch).RW(SessionConfig, rtp_timeout_ms)
+        .RW(SessionConfig, stats_interval_ms).RW(SessionConfig, rtcp_interval_ms).RW(SessionConfig, opus_complexity)
+        .RW(SessionConfig, opus_bitrate).RW(SessionConfig, opus_decode_rate).RW(SessionConfig, cname);
+
+    pb::class_<StreamParams>(m, "MediaStreamParams")
+        .def(pb::init(&from_kwargs<StreamParams>))
+        .RW(StreamParams, codec).RW(StreamParams, clock_rate).RW(StreamParams, channels)
+        .RW(StreamParams, payload_type).RW(StreamParams, local_payload_type).RW(StreamParams, telephone_event_pt)
+        .RW(StreamParams, local_telephone_event_pt).RW(StreamParams, telephone_event_rate).RW(StreamParams, ptime)
+        .RW(StreamParams, remote_address).RW(StreamParams, remote_port).RW(StreamParams, remote_rtcp_address)
+        .RW(StreamParams, remote_rtcp_port).RW(StreamParams, rtcp_mux)
+        .def_property("direction", [](const StreamParams& p) { return std::string(sdp::to_string(p.direction)); },
+                      [](StreamParams& p, const std::string& s) { p.direction = direction_in(s); })
+        .RW(StreamParams, opus_maxplaybackrate).RW(StreamParams, opus_maxaveragebitrate).RW(StreamParams, opus_fec)
+        .RW(StreamParams, opus_dtx).RW(StreamParams, opus_stereo).RW(StreamParams, srtp_suite)
+        .RW(StreamParams, srtp_local_key).RW(StreamParams, srtp_remote_key);
+    m.def("media_stream_params_from", &stream_params_from, pb::arg("negotiated"));
+
+    pb::class_<SessionStats>(m, "MediaSessionStats")
+        .RO(SessionStats, packets_sent).RO(SessionStats, bytes_sent).RO(SessionStats, packets_received)
+        .RO(SessionStats, bytes_received).RO(SessionStats, packets_lost).RO(SessionStats, loss_percent)
+        .RO(SessionStats, jitter_ms).RO(SessionStats, invalid_packets).RO(SessionStats, unknown_payload)
+        .RO(SessionStats, foreign_source).RO(SessionStats, send_errors).RO(SessionStats, srtp_auth_failures)
+        .RO(SessionStats, srtp_replays).RO(SessionStats, srtp_errors).RO(SessionStats, rtcp_sent)
+        .RO(SessionStats, rtcp_received).RO(SessionStats, rtt_ms).RO(SessionStats, remote_loss_percent)
+        .RO(SessionStats, remote_jitter_ms).RO(SessionStats, jb_delay_ms).RO(SessionStats, jb_target_ms)
+        .RO(SessionStats, jb_late).RO(SessionStats, jb_lost).RO(SessionStats, jb_duplicated)
+        .RO(SessionStats, jb_discarded).RO(SessionStats, frames_played).RO(SessionStats, frames_concealed)
+        .RO(SessionStats, frames_silence).RO(SessionStats, accelerated).RO(SessionStats, decelerated)
+        .RO(SessionStats, fec_recovered).RO(SessionStats, ticks).RO(SessionStats, late_ticks)
+        .RO(SessionStats, missed_ticks).RO(SessionStats, source_underruns).RO(SessionStats, recorder_dropped)
+        .RO(SessionStats, dtmf_sent).RO(SessionStats, dtmf_received).RO(SessionStats, icmp_errors)
+        .RO(SessionStats, r_factor).RO(SessionStats, mos).RO(SessionStats, ssrc).RO(SessionStats, remote_ssrc)
+        .def_property_readonly("codec", [](const SessionStats& s) { return std::string(s.codec.data()); })
+        .RO(SessionStats, ptime).RO(SessionStats, payload_type);
+
+    pb::class_<MediaSession, std::shared_ptr<MediaSession>>(m, "MediaSession")
+        .def_property_readonly("id", &MediaSession::id)
+        .def_property_readonly("local_port", &MediaSession::local_port)
+        .def_property_readonly("local_rtcp_port", &MediaSession::local_rtcp_port)
+        .def_property_readonly("local_address", [](const MediaSession& s) { return s.config().local_address; })
+        .def_property_readonly("ssrc", &MediaSession::ssrc)
+        .def_property_readonly("started", &MediaSession::started)
+        .def_property_readonly("closed", &MediaSession::closed)
+        .def_property_readonly("params", &MediaSession::params)
+        .def_property_readonly("muted", &MediaSession::muted)
+        .def("start", &MediaSession::start, pb::arg("params"), pb::call_guard<pb::gil_scoped_release>())
+        .def("update", &MediaSession::update, pb::arg("params"), pb::call_guard<pb::gil_scoped_release>())
+        .def("close", &MediaSession::close, pb::call_guard<pb::gil_scoped_release>())
+        .def("set_mute", &MediaSession::set_mute, pb::arg("muted"))
+        .def("set_direction", [](MediaSession& s, const std::string& d) {
+            const auto dir = direction_in(d);
+            pb::gil_scoped_release nogil;
+            s.set_direction(dir);
+        }, pb::arg("direction"))
+        .def("set_remote", &MediaSession::set_remote, pb::arg("address"), pb::arg("port"), pb::arg("rtcp_address") = "",
+             pb::arg("rtcp_port") = 0, pb::call_guard<pb::gil_scoped_release>())
+        .def("set_source", &MediaSession::set_source, pb::arg("source").none(true), pb::call_guard<pb::gil_scoped_release>())
+        .def("set_sink", &MediaSession::set_sink, pb::arg("sink").none(true), pb::call_guard<pb::gil_scoped_release>())
+        .def("start_recording", &MediaSession::start_recording, pb::arg("recorder"), pb::call_guard<pb::gil_scoped_release>())
+        .def("stop_recording", &MediaSession::stop_recording, pb::call_guard<pb::gil_scoped_release>())
+        .def("send_dtmf", &MediaSession::send_dtmf, pb::arg("digits"), pb::arg("duration_ms") = 100, pb::arg("volume") = 10,
+             pb::call_guard<pb::gil_scoped_release>())
+        .def("stats", &MediaSession::stats);
+
+    pb::class_<Engine, std::shared_ptr<Engine>>(m, "MediaEngine")
+        .def(pb::init([](unsigned threads, std::size_t capacity) {
+                 return std::make_shared<Engine>(EngineConfig{threads, capacity});
+             }),
+             pb::arg("threads") = 1, pb::arg("event_capacity") = 4096)
+        .def("create_session", &Engine::create_session, pb::arg("config"), pb::call_guard<pb::gil_scoped_release>())
+        .def("stop", &Engine::stop, pb::call_guard<pb::gil_scoped_release>())
+        .def_property_readonly("running", &Engine::running)
+        .def("fileno", &Engine::event_fd)
+        .def("drain_events", [](Engine& e, std::size_t max) {
+            pb::list out;
+            for (const auto& ev : e.drain_events(max)) out.append(pb::make_tuple(to_string(ev.type), event_data(ev)));
+            return out;
+        }, pb::arg("max") = 1024)
+        .def("stats", [](const Engine& e) {
+            const EngineStats s = e.stats();
+            pb::dict d;
+            d["sessions"] = s.sessions;
+            d["wakeups"] = s.wakeups;
+            d["ticks"] = s.ticks;
+            d["late_ticks"] = s.late_ticks;
+            d["missed_ticks"] = s.missed_ticks;
+            d["datagrams"] = s.datagrams;
+            d["events_dropped"] = s.events_dropped;
+            return d;
+        });
+
+    m.def("srtp_random_key", [](const std::string& suite) {
+        auto s = srtp_suite_from(suite);
+        if (!s) throw pb::value_error("unsupported SRTP suite: '" + suite + "'");
+        return random_sdes_key_params(*s);
+    }, pb::arg("suite"));
+    m.def("srtp_check_key", [](const std::string& suite, const std::string& key_params) {
+        parse_sdes_key(suite, key_params);
+    }, pb::arg("suite"), pb::arg("key_params"));
+}
 
 }  // namespace siperb::py

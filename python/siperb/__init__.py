@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"  # before the submodules, which put it in User-Agent strings
 
-from . import codecs, dtmf, errors, i18n, jitterbuffer, rtcp, rtp, sdp, sip
+from . import codecs, dtmf, errors, i18n, jitterbuffer, media, rtcp, rtp, sdp, sip
 from .api import GetProvisioning, Login, Session, get_provisioning, login
 from .call import Call, SessionState
 from .errors import SiperbError
@@ -43,6 +43,7 @@ __all__ = [
     "i18n",
     "jitterbuffer",
     "login",
+    "media",
     "provision_phone",
     "rtcp",
     "rtp",

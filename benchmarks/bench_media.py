@@ -1,0 +1,329 @@
+"""Media engine benchmarks: added latency, memory per session, and call capacity, with the
+capacity compared in the same run against a Python-per-packet path (an asyncio
+DatagramProtocol that receives, decodes and re-encodes G.711 with audioop).
+
+Run ``python benchmarks/bench_media.py`` for the report, or ``make bench``. Each part is
+bounded (well under 60 s on a 2-core machine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+import resource
+import struct
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
+
+from siperb import media
+from siperb.codecs.signals import speech_like
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
+
+CODECS = {"PCMU": (0, 8000), "PCMA": (8, 8000), "opus": (111, 48000)}
+
+
+def _params(codec: str, port: int, **kw: Any) -> media.StreamParams:
+    pt, rate = CODECS[codec]
+    return media.StreamParams(
+        codec=codec, clock_rate=rate, payload_type=pt, local_payload_type=pt,
+        remote_address="127.0.0.1", remote_port=port, **kw,
+    )  # fmt: skip
+
+
+# ---- (1) added latency ----
+
+
+def measure_latency(engine: media.Engine, codec: str, ptime: int = 20) -> dict[str, float]:
+    """Onset of a tone after 3 s of silence, from A's source to B's sink, in ms."""
+    _, rate = CODECS[codec]
+    silence, onset_s = 3.0, 3.0
+    signal = np.concatenate(
+        [np.zeros(int(silence * rate), np.int16), media.tone(1000, 1.0, rate, 12000)]
+    )
+    onset = int(onset_s * rate)
+    a = engine.session()
+    b = engine.session()
+    sink = media.MemorySink(rate, rate * 6)
+    b.set_sink(sink)
+    b.start(_params(codec, a.local_port, ptime=ptime, direction="recvonly"))
+    tb = time.monotonic()
+    a.set_source(media.MemorySource(signal, rate))
+    a.start(_params(codec, b.local_port, ptime=ptime, direction="sendonly"))
+    ta = time.monotonic()
+    time.sleep(silence + 0.6)
+    stats = b.stats()
+    a.close()
+    b.close()
+    got = sink.samples().astype(np.int32)
+    j = int(np.argmax(np.abs(got) > 3000))  # first loud sample at the sink
+    latency = (tb - ta) + (j - onset) / rate
+    return {
+        "latency_ms": latency * 1000,
+        "goal_ms": ptime + stats.jb_target_ms + 2,
+        "jb_target_ms": stats.jb_target_ms,
+        "jb_delay_ms": stats.jb_delay_ms,
+    }
+
+
+# ---- (2) memory ----
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (n, ctypes.c_size_t)
+        for n in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost",
+        )
+    ]  # fmt: skip
+
+
+def _heap_bytes() -> int:
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = _MallInfo2
+    info = libc.mallinfo2()
+    return int(info.uordblks + info.hblkhd)
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def measure_memory(engine: media.Engine, codec: str, n: int = 100) -> float:
+    """Native heap bytes per running session (mallinfo2 delta over n live sessions)."""
+    before = _heap_bytes()
+    sessions = [engine.session() for _ in range(n)]
+    for s in sessions:
+        s.start(_params(codec, 9, direction="recvonly"))
+    time.sleep(0.3)
+    per = (_heap_bytes() - before) / n
+    for s in sessions:
+        s.close()
+    return per
+
+
+def measure_churn(engine: media.Engine, total: int = 10000) -> dict[str, float]:
+    """RSS over `total` sessions created, started and closed one after another."""
+    marks = []
+    for i in range(total):
+        s = engine.session()
+        s.start(_params("PCMU", 9, direction="recvonly"))
+        s.close()
+        if i in (total // 10, total - 1):
+            marks.append(_rss_kib())
+    return {"rss_after_10pct_kib": marks[0], "rss_end_kib": marks[1],
+            "growth_pct": 100.0 * (marks[1] - marks[0]) / marks[0]}  # fmt: skip
+
+
+# ---- (3) capacity ----
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def measure_native_capacity(
+    codec: str, calls: int, seconds: float = 8.0, threads: int = 2
+) -> dict[str, Any]:
+    engine = media.Engine(threads=threads)
+    _, rate = CODECS[codec]
+    signal = speech_like(4.0, rate, seed=5)
+    sessions = []
+    for _ in range(calls):
+        a = engine.session(opus_complexity=5)
+        b = engine.session(opus_complexity=5)
+        a.set_source(media.MemorySource(signal, rate, loop=True))
+        b.set_source(media.MemorySource(signal, rate, loop=True))
+        a.start(_params(codec, b.local_port))
+        b.start(_params(codec, a.local_port))
+        sessions += [a, b]
+    time.sleep(1.0)  # jitter buffers settle
+    e0, c0, t0 = engine.stats(), _cpu(), time.monotonic()
+    s0 = [s.stats() for s in sessions]
+    time.sleep(seconds)
+    e1, c1, t1 = engine.stats(), _cpu(), time.monotonic()
+    s1 = [s.stats() for s in sessions]
+    engine.stop()
+    wall = t1 - t0
+    sent = sum(y.packets_sent - x.packets_sent for x, y in zip(s0, s1, strict=True))
+    received = sum(y.packets_received - x.packets_received for x, y in zip(s0, s1, strict=True))
+    concealed = sum(y.frames_concealed - x.frames_concealed for x, y in zip(s0, s1, strict=True))
+    expected = 2 * calls * wall * 50
+    return {
+        "impl": "siperb",
+        "calls": calls,
+        "cpu_pct_per_call": 100 * (c1 - c0) / wall / calls,
+        "cpu_us_per_packet": 1e6 * (c1 - c0) / max(received, 1),
+        "sent_pct_of_expected": 100 * sent / expected,
+        "received_pct_of_sent": 100 * received / max(sent, 1),
+        "late_ticks": e1["late_ticks"] - e0["late_ticks"],
+        "missed_ticks": e1["missed_ticks"] - e0["missed_ticks"],
+        "concealed_frames": concealed,
+    }
+
+
+class _PyEndpoint(asyncio.DatagramProtocol):
+    """One leg in Python: per packet parse, ulaw2lin, lin2ulaw (as a Python media path would)."""
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.transport: Any = None
+        self.seq = 0
+        self.ts = 0
+        self.pcm = speech_like(0.02, 8000, seed=1).tobytes()
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        _v, _pt, _seq, _ts, _ssrc = struct.unpack_from("!BBHII", data)
+        pcm = audioop.ulaw2lin(data[12:], 2)
+        audioop.lin2ulaw(pcm, 2)  # what a recorder/bridge would do with it
+        self.received += 1
+
+    def send(self, peer: tuple[str, int]) -> None:
+        payload = audioop.lin2ulaw(self.pcm, 2)
+        header = struct.pack("!BBHII", 0x80, 0, self.seq & 0xFFFF, self.ts & 0xFFFFFFFF, 1)
+        self.seq += 1
+        self.ts += 160
+        self.transport.sendto(header + payload, peer)
+
+
+async def _python_capacity(calls: int, seconds: float) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    legs = []
+    for _ in range(2 * calls):
+        tr, proto = await loop.create_datagram_endpoint(_PyEndpoint, local_addr=("127.0.0.1", 0))
+        legs.append((proto, tr.get_extra_info("sockname")[:2]))
+    peers = [(legs[i][0], legs[i ^ 1][1]) for i in range(len(legs))]
+    late = 0
+    ticks = 0
+    start = loop.time()
+    c0 = _cpu()
+    deadline = start
+    while loop.time() - start < seconds:
+        deadline += 0.02
+        for proto, peer in peers:
+            proto.send(peer)
+        ticks += 1
+        delay = deadline - loop.time()
+        if delay < -0.005:
+            late += 1
+        await asyncio.sleep(max(0.0, delay))
+    wall = loop.time() - start
+    c1 = _cpu()
+    received = sum(p.received for p, _ in peers)
+    sent = ticks * len(peers)
+    for p, _ in peers:
+        p.transport.close()
+    return {
+        "impl": "python asyncio+audioop",
+        "calls": calls,
+        "cpu_pct_per_call": 100 * (c1 - c0) / wall / calls,
+        "cpu_us_per_packet": 1e6 * (c1 - c0) / max(received, 1),
+        "sent_pct_of_expected": 100 * sent / (2 * calls * wall * 50),
+        "received_pct_of_sent": 100 * received / max(sent, 1),
+        "late_ticks": late,
+        "missed_ticks": 0,
+        "concealed_frames": -1,
+    }
+
+
+def measure_python_capacity(calls: int, seconds: float = 6.0) -> dict[str, Any]:
+    return asyncio.run(_python_capacity(calls, seconds))
+
+
+# ---- pytest-benchmark entry points (one round each: these are wall-clock processes) ----
+
+
+def test_media_latency(benchmark: Any) -> None:
+    engine = media.Engine()
+    results = {}
+
+    def run() -> None:
+        for codec in CODECS:
+            results[codec] = measure_latency(engine, codec)
+
+    benchmark.group = "media latency"
+    benchmark.extra_info["impl"] = "siperb"
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    engine.stop()
+    benchmark.extra_info.update(results)
+    for codec, r in results.items():
+        print(f"\n{codec}: {r}")
+
+
+def test_media_memory(benchmark: Any) -> None:
+    engine = media.Engine()
+    results: dict[str, Any] = {}
+
+    def run() -> None:
+        results["pcmu_bytes"] = measure_memory(engine, "PCMU")
+        results["opus_bytes"] = measure_memory(engine, "opus")
+        results.update(measure_churn(engine))
+
+    benchmark.group = "media memory"
+    benchmark.extra_info["impl"] = "siperb"
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    engine.stop()
+    benchmark.extra_info.update(results)
+    print(f"\n{results}")
+
+
+def test_media_capacity(benchmark: Any) -> None:
+    results: list[dict[str, Any]] = []
+
+    def run() -> None:
+        results.append(measure_native_capacity("PCMU", 500))
+        results.append(measure_python_capacity(500))
+        results.append(measure_native_capacity("opus", 100))
+
+    benchmark.group = "media capacity"
+    benchmark.extra_info["impl"] = "siperb"
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    benchmark.extra_info["results"] = results
+    for r in results:
+        print(f"\n{r}")
+
+
+def main() -> None:
+    which = set(sys.argv[1:]) or {"latency", "memory", "capacity"}
+    if "latency" in which:
+        engine = media.Engine()
+        for codec in CODECS:
+            print(f"latency {codec}: {measure_latency(engine, codec)}")
+        engine.stop()
+    if "memory" in which:
+        engine = media.Engine()
+        print(f"memory PCMU bytes/session: {measure_memory(engine, 'PCMU'):.0f}")
+        print(f"memory opus bytes/session: {measure_memory(engine, 'opus'):.0f}")
+        t = time.monotonic()
+        print(f"churn 10000 sessions: {measure_churn(engine)} in {time.monotonic() - t:.1f}s")
+        engine.stop()
+    if "capacity" in which:
+        calls = int(os.environ.get("CALLS_G711", "500"))
+        native = measure_native_capacity("PCMU", calls)
+        python = measure_python_capacity(calls)
+        print(f"capacity G.711 siperb: {native}")
+        print(f"capacity G.711 python: {python}")
+        ratio = python["cpu_us_per_packet"] / native["cpu_us_per_packet"]
+        print(f"  CPU per packet python/siperb: {ratio:.1f}x")
+        opus_calls = int(os.environ.get("CALLS_OPUS", "100"))
+        print(f"capacity opus siperb: {measure_native_capacity('opus', opus_calls)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+#include "media/engine.hpp"
+
+#include "common/error.hpp"
+
+#include <algorithm>
+
+namespace siperb::media {
+
+Engine::Engine(EngineConfig cfg) : cfg_(cfg), events_(cfg.event_capacity) {
+    if (cfg_.threads == 0 || cfg_.threads > 64) throw MediaError("threads", "must be 1-64");
+    for (unsigned i = 0; i < cfg_.threads; ++i) workers_.push_back(std::make_shared<Worker>());
+}
+
+Engine::~Engine() { stop(); }
+
+std::shared_ptr<MediaSession> Engine::create_session(const SessionConfig& cfg) {
+    if (!running()) throw MediaError("engine", "stopped");
+    if (cfg.jitter_max_ms > 10000) throw MediaError("jitter_max_ms", "must be at most 10000");
+    if (cfg.opus_decode_rate != 8000 && cfg.opus_decode_rate != 12000 && cfg.opus_decode_rate != 16000 &&
+        cfg.opus_decode_rate != 24000 && cfg.opus_decode_rate != 48000)
+        throw MediaError("opus_decode_rate", "must be 8000, 12000, 16000, 24000 or 48000");
+    // The least loaded engine thread.
+    auto worker = *std::min_element(workers_.begin(), workers_.end(),
+                                    [](const auto& a, const auto& b) { return a->session_count() < b->session_count(); });
+    auto sockets = bind_rtp_pair(cfg.local_address, cfg.port_min, cfg.port_max);
+    const std::uint64_t id = next_id_.fetch_add(1);
+    return std::make_shared<MediaSession>(id, cfg, worker, &events_, std::move(sockets));
+}
+
+void Engine::stop() {
+    for (auto& w : workers_) w->stop();
+}
+
+bool Engine::running() const noexcept {
+    return std::all_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->running(); });
+}
+
+EngineStats Engine::stats() const {
+    EngineStats s;
+    for (const auto& w : workers_) {
+        const WorkerStats ws = w->stats();
+        s.sessions += w->session_count();
+        s.wakeups += ws.wakeups;
+        s.ticks += ws.ticks;
+        s.late_ticks += ws.late_ticks;
+        s.missed_ticks += ws.missed_ticks;
+        s.datagrams += ws.datagrams;
+    }
+    s.events_dropped = events_.dropped();
+    return s;
+}
+
+}  // namespace siperb::media

@@ -1,0 +1,52 @@
+// The media engine: one or more engine threads (Worker) serving many sessions, and one event
+// queue (eventfd) from which Python drains DTMF, timeouts, ICMP errors and other events.
+// Never calls Python, never needs the GIL. stop() (and the destructor) closes every session
+// and joins the threads.
+#pragma once
+
+#include "media/event_queue.hpp"
+#include "media/media_session.hpp"
+#include "media/worker.hpp"
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace siperb::media {
+
+struct EngineConfig {
+    unsigned threads = 1;              // engine threads; sessions are spread over them
+    std::size_t event_capacity = 4096; // events waiting for Python before new ones are dropped
+};
+
+struct EngineStats {
+    std::size_t sessions = 0;
+    std::uint64_t wakeups = 0, ticks = 0, late_ticks = 0, missed_ticks = 0, datagrams = 0, events_dropped = 0;
+};
+
+class Engine {
+public:
+    explicit Engine(EngineConfig cfg = {});
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // Binds the session's sockets now (MediaError("port"/"address") on failure); the session
+    // runs once start() is called with the negotiated parameters.
+    std::shared_ptr<MediaSession> create_session(const SessionConfig& cfg);
+    void stop();
+    bool running() const noexcept;
+
+    int event_fd() const noexcept { return events_.fd(); }
+    std::vector<MediaEvent> drain_events(std::size_t max = SIZE_MAX) { return events_.drain(max); }
+    EngineStats stats() const;
+    const EngineConfig& config() const noexcept { return cfg_; }
+
+private:
+    EngineConfig cfg_;
+    EventQueue events_;
+    std::vector<std::shared_ptr<Worker>> workers_;
+    std::atomic<std::uint64_t> next_id_{1};
+};
+
+}  // namespace siperb::media

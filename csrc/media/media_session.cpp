@@ -1,0 +1,152 @@
+#include "media/media_session.hpp"
+
+#include "common/error.hpp"
+#include "media/worker.hpp"
+#include "rtp/telephone_event.hpp"
+
+namespace siperb::media {
+
+MediaSession::MediaSession(std::uint64_t id, SessionConfig cfg, std::shared_ptr<Worker> worker, EventQueue* events,
+                           std::pair<UdpSocket, UdpSocket> sockets)
+    : id_(id), cfg_(std::move(cfg)), worker_(std::move(worker)), rtp_(std::move(sockets.first)),
+      rtcp_(std::move(sockets.second)), rtp_port_(rtp_.local_port()), rtcp_port_(rtcp_.local_port()),
+      stream_(id, cfg_, events, rtp_.fd(), rtcp_.fd()) {}
+
+MediaSession::~MediaSession() {
+    try {
+        close();
+    } catch (...) {
+    }
+}
+
+StreamParams MediaSession::params() const {
+    std::lock_guard lock(ctl_mu_);
+    return params_;
+}
+
+void MediaSession::control(const std::function<void()>& fn) {
+    if (closed_.load()) throw MediaError("session", "closed");
+    if (!started_.load()) {  // not on the loop yet: this thread owns the stream
+        fn();
+        return;
+    }
+    worker_->call(fn);
+}
+
+void MediaSession::start(const StreamParams& p) {
+    std::lock_guard lock(ctl_mu_);
+    if (closed_.load()) throw MediaError("session", "closed");
+    // Codecs, jitter buffers and SRTP contexts are built here, off the engine thread.
+    auto setup = RtpStream::prepare(cfg_, p, started_.load() ? &params_ : nullptr);
+    StreamParams applied = setup->params;
+    if (!started_.load()) {
+        auto self = shared_from_this();
+        worker_->call([&] {
+            stream_.apply(*setup, monotonic_ns());
+            worker_->add(self, monotonic_ns());
+        });
+        started_.store(true);
+    } else {
+        worker_->call([&] { stream_.apply(*setup, monotonic_ns()); });
+    }
+    params_ = std::move(applied);
+    // `setup` now holds the replaced codec objects; they are freed here, on this thread.
+}
+
+void MediaSession::close() {
+    std::lock_guard lock(ctl_mu_);
+    if (closed_.exchange(true)) return;
+    if (started_.load()) {
+        try {
+            worker_->call([&] {
+                stream_.send_bye();
+                worker_->remove(this);
+            });
+        } catch (const MediaError&) {  // the engine stopped first (it sent the BYE)
+        }
+    }
+    // Off the loop: this thread owns the stream again.
+    std::shared_ptr<AudioSource> src;
+    std::shared_ptr<AudioSink> sink;
+    std::shared_ptr<Recorder> rec;
+    stream_.swap_source(src);
+    stream_.swap_sink(sink);
+    stream_.swap_recorder(rec);
+    stream_.publish(true);
+    rtp_.close();
+    rtcp_.close();
+    if (rec) rec->close();
+}
+
+void MediaSession::set_mute(bool muted) {
+    if (closed_.load()) throw MediaError("session", "closed");
+    stream_.set_mute(muted);
+}
+
+void MediaSession::set_direction(sdp::Direction d) {
+    std::lock_guard lock(ctl_mu_);
+    control([&] { stream_.set_direction(d); });
+    params_.direction = d;
+}
+
+void MediaSession::set_remote(const std::string& host, std::uint16_t port, const std::string& rtcp_host,
+                              std::uint16_t rtcp_port) {
+    std::lock_guard lock(ctl_mu_);
+    const SocketAddress rtp = SocketAddress::parse(host, port, "remote_address");
+    const std::uint16_t rport = rtcp_port ? rtcp_port : (params_.rtcp_mux ? port : static_cast<std::uint16_t>(port + 1));
+    const SocketAddress rtcp = SocketAddress::parse(rtcp_host.empty() ? host : rtcp_host, rport, "remote_rtcp_address");
+    control([&] { stream_.set_remote(rtp, rtcp); });
+    params_.remote_address = host;
+    params_.remote_port = port;
+    params_.remote_rtcp_address = rtcp_host;
+    params_.remote_rtcp_port = rtcp_port;
+}
+
+void MediaSession::set_source(std::shared_ptr<AudioSource> source) {
+    std::lock_guard lock(ctl_mu_);
+    control([&] { stream_.swap_source(source); });
+    // `source` now holds the previous one, released on this thread.
+}
+
+void MediaSession::set_sink(std::shared_ptr<AudioSink> sink) {
+    std::lock_guard lock(ctl_mu_);
+    control([&] { stream_.swap_sink(sink); });
+}
+
+void MediaSession::start_recording(std::shared_ptr<Recorder> recorder) {
+    if (!recorder) throw MediaError("recorder", "is None");
+    if (recorder->closed()) throw MediaError("recorder", "is closed");
+    std::lock_guard lock(ctl_mu_);
+    control([&] { stream_.swap_recorder(recorder); });
+    if (recorder) recorder->close();  // a previous recording ends
+}
+
+std::shared_ptr<Recorder> MediaSession::stop_recording() {
+    std::shared_ptr<Recorder> rec;
+    {
+        std::lock_guard lock(ctl_mu_);
+        control([&] { stream_.swap_recorder(rec); });
+    }
+    if (rec) rec->close();
+    return rec;
+}
+
+void MediaSession::send_dtmf(const std::string& digits, std::uint32_t duration_ms, std::uint8_t volume) {
+    if (volume > 63) throw MediaError("volume", "must be 0-63 (-dBm0)");
+    if (duration_ms < 10 || duration_ms > 8000) throw MediaError("duration", "must be 10-8000 ms");
+    std::deque<DtmfRequest> q;
+    for (char c : digits) {
+        try {
+            rtp::event_from_digit(c);
+        } catch (const RtpError&) {
+            throw MediaError("digits", std::string("'") + c + "' is not a DTMF digit (0-9 * # A-D)");
+        }
+        q.push_back({c, duration_ms, volume});
+    }
+    std::lock_guard lock(ctl_mu_);
+    if (started_.load() && params_.telephone_event_pt < 0)
+        throw MediaError("telephone_event", "was not negotiated with the remote side");
+    control([&] { stream_.queue_dtmf(q); });
+}
+
+}  // namespace siperb::media

@@ -1,0 +1,253 @@
+#include "media/worker.hpp"
+
+#include "common/error.hpp"
+#include "media/media_session.hpp"
+
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace siperb::media {
+
+namespace {
+constexpr std::int64_t kMs = 1'000'000;
+constexpr std::int64_t kSlackNs = kMs / 2;    // ticks due within this are run together
+constexpr std::int64_t kLateNs = 5 * kMs;     // a tick later than this counts as late
+constexpr int kCatchUp = 4;                   // ticks run back to back before skipping
+constexpr std::uint64_t kWakeTag = 1, kTimerTag = 2;
+}  // namespace
+
+std::int64_t monotonic_ns() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+Worker::Worker() {
+    epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    timerfd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    wakefd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (epfd_ < 0 || timerfd_ < 0 || wakefd_ < 0) {
+        const int e = errno;
+        for (int fd : {epfd_, timerfd_, wakefd_})
+            if (fd >= 0) ::close(fd);
+        throw MediaError("engine", std::string("cannot create the event loop: ") + std::strerror(e));
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kWakeTag;
+    ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev);
+    ev.data.u64 = kTimerTag;
+    ::epoll_ctl(epfd_, EPOLL_CTL_ADD, timerfd_, &ev);
+    running_.store(true);
+    thread_ = std::thread([this] { run(); });
+}
+
+Worker::~Worker() {
+    stop();
+    for (int fd : {epfd_, timerfd_, wakefd_}) ::close(fd);
+}
+
+void Worker::call(std::function<void()> fn) {
+    if (thread_.get_id() == std::this_thread::get_id()) {  // already on the loop
+        fn();
+        return;
+    }
+    auto cmd = std::make_unique<Command>();
+    cmd->fn = std::move(fn);
+    auto done = cmd->done.get_future();
+    {
+        std::lock_guard lock(mu_);
+        if (!accepting_) throw MediaError("engine", "stopped");
+        commands_.push_back(std::move(cmd));
+    }
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto r = ::write(wakefd_, &one, sizeof one);
+    done.get();
+}
+
+void Worker::stop() {
+    {
+        std::lock_guard lock(mu_);
+        if (!accepting_) {
+            if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+            return;
+        }
+    }
+    try {
+        call([this] {
+            for (auto& s : sessions_) {
+                s->stream().send_bye();
+                s->mark_closed();
+            }
+            while (!sessions_.empty()) remove(sessions_.back().get());
+            stop_requested_ = true;
+        });
+    } catch (const MediaError&) {
+    }
+    {
+        std::lock_guard lock(mu_);
+        accepting_ = false;
+    }
+    if (thread_.joinable()) thread_.join();
+    running_.store(false);
+}
+
+WorkerStats Worker::stats() const {
+    std::lock_guard lock(stats_mu_);
+    return published_;
+}
+
+void Worker::add(std::shared_ptr<MediaSession> s, std::int64_t first_deadline_ns) {
+    s->deadline_ns = first_deadline_ns;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = &s->watch_rtp;
+    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, s->rtp_fd(), &ev) != 0) throw MediaError("engine", std::strerror(errno));
+    ev.data.ptr = &s->watch_rtcp;
+    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, s->rtcp_fd(), &ev) != 0) {
+        const int e = errno;
+        ::epoll_ctl(epfd_, EPOLL_CTL_DEL, s->rtp_fd(), nullptr);
+        throw MediaError("engine", std::strerror(e));
+    }
+    sessions_.push_back(std::move(s));
+    count_.store(sessions_.size());
+    arm_timer();
+}
+
+void Worker::remove(MediaSession* s) {
+    auto it = std::find_if(sessions_.begin(), sessions_.end(), [s](const auto& p) { return p.get() == s; });
+    if (it == sessions_.end()) return;
+    ::epoll_ctl(epfd_, EPOLL_CTL_DEL, s->rtp_fd(), nullptr);
+    ::epoll_ctl(epfd_, EPOLL_CTL_DEL, s->rtcp_fd(), nullptr);
+    // The caller still holds a reference, so the session is not destroyed here.
+    std::iter_swap(it, sessions_.end() - 1);
+    sessions_.pop_back();
+    count_.store(sessions_.size());
+}
+
+void Worker::arm_timer() {
+    std::int64_t next = INT64_MAX;
+    for (const auto& s : sessions_) next = std::min(next, s->deadline_ns);
+    next_deadline_ = next;
+    itimerspec its{};
+    if (next != INT64_MAX) {
+        next = std::max<std::int64_t>(next, 1);
+        its.it_value.tv_sec = next / 1'000'000'000;
+        its.it_value.tv_nsec = next % 1'000'000'000;
+    }
+    ::timerfd_settime(timerfd_, TFD_TIMER_ABSTIME, &its, nullptr);
+}
+
+void Worker::run_commands() {
+    std::uint64_t counter = 0;
+    [[maybe_unused]] auto r = ::read(wakefd_, &counter, sizeof counter);
+    std::vector<std::unique_ptr<Command>> batch;
+    {
+        std::lock_guard lock(mu_);
+        batch.swap(commands_);
+    }
+    for (auto& c : batch) {
+        try {
+            c->fn();
+            c->done.set_value();
+        } catch (...) {
+            c->done.set_exception(std::current_exception());
+        }
+    }
+}
+
+void Worker::run_ticks(std::int64_t now) {
+    for (std::size_t i = 0; i < sessions_.size(); ++i) {
+        MediaSession& s = *sessions_[i];
+        const std::int64_t ptime = std::int64_t{s.stream().ptime()} * kMs;
+        int runs = 0;
+        std::uint64_t late = 0, missed = 0;
+        while (s.deadline_ns <= now + kSlackNs && runs < kCatchUp) {
+            if (now - s.deadline_ns > kLateNs) ++late;
+            s.stream().on_tick(now);
+            s.deadline_ns += ptime;
+            ++runs;
+        }
+        if (s.deadline_ns <= now) {  // hopelessly behind: skip whole packet times
+            const std::int64_t skip = (now - s.deadline_ns) / ptime + 1;
+            s.deadline_ns += skip * ptime;
+            missed += static_cast<std::uint64_t>(skip);
+        }
+        if (late || missed) s.stream().note_ticks(late, missed);
+        stats_.ticks += static_cast<std::uint64_t>(runs);
+        stats_.late_ticks += late;
+        stats_.missed_ticks += missed;
+    }
+}
+
+void Worker::on_socket(const epoll_event& ev, std::int64_t now) {
+    auto* w = static_cast<MediaSession::Watch*>(ev.data.ptr);
+    MediaSession& s = *w->session;
+    const int fd = w->rtcp ? s.rtcp_fd() : s.rtp_fd();
+    if (ev.events & EPOLLERR) s.stream().on_error_queue(fd, now);
+    if (!(ev.events & EPOLLIN)) return;
+    alignas(16) static thread_local std::array<std::uint8_t, 2048> buf;
+    for (int i = 0; i < 64; ++i) {
+        SocketAddress from;
+        from.length = sizeof from.storage;
+        const ssize_t n = ::recvfrom(fd, buf.data(), buf.size() - 1, 0, reinterpret_cast<sockaddr*>(&from.storage), &from.length);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+            if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) {
+                s.stream().on_recv_error(errno, nullptr, now);
+                continue;
+            }
+            return;
+        }
+        ++stats_.datagrams;
+        s.stream().on_datagram(buf.data(), static_cast<int>(n), from, w->rtcp, now);
+    }
+}
+
+void Worker::run() {
+    std::array<epoll_event, 256> events;
+    while (!stop_requested_) {
+        const int n = ::epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        ++stats_.wakeups;
+        std::int64_t now = monotonic_ns();
+        bool wake = false, timer = false;
+        for (int i = 0; i < n; ++i) {
+            const std::uint64_t tag = events[static_cast<std::size_t>(i)].data.u64;
+            if (tag == kWakeTag) wake = true;
+            else if (tag == kTimerTag) timer = true;
+            else on_socket(events[static_cast<std::size_t>(i)], now);
+        }
+        if (timer) {
+            std::uint64_t expirations = 0;
+            [[maybe_unused]] auto r = ::read(timerfd_, &expirations, sizeof expirations);
+        }
+        now = monotonic_ns();
+        const bool ticks = timer || now + kSlackNs >= next_deadline_;
+        if (ticks) run_ticks(now);
+        if (wake) run_commands();  // after the sockets: sessions removed here had their events
+        if (ticks || wake) arm_timer();
+        stats_.sessions = sessions_.size();
+        if (stats_mu_.try_lock()) {
+            published_ = stats_;
+            stats_mu_.unlock();
+        }
+    }
+    // Fail whatever arrived after the stop command.
+    std::lock_guard lock(mu_);
+    accepting_ = false;
+    for (auto& c : commands_) c->done.set_exception(std::make_exception_ptr(MediaError("engine", "stopped")));
+    commands_.clear();
+}
+
+}  // namespace siperb::media

@@ -1,0 +1,77 @@
+// One engine thread: an epoll loop over its sessions' sockets, a wake-up eventfd for commands
+// and one timerfd armed (absolute, CLOCK_MONOTONIC) at the earliest packet-time deadline of its
+// sessions. Each session keeps an absolute deadline that advances by exactly one packet time
+// per tick, so clocks never drift with processing time or wake-up latency. Commands from other
+// threads run on the loop and their callers wait for them (with the GIL released).
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <climits>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace siperb::media {
+
+class MediaSession;
+
+std::int64_t monotonic_ns() noexcept;
+
+struct WorkerStats {
+    std::uint64_t wakeups = 0, ticks = 0, late_ticks = 0, missed_ticks = 0, datagrams = 0;
+    std::size_t sessions = 0;
+};
+
+class Worker {
+public:
+    Worker();
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    // Runs fn on the engine thread and waits for it; rethrows what it threw. Throws
+    // MediaError("engine", "stopped") once the worker has stopped.
+    void call(std::function<void()> fn);
+    // Closes every session (RTCP BYE), ends the loop and joins the thread (idempotent).
+    void stop();
+    bool running() const noexcept { return running_.load(); }
+    std::size_t session_count() const noexcept { return count_.load(); }
+    WorkerStats stats() const;
+
+    // Engine thread only (from inside call()).
+    void add(std::shared_ptr<MediaSession> s, std::int64_t first_deadline_ns);
+    void remove(MediaSession* s);
+
+private:
+    struct Command {
+        std::function<void()> fn;
+        std::promise<void> done;
+    };
+    void run();
+    void run_commands();
+    void run_ticks(std::int64_t now);
+    void on_socket(const epoll_event& ev, std::int64_t now);
+    void arm_timer();
+
+    int epfd_ = -1, timerfd_ = -1, wakefd_ = -1;
+    std::mutex mu_;
+    std::vector<std::unique_ptr<Command>> commands_;
+    bool accepting_ = true;
+    std::vector<std::shared_ptr<MediaSession>> sessions_;
+    std::atomic<bool> running_{false};
+    bool stop_requested_ = false;
+    std::atomic<std::size_t> count_{0};
+    std::int64_t next_deadline_ = INT64_MAX;
+    mutable std::mutex stats_mu_;
+    WorkerStats stats_, published_;
+    std::thread thread_;
+};
+
+}  // namespace siperb::media

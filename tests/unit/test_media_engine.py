@@ -1,0 +1,369 @@
+"""The media engine end to end: two sessions talking over loopback, through a lossy relay."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import wave
+
+import numpy as np
+import pytest
+from media_helpers import UdpRelay, best_lag, dominant_frequency, rms, wait_until
+
+from siperb import media, sdp
+from siperb.codecs import g711
+from siperb.codecs.signals import speech_like
+from siperb.errors import MediaError
+
+
+@pytest.fixture(scope="module")
+def engine():
+    e = media.Engine()
+    yield e
+    e.stop()
+
+
+def params(codec: str, port: int, **kw) -> media.StreamParams:
+    pt = {"PCMU": 0, "PCMA": 8, "opus": 111}.get(codec, 96)
+    rate = 48000 if codec == "opus" else 8000
+    base = dict(
+        codec=codec, clock_rate=rate, payload_type=pt, local_payload_type=pt,
+        telephone_event_pt=101, remote_address="127.0.0.1", remote_port=port,
+    )  # fmt: skip
+    base.update(kw)
+    return media.StreamParams(**base)
+
+
+def pair(engine, codec="PCMU", cfg_a=None, cfg_b=None, pa=None, pb=None, via=None):
+    """Sessions a and b; a sends to `via(b.local_port)` if given (a relay), else to b."""
+    a = engine.session(cfg_a or media.SessionConfig())
+    b = engine.session(cfg_b or media.SessionConfig())
+    target = via(b.local_port) if via else b.local_port
+    a.start(params(codec, target, **(pa or {})))
+    b.start(params(codec, a.local_port, **(pb or {})))
+    return a, b
+
+
+@pytest.mark.parametrize("codec,law", [("PCMU", "ulaw"), ("PCMA", "alaw")])
+def test_g711_round_trip_is_sample_exact(engine, codec, law):
+    signal = speech_like(1.5, 8000, seed=3)
+    encode = getattr(g711, f"{law}_encode")
+    decode = getattr(g711, f"{law}_decode")
+    expected = decode(encode(signal))
+    cfg = media.SessionConfig(time_stretch=False)
+    a = engine.session(cfg)
+    b = engine.session(cfg)
+    sink = media.MemorySink(8000, 8000 * 4)
+    b.set_sink(sink)
+    b.start(params(codec, a.local_port, direction="recvonly"))
+    a.set_source(media.MemorySource(signal, 8000))
+    a.start(params(codec, b.local_port, direction="sendonly"))
+    assert wait_until(lambda: a.stats().packets_sent >= 80 and len(sink) > 8000 * 2.2)
+    a.close()
+    b.close()
+    got = sink.samples()
+    lag = best_lag(expected[:4000], got, 4000)
+    segment = got[lag : lag + len(expected)]
+    stats = b.stats()
+    assert stats.frames_concealed == 0 and stats.packets_lost == 0
+    np.testing.assert_array_equal(segment[: len(expected) - 160], expected[: len(expected) - 160])
+
+
+@pytest.mark.parametrize("codec", ["PCMU", "PCMA", "opus"])
+def test_tone_arrives_with_its_frequency(engine, codec):
+    rate = 48000 if codec == "opus" else 8000
+    a, b = pair(engine, codec)
+    sink = media.MemorySink(rate, rate * 3)
+    b.set_sink(sink)
+    a.set_source(media.MemorySource(media.tone(1000, 3, rate), rate, loop=True))
+    assert wait_until(lambda: len(sink) >= rate * 1.5)
+    got = sink.samples()[rate // 2 :]
+    assert abs(dominant_frequency(got, rate) - 1000) < 10
+    assert rms(got) > 3000
+    s = b.stats()
+    assert s.codec == codec and s.packets_received > 0 and s.mos > 4.0
+    a.close()
+    b.close()
+
+
+def test_session_from_offer_answer(engine):
+    a = engine.session()
+    b = engine.session()
+    caps_a = sdp.Capabilities(codecs=[sdp.Codec.opus(), sdp.Codec.pcmu()], port=a.local_port)
+    caps_b = sdp.Capabilities(codecs=[sdp.Codec.pcmu()], port=b.local_port)
+    offer = sdp.create_offer(caps_a)
+    answer = sdp.create_answer(offer, caps_b)
+    a.start(sdp.negotiate(offer, answer, local_is_offerer=True))
+    b.start(media.stream_params(sdp.negotiate(offer, answer, local_is_offerer=False), remote=offer))
+    assert wait_until(lambda: b.stats().packets_received > 10 and a.stats().packets_received > 10)
+    assert a.stats().codec == "PCMU"
+    a.close()
+    b.close()
+
+
+@pytest.mark.parametrize(
+    "suite", ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM"]
+)
+def test_srtp_round_trip(engine, suite):
+    ka, kb = media.random_srtp_key(suite), media.random_srtp_key(suite)
+    srtp_a = dict(srtp_suite=suite, srtp_local_key=ka, srtp_remote_key=kb)
+    srtp_b = dict(srtp_suite=suite, srtp_local_key=kb, srtp_remote_key=ka)
+    a, b = pair(engine, "PCMU", pa=srtp_a, pb=srtp_b)
+    sink = media.MemorySink(8000, 8000 * 2)
+    b.set_sink(sink)
+    a.set_source(media.MemorySource(media.tone(440, 2), 8000, loop=True))
+    assert wait_until(lambda: len(sink) >= 8000)
+    assert abs(dominant_frequency(sink.samples()[2000:], 8000) - 440) < 10
+    s = b.stats()
+    assert s.srtp_auth_failures == 0 and s.srtp_replays == 0
+    a.close()
+    b.close()
+
+
+def test_srtp_wrong_key_plays_nothing(engine):
+    suite = "AES_CM_128_HMAC_SHA1_80"
+    ka, kb, wrong = (media.random_srtp_key(suite) for _ in range(3))
+    a, b = pair(
+        engine,
+        pa=dict(srtp_suite=suite, srtp_local_key=ka, srtp_remote_key=kb),
+        pb=dict(srtp_suite=suite, srtp_local_key=kb, srtp_remote_key=wrong),
+    )
+    sink = media.MemorySink(8000, 8000 * 2)
+    b.set_sink(sink)
+    a.set_source(media.MemorySource(media.tone(440, 2), 8000, loop=True))
+    assert wait_until(lambda: b.stats().srtp_auth_failures > 20)
+    assert b.stats().packets_received == 0 and rms(sink.samples()) == 0
+    a.close()
+    b.close()
+
+
+def test_srtp_replay_and_forgery_dropped_and_counted(engine):
+    suite = "AES_CM_128_HMAC_SHA1_80"
+    ka, kb = media.random_srtp_key(suite), media.random_srtp_key(suite)
+    relay = None
+
+    def via(port):
+        nonlocal relay
+        relay = UdpRelay(("127.0.0.1", port), replay=0.3, tamper=0.3, seed=7)
+        return relay.port
+
+    a, b = pair(
+        engine,
+        pa=dict(srtp_suite=suite, srtp_local_key=ka, srtp_remote_key=kb),
+        pb=dict(srtp_suite=suite, srtp_local_key=kb, srtp_remote_key=ka),
+        via=via,
+    )
+    assert wait_until(lambda: relay.replayed > 5 and relay.tampered > 5)
+    assert wait_until(lambda: b.stats().srtp_replays >= relay.replayed)
+    s = b.stats()
+    a.close()
+    b.close()
+    relay.close()
+    assert s.srtp_auth_failures >= 1
+    # Only the genuine packets count as received; replays and forgeries never reach the buffer.
+    assert s.packets_received <= a.stats().packets_sent
+    assert s.jb_duplicated == 0
+
+
+def test_loss_and_reordering_are_concealed(engine):
+    relay = None
+
+    def via(port):
+        nonlocal relay
+        relay = UdpRelay(("127.0.0.1", port), drop=0.1, reorder=0.1, seed=42)
+        return relay.port
+
+    a, b = pair(engine, "PCMU", via=via)
+    sink = media.MemorySink(8000, 8000 * 4)
+    b.set_sink(sink)
+    a.set_source(media.MemorySource(media.tone(500, 4), 8000, loop=True))
+    assert wait_until(lambda: b.stats().frames_concealed >= 5 and len(sink) > 8000 * 2)
+    s = b.stats()
+    a.close()
+    b.close()
+    relay.close()
+    assert relay.dropped > 0 and relay.reordered > 0
+    assert s.packets_lost > 0 and s.loss_percent > 0 and s.mos < 4.4
+    got = sink.samples()[4000:]
+    assert abs(dominant_frequency(got, 8000) - 500) < 10
+
+
+def test_mute_sends_silence_and_keeps_rtp(engine):
+    a, b = pair(engine)
+    sink = media.MemorySink(8000, 8000 * 4)
+    b.set_sink(sink)
+    a.set_source(media.MemorySource(media.tone(700, 4), 8000, loop=True))
+    assert wait_until(lambda: len(sink) > 8000)
+    a.mute()
+    assert a.muted
+    sink.clear()
+    before = b.stats().packets_received
+    assert wait_until(lambda: len(sink) > 8000)
+    assert b.stats().packets_received > before + 20
+    assert rms(sink.samples()[2000:]) < 50  # after the jitter buffer's tail of tone
+    a.unmute()
+    a.close()
+    b.close()
+
+
+def test_hold_stops_sending(engine):
+    a, b = pair(engine)
+    assert wait_until(lambda: b.stats().packets_received > 10)
+    a.set_direction("recvonly")
+    sent = a.stats().packets_sent
+    assert wait_until(lambda: a.stats().ticks > 30 + a.stats().ticks // 2)
+    assert a.stats().packets_sent <= sent + 1
+    assert a.stats().packets_received > 0
+    a.set_direction(sdp.Direction.SENDRECV)
+    assert wait_until(lambda: a.stats().packets_sent > sent + 10)
+    a.close()
+    b.close()
+
+
+def test_dtmf_events_on_the_loop(engine):
+    async def run():
+        a, b = pair(engine)
+        events = b.events("dtmf")
+        a.send_dtmf("159#", duration_ms=80, volume=12)
+        digits = []
+        for _ in range(4):
+            ev = await events.get(timeout=5)
+            digits.append(ev["digit"])
+            assert ev["duration"] >= 80 and ev["volume"] == 12 and ev["ended"]
+        a.close()
+        b.close()
+        return digits
+
+    assert asyncio.run(run()) == list("159#")
+
+
+def test_dtmf_rejects_bad_digits(engine):
+    a = engine.session()
+    with pytest.raises(MediaError) as e:
+        a.send_dtmf("12x")
+    assert e.value.field == "digits"
+    a.close()
+
+
+def test_recording_has_both_directions(engine, tmp_path):
+    a, b = pair(engine)
+    a.set_source(media.MemorySource(media.tone(400, 4), 8000, loop=True))
+    b.set_source(media.MemorySource(media.tone(1200, 4), 8000, loop=True))
+    path = tmp_path / "call.wav"
+    a.start_recording(path, sample_rate=16000)
+    assert wait_until(lambda: a.stats().ticks > 100)
+    rec = a.stop_recording()
+    assert rec.frames_written > 16000
+    a.close()
+    b.close()
+    with wave.open(str(path)) as w:
+        assert w.getnchannels() == 2 and w.getframerate() == 16000
+        data = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, 2)
+    sent, received = data[8000:, 0], data[8000:, 1]
+    assert abs(dominant_frequency(sent, 16000) - 400) < 10
+    assert abs(dominant_frequency(received, 16000) - 1200) < 10
+
+
+def test_codec_change_mid_call(engine):
+    a, b = pair(engine, "PCMU")
+    sink = media.MemorySink(8000, 8000 * 6)
+    b.set_sink(sink)
+    a.set_source(media.MemorySource(media.tone(600, 6, 8000), 8000, loop=True))
+    assert wait_until(lambda: b.stats().frames_played > 25)
+    a.update(params("opus", b.local_port))
+    b.update(params("opus", a.local_port))
+    assert wait_until(lambda: b.stats().codec == "opus" and b.stats().packets_received > 100)
+    sink.clear()
+    assert wait_until(lambda: len(sink) > 8000)
+    got = sink.samples()
+    assert abs(dominant_frequency(got, 8000) - 600) < 10
+    assert a.stats().ssrc == a.ssrc  # same SSRC across the change
+    a.close()
+    b.close()
+
+
+def test_ipv6_loopback(engine):
+    cfg = media.SessionConfig(local_address="::1")
+    a, b = pair(
+        engine, cfg_a=cfg, cfg_b=cfg, pa=dict(remote_address="::1"), pb=dict(remote_address="::1")
+    )
+    assert wait_until(lambda: b.stats().packets_received > 10 and a.stats().packets_received > 10)
+    a.close()
+    b.close()
+
+
+def test_symmetric_rtp_learns_the_remote(engine):
+    cfg = media.SessionConfig(symmetric_rtp=True)
+    a = engine.session()
+    b = engine.session(cfg)
+    b.start(params("PCMU", 9, remote_address="127.0.0.1"))  # wrong port: learnt from a's RTP
+    a.start(params("PCMU", b.local_port))
+    assert wait_until(lambda: a.stats().packets_received > 10)
+    assert b.stats().packets_received > 0
+    events = [e for e in engine.poll_events() if e.name == "remote_address_changed"]
+    assert any(e["port"] == a.local_port for e in events)
+    a.close()
+    b.close()
+
+
+def test_icmp_unreachable_becomes_an_event(engine):
+    closed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    a = engine.session()
+    a.start(params("PCMU", port))
+    assert wait_until(lambda: a.stats().icmp_errors > 0)
+    assert wait_until(lambda: any(e.name == "icmp_error" for e in engine.poll_events()))
+    a.close()
+
+
+def test_timeout_and_stats_events(engine):
+    a = engine.session(media.SessionConfig(rtp_timeout_ms=200, stats_interval_ms=100))
+    a.start(params("PCMU", 9))
+    names: set[str] = set()
+    assert wait_until(
+        lambda: names.update(e.name for e in engine.poll_events()) or {"timeout", "stats"} <= names
+    )
+    a.close()
+
+
+def test_rtcp_reports_give_rtt_and_bye(engine):
+    cfg = media.SessionConfig(rtcp_interval_ms=200)
+    a, b = pair(engine, cfg_a=cfg, cfg_b=cfg)
+    assert wait_until(lambda: a.stats().rtt_ms >= 0 and a.stats().rtcp_received > 2)
+    assert a.stats().rtt_ms < 1000
+    a.close()
+    assert wait_until(lambda: any(e.name == "rtcp_bye" for e in engine.poll_events()))
+    b.close()
+
+
+def test_bad_parameters_name_the_field(engine):
+    a = engine.session()
+    with pytest.raises(MediaError) as e:
+        a.start(params("G729", 1000))
+    assert e.value.field == "codec"
+    with pytest.raises(MediaError) as e:
+        a.start(params("PCMU", 1000, ptime=25))
+    assert e.value.field == "ptime"
+    with pytest.raises(MediaError) as e:
+        a.start(
+            params("PCMU", 1000, srtp_suite="AES_CM_128_HMAC_SHA1_80", srtp_local_key="inline:xx")
+        )
+    assert e.value.field == "crypto"
+    with pytest.raises(MediaError) as e:
+        a.set_remote("not-an-ip", 5)
+    assert e.value.field == "remote_address"
+    a.close()
+    with pytest.raises(MediaError):
+        a.set_source(None)
+
+
+def test_stopped_engine_refuses_new_sessions():
+    e = media.Engine()
+    s = e.session()
+    s.start(params("PCMU", 9))
+    e.stop()
+    assert s.closed
+    with pytest.raises(MediaError):
+        e.session()
