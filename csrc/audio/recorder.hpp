@@ -86,3 +86,25 @@ private:
 };
 
 }  // namespace siperb::audio
+
+namespace siperb::audio {
+
+// Records one engine stream to a mono 16-bit WAV from construction until close().
+class WavFileSink final : public media::AudioSink {
+public:
+    WavFileSink(const std::string& path, int sample_rate)
+        : rec_(path, sample_rate, RecordLayout::Mono), in_(rec_.input(0)) {
+        rec_.start();
+    }
+    int sample_rate() const noexcept override { return rec_.sample_rate(); }
+    void write(std::span<const std::int16_t> in) noexcept override { in_->write(in); }
+    void close() { rec_.stop(); }
+    RecorderStats stats() const { return rec_.stats(); }
+    const std::string& path() const noexcept { return rec_.path(); }
+
+private:
+    Recorder rec_;
+    std::shared_ptr<media::AudioSink> in_;
+};
+
+}  // namespace siperb::audio

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"  # before the submodules, which put it in User-Agent strings
 
-from . import codecs, dtmf, errors, i18n, jitterbuffer, rtcp, rtp, sdp, sip
+from . import audio, codecs, dtmf, errors, i18n, jitterbuffer, rtcp, rtp, sdp, sip
 from .api import GetProvisioning, Login, Session, get_provisioning, login
 from .errors import SiperbError
 from .events import Event, EventHub
@@ -29,6 +29,7 @@ __all__ = [
     "Session",
     "SiperbError",
     "__version__",
+    "audio",
     "codecs",
     "dtmf",
     "errors",
