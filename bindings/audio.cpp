@@ -3,9 +3,11 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
@@ -33,6 +35,7 @@ namespace {
 using media::AudioSink;
 using media::AudioSource;
 using Pcm = pb::array_t<std::int16_t, pb::array::c_style>;
+using Path = std::filesystem::path;  // str or os.PathLike from Python
 
 std::span<const std::int16_t> samples(const Pcm& a) {
     return {a.data(), static_cast<std::size_t>(a.size())};
@@ -98,11 +101,11 @@ const char* status_name(audio::DeviceStatus s) {
     return "failed";
 }
 
-pb::tuple wav_read(const std::string& path) {
+pb::tuple wav_read(const Path& path) {
     std::unique_ptr<audio::WavFileReader> r;
     {
         pb::gil_scoped_release nogil;
-        r = std::make_unique<audio::WavFileReader>(path);
+        r = std::make_unique<audio::WavFileReader>(path.string());
     }
     const audio::WavInfo info = r->info();
     const auto ch = static_cast<std::size_t>(info.format.channels);
@@ -123,11 +126,11 @@ pb::tuple wav_read(const std::string& path) {
                           std::string(audio::encoding_name(info.format.encoding)));
 }
 
-pb::dict wav_info(const std::string& path) {
+pb::dict wav_info(const Path& path) {
     audio::WavInfo info;
     {
         pb::gil_scoped_release nogil;
-        info = audio::WavFileReader(path).info();
+        info = audio::WavFileReader(path.string()).info();
     }
     pb::dict d;
     d["sample_rate"] = info.format.sample_rate;
@@ -139,14 +142,14 @@ pb::dict wav_info(const std::string& path) {
     return d;
 }
 
-void wav_write(const std::string& path, const Pcm& pcm, int sample_rate, const std::string& encoding) {
+void wav_write(const Path& path, const Pcm& pcm, int sample_rate, const std::string& encoding) {
     if (pcm.ndim() != 1 && !(pcm.ndim() == 2 && (pcm.shape(1) == 1 || pcm.shape(1) == 2)))
         throw WavError("pcm", "expected shape (n,) or (n, 1|2), got " + std::to_string(pcm.ndim()) + " dimensions");
     const int channels = pcm.ndim() == 1 ? 1 : static_cast<int>(pcm.shape(1));
     const audio::WavFormat f{audio::encoding_from_name(encoding), channels, sample_rate};
     const auto in = samples(pcm);
     pb::gil_scoped_release nogil;
-    audio::write_wav_file(path, f, in);
+    audio::write_wav_file(path.string(), f, in);
 }
 
 std::vector<audio::ToneSegment> segments_from(const std::vector<std::pair<std::vector<double>, int>>& segs) {
@@ -284,9 +287,9 @@ void bind_sources(pb::module_& m) {
         .def("restart", &audio::ToneSource::restart);
 
     pb::class_<audio::WavFileSource, AudioSource, std::shared_ptr<audio::WavFileSource>>(m, "WavFileSource")
-        .def(pb::init([](const std::string& path, int rate, bool loop, std::uint64_t preload_limit) {
+        .def(pb::init([](const Path& path, int rate, bool loop, std::uint64_t preload_limit) {
                  pb::gil_scoped_release nogil;
-                 return std::make_shared<audio::WavFileSource>(path, rate, loop, preload_limit);
+                 return std::make_shared<audio::WavFileSource>(path.string(), rate, loop, preload_limit);
              }),
              pb::arg("path"), pb::arg("sample_rate"), pb::arg("loop") = false,
              pb::arg("preload_limit") = audio::WavFileSource::kPreloadBytes)
@@ -347,9 +350,9 @@ void bind_sinks(pb::module_& m) {
         .def_property_readonly("counters", [](const audio::BufferSink& s) { return ring_dict(s.counters()); });
 
     pb::class_<audio::WavFileSink, AudioSink, std::shared_ptr<audio::WavFileSink>>(m, "WavFileSink")
-        .def(pb::init([](const std::string& path, int rate) {
+        .def(pb::init([](const Path& path, int rate) {
                  pb::gil_scoped_release nogil;
-                 return std::make_shared<audio::WavFileSink>(path, rate);
+                 return std::make_shared<audio::WavFileSink>(path.string(), rate);
              }),
              pb::arg("path"), pb::arg("sample_rate"))
         .def("close", &audio::WavFileSink::close, pb::call_guard<pb::gil_scoped_release>())
@@ -357,14 +360,21 @@ void bind_sinks(pb::module_& m) {
         .def_property_readonly("stats", [](const audio::WavFileSink& s) { return recorder_dict(s.stats()); });
 
     pb::class_<audio::Recorder, std::shared_ptr<audio::Recorder>>(m, "CallRecorder")
-        .def(pb::init([](const std::string& path, bool stereo, int rate) {
-                 return std::make_shared<audio::Recorder>(path, rate,
+        .def(pb::init([](const Path& path, bool stereo, int rate) {
+                 return std::make_shared<audio::Recorder>(path.string(), rate,
                                                           stereo ? audio::RecordLayout::Stereo : audio::RecordLayout::Mix);
              }),
              pb::arg("path"), pb::arg("stereo") = true, pb::arg("sample_rate") = 16000)
         .def("local_sink", [](const audio::Recorder& r) { return r.input(0); })
         .def("remote_sink", [](const audio::Recorder& r) { return r.input(1); })
-        .def("start", &audio::Recorder::start, pb::arg("path") = "", pb::call_guard<pb::gil_scoped_release>())
+        .def(
+            "start",
+            [](audio::Recorder& r, const std::optional<Path>& path) {
+                const std::string p = path ? path->string() : std::string();
+                pb::gil_scoped_release nogil;
+                r.start(p);
+            },
+            pb::arg("path") = pb::none())
         .def("stop", &audio::Recorder::stop, pb::call_guard<pb::gil_scoped_release>())
         .def_property_readonly("path", &audio::Recorder::path)
         .def_property_readonly("stereo", [](const audio::Recorder& r) { return r.layout() == audio::RecordLayout::Stereo; })

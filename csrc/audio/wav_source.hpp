@@ -37,7 +37,7 @@ public:
     bool ended() const noexcept override;
 
     const WavInfo& file_info() const noexcept { return info_; }
-    bool streamed() const noexcept { return loader_.joinable(); }
+    bool streamed() const noexcept { return ring_ != nullptr; }
     // Samples the engine asked for that the loader had not produced yet.
     RingCounters counters() const noexcept;
     // The loader's failure (the file changed under it), empty if none.
