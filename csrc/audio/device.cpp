@@ -369,15 +369,18 @@ AudioDevice::~AudioDevice() { close(); }
 
 void AudioDevice::watchdog() noexcept {
     Core& c = *core_;
+    const std::int64_t started = now_ms();
     std::unique_lock lock(c.mu);
     while (!c.cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return c.stopping; })) {
         if (c.status.load() != DeviceStatus::Running) continue;
         const int active = Pa_IsStreamActive(c.stream);
-        const std::int64_t silent_ms = now_ms() - c.last_callback_ms.load(std::memory_order_relaxed);
+        const std::int64_t now = now_ms();
+        const std::int64_t silent_ms = now - c.last_callback_ms.load(std::memory_order_relaxed);
+        const std::int64_t limit = now - started < kStartGraceMs ? kStartGraceMs : kStallMs;
         lock.unlock();
         if (active != 1) {
             c.fail(active < 0 ? std::string("stream error: ") + Pa_GetErrorText(active) : "the stream stopped");
-        } else if (silent_ms > kStallMs) {
+        } else if (silent_ms > limit) {
             c.fail("no audio callback for " + std::to_string(silent_ms) + " ms (device gone?)");
         }
         lock.lock();

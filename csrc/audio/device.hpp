@@ -7,8 +7,9 @@
 // and DeviceSource trims a backlog beyond kMaxCaptureBacklogMs (an engine that starts late
 // does not inherit the latency).
 //
-// A device that fails (the stream stops being active, or its callbacks stop for
-// kStallMs) is noticed by a watchdog thread: status() becomes Failed, error() says why,
+// A device that fails (the stream stops being active, or its callbacks stop for kStallMs;
+// kStartGraceMs while the stream starts: ALSA's pulse plugin was seen here to pause ~1.5 s
+// after its first callbacks) is noticed by a watchdog thread: status() becomes Failed, error() says why,
 // fd() (an eventfd) becomes readable, and the source/sink keep working as silence.
 #pragma once
 
@@ -85,7 +86,8 @@ struct DeviceStats {
 
 class AudioDevice {
 public:
-    static constexpr int kStallMs = 1500;
+    static constexpr int kStallMs = 2000;
+    static constexpr int kStartGraceMs = 6000;
     static constexpr int kMaxCaptureBacklogMs = 60;
 
     // Opens and starts the stream; throws MediaError naming input, output, sample_rate,

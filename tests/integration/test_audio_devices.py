@@ -35,12 +35,14 @@ with audio.AudioDevice(input="pulse", output="pulse", sample_rate=rate) as dev:
     src, sink = dev.source, dev.sink
     got = []
     start = time.monotonic()
-    for i in range(150):  # 3 s, as the engine would: one 20 ms frame each way per tick
+    for i in range(300):  # 6 s (the pulse plugin takes ~2 s to start here), as the engine
+        # would: one 20 ms frame each way per tick
         sink.write(tone.read(320))
         got.append(src.read(320))
         time.sleep(max(0.0, start + (i + 1) * 0.02 - time.monotonic()))
     info = {"names": names, "status": dev.status, "stats": dev.stats,
-            "device_rate": dev.device_rate, "input": dev.input_name, "output": dev.output_name}
+            "device_rate": dev.device_rate, "input": dev.input_name, "output": dev.output_name,
+            "error": dev.error}
 np.save(sys.argv[1], np.concatenate(got))
 print(json.dumps(info))
 """
@@ -75,7 +77,8 @@ def test_tone_through_null_sink_and_monitor(pulseaudio: PulseAudio, tmp_path: Pa
     assert proc.returncode == 0, proc.stderr[-3000:]
     info = json.loads(proc.stdout.strip().splitlines()[-1])
     assert "pulse" in info["names"]
-    assert info["status"] == "running" and info["input"] == info["output"] == "pulse"
+    assert info["status"] == "running", (info["error"], info["stats"])
+    assert info["input"] == info["output"] == "pulse"
     assert info["stats"]["callbacks"] > 100
     x = np.load(out).astype(np.float64)
     assert len(x) > 16000 * 2
