@@ -810,8 +810,8 @@ class SpeexJitterBuffer:
     def put(self, sequence_number: int, timestamp: int, payload: bytes) -> None: ...
     def get(self) -> Frame: ...
 # --- audio ---
-import os as _os
-from typing import Any as _Any
+import os as _os  # noqa: E402 (append-only section)
+from typing import Any as _Any  # noqa: E402
 
 _PathLike = str | _os.PathLike[str]
 
@@ -862,7 +862,11 @@ class ToneSource(AudioSource):
     ) -> ToneSource: ...
     @staticmethod
     def dtmf(
-        digits: str, sample_rate: int, on_ms: int = 100, off_ms: int = 100, level_dbfs: float = -10.0
+        digits: str,
+        sample_rate: int,
+        on_ms: int = 100,
+        off_ms: int = 100,
+        level_dbfs: float = -10.0,
     ) -> ToneSource: ...
     @staticmethod
     def dtmf_pair(digit: str) -> tuple[float, float]: ...

@@ -52,7 +52,10 @@ def test_source_is_an_engine_audio_source() -> None:
     assert isinstance(audio.BufferSink(8000, 10), audio.AudioSink)
 
 
-@pytest.mark.parametrize(("rate", "capacity", "field"), [(10, 10, "sample_rate"), (8000, 0, "capacity"), (8000, 10**7, "capacity")])
+@pytest.mark.parametrize(
+    ("rate", "capacity", "field"),
+    [(10, 10, "sample_rate"), (8000, 0, "capacity"), (8000, 10**7, "capacity")],
+)
 def test_bad_parameters(rate: int, capacity: int, field: str) -> None:
     with pytest.raises(MediaError) as e:
         audio.BufferSource(rate, capacity)

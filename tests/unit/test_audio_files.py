@@ -60,7 +60,9 @@ def test_resampled_stereo_is_mono_at_the_requested_rate(tmp_path: Path, preload:
 def test_loop_repeats_without_end(tmp_path: Path, preload: bool) -> None:
     pcm = np.arange(1000, dtype=np.int16)
     audio.write_wav(tmp_path / "l.wav", pcm, 8000)
-    src = audio.WavFileSource(tmp_path / "l.wav", 8000, loop=True, preload_limit=10**9 if preload else 100)
+    src = audio.WavFileSource(
+        tmp_path / "l.wav", 8000, loop=True, preload_limit=10**9 if preload else 100
+    )
     got = np.concatenate([src.read(160) for _ in range(40)])  # 6400 samples = 6.4 loops
     if not preload:  # the loader tops the ring up in the background
         assert len(got) <= 6400
@@ -115,7 +117,7 @@ def test_call_recorder_mix_pads_a_silent_side_and_restarts(tmp_path: Path) -> No
         rec.local_sink().write(np.full(160, 100, np.int16))
     rec.stop()
     rate, ch, got = audio.WavFile.read(tmp_path / "mix.wav")
-    assert ch == 1 and len(got) == 3200
+    assert (rate, ch) == (8000, 1) and len(got) == 3200
     assert (got[:1600] == 32767).all()  # saturated sum
     assert (got[1600:] == 100).all()
     assert rec.stats["padded_samples"] == 1600

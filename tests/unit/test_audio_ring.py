@@ -52,7 +52,9 @@ def test_discard_keep_trims_oldest() -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_two_thread_stress_reject_newest(seed: int) -> None:
-    res = _core.audio_ring_stress(capacity=257, samples=300_000, max_chunk=200, overwrite=False, seed=seed)
+    res = _core.audio_ring_stress(
+        capacity=257, samples=300_000, max_chunk=200, overwrite=False, seed=seed
+    )
     assert res["disorder"] == 0
     assert res["received"] == 300_000 and res["gaps"] == 0
 
@@ -60,6 +62,8 @@ def test_two_thread_stress_reject_newest(seed: int) -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_two_thread_stress_drop_oldest(seed: int) -> None:
     """Drop-oldest moves the reader's index under it; every read must still be one clean run."""
-    res = _core.audio_ring_stress(capacity=257, samples=300_000, max_chunk=200, overwrite=True, seed=seed)
+    res = _core.audio_ring_stress(
+        capacity=257, samples=300_000, max_chunk=200, overwrite=True, seed=seed
+    )
     assert res["disorder"] == 0
     assert res["received"] + res["dropped"] == res["produced"] == 300_000

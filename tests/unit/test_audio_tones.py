@@ -42,7 +42,9 @@ def on_off(x: np.ndarray, block: int) -> list[bool]:
         ("congestion", "eu", [425], 250, 250),
     ],
 )
-def test_call_progress_presets(name: str, region: str, freqs: list[int], on_ms: int | None, off_ms: int | None) -> None:
+def test_call_progress_presets(
+    name: str, region: str, freqs: list[int], on_ms: int | None, off_ms: int | None
+) -> None:
     src = audio.ToneSource.preset(name, RATE, region=region)
     period_ms = (on_ms + off_ms) if on_ms else 1000
     x = src.read(RATE * 2 * period_ms // 1000)  # two periods

@@ -23,7 +23,9 @@ def _max_error(encoding: str) -> int:
     return {"pcm8": 256, "ulaw": 1024 * 2, "alaw": 1024 * 2}.get(encoding, 0)
 
 
-@pytest.mark.parametrize("encoding", ["pcm8", "pcm16", "pcm24", "pcm32", "float32", "float64", "ulaw", "alaw"])
+@pytest.mark.parametrize(
+    "encoding", ["pcm8", "pcm16", "pcm24", "pcm32", "float32", "float64", "ulaw", "alaw"]
+)
 @pytest.mark.parametrize("channels", [1, 2])
 def test_round_trip(tmp_path: Path, encoding: str, channels: int) -> None:
     pcm = PCM[: (len(PCM) // channels) * channels].reshape(-1, channels) if channels == 2 else PCM
@@ -87,7 +89,9 @@ def _data(payload: bytes, size: int | None = None) -> bytes:
     return b"data" + struct.pack("<I", len(payload) if size is None else size) + payload + pad
 
 
-def _extensible(subtag: int, channels: int, rate: int, bits: int, valid: int | None = None) -> bytes:
+def _extensible(
+    subtag: int, channels: int, rate: int, bits: int, valid: int | None = None
+) -> bytes:
     guid = struct.pack("<H", subtag) + bytes.fromhex("000000001000800000aa00389b71")
     extra = struct.pack("<HHI", 22, bits if valid is None else valid, 0) + guid
     return _fmt(0xFFFE, channels, rate, bits, extra)
@@ -122,7 +126,11 @@ GOOD_DATA = _data(b"\0\0" * 4)
         (b"RIFX" + b"\0" * 40, "RIFF", "RIFX"),
         (b"OggS" + b"\0" * 40, "RIFF", "not a RIFF"),
         (b"RIFF\4\0\0\0", "RIFF", "shorter"),
-        (_riff(GOOD_FMT, GOOD_DATA)[:8] + b"AVI " + _riff(GOOD_FMT, GOOD_DATA)[12:], "WAVE", "WAVE"),
+        (
+            _riff(GOOD_FMT, GOOD_DATA)[:8] + b"AVI " + _riff(GOOD_FMT, GOOD_DATA)[12:],
+            "WAVE",
+            "WAVE",
+        ),
         (_riff(GOOD_FMT, GOOD_DATA, riff_size=1000), "RIFF.size", "beyond"),
         (_riff(GOOD_FMT, GOOD_DATA)[:-4], "RIFF.size", "beyond"),
         (_riff(GOOD_FMT, _data(b"\0\0", size=100)), "data", "beyond"),
@@ -143,7 +151,11 @@ GOOD_DATA = _data(b"\0\0" * 4)
         (_riff(_fmt(3, 1, 8000, 16), GOOD_DATA), "bits_per_sample", "16 bits"),
         (_riff(_fmt(0xFFFE, 1, 8000, 16), GOOD_DATA), "fmt", "too small"),
         (_riff(_extensible(0x55, 1, 8000, 16), GOOD_DATA), "fmt.SubFormat", "MP3"),
-        (_riff(_extensible(1, 1, 8000, 16, valid=20), GOOD_DATA), "fmt.wValidBitsPerSample", "1..16"),
+        (
+            _riff(_extensible(1, 1, 8000, 16, valid=20), GOOD_DATA),
+            "fmt.wValidBitsPerSample",
+            "1..16",
+        ),
         (
             _riff(GOOD_FMT.replace(struct.pack("<I", 16000), struct.pack("<I", 16001)), GOOD_DATA),
             "fmt.nAvgBytesPerSec",
