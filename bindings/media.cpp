@@ -16,17 +16,6 @@ namespace siperb::py {
 namespace pb = pybind11;
 using namespace siperb::media;
 
-// Registers AudioSource/AudioSink once, whichever of bind_audio/bind_media runs first (the
-// audio bindings derive their classes from them).
-void bind_audio_port(pb::module_& m) {
-    if (pb::detail::get_type_info(typeid(AudioSource))) return;
-    pb::class_<AudioSource, std::shared_ptr<AudioSource>>(m, "AudioSource")
-        .def_property_readonly("sample_rate", &AudioSource::sample_rate)
-        .def_property_readonly("ended", &AudioSource::ended);
-    pb::class_<AudioSink, std::shared_ptr<AudioSink>>(m, "AudioSink")
-        .def_property_readonly("sample_rate", &AudioSink::sample_rate);
-}
-
 namespace {
 
 template <class T>
@@ -74,7 +63,7 @@ pb::dict event_data(const MediaEvent& e) {
 }  // namespace
 
 void bind_media(pb::module_& m) {
-    bind_audio_port(m);
+    // AudioSource/AudioSink are bound by bind_audio, which module.cpp calls first.
 
     pb::class_<MemorySource, AudioSource, std::shared_ptr<MemorySource>>(m, "MemorySource")
         .def(pb::init([](pb::array_t<std::int16_t, pb::array::c_style | pb::array::forcecast> a, int rate, bool loop) {

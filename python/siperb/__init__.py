@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"  # before the submodules, which put it in User-Agent strings
 
-from . import codecs, dtmf, errors, i18n, jitterbuffer, media, rtcp, rtp, sdp, sip
+from . import audio, codecs, dtmf, errors, i18n, jitterbuffer, media, rtcp, rtp, sdp, sip
 from .api import GetProvisioning, Login, Session, get_provisioning, login
 from .call import Call, SessionState
 from .errors import SiperbError
@@ -36,6 +36,7 @@ __all__ = [
     "SessionState",
     "SiperbError",
     "__version__",
+    "audio",
     "codecs",
     "dtmf",
     "errors",
