@@ -85,7 +85,7 @@ public:
     }
     int sample_rate() const noexcept override { return enc_.sample_rate(); }
     std::size_t encode(std::span<const std::int16_t> pcm, std::span<std::uint8_t> out) override {
-        const std::size_t n = enc_.encode(pcm.data(), static_cast<int>(pcm.size()), out);
+        const std::size_t n = enc_.encode(pcm, out);
         return dtx_ && n <= 2 ? 0 : n;  // RFC 7587 3.1.3: DTX frames are not sent
     }
 
