@@ -18,16 +18,6 @@ using namespace siperb::media;
 
 namespace {
 
-template <class T>
-T from_kwargs(const pb::kwargs& kw) {
-    T value{};
-    {
-        pb::object ref = pb::cast(&value, pb::return_value_policy::reference);
-        for (auto item : kw) ref.attr(item.first) = item.second;
-    }
-    return value;
-}
-
 sdp::Direction direction_in(const std::string& s) {
     auto d = sdp::direction_from(s);
     if (!d) throw pb::value_error("not a direction: '" + s + "'");

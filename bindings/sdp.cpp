@@ -15,17 +15,6 @@ namespace {
 
 using namespace siperb::sdp;
 
-// T(**kwargs): each keyword sets the same-named field (unknown names raise AttributeError).
-template <class T>
-T from_kwargs(const pybind11::kwargs& kw) {
-    T value{};
-    {
-        pybind11::object ref = pybind11::cast(&value, pybind11::return_value_policy::reference);
-        for (auto item : kw) ref.attr(item.first) = item.second;
-    }
-    return value;
-}
-
 template <class T>
 pybind11::class_<T> value_class(pybind11::module_& m, const char* name) {
     pybind11::class_<T> c(m, name);

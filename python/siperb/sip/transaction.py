@@ -66,32 +66,28 @@ def cseq_of(message: Message) -> CSeq:
     return cseq
 
 
-def ack_for(request: Message, response: Message) -> Message:
-    """The ACK a client INVITE transaction sends for a non-2xx final response (17.1.1.3)."""
+def _same_transaction(request: Message, method: str, to: str) -> Message:
+    """ACK and CANCEL copy the INVITE's top Via (same branch), Route, From, Call-ID, CSeq number."""
     headers: list[tuple[str, str]] = [("Via", request.header_values("Via")[0])]
     headers += [("Route", v) for v in request.header_values("Route")]
     headers += [
         ("Max-Forwards", "70"),
         ("From", request.header("From") or ""),
-        ("To", response.header("To") or ""),
+        ("To", to),
         ("Call-ID", request.call_id or ""),
-        ("CSeq", f"{cseq_of(request).number} ACK"),
+        ("CSeq", f"{cseq_of(request).number} {method}"),
     ]
-    return Request("ACK", str(request.uri), headers)
+    return Request(method, str(request.uri), headers)
+
+
+def ack_for(request: Message, response: Message) -> Message:
+    """The ACK a client INVITE transaction sends for a non-2xx final response (17.1.1.3)."""
+    return _same_transaction(request, "ACK", response.header("To") or "")
 
 
 def cancel_for(request: Message) -> Message:
-    """The CANCEL of a pending INVITE (9.1): same branch, Route, From, To, Call-ID, CSeq number."""
-    headers: list[tuple[str, str]] = [("Via", request.header_values("Via")[0])]
-    headers += [("Route", v) for v in request.header_values("Route")]
-    headers += [
-        ("Max-Forwards", "70"),
-        ("From", request.header("From") or ""),
-        ("To", request.header("To") or ""),
-        ("Call-ID", request.call_id or ""),
-        ("CSeq", f"{cseq_of(request).number} CANCEL"),
-    ]
-    return Request("CANCEL", str(request.uri), headers)
+    """The CANCEL of a pending INVITE (9.1)."""
+    return _same_transaction(request, "CANCEL", request.header("To") or "")
 
 
 class ClientTransaction:
