@@ -138,7 +138,7 @@ WavFormat parse_fmt(std::span<const std::uint8_t> b) {
 void MemoryBytes::read_at(std::uint64_t offset, std::span<std::uint8_t> out, const char* field) const {
     if (offset > bytes_.size() || out.size() > bytes_.size() - offset)
         throw WavError(field, "truncated: file ends at byte " + std::to_string(bytes_.size()));
-    std::memcpy(out.data(), bytes_.data() + offset, out.size());
+    if (!out.empty()) std::memcpy(out.data(), bytes_.data() + offset, out.size());
 }
 
 WavInfo parse_wav(const ByteSource& src) {
