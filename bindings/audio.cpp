@@ -116,8 +116,8 @@ pb::tuple wav_read(const Path& path) {
     {
         pb::gil_scoped_release nogil;
         std::size_t done = 0;
-        while (done < dst.size()) {
-            const std::size_t n = r->read_frames(dst.subspan(done));
+        while (done < dst.size()) {  // 64 Ki frames at a time: the decode buffer stays in cache
+            const std::size_t n = r->read_frames(dst.subspan(done, std::min<std::size_t>(dst.size() - done, ch << 16)));
             if (n == 0) break;
             done += n * ch;
         }

@@ -89,7 +89,7 @@ public:
             std::uint64_t r = r_.load(std::memory_order_acquire);
             const std::uint64_t w = w_.load(std::memory_order_acquire);
             const std::size_t n = std::min(out.size(), static_cast<std::size_t>(w - std::min(r, w)));
-            for (std::size_t i = 0; i < n; ++i) out[i] = data_[(r + i) % capacity_].load(std::memory_order_relaxed);
+            load(r, out.first(n));
             std::atomic_thread_fence(std::memory_order_acquire);
             if (r_.compare_exchange_strong(r, r + n, std::memory_order_acq_rel, std::memory_order_relaxed)) {
                 reads_.fetch_add(n, std::memory_order_relaxed);
@@ -131,8 +131,18 @@ public:
     }
 
 private:
+    // Copies in two runs (to the end of the storage, then from its start): one modulo per call.
     void store(std::uint64_t w, std::span<const std::int16_t> in) noexcept {
-        for (std::size_t i = 0; i < in.size(); ++i) data_[(w + i) % capacity_].store(in[i], std::memory_order_relaxed);
+        const auto start = static_cast<std::size_t>(w % capacity_);
+        const std::size_t first = std::min(in.size(), capacity_ - start);
+        for (std::size_t i = 0; i < first; ++i) data_[start + i].store(in[i], std::memory_order_relaxed);
+        for (std::size_t i = first; i < in.size(); ++i) data_[i - first].store(in[i], std::memory_order_relaxed);
+    }
+    void load(std::uint64_t r, std::span<std::int16_t> out) const noexcept {
+        const auto start = static_cast<std::size_t>(r % capacity_);
+        const std::size_t first = std::min(out.size(), capacity_ - start);
+        for (std::size_t i = 0; i < first; ++i) out[i] = data_[start + i].load(std::memory_order_relaxed);
+        for (std::size_t i = first; i < out.size(); ++i) out[i] = data_[i - first].load(std::memory_order_relaxed);
     }
     void count_write(std::size_t n, std::size_t lost) noexcept {
         written_.fetch_add(n, std::memory_order_relaxed);

@@ -86,6 +86,7 @@ std::size_t decode_samples(WavEncoding e, std::span<const std::uint8_t> bytes, s
     const WavFormat f{e, 1, 8000};
     const auto width = static_cast<std::size_t>(f.bytes_per_sample());
     const std::size_t n = std::min(bytes.size() / width, out.size());
+    if (n == 0) return 0;  // empty spans may hold null pointers (memcpy's arguments must not)
     const std::uint8_t* p = bytes.data();
     switch (e) {
         case WavEncoding::Pcm8:
@@ -114,6 +115,7 @@ std::size_t encode_samples(WavEncoding e, std::span<const std::int16_t> in, std:
     const WavFormat f{e, 1, 8000};
     const auto width = static_cast<std::size_t>(f.bytes_per_sample());
     const std::size_t n = std::min(in.size(), out.size() / width);
+    if (n == 0) return 0;
     std::uint8_t* p = out.data();
     switch (e) {
         case WavEncoding::Pcm8:

@@ -138,7 +138,7 @@ WavFormat parse_fmt(std::span<const std::uint8_t> b) {
 void MemoryBytes::read_at(std::uint64_t offset, std::span<std::uint8_t> out, const char* field) const {
     if (offset > bytes_.size() || out.size() > bytes_.size() - offset)
         throw WavError(field, "truncated: file ends at byte " + std::to_string(bytes_.size()));
-    std::memcpy(out.data(), bytes_.data() + offset, out.size());
+    if (!out.empty()) std::memcpy(out.data(), bytes_.data() + offset, out.size());
 }
 
 WavInfo parse_wav(const ByteSource& src) {
@@ -225,9 +225,14 @@ std::size_t WavFileReader::read_frames(std::span<std::int16_t> out) {
     const std::uint64_t left = info_.frames() - std::min(next_frame_, info_.frames());
     const auto frames = static_cast<std::size_t>(std::min<std::uint64_t>(left, out.size() / ch));
     if (frames == 0) return 0;
-    raw_.resize(frames * static_cast<std::size_t>(align));
-    file_.read_at(info_.data_offset + next_frame_ * align, raw_, "data");
-    decode_samples(info_.format.encoding, raw_, out.first(frames * ch));
+    const std::uint64_t offset = info_.data_offset + next_frame_ * align;
+    if (info_.format.encoding == WavEncoding::Pcm16) {  // little-endian host: the bytes are the samples
+        file_.read_at(offset, std::span(reinterpret_cast<std::uint8_t*>(out.data()), frames * ch * 2), "data");
+    } else {
+        raw_.resize(frames * static_cast<std::size_t>(align));
+        file_.read_at(offset, raw_, "data");
+        decode_samples(info_.format.encoding, raw_, out.first(frames * ch));
+    }
     next_frame_ += frames;
     return frames;
 }

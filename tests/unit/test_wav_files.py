@@ -222,3 +222,12 @@ def test_recorder_counts_drops_when_starved(tmp_path: Path) -> None:
     st = sink.stats
     assert st["frames_written"] + st["dropped_samples"] == 5 * 8000
     assert st["dropped_samples"] >= 3 * 8000
+
+
+def test_fuzz_regressions_empty_chunks() -> None:
+    """Found by fuzz_wav: an empty data chunk decodes to nothing; an empty fmt is named."""
+    rate, ch, pcm = _core.wav_decode(_riff(GOOD_FMT, _data(b"")))
+    assert (rate, ch, len(pcm)) == (8000, 1, 0)
+    with pytest.raises(WavError) as e:
+        _core.wav_decode(_riff(b"fmt \0\0\0\0", GOOD_DATA))
+    assert e.value.field == "fmt" and "below 16" in e.value.reason
