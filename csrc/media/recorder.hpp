@@ -1,14 +1,15 @@
 // Call recording to a 16-bit PCM WAV file: both directions, as stereo (left = sent, right =
 // received) or mixed to mono. The engine thread hands each packet time's audio to write(),
-// which only copies into a lock-free ring; a writer thread of the recorder does the file I/O.
-// (The RIFF header writer here is minimal; dedup with csrc/audio/wav.* once that exists.)
+// which only copies into a lock-free ring; a writer thread of the recorder does the file I/O
+// through audio::WavWriter (whose header is patched every second, so a crash leaves a valid file).
 #pragma once
 
+#include "audio/wav_writer.hpp"
 #include "media/spsc_ring.hpp"
 
 #include <atomic>
 #include <cstdint>
-#include <cstdio>
+#include <optional>
 #include <mutex>
 #include <span>
 #include <string>
@@ -42,20 +43,18 @@ public:
 private:
     void run();
     std::size_t flush_some();
-    void write_header(std::uint32_t data_bytes);
 
     std::string path_;
     int rate_;
     RecorderLayout layout_;
     unsigned channels_;
     SpscRing<std::int16_t> ring_;
-    std::FILE* file_ = nullptr;
+    std::optional<audio::WavWriter> file_;
     std::mutex close_mu_;
     std::atomic<bool> stop_{false};
     std::atomic<bool> closed_{false};
     std::atomic<std::uint64_t> written_{0};
     std::atomic<std::uint64_t> dropped_{0};
-    std::uint64_t data_bytes_ = 0;
     std::thread thread_;
 };
 
