@@ -18,12 +18,13 @@ callback after ``await ProvisionPhone``: so an ``OnLoad`` that uses the variable
 being assigned to (``phone.Toast('Welcome back')`` in the SDK's example) finds it assigned.
 ``await phone.wait_loaded()`` waits for it.
 
-Media: calls negotiate real SDP through the :class:`~siperb.sip.media.MediaHandler` seam
-(``media_factory``; :class:`~siperb.sip.media.SdpOnlyMedia` until the native engine lands).
-Devices, recording and mute go through :class:`MediaControl`; the default
-:class:`NoMediaEngine` raises ``MediaError("media engine not available")`` for devices and
-recording (there is no audio to list or record), while mute/unmute only set the call's flag:
-with SDP-only media nothing is sent in either state, so the flag is the whole truth.
+Media: calls negotiate SDP through the :class:`~siperb.sip.media.MediaHandler` seam
+(``media_factory``): :class:`~siperb.sip.engine_media.EngineMedia` (real audio) when the native
+engine is built. Devices, recording and mute go through :class:`MediaControl`: with the engine,
+:class:`~siperb.sip.engine_media.EngineMediaControl` (calls send silence and discard what they
+hear until ``select_device`` picks a sound card; recordings are stereo WAVs, sent audio left,
+received right). Without it, :class:`NoMediaEngine` raises ``MediaError("media engine not
+available")`` for devices and recording, while mute/unmute only set the call's flag.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from .options import PhoneOptions
 from .sip import Uri
 from .sip.call import Call as SipCall
 from .sip.call import CallState, Outcome
+from .sip.engine_media import EngineMediaControl, engine_available
 from .sip.media import DTMF_DIGITS, MediaHandler
 from .sip.registration import RegistrationError
 from .sip.useragent import UserAgent, UserAgentConfig
@@ -152,7 +154,11 @@ class Phone:
         self.provisioning = options.provisioning
         self.translator = options.translator()
         self.hub = EventHub()
-        self.media: MediaControl = media_control or NoMediaEngine()
+        if media_control is None:
+            media_control = EngineMediaControl() if engine_available() else NoMediaEngine()
+        self.media: MediaControl = media_control
+        if media_factory is None and isinstance(media_control, EngineMediaControl):
+            media_factory = media_control.media_factory
         self.settings = PhoneSettings(self)
         self.ua: UserAgent | None = None
         self.registered = False
