@@ -91,3 +91,21 @@ def test_savp_offer_without_our_keys_is_refused() -> None:
         b.close()
 
     asyncio.run(main())
+
+
+def test_inbound_session_starts_only_when_answered() -> None:
+    class Inbound(FakeCall):
+        direction = "inbound"
+
+    async def main() -> None:
+        a = EngineMedia(codecs=[Codec.pcmu()], source=ToneSource(RATE, [([1000.0], 1000)]))
+        b = EngineMedia(codecs=[Codec.pcmu()])
+        b.bind_call(Inbound())
+        a.apply_answer(b.create_answer(a.create_offer()))
+        assert a.session.started and not b.session.started  # ringing: nothing sent to the caller
+        b.answered()
+        assert b.session.started and b.session.params.remote_port == a.port
+        a.close()
+        b.close()
+
+    asyncio.run(main())

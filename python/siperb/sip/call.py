@@ -389,6 +389,9 @@ class Call:
         )  # fmt: skip
         self.invite_tx.send(response)
         self._retransmit_2xx(response, self.invite_tx)
+        started = getattr(self.media, "answered", None)
+        if started is not None:
+            started()
         self._set_state(CallState.ESTABLISHED)
 
     def _retransmit_2xx(self, response: Message, tx: ServerTransaction) -> None:

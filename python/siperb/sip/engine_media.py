@@ -74,6 +74,7 @@ class EngineMedia(SdpOnlyMedia):
         self.sink = sink
         self.dtmf_received: list[str] = []
         self._call: Any = None
+        self._deferred = False  # an inbound call's answer is ready before the user answers
 
     # ---- SdpOnlyMedia hooks ----
 
@@ -89,7 +90,7 @@ class EngineMedia(SdpOnlyMedia):
         return dataclasses.replace(self.capabilities, crypto=self.crypto)
 
     def _negotiated(self) -> None:
-        if self.session is None or self.negotiated is None or self.closed:
+        if self.session is None or self.negotiated is None or self.closed or self._deferred:
             return
         params = engine_mod.stream_params(self.negotiated, local=self.local, remote=self.remote)
         first = not self.session.started
@@ -117,8 +118,19 @@ class EngineMedia(SdpOnlyMedia):
             self.session.set_sink(sink)
 
     def bind_call(self, call: Any) -> None:
-        """The call whose ``dtmf`` events the received RFC 4733 digits become."""
+        """The call whose ``dtmf`` events the received RFC 4733 digits become.
+
+        For an inbound call the session waits for :meth:`answered`: the answer SDP is made when
+        the INVITE arrives, but the microphone must not reach the caller while it rings.
+        """
         self._call = call
+        self._deferred = getattr(call, "direction", "") == "inbound"
+
+    def answered(self) -> None:
+        """The user answered (our 200 went out): start the negotiated session."""
+        if self._deferred:
+            self._deferred = False
+            self._negotiated()
 
     def _on_dtmf(self, event: Event) -> None:
         if not event.get("ended", True):
