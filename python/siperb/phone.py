@@ -353,6 +353,11 @@ class Phone:
             call.hangup_by = self._hangup_by(call)
             if self._transfer is not None and call in self._transfer:
                 self._transfer = None
+            if call.recording:  # the media's close finished the file
+                call.recording = False
+                closed = getattr(self.media, "recording_closed", None)
+                self._emit("recording_ended", call=call,
+                           recording=closed(sip_call) if closed is not None else None)  # fmt: skip
         self._update_state(call)
         if sip_call.state is CallState.TERMINATED and call.answer_time is None:
             self._toast_unanswered(call)

@@ -101,3 +101,28 @@ def test_mute_sends_silence_the_echo_goes_quiet() -> None:
     loud, quiet, muted = asyncio.run(main())
     assert muted
     assert loud > 0.02 and quiet < loud / 10, (loud, quiet)
+
+
+@pytest.mark.timeout(40)
+def test_hanging_up_while_recording_ends_the_recording(tmp_path: Path) -> None:
+    path = tmp_path / "cut.wav"
+
+    async def main() -> list[Event]:
+        async with LoopbackService() as svc:
+            phone, call, media = await echo_call(svc)
+            async with phone:
+                ended: list[Event] = []
+                phone.on("recording_ended", ended.append)
+                media.set_source(ToneSource(16000, [([800.0], 1000)], repeat=True))
+                await phone.start_recording(call, str(path))
+                await asyncio.sleep(1.0)
+                await phone.end_call(call)
+                await call.wait_ended(5)
+                assert not call.recording
+                return ended
+
+    ended = asyncio.run(main())
+    assert len(ended) == 1 and ended[0]["recording"] == str(path)
+    rate, channels, pcm = WavFile.read(path)  # a complete, readable file
+    assert channels == 2 and len(pcm) > rate // 2
+    assert abs(peak_hz(pcm[rate // 4 :, 0], rate)[0] - 800) < 20

@@ -213,6 +213,12 @@ class EngineMediaControl:
         self._recordings[session.id] = str(path)
         return str(path)
 
+    def recording_closed(self, call: Any) -> Any:
+        """The call ended while recording (closing its session completed the file): the path."""
+        media = getattr(call, "media", None)
+        session = getattr(media, "session", None)
+        return None if session is None else self._recordings.pop(session.id, None)
+
     def stop_recording(self, call: Any) -> Any:
         session = self._media(call).session
         assert session is not None
