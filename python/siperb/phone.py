@@ -21,10 +21,11 @@ being assigned to (``phone.Toast('Welcome back')`` in the SDK's example) finds i
 Media: calls negotiate SDP through the :class:`~siperb.sip.media.MediaHandler` seam
 (``media_factory``): :class:`~siperb.sip.engine_media.EngineMedia` (real audio) when the native
 engine is built. Devices, recording and mute go through :class:`MediaControl`: with the engine,
-:class:`~siperb.sip.engine_media.EngineMediaControl` (calls send silence and discard what they
-hear until ``select_device`` picks a sound card; recordings are stereo WAVs, sent audio left,
-received right). Without it, :class:`NoMediaEngine` raises ``MediaError("media engine not
-available")`` for devices and recording, while mute/unmute only set the call's flag.
+:class:`~siperb.sip.engine_media.EngineMediaControl` (calls use the system's default sound
+device when there is one, else send silence and discard what they hear; ``select_device``
+picks another; recordings are stereo WAVs, sent audio left, received right). Without it,
+:class:`NoMediaEngine` raises ``MediaError("media engine not available")`` for devices and
+recording, while mute/unmute only set the call's flag.
 """
 
 from __future__ import annotations
@@ -188,6 +189,9 @@ class Phone:
         self._frame_task = asyncio.get_running_loop().create_task(self._frame_worker())
         self._frame("configure", self.options.ui_options())
         self._history = await AsyncHistory.open(self.options.profile_user_id, self._history_path)
+        prepare = getattr(self.media, "prepare", None)
+        if prepare is not None:  # e.g. open the default sound device (PortAudio blocks)
+            await asyncio.to_thread(prepare)
         self.ua = _ProvisionedUserAgent(
             self._ua_config(), self.provisioning.contact_user, EventHub()
         )
@@ -265,6 +269,9 @@ class Phone:
                 await asyncio.wait_for(self._frame_task, 5.0)
         if self._history is not None:
             await self._history.close()
+        release = getattr(self.media, "close", None)
+        if release is not None:
+            release()
         await self.hub.aclose()
 
     async def __aenter__(self) -> Phone:

@@ -126,3 +126,54 @@ def test_hanging_up_while_recording_ends_the_recording(tmp_path: Path) -> None:
     rate, channels, pcm = WavFile.read(path)  # a complete, readable file
     assert channels == 2 and len(pcm) > rate // 2
     assert abs(peak_hz(pcm[rate // 4 :, 0], rate)[0] - 800) < 20
+
+
+PHONE_WITH_DEVICE = r"""
+import asyncio, json
+import siperb
+from siperb.demo import LoopbackService, manual_provisioning
+from siperb.history import MEMORY
+
+async def main():
+    async with LoopbackService() as svc:
+        phone = await siperb.ProvisionPhone(
+            {"Provisioning": manual_provisioning(svc.port), "PhoneFrame": None,
+             "ProfileUserId": "dev", "SessionId": "s", "UserId": "u", "Language": "en"},
+            history_path=MEMORY)
+        async with phone:
+            device = phone.media.device
+            names = [d.name for d in phone.devices()]
+            call = await phone.dial("echo")
+            await call.wait_for("established", timeout=10)
+            media = call.sip.media
+            before = device.stats["callbacks"] if device is not None else 0
+            await asyncio.sleep(2.0)
+            stats = media.session.stats()
+            out = {"default_device": device is not None, "names": names,
+                   "source_is_device": device is not None and media.source is device.source,
+                   "status": device.status if device is not None else "",
+                   "callbacks": (device.stats["callbacks"] - before) if device else 0,
+                   "sent": stats.packets_sent}
+            await phone.end_call(call)
+        print(json.dumps(out))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.timeout(60)
+def test_phone_uses_the_default_sound_device(pulseaudio: Any) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, **pulseaudio.env(), "PYTHONPATH": str(root / "python")}
+    proc = subprocess.run([sys.executable, "-c", PHONE_WITH_DEVICE], env=env,
+                          capture_output=True, text=True, timeout=50)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info["default_device"] and "pulse" in info["names"], info
+    assert info["source_is_device"] and info["status"] == "running", info
+    assert info["callbacks"] > 20 and info["sent"] > 50, info

@@ -149,13 +149,14 @@ class EngineMedia(SdpOnlyMedia):
 class EngineMediaControl:
     """The Phone's media control with the engine: mute, recording and sound devices.
 
-    Calls get silence as their source and discard what they receive (a BufferSink a program may
-    read) until :meth:`select_device` picks a sound card; from then on every call, current and
-    new, uses that device as microphone and speaker. Devices are never opened implicitly, so a
-    phone without sound hardware (servers, CI) works unchanged.
+    With ``auto_device`` (the default) :meth:`prepare` (run by ``Phone.start``) opens the
+    system's default input/output when PortAudio has one; without a device, calls send silence
+    and discard what they receive. :meth:`select_device` switches every call, current and new,
+    to another device.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, auto_device: bool = True) -> None:
+        self.auto_device = auto_device
         self.device: Any = None
         self._recordings: dict[int, str] = {}
         self._calls: list[EngineMedia] = []
@@ -178,6 +179,28 @@ class EngineMediaControl:
                 media.source, media.sink = self.device.source, self.device.sink
             self._calls = [m for m in self._calls if not m.closed] + [media]
         return media
+
+    def prepare(self) -> None:
+        """Open the default device if there is one (blocking: PortAudio probes the system)."""
+        if not self.auto_device or self.device is not None:
+            return
+        from ..audio import AudioDevice, default_devices
+
+        try:
+            inp, out = default_devices()
+            if inp is not None or out is not None:
+                self.device = AudioDevice(input=None if inp else False,
+                                          output=None if out else False)  # fmt: skip
+        except Exception as exc:  # no usable sound system: calls carry silence
+            import logging
+
+            logging.getLogger("siperb.media").warning("no default audio device: %s", exc)
+
+    def close(self) -> None:
+        """Release the sound device (the phone is closing)."""
+        if self.device is not None:
+            self.device.close()
+            self.device = None
 
     def devices(self) -> list[Any]:
         from ..audio import list_devices
