@@ -87,6 +87,17 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 AUDIO_NOTICE = "audio: needs the media engine (not built yet); calls carry signalling and SDP only"
+ENGINE_NOTICE = "audio: media engine (RTP); sending {source}, received audio {sink}"
+
+
+def _audio_notice(args: argparse.Namespace) -> str:
+    from .sip.engine_media import engine_available
+
+    if not engine_available():
+        return AUDIO_NOTICE
+    wav, record = getattr(args, "wav", None), getattr(args, "record", None)
+    sink = f"recorded to {record}" if record else "discarded"
+    return ENGINE_NOTICE.format(source=wav or "silence", sink=sink)
 
 
 # ---- phone commands ----
@@ -214,19 +225,34 @@ def _cmd_register(args: argparse.Namespace) -> int:
 
 
 def _cmd_call(args: argparse.Namespace) -> int:
-    if args.wav:
-        print(f"siperb: playing {args.wav} needs the media engine (not built yet)",
-              file=sys.stderr)  # fmt: skip
+    from .sip.engine_media import EngineMedia, engine_available
+
+    if (args.wav or args.record) and not engine_available():
+        print(f"siperb: playing or recording ({args.wav or args.record}) needs the media engine "
+              "(not built yet)", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.wav and not os.path.isfile(args.wav):
+        print(f"siperb: no such WAV file: {args.wav}", file=sys.stderr)
         return 2
 
     async def body(phone: Any, status: _Status, stop: asyncio.Event) -> int:
-        status(AUDIO_NOTICE)
+        status(_audio_notice(args))
         call = await phone.dial(args.target)
         ended = asyncio.ensure_future(call.wait_for("terminated"))
         answered = asyncio.ensure_future(call.wait_for("established"))
         await _wait(stop, args.answer_timeout, answered)
         if call.state.value == "established":
+            media = call.sip.media
+            if args.wav and isinstance(media, EngineMedia):
+                from .audio import WavFileSource
+
+                media.set_source(WavFileSource(args.wav, 48000))
+                status(f"playing {args.wav}")
+            if args.record:
+                status(f"recording to {await phone.start_recording(call, args.record)}")
             await _wait(stop, args.duration, ended)
+            if args.record and call.recording and not call.ended:
+                await phone.stop_recording(call)
         if not call.ended:
             status("hanging up")
             await phone.end_call(call)
@@ -245,7 +271,7 @@ def _cmd_call(args: argparse.Namespace) -> int:
 
 def _cmd_listen(args: argparse.Namespace) -> int:
     async def body(phone: Any, status: _Status, stop: asyncio.Event) -> int:
-        status(AUDIO_NOTICE)
+        status(_audio_notice(args))
         done = asyncio.get_running_loop().create_future()
         ended = 0
 
@@ -360,7 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("target", help="number, user@host or SIP URI")
     c.add_argument("--duration", type=float, help="hang up this many seconds after the answer")
     c.add_argument("--answer-timeout", type=float, default=60.0, help="give up ringing after")
-    c.add_argument("--wav", help="WAV file to play (needs the media engine)")
+    c.add_argument("--wav", help="WAV file to play into the call (needs the media engine)")
+    c.add_argument("--record", help="record the call to this stereo WAV (sent left, heard right)")
     c.set_defaults(func=_cmd_call)
 
     listen = sub.add_parser("listen", help="answer incoming calls until Ctrl-C")

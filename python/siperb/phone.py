@@ -18,12 +18,14 @@ callback after ``await ProvisionPhone``: so an ``OnLoad`` that uses the variable
 being assigned to (``phone.Toast('Welcome back')`` in the SDK's example) finds it assigned.
 ``await phone.wait_loaded()`` waits for it.
 
-Media: calls negotiate real SDP through the :class:`~siperb.sip.media.MediaHandler` seam
-(``media_factory``; :class:`~siperb.sip.media.SdpOnlyMedia` until the native engine lands).
-Devices, recording and mute go through :class:`MediaControl`; the default
+Media: calls negotiate SDP through the :class:`~siperb.sip.media.MediaHandler` seam
+(``media_factory``): :class:`~siperb.sip.engine_media.EngineMedia` (real audio) when the native
+engine is built. Devices, recording and mute go through :class:`MediaControl`: with the engine,
+:class:`~siperb.sip.engine_media.EngineMediaControl` (calls use the system's default sound
+device when there is one, else send silence and discard what they hear; ``select_device``
+picks another; recordings are stereo WAVs, sent audio left, received right). Without it,
 :class:`NoMediaEngine` raises ``MediaError("media engine not available")`` for devices and
-recording (there is no audio to list or record), while mute/unmute only set the call's flag:
-with SDP-only media nothing is sent in either state, so the flag is the whole truth.
+recording, while mute/unmute only set the call's flag.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from .options import PhoneOptions
 from .sip import Uri
 from .sip.call import Call as SipCall
 from .sip.call import CallState, Outcome
+from .sip.engine_media import EngineMediaControl, engine_available
 from .sip.media import DTMF_DIGITS, MediaHandler
 from .sip.registration import RegistrationError
 from .sip.useragent import UserAgent, UserAgentConfig
@@ -152,7 +155,11 @@ class Phone:
         self.provisioning = options.provisioning
         self.translator = options.translator()
         self.hub = EventHub()
-        self.media: MediaControl = media_control or NoMediaEngine()
+        if media_control is None:
+            media_control = EngineMediaControl() if engine_available() else NoMediaEngine()
+        self.media: MediaControl = media_control
+        if media_factory is None and isinstance(media_control, EngineMediaControl):
+            media_factory = media_control.media_factory
         self.settings = PhoneSettings(self)
         self.ua: UserAgent | None = None
         self.registered = False
@@ -182,6 +189,9 @@ class Phone:
         self._frame_task = asyncio.get_running_loop().create_task(self._frame_worker())
         self._frame("configure", self.options.ui_options())
         self._history = await AsyncHistory.open(self.options.profile_user_id, self._history_path)
+        prepare = getattr(self.media, "prepare", None)
+        if prepare is not None:  # e.g. open the default sound device (PortAudio blocks)
+            await asyncio.to_thread(prepare)
         self.ua = _ProvisionedUserAgent(
             self._ua_config(), self.provisioning.contact_user, EventHub()
         )
@@ -259,6 +269,9 @@ class Phone:
                 await asyncio.wait_for(self._frame_task, 5.0)
         if self._history is not None:
             await self._history.close()
+        release = getattr(self.media, "close", None)
+        if release is not None:
+            release()
         await self.hub.aclose()
 
     async def __aenter__(self) -> Phone:
@@ -347,6 +360,11 @@ class Phone:
             call.hangup_by = self._hangup_by(call)
             if self._transfer is not None and call in self._transfer:
                 self._transfer = None
+            if call.recording:  # the media's close finished the file
+                call.recording = False
+                closed = getattr(self.media, "recording_closed", None)
+                self._emit("recording_ended", call=call,
+                           recording=closed(sip_call) if closed is not None else None)  # fmt: skip
         self._update_state(call)
         if sip_call.state is CallState.TERMINATED and call.answer_time is None:
             self._toast_unanswered(call)

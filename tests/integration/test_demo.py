@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from siperb import sip
+from siperb.audio import WavFile
 from siperb.demo import DEMO_PASSWORD, DEMO_USER, LoopbackService
 from siperb.events import Event
 from siperb.sip.registration import RegistrationError
@@ -47,7 +49,18 @@ def test_siperb_demo_subprocess_prints_real_figures(argv: list[str]) -> None:
     states = re.findall(r"call state: .* \((\w+)\)", out)
     assert states == ["calling", "ringing", "established", "on_hold", "established",
                       "terminated"]  # fmt: skip
-    assert out.rstrip().endswith("audio: needs the media engine (not built yet)")
+    audio = re.search(r"^audio: (\w+) round trip ([\d.]+) ms \(1 kHz burst out and back through "
+                      r"the echo\), jitter ([\d.]+) ms, loss ([\d.]+) %, MOS ([\d.]+), RTP (\d+) "
+                      r"sent / (\d+) received; recording (\S+)$", out, re.M)  # fmt: skip
+    assert audio, out
+    assert audio.group(1) == setup.group(2) == "opus"
+    latency, mos = float(audio.group(2)), float(audio.group(5))
+    assert 20.0 < latency < 1000.0  # two jitter buffers and two packet times at least
+    assert 1.0 <= mos <= 5.0 and int(audio.group(6)) > 0 and int(audio.group(7)) > 0
+    rate, channels, pcm = WavFile.read(audio.group(8))
+    assert channels == 2 and len(pcm) > rate  # sent left, echoed right, over a second
+    assert np.abs(pcm[:, 1].astype(np.int32)).max() > 1000  # the echo really came back
+    assert "needs the media engine" not in out
 
 
 def test_demo_with_a_file_points_to_parse() -> None:

@@ -95,8 +95,9 @@ def test_events_iterator_and_callbacks_for_an_inbound_call(
 
             consumer = asyncio.ensure_future(consume())
             phone.on("dtmf", lambda ev: digits.append(ev["digit"]))
+            incoming = phone.events("incoming_call")  # before dialling: the event may come first
             await blocking(bob.dial, f"sip:1000@{DOMAIN}")
-            async for ev in phone.events("incoming_call"):
+            async for ev in incoming:
                 await phone.Answer()  # the ringing call, picked by the phone
                 assert ev["call"].state == "established"
                 break

@@ -11,11 +11,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_sdk_examples import provisioning_for
 
+from peers.audio import dominant_frequency, write_tone_wav
 from peers.baresip import CALL_CLOSED, CALL_ESTABLISHED, Baresip
 from peers.kamailio import DOMAIN, Kamailio
+from siperb.audio import WavFile
+from siperb.sip.engine_media import engine_available
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +66,7 @@ def test_cli_call_with_duration_then_history(
     done = siperb("call", "1001", "--duration", "0.5", *account)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
-    assert "audio: needs the media engine" in out
+    assert "audio: media engine (RTP); sending silence, received audio discarded" in out
     assert f"call outbound sip:1001@{DOMAIN}: Connected (established)" in out
     assert "call ended: answered" in out and "hung up by local" in out
     bob.await_event(CALL_CLOSED, 10)
@@ -117,3 +121,29 @@ def test_cli_listen_answers_one_call(
             proc.kill()
     assert proc.returncode == 0, out + err
     assert "Incoming call from" in out and "(established)" in out and "(terminated)" in out
+
+
+@pytest.mark.timeout(60)
+def test_cli_call_plays_a_wav_and_records_both_directions(
+    kamailio: Kamailio, baresip_factory: Factory, tmp_path: Path
+) -> None:
+    if not engine_available():
+        pytest.skip("siperb._core built without the media engine")
+    wav = write_tone_wav(tmp_path / "600.wav", (600.0,), seconds=4.0)
+    rec = tmp_path / "call.wav"
+    bob = baresip_factory("1001", answermode="auto", audio_source="ausine,1000",
+                          audio_codecs="PCMU")  # fmt: skip
+    done = siperb("call", "1001", "--duration", "2", "--wav", str(wav), "--record", str(rec),
+                  *_account(kamailio, tmp_path))  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"recording to {rec}" in done.stdout and f"playing {wav}" in done.stdout
+    bob.await_event(CALL_CLOSED, 10)
+    heard = [p for p in bob.recordings() if p.name.endswith("-dec.wav")][-1]
+    hz, rms = dominant_frequency(heard)
+    assert abs(hz - 600) < 20 and rms > 0.01, (hz, rms)  # baresip heard our WAV
+    rate, channels, pcm = WavFile.read(rec)
+    assert channels == 2 and len(pcm) > rate
+    for side, want in ((0, 600.0), (1, 1000.0)):  # left: what we sent; right: baresip's sine
+        x = pcm[rate // 2 :, side].astype(np.float64)
+        peak = np.argmax(np.abs(np.fft.rfft(x * np.hanning(len(x))))) * rate / len(x)
+        assert abs(peak - want) < 20, (side, peak)

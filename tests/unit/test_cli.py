@@ -10,6 +10,7 @@ import pytest
 
 from siperb import cli
 from siperb.history import History
+from siperb.sip.engine_media import engine_available
 
 Capture = pytest.CaptureFixture[str]
 
@@ -30,9 +31,13 @@ def test_parse_reports_a_broken_message(monkeypatch: pytest.MonkeyPatch, capsys:
     assert capsys.readouterr().err.startswith("siperb: ")
 
 
-def test_call_with_a_wav_needs_the_media_engine(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["call", "1001", "--server", "x", "--wav", "a.wav"]) == 2
-    assert "needs the media engine" in capsys.readouterr().err
+def test_call_with_a_missing_wav_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["call", "1001", "--server", "x", "--wav", "no-such.wav"]) == 2
+    err = capsys.readouterr().err
+    if engine_available():
+        assert "no such WAV file: no-such.wav" in err
+    else:
+        assert "needs the media engine" in err
 
 
 def test_devices_says_what_is_missing(capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,7 @@ from siperb.errors import FeatureDisabledError, MediaError, SiperbError, Transpo
 from siperb.events import Event
 from siperb.history import MEMORY
 from siperb.i18n import Translator
-from siperb.phone import Phone
+from siperb.phone import NoMediaEngine, Phone
 from siperb.sip.transaction import Timers
 from siperb.sip.transport import TraceRecord
 
@@ -62,8 +62,9 @@ def options(svc: LoopbackService, **extra: Any) -> dict[str, Any]:
     return base
 
 
-async def phone_on(svc: LoopbackService, **extra: Any) -> Phone:
+async def phone_on(svc: LoopbackService, media_control: Any = None, **extra: Any) -> Phone:
     return await siperb.ProvisionPhone(options(svc, **extra), history_path=MEMORY,
+                                       media_control=media_control,
                                        user_agent_options={"timers": FAST})  # fmt: skip
 
 
@@ -411,7 +412,10 @@ def test_dial_pad_off_history_target(tmp_path: Path) -> None:
 
 def test_enabled_features_work_or_say_the_media_engine_is_missing() -> None:
     async def main() -> None:
-        async with LoopbackService() as svc, await phone_on(svc, EnableSettings=True) as phone:
+        async with (
+            LoopbackService() as svc,
+            await phone_on(svc, media_control=NoMediaEngine(), EnableSettings=True) as phone,
+        ):
             call = await phone.dial("echo")
             await call.wait_for("established", timeout=5)
             mutes: list[bool] = []

@@ -4,22 +4,32 @@ It starts the :class:`~siperb.demo.service.LoopbackService`, provisions a phone 
 provisioning object in Socket mode (``SipWssServer`` 127.0.0.1, ``SipWebsocketPort`` the
 service's port, ``SipServerPath`` ``/ws``, plain ``ws://`` because it is loopback), registers,
 calls ``echo``, sends DTMF, holds the call for a few seconds, resumes, hangs up, and prints
-what it measured. It prints only what really happened: no audio figures until the media
-engine exists.
+what it measured. With the media engine it also sends a 1 kHz tone burst through the whole
+native path (our EngineMedia -> RTP -> the echo peer's EchoMedia -> RTP back), records the call
+(stereo WAV: sent left, received right) and prints the round-trip audio latency (onset of the
+returned burst vs the sent one), jitter, loss and the estimated MOS from the session's stats.
+It prints only what really happened.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from ..audio import WavFile
 from ..events import Event
 from ..history import MEMORY, CallRecord
+from ..media import MemorySource, tone
 from ..phone import ProvisionPhone
 from ..provisioning import Provisioning
+from ..sip.engine_media import EngineMedia
 from .service import DEMO_PASSWORD, DEMO_USER, LoopbackService
 
 AUDIO_PENDING = "audio: needs the media engine (not built yet)"
@@ -40,6 +50,20 @@ class DemoReport:
     resume_reinvite: float = 0.0
     record: CallRecord | None = None
     states: list[str] = field(default_factory=list)
+    audio: AudioReport | None = None
+
+
+@dataclass
+class AudioReport:
+    """The echo round trip through the native media path."""
+
+    recording: str = ""
+    latency_ms: float | None = None  #: onset of the returned burst minus onset of the sent one
+    jitter_ms: float = 0.0
+    loss_percent: float = 0.0
+    mos: float = 0.0
+    packets_sent: int = 0
+    packets_received: int = 0
 
 
 def manual_provisioning(port: int) -> Provisioning:
@@ -61,6 +85,49 @@ def manual_provisioning(port: int) -> Provisioning:
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
+
+
+BURST_RATE = 48000
+
+
+def _onset(x: np.ndarray) -> int | None:
+    """First sample above a third of the channel's peak (None for a silent channel)."""
+    level = np.abs(x.astype(np.int32))
+    peak = int(level.max()) if len(level) else 0
+    if peak < 500:
+        return None
+    return int(np.argmax(level > peak // 3))
+
+
+async def measure_echo(phone: Any, call: Any, media: EngineMedia) -> AudioReport:
+    """Send a tone burst to the echo, record the call, and time the burst's return."""
+    path = os.path.join(tempfile.gettempdir(), f"siperb-demo-{os.getpid()}.wav")
+    await phone.start_recording(call, path)
+    silence = np.zeros(int(0.3 * BURST_RATE), np.int16)
+    burst = np.concatenate([silence, tone(1000.0, 0.2, BURST_RATE, 12000), silence, silence])
+    media.set_source(MemorySource(burst, BURST_RATE, False))
+    await asyncio.sleep(1.5)
+    await phone.stop_recording(call)
+    report = AudioReport(recording=path)
+    rate, channels, pcm = WavFile.read(path)
+    if channels == 2:
+        sent, back = _onset(pcm[:, 0]), _onset(pcm[:, 1])
+        if sent is not None and back is not None and back > sent:
+            report.latency_ms = (back - sent) * 1000.0 / rate
+    assert media.session is not None
+    stats = media.session.stats()
+    report.jitter_ms, report.loss_percent = float(stats.jitter_ms), float(stats.loss_percent)
+    report.mos = float(stats.mos)
+    report.packets_sent, report.packets_received = stats.packets_sent, stats.packets_received
+    return report
+
+
+def _audio_line(a: AudioReport, codec: str | None) -> str:
+    latency = f"{a.latency_ms:.1f} ms" if a.latency_ms is not None else "no echo heard"
+    return (f"audio: {codec} round trip {latency} (1 kHz burst out and back through the echo), "
+            f"jitter {a.jitter_ms:.1f} ms, loss {a.loss_percent:.1f} %, MOS {a.mos:.2f}, "
+            f"RTP {a.packets_sent} sent / {a.packets_received} received; "
+            f"recording {a.recording}")  # fmt: skip
 
 
 async def run_demo(
@@ -106,6 +173,10 @@ async def run_demo(
             out(f"call setup: {_ms(report.setup)} (INVITE to {call.remote_uri} -> 200 OK, "
                 f"codec {report.codec})")  # fmt: skip
 
+            if isinstance(call.sip.media, EngineMedia):
+                report.audio = await measure_echo(phone, call, call.sip.media)
+                out(_audio_line(report.audio, report.codec))
+
             await phone.send_dtmf(DTMF_DIGITS)
             echo_call = service.echo_calls[-1]
             report.dtmf_received = "".join(echo_call.dtmf_received)
@@ -131,7 +202,8 @@ async def run_demo(
             if rec is not None:
                 out(f"hangup: by {rec.hangup_by}; history row: {rec.direction}, {rec.outcome}, "
                     f"{rec.duration or 0.0:.2f} s")  # fmt: skip
-        out(AUDIO_PENDING)
+        if report.audio is None:
+            out(AUDIO_PENDING)
     return report
 
 
@@ -141,8 +213,17 @@ def main(hold_seconds: float = 3.0, language: str = "en") -> int:
         report.record is not None
         and report.record.outcome == "answered"
         and report.dtmf_received == DTMF_DIGITS
+        and (report.audio is None or report.audio.latency_ms is not None)
     )
     return 0 if ok else 1
 
 
-__all__ = ["AUDIO_PENDING", "DemoReport", "main", "manual_provisioning", "run_demo"]
+__all__ = [
+    "AUDIO_PENDING",
+    "AudioReport",
+    "DemoReport",
+    "main",
+    "manual_provisioning",
+    "measure_echo",
+    "run_demo",
+]

@@ -12,8 +12,8 @@ transaction layer:
   answers. The echo is a :class:`~siperb.sip.useragent.UserAgent` on the server side of the
   connection, so it does everything a siperb UA does in a dialog (re-INVITE hold/resume, INFO
   DTMF, BYE, CANCEL). Its media is a :class:`~siperb.sip.media.MediaHandler` from
-  ``media_factory``: :class:`~siperb.sip.media.SdpOnlyMedia` now (real SDP answer, no audio);
-  the media engine's echoing handler plugs in there.
+  ``media_factory``: by default :class:`~siperb.sip.engine_media.EchoMedia` (sends back the
+  audio it receives) when the engine is built, else :class:`~siperb.sip.media.SdpOnlyMedia`.
 - ``OPTIONS`` to the service (no user part) or to ``echo``: 200 with Allow/Accept/Supported.
 - Anything for another user: 404 (the demo relays no calls between accounts).
 
@@ -40,6 +40,7 @@ from ..events import Event, EventHub
 from ..sip import Message
 from ..sip.auth import DigestChallenge, digest_response
 from ..sip.call import Call as SipCall
+from ..sip.engine_media import EchoMedia, engine_available
 from ..sip.media import MediaHandler, SdpOnlyMedia
 from ..sip.transaction import ServerTransaction, Timers, TransactionLayer
 from ..sip.transport import Endpoint, Flow, TransportKind, WebSocketFlow
@@ -124,7 +125,7 @@ class LoopbackService:
         self.realm = self.domain
         self.accounts = dict(accounts if accounts is not None else {DEMO_USER: DEMO_PASSWORD})
         self.echo_user = echo_user
-        self.media_factory = media_factory or (lambda ua: SdpOnlyMedia(self.host))
+        self.media_factory = media_factory or self._default_media
         self.timers = timers or Timers()
         self.max_expires = max_expires
         self.nonce_lifetime = nonce_lifetime
@@ -137,6 +138,12 @@ class LoopbackService:
         self._echoes: dict[Flow, _EchoUserAgent] = {}
         self._layer: TransactionLayer | None = None
         self._server: Any = None
+
+    def _default_media(self, ua: UserAgent) -> MediaHandler:
+        """The echo peer's media: audio sent back (EchoMedia) with the engine, else SDP only."""
+        if engine_available():
+            return EchoMedia(self.host)
+        return SdpOnlyMedia(self.host)
 
     # ---- lifecycle ----
 

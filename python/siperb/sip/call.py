@@ -136,6 +136,9 @@ class Call:
         self._reinvite_pending = False
         self._refer_result: asyncio.Future[int] | None = None
         self._replaces: Call | None = None
+        bind = getattr(media, "bind_call", None)
+        if bind is not None:
+            bind(self)
         ua.calls.append(self)
 
     def __repr__(self) -> str:
@@ -386,6 +389,9 @@ class Call:
         )  # fmt: skip
         self.invite_tx.send(response)
         self._retransmit_2xx(response, self.invite_tx)
+        started = getattr(self.media, "answered", None)
+        if started is not None:
+            started()
         self._set_state(CallState.ESTABLISHED)
 
     def _retransmit_2xx(self, response: Message, tx: ServerTransaction) -> None:
@@ -524,6 +530,11 @@ class Call:
         if 200 <= (response.status or 0) < 300:
             self.local_hold = False
         return response
+
+    def media_dtmf(self, digit: str) -> None:
+        """A digit the media received as RFC 4733 telephone-events."""
+        self.dtmf_received.append(digit)
+        self.ua.events.emit("dtmf", call=self, digit=digit, method="rfc4733")
 
     async def send_dtmf(self, digits: str, method: str = "info", duration_ms: int = 160) -> None:
         """Send digits by SIP INFO (application/dtmf-relay) or RFC 4733 through the media."""

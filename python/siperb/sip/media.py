@@ -71,10 +71,8 @@ class SdpOnlyMedia:
         *,
         telephone_event: bool = True,
     ):
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        self._sock: socket.socket | None = socket.socket(family, socket.SOCK_DGRAM)
-        self._sock.bind((address, 0))
-        self.port: int = self._sock.getsockname()[1]
+        self._sock: socket.socket | None = None
+        self.port: int = self._reserve_port(address)
         self.capabilities = Capabilities(
             codecs=list(codecs) if codecs is not None else default_codecs(),
             telephone_event=telephone_event,
@@ -88,6 +86,21 @@ class SdpOnlyMedia:
         self.closed = False
         self._pending_offer: SessionDescription | None = None
 
+    def _reserve_port(self, address: str) -> int:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        self._sock = socket.socket(family, socket.SOCK_DGRAM)
+        self._sock.bind((address, 0))
+        return int(self._sock.getsockname()[1])
+
+    def _offer_capabilities(self) -> Capabilities:
+        return self.capabilities
+
+    def _answer_capabilities(self) -> Capabilities:
+        return self.capabilities
+
+    def _negotiated(self) -> None:
+        """Hook: ``negotiated``/``local``/``remote`` were just updated (start or adjust media)."""
+
     @property
     def remote_direction(self) -> Direction | None:
         """The direction the far end last declared (sendonly/inactive means it holds us)."""
@@ -96,13 +109,14 @@ class SdpOnlyMedia:
         )
 
     def create_offer(self) -> SessionDescription:
-        self.local = self._pending_offer = create_offer(self.capabilities, self.local)
+        self.local = self._pending_offer = create_offer(self._offer_capabilities(), self.local)
         return self.local
 
     def create_answer(self, offer: SessionDescription) -> SessionDescription:
-        answer = create_answer(offer, self.capabilities, self.local)
+        answer = create_answer(offer, self._answer_capabilities(), self.local)
         self.negotiated = negotiate(offer, answer, local_is_offerer=False)
         self.local, self.remote = answer, offer
+        self._negotiated()
         return answer
 
     def apply_answer(self, answer: SessionDescription) -> None:
@@ -112,6 +126,7 @@ class SdpOnlyMedia:
         self.negotiated = negotiate(offer, answer, local_is_offerer=True)
         self.remote = answer
         self._pending_offer = None
+        self._negotiated()
 
     def update(self, remote: SessionDescription) -> SessionDescription:
         return self.create_answer(remote)
@@ -125,7 +140,11 @@ class SdpOnlyMedia:
             raise ValueError(f"not a DTMF digit: {digit!r}")
         if self.negotiated is None or self.negotiated.telephone_event_pt is None:
             raise SdpNegotiationError("telephone-event was not negotiated", field="a=rtpmap")
+        self._send_dtmf(digit)
         self.dtmf_sent.append(digit)
+
+    def _send_dtmf(self, digit: str) -> None:
+        """Hook: put one validated digit on the wire (nothing without an engine)."""
 
     def close(self) -> None:
         self.closed = True

@@ -28,6 +28,7 @@ from ..errors import SiperbError, TransportError
 from ..events import EventHub
 from . import Message, Request, Response, Uri
 from .auth import Credentials, DigestChallenge, DigestClient
+from .engine_media import EngineMedia, engine_available
 from .media import MediaHandler, SdpOnlyMedia
 from .resolver import Resolver, ServerTarget
 from .transaction import (
@@ -98,6 +99,8 @@ class UserAgentConfig:
     user_agent: str = "siperb/0.1"
     send_ringing: bool = True  # answer a new INVITE with 180 at once
     media_factory: Callable[[UserAgent], MediaHandler] | None = None
+    #: Without a media_factory: real audio (EngineMedia) when the engine is built, else SDP only.
+    use_engine: bool = True
     auto_answer: Callable[[Any], bool] | None = None  # Call -> answer it now?
     trace: TraceHook | None = None
     #: DNS servers for RFC 3263 lookups ("ip" or "ip:port"); None: the system's.
@@ -725,10 +728,16 @@ class UserAgent:
         factory = self.config.media_factory
         if factory is not None:
             return factory(self)
+        return self.make_default_media()
+
+    def make_default_media(self) -> MediaHandler:
+        """EngineMedia (or SdpOnlyMedia without the engine) on the address RTP should use."""
         flow = self._require_flow()
         host = flow.local.host if flow.kind is not TransportKind.WS else "127.0.0.1"
         if flow.kind in (TransportKind.WS, TransportKind.WSS):
             host = "::1" if ":" in flow.remote.host else "127.0.0.1"
+        if self.config.use_engine and engine_available():
+            return EngineMedia(host)
         return SdpOnlyMedia(host)
 
     async def send_message(
