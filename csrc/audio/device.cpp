@@ -7,7 +7,11 @@
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <optional>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "audio/event_fd.hpp"
 #include "audio/ring.hpp"
@@ -19,6 +23,31 @@ namespace {
 
 std::mutex g_pa_mu;
 int g_pa_users = 0;
+
+// ALSA and JACK print every failed probe of a missing server or card to stderr while PortAudio
+// initialises and lists devices; an application (or the demo) should not show that noise.
+// Set SIPERB_AUDIO_DEBUG=1 to see it.
+class QuietStderr {
+public:
+    QuietStderr() {
+        if (std::getenv("SIPERB_AUDIO_DEBUG")) return;
+        const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null < 0) return;
+        saved_ = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
+        if (saved_ >= 0) ::dup2(null, STDERR_FILENO);
+        ::close(null);
+    }
+    ~QuietStderr() {
+        if (saved_ < 0) return;
+        ::dup2(saved_, STDERR_FILENO);
+        ::close(saved_);
+    }
+    QuietStderr(const QuietStderr&) = delete;
+    QuietStderr& operator=(const QuietStderr&) = delete;
+
+private:
+    int saved_ = -1;
+};
 
 void check_pa(PaError err, const char* what) {
     if (err != paNoError) throw MediaError(what, Pa_GetErrorText(err));
@@ -94,7 +123,10 @@ int resolve(const DeviceSelector& sel, bool input, const char* field) {
 
 PortAudioSession::PortAudioSession() {
     const std::lock_guard lock(g_pa_mu);
-    if (g_pa_users == 0) check_pa(Pa_Initialize(), "portaudio");
+    if (g_pa_users == 0) {
+        const QuietStderr quiet;
+        check_pa(Pa_Initialize(), "portaudio");
+    }
     ++g_pa_users;
 }
 
@@ -105,6 +137,7 @@ PortAudioSession::~PortAudioSession() {
 
 std::vector<DeviceInfo> list_devices() {
     const PortAudioSession pa;
+    const QuietStderr quiet;  // probing rates on absent ALSA/JACK devices is noisy
     const int count = Pa_GetDeviceCount();
     if (count < 0) throw MediaError("portaudio", Pa_GetErrorText(count));
     std::vector<DeviceInfo> out;
