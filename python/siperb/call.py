@@ -13,6 +13,7 @@ import enum
 import time
 from typing import TYPE_CHECKING, Any
 
+from .errors import MediaError
 from .sip.call import Call as SipCall
 from .sip.call import CallState, Outcome
 
@@ -149,6 +150,23 @@ class Call:
     def label(self) -> str:
         """The current state in the phone's language."""
         return self.phone.translator.t(STATE_LABELS[self.state])
+
+    # ---- audio ----
+
+    def set_source(self, source: Any) -> None:
+        """Send audio from ``source`` (any ``siperb.audio`` source: BufferSource, ToneSource,
+        WavFileSource, a device) instead of the phone's default; how a voice bot speaks."""
+        self._engine_media("set_source").set_source(source)
+
+    def set_sink(self, sink: Any) -> None:
+        """Deliver received audio to ``sink`` (for example a BufferSink a voice bot reads)."""
+        self._engine_media("set_sink").set_sink(sink)
+
+    def _engine_media(self, what: str) -> Any:
+        media = self.sip.media
+        if not hasattr(media, what):
+            raise MediaError(f"{what}: this call has no media engine session", field="media")
+        return media
 
     # ---- waiting ----
 
