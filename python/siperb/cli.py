@@ -214,6 +214,27 @@ async def _wait(stop: asyncio.Event, duration: float | None, *others: asyncio.Fu
         waiters[0].cancel()
 
 
+def media_line(stats: Any) -> str:
+    """One live line of call quality from a media session's statistics."""
+    v = stats.values
+    rtt = f", RTT {v['rtt_ms']:.0f} ms" if v.get("rtt_ms", -1) >= 0 else ""
+    return (
+        f"media: {stats.codec}, {v.get('packets_sent', 0):.0f} sent / "
+        f"{v.get('packets_received', 0):.0f} received, jitter {v.get('jitter_ms', 0):.1f} ms, "
+        f"loss {v.get('loss_percent', 0):.1f} %, buffer {v.get('jb_delay_ms', 0):.0f} ms{rtt}, "
+        f"MOS {v.get('mos', 0):.2f}"
+    )
+
+
+async def _report_media(call: Any, status: _Status, every: float) -> None:
+    """Print ``media_line`` every ``every`` seconds while the call has an engine session."""
+    while True:
+        await asyncio.sleep(every)
+        session = getattr(call.sip.media, "session", None)
+        if session is not None and session.started and not session.closed:
+            status(media_line(session.stats()))
+
+
 def _cmd_register(args: argparse.Namespace) -> int:
     async def body(phone: Any, status: _Status, stop: asyncio.Event) -> int:
         if not args.once:
@@ -250,7 +271,11 @@ def _cmd_call(args: argparse.Namespace) -> int:
                 status(f"playing {args.wav}")
             if args.record:
                 status(f"recording to {await phone.start_recording(call, args.record)}")
-            await _wait(stop, args.duration, ended)
+            reporter = asyncio.ensure_future(_report_media(call, status, args.stats_every))
+            try:
+                await _wait(stop, args.duration, ended)
+            finally:
+                reporter.cancel()
             if args.record and call.recording and not call.ended:
                 await phone.stop_recording(call)
         if not call.ended:
@@ -385,6 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
     _account_options(c)
     c.add_argument("target", help="number, user@host or SIP URI")
     c.add_argument("--duration", type=float, help="hang up this many seconds after the answer")
+    c.add_argument(
+        "--stats-every",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="print jitter, loss and MOS this often during the call (default 2)",
+    )
     c.add_argument("--answer-timeout", type=float, default=60.0, help="give up ringing after")
     c.add_argument("--wav", help="WAV file to play into the call (needs the media engine)")
     c.add_argument("--record", help="record the call to this stereo WAV (sent left, heard right)")

@@ -134,9 +134,13 @@ def test_cli_call_plays_a_wav_and_records_both_directions(
     bob = baresip_factory("1001", answermode="auto", audio_source="ausine,1000",
                           audio_codecs="PCMU")  # fmt: skip
     done = siperb("call", "1001", "--duration", "2", "--wav", str(wav), "--record", str(rec),
-                  *_account(kamailio, tmp_path))  # fmt: skip
+                  "--stats-every", "0.5", *_account(kamailio, tmp_path))  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"recording to {rec}" in done.stdout and f"playing {wav}" in done.stdout
+    # Live quality lines while the call runs: PCMU both ways, packets flowing, a MOS.
+    live = [line for line in done.stdout.splitlines() if "media: PCMU" in line]
+    assert live, done.stdout
+    assert " 0 received" not in live[-1] and "MOS 0.00" not in live[-1], live[-1]
     bob.await_event(CALL_CLOSED, 10)
     heard = [p for p in bob.recordings() if p.name.endswith("-dec.wav")][-1]
     hz, rms = dominant_frequency(heard)
