@@ -13,7 +13,7 @@ from test_ua_common import blocking, incoming, run, started
 
 from peers.baresip import CALL_CLOSED, CALL_ESTABLISHED, CALL_INCOMING, Baresip
 from peers.kamailio import DOMAIN, Kamailio
-from peers.sipp import UAS_ANSWER, UAS_BUSY, Sipp
+from peers.sipp import UAS_ANSWER, UAS_BUSY, UAS_EARLY_MEDIA, Sipp
 from siperb.sdp import Direction
 from siperb.sip.call import CallState, Outcome
 from siperb.sip.media import SdpOnlyMedia
@@ -283,3 +283,66 @@ def test_attended_transfer_between_two_siperb_calls(kamailio: Kamailio) -> None:
                 await ua.close()
 
     run(main(), 55)
+
+
+@pytest.mark.timeout(40)
+def test_early_media_183_then_200(kamailio: Kamailio, sipp_factory: Callable[..., Sipp]) -> None:
+    sipp = sipp_factory(UAS_EARLY_MEDIA, calls=1, timeout_s=20)
+    sipp.wait_listening()
+
+    async def main() -> None:
+        ua, rec = await started(kamailio, "1000")
+        try:
+            call = await ua.call(f"sip:service@{sipp.uri_host}")
+            await call.wait_for(CallState.EARLY_MEDIA, timeout=10)
+            # The 183's SDP is applied at once, so early audio (announcements) can play.
+            assert call.state is CallState.EARLY_MEDIA
+            assert call.media.negotiated is not None
+            assert call.media.negotiated.codec.name == "PCMU"
+            await call.wait_for(CallState.ESTABLISHED, timeout=10)
+            await call.hangup()
+            assert call.outcome is Outcome.COMPLETED
+            states = [e["state"] for e in rec.events if e.name == "call_state"]
+            assert states == [CallState.EARLY_MEDIA, CallState.ESTABLISHED, CallState.TERMINATED]
+        finally:
+            await ua.close()
+
+    run(main())
+    assert sipp.wait().ok
+
+
+@pytest.mark.timeout(60)
+def test_call_waiting_second_call_while_one_is_active(
+    kamailio: Kamailio, baresip_factory: Factory
+) -> None:
+    bob = baresip_factory("1001")
+    carol = baresip_factory("1002")
+
+    async def main() -> None:
+        ua, rec = await started(kamailio, "1000")
+        try:
+            await blocking(bob.dial, f"sip:1000@{DOMAIN}")
+            first = await incoming(rec)
+            await first.answer()
+            await blocking(bob.await_event, CALL_ESTABLISHED, 10)
+            # A second caller while the first call is up is offered as a new incoming call.
+            await blocking(carol.dial, f"sip:1000@{DOMAIN}")
+            ev = await rec.wait("incoming_call", 10, where=lambda e: e["call"] is not first)
+            second = ev["call"]
+            assert second.state is CallState.INCOMING and "1002" in second.remote_uri
+            assert first.state is CallState.ESTABLISHED
+            # Put the first on hold and take the second, as a phone's call-waiting key does.
+            await first.hold()
+            await second.answer()
+            await blocking(carol.await_event, CALL_ESTABLISHED, 10)
+            assert first.local_hold and second.state is CallState.ESTABLISHED
+            await second.hangup()
+            await first.resume()
+            assert not first.local_hold and first.state is CallState.ESTABLISHED
+            await first.hangup()
+            await blocking(bob.await_event, CALL_CLOSED, 10)
+            await blocking(carol.await_event, CALL_CLOSED, 10)
+        finally:
+            await ua.close()
+
+    run(main())

@@ -16,6 +16,7 @@ from .procs import ManagedProcess, PeerError
 SCENARIO_DIR = Path(__file__).parent / "config" / "sipp"
 UAS_ANSWER = SCENARIO_DIR / "uas_answer.xml"
 UAS_BUSY = SCENARIO_DIR / "uas_busy.xml"
+UAS_EARLY_MEDIA = SCENARIO_DIR / "uas_early_media.xml"
 UAC_REGISTER_401 = SCENARIO_DIR / "uac_register_401.xml"
 UAC_CALL = SCENARIO_DIR / "uac_call.xml"  # key: domain; call length: pause_ms
 UAS_SUBSCRIBE_MWI = SCENARIO_DIR / "uas_subscribe_mwi.xml"  # key: expires (granted, seconds)
