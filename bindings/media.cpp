@@ -125,7 +125,8 @@ void bind_media(pb::module_& m) {
         .RO(SessionStats, fec_recovered).RO(SessionStats, ticks).RO(SessionStats, late_ticks)
         .RO(SessionStats, missed_ticks).RO(SessionStats, source_underruns).RO(SessionStats, recorder_dropped)
         .RO(SessionStats, dtmf_sent).RO(SessionStats, dtmf_received).RO(SessionStats, icmp_errors)
-        .RO(SessionStats, r_factor).RO(SessionStats, mos).RO(SessionStats, ssrc).RO(SessionStats, remote_ssrc)
+        .RO(SessionStats, r_factor).RO(SessionStats, mos).RO(SessionStats, tx_level_dbfs)
+        .RO(SessionStats, rx_level_dbfs).RO(SessionStats, ssrc).RO(SessionStats, remote_ssrc)
         .def_property_readonly("codec", [](const SessionStats& s) { return std::string(s.codec.data()); })
         .RO(SessionStats, ptime).RO(SessionStats, payload_type);
 

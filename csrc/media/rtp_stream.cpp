@@ -12,11 +12,23 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 
 namespace siperb::media {
+
+namespace {
+// RMS level of a frame relative to full scale; -100 dBFS stands for digital silence.
+double level_dbfs(std::span<const std::int16_t> pcm) noexcept {
+    if (pcm.empty()) return -100.0;
+    double sum = 0;
+    for (const std::int16_t x : pcm) sum += double(x) * double(x);
+    const double rms = std::sqrt(sum / double(pcm.size())) / 32768.0;
+    return rms > 1e-5 ? std::max(-100.0, 20.0 * std::log10(rms)) : -100.0;
+}
+}  // namespace
 
 namespace {
 
@@ -338,6 +350,7 @@ void RtpStream::send_audio(std::int64_t, std::span<std::int16_t> frame_out, std:
     if (enc_fifo_.size() < frame) enc_fifo_.insert(enc_fifo_.begin(), frame - enc_fifo_.size(), 0);
     std::copy_n(enc_fifo_.begin(), frame, frame_out.begin());
     take_front(enc_fifo_, frame);
+    st_.tx_level_dbfs = level_dbfs(std::span<const std::int16_t>(frame_out.data(), frame));
     if (enc_fifo_.size() > frame * 4) enc_fifo_.clear();  // a source faster than its rate
     if (muted()) std::fill_n(frame_out.begin(), frame, std::int16_t{0});
     frame_len = frame;
@@ -477,6 +490,7 @@ void RtpStream::play(std::int64_t now_ns, std::span<std::int16_t> out, std::size
     std::fill(out.begin() + static_cast<std::ptrdiff_t>(n), out.begin() + static_cast<std::ptrdiff_t>(need), std::int16_t{0});
     take_front(c.sync, n);
     out_len = need;
+    st_.rx_level_dbfs = level_dbfs(out.first(need));
     if (sink_) {
         sink_buf_.clear();
         try {

@@ -34,6 +34,8 @@ struct SessionStats {
     std::uint64_t dtmf_sent = 0, dtmf_received = 0, icmp_errors = 0;
     // Quality (ITU-T G.107 simplified)
     double r_factor = 0, mos = 0;
+    // Level of the last packet time sent and played, in dBFS (-100 for digital silence): a meter.
+    double tx_level_dbfs = -100, rx_level_dbfs = -100;
     // Identity
     std::uint32_t ssrc = 0, remote_ssrc = 0;
     std::array<char, 16> codec{};

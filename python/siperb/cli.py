@@ -222,7 +222,8 @@ def media_line(stats: Any) -> str:
         f"media: {stats.codec}, {v.get('packets_sent', 0):.0f} sent / "
         f"{v.get('packets_received', 0):.0f} received, jitter {v.get('jitter_ms', 0):.1f} ms, "
         f"loss {v.get('loss_percent', 0):.1f} %, buffer {v.get('jb_delay_ms', 0):.0f} ms{rtt}, "
-        f"MOS {v.get('mos', 0):.2f}"
+        f"MOS {v.get('mos', 0):.2f}, level out {v.get('tx_level_dbfs', -100):.0f} / "
+        f"in {v.get('rx_level_dbfs', -100):.0f} dBFS"
     )
 
 

@@ -206,6 +206,20 @@ def test_mute_sends_silence_and_keeps_rtp(engine):
     b.close()
 
 
+def test_levels_meter_what_is_sent_and_played(engine):
+    a, b = pair(engine)
+    sink = media.MemorySink(8000, 8000 * 4)
+    b.set_sink(sink)
+    a.set_source(media.MemorySource(media.tone(700, 4), 8000, loop=True))  # amplitude 8000
+    assert wait_until(lambda: len(sink) > 8000)
+    expected = 20 * np.log10(8000 / np.sqrt(2) / 32768)  # a sine's RMS: -15.3 dBFS
+    assert abs(a.stats().tx_level_dbfs - expected) < 1.0
+    assert abs(b.stats().rx_level_dbfs - expected) < 3.0  # after G.711 and the jitter buffer
+    assert b.stats().tx_level_dbfs == -100.0  # b has no source: digital silence
+    a.close()
+    b.close()
+
+
 def test_hold_stops_sending(engine):
     a, b = pair(engine)
     assert wait_until(lambda: b.stats().packets_received > 10)
