@@ -21,6 +21,15 @@ pytestmark = pytest.mark.integration
 Factory = Callable[..., Baresip]
 
 
+async def answered_by(phone: Phone, peer: Baresip, target: str) -> siperb.Call:
+    """Dial ``target`` and have the baresip ``peer`` pick up; returns the established call."""
+    call = await phone.dial(target)
+    await blocking(peer.await_event, CALL_INCOMING, 10)
+    await blocking(peer.accept)
+    await call.wait_for("established", timeout=10)
+    return call
+
+
 def opts(kam: Kamailio, user: str = "1000", **extra: Any) -> dict[str, Any]:
     base = {"Provisioning": provisioning_for(kam, user), "PhoneFrame": None,
             "ProfileUserId": f"it-{user}", "SessionId": "s", "UserId": "u"}  # fmt: skip
@@ -119,10 +128,7 @@ def test_blind_transfer_of_baresip(
 
     async def main() -> None:
         async with await provision(opts(kamailio), tmp_path) as phone:
-            call = await phone.dial("1001")
-            await blocking(bob.await_event, CALL_INCOMING, 10)
-            await blocking(bob.accept)
-            await call.wait_for("established", timeout=10)
+            call = await answered_by(phone, bob, "1001")
             status = await phone.BlindTransfer("1002")
             assert status == 200
             await blocking(carol.await_event, CALL_ESTABLISHED, 15)
@@ -174,10 +180,7 @@ def test_cancel_attended_transfer_resumes_the_original_call(
 
     async def main() -> None:
         async with await provision(opts(kamailio), tmp_path) as phone:
-            call = await phone.dial("1001")
-            await blocking(bob.await_event, CALL_INCOMING, 10)
-            await blocking(bob.accept)
-            await call.wait_for("established", timeout=10)
+            call = await answered_by(phone, bob, "1001")
             consult = await phone.attended_transfer("1002")
             await consult.wait_for("established", timeout=10)
             await blocking(carol.await_event, CALL_ESTABLISHED, 10)

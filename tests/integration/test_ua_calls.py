@@ -15,11 +15,21 @@ from peers.baresip import CALL_CLOSED, CALL_ESTABLISHED, CALL_INCOMING, Baresip
 from peers.kamailio import DOMAIN, Kamailio
 from peers.sipp import UAS_ANSWER, UAS_BUSY, UAS_EARLY_MEDIA, Sipp
 from siperb.sdp import Direction
-from siperb.sip.call import CallState, Outcome
+from siperb.sip.call import Call, CallState, Outcome
 from siperb.sip.media import SdpOnlyMedia
+from siperb.sip.useragent import UserAgent
 
 pytestmark = pytest.mark.integration
 Factory = Callable[..., Baresip]
+
+
+async def answered_by(ua: UserAgent, peer: Baresip, target: str) -> Call:
+    """Call ``target`` and have the baresip ``peer`` pick up; returns the established call."""
+    call = await ua.call(target)
+    await blocking(peer.await_event, CALL_INCOMING, 10)
+    await blocking(peer.accept)
+    await call.wait_for(CallState.ESTABLISHED, timeout=10)
+    return call
 
 
 @pytest.mark.timeout(40)
@@ -172,10 +182,7 @@ def test_hold_and_resume_both_directions(kamailio: Kamailio, baresip_factory: Fa
     async def main() -> None:
         ua, rec = await started(kamailio, "1000")
         try:
-            call = await ua.call("1001")
-            await blocking(bob.await_event, CALL_INCOMING, 10)
-            await blocking(bob.accept)
-            await call.wait_for(CallState.ESTABLISHED, timeout=10)
+            call = await answered_by(ua, bob, "1001")
             await blocking(bob.await_event, CALL_ESTABLISHED, 10)
             # We hold: sendonly offer, baresip answers recvonly.
             response = await call.hold()
@@ -209,10 +216,7 @@ def test_baresip_transfers_us_blind(kamailio: Kamailio, baresip_factory: Factory
     async def main() -> None:
         ua, rec = await started(kamailio, "1000")
         try:
-            call = await ua.call("1001")
-            await blocking(bob.await_event, CALL_INCOMING, 10)
-            await blocking(bob.accept)
-            await call.wait_for(CallState.ESTABLISHED, timeout=10)
+            call = await answered_by(ua, bob, "1001")
             await blocking(bob.transfer, f"sip:1002@{DOMAIN}")
             ev = await rec.wait("transfer_requested")
             assert "1002" in ev["target"]
@@ -235,10 +239,7 @@ def test_we_transfer_baresip_blind(kamailio: Kamailio, baresip_factory: Factory)
     async def main() -> None:
         ua, rec = await started(kamailio, "1000")
         try:
-            call = await ua.call("1001")
-            await blocking(bob.await_event, CALL_INCOMING, 10)
-            await blocking(bob.accept)
-            await call.wait_for(CallState.ESTABLISHED, timeout=10)
+            call = await answered_by(ua, bob, "1001")
             final = await call.transfer("1002", timeout=20)
             assert final == 200
             assert call.outcome is Outcome.TRANSFERRED
