@@ -96,7 +96,7 @@ void bind_jbuf(pybind11::module_& m) {
                std::uint32_t ssrc, bool marker) { jb.put(seq, ts, span_of(payload), arrival_ms, ssrc, marker); },
             pybind11::arg("sequence_number"), pybind11::arg("timestamp"), pybind11::arg("payload"),
             pybind11::arg("arrival_ms"), pybind11::arg("ssrc") = 0, pybind11::arg("marker") = false)
-        .def("get", &JitterBuffer::get, pybind11::arg("now_ms"), pybind11::arg("pending_ms") = 0.0)
+        .def("get", pybind11::overload_cast<double, double>(&JitterBuffer::get), pybind11::arg("now_ms"), pybind11::arg("pending_ms") = 0.0)
         .def("reset", &JitterBuffer::reset)
         .def("stats", &JitterBuffer::stats)
         .def_property_readonly("target_delay_ms", &JitterBuffer::target_delay_ms)

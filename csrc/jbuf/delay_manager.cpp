@@ -14,6 +14,8 @@ DelayManager::DelayManager(DelayManagerConfig config) : config_(config) {
 
 void DelayManager::reset() {
     std::fill(histogram_.begin(), histogram_.end(), 0.0);
+    scale_ = 1.0;
+    total_ = 0.0;
     history_.clear();
     quantile_ms_ = 0;
     packets_ = 0;
@@ -23,28 +25,30 @@ double DelayManager::update(double arrival_ms, double media_ms) {
     const double transit = arrival_ms - media_ms;
     while (!history_.empty() && history_.front().arrival_ms < arrival_ms - config_.history_ms)
         history_.pop_front();
-    double fastest = transit;
-    for (const auto& s : history_) fastest = std::min(fastest, s.transit_ms);
-    if (transit - fastest > config_.max_ms) {  // timestamps jumped back: a new time reference
-        history_.clear();
-        fastest = transit;
-    }
+    if (!history_.empty() && transit - history_.front().transit_ms > config_.max_ms)
+        history_.clear();  // timestamps jumped back: a new time reference
+    // Samples slower than this one can never again be the window's fastest.
+    while (!history_.empty() && history_.back().transit_ms >= transit) history_.pop_back();
     history_.push_back({arrival_ms, transit});
+    const double fastest = history_.front().transit_ms;
     fastest_ms_ = fastest;
     const double relative = std::max(0.0, transit - fastest);
 
     // Forgetting factor ramps up from 0 so the first packets count fully (NetEq's start factor).
     ++packets_;
     const double ff = std::min(config_.forget_factor, 1.0 - 1.0 / static_cast<double>(packets_ + 1));
-    for (auto& h : histogram_) h *= ff;
+    scale_ *= ff;
+    total_ = total_ * ff + (1.0 - ff);
+    if (scale_ < 1e-200) {  // fold the scale back into the buckets long before it underflows
+        for (auto& h : histogram_) h *= scale_;
+        scale_ = 1.0;
+    }
     const auto bucket = std::min<std::size_t>(histogram_.size() - 1,
                                               static_cast<std::size_t>(relative / config_.bucket_ms));
-    histogram_[bucket] += 1.0 - ff;
+    histogram_[bucket] += (1.0 - ff) / scale_;
 
-    double total = 0;
-    for (double h : histogram_) total += h;
     // Interpolate inside the quantile bucket, so the target moves smoothly rather than in steps.
-    const double needed = config_.quantile * total;
+    const double needed = config_.quantile * total_ / scale_;
     double acc = 0;
     double q = static_cast<double>(histogram_.size());
     for (std::size_t i = 0; i < histogram_.size(); ++i) {

@@ -41,7 +41,13 @@ private:
         double transit_ms;
     };
     DelayManagerConfig config_;
+    // The histogram is stored divided by scale_ (forgetting every bucket is one multiply of
+    // scale_, not one per bucket); total_ is the sum of the true values.
     std::vector<double> histogram_;
+    double scale_ = 1.0;
+    double total_ = 0.0;
+    // Sliding-window minimum of transit: arrivals increase and transits increase from front to
+    // back, so the front is the fastest packet of the window (O(1) amortised per packet).
     std::deque<Sample> history_;
     double quantile_ms_ = 0;
     double fastest_ms_ = 0;

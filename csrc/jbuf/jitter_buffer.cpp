@@ -32,7 +32,12 @@ JitterBufferConfig validated(JitterBufferConfig config) {
 JitterBuffer::JitterBuffer(JitterBufferConfig config)
     : config_(validated(config)), frame_samples_(config_.clock_rate * config_.frame_ms / 1000),
       delay_(DelayManagerConfig{config_.quantile, config_.forget_factor, 5, static_cast<int>(config_.history_ms),
-                                static_cast<int>(std::max<std::uint32_t>(config_.max_delay_ms, 100))}) {
+                                static_cast<int>(std::max<std::uint32_t>(config_.max_delay_ms, 100))}),
+      capacity_(config_.max_delay_ms / config_.frame_ms + 2) {
+    std::size_t n = 4;
+    while (n <= static_cast<std::size_t>(capacity_)) n *= 2;
+    slots_.resize(n);
+    mask_ = n - 1;
     played_.fill(-1);
     skipped_.fill(-1);
 }
@@ -57,8 +62,29 @@ void JitterBuffer::reset() {
     stats_ = {};
 }
 
+JitterBuffer::Stored* JitterBuffer::find(std::int64_t ext) {
+    Stored& s = slots_[static_cast<std::size_t>(ext) & mask_];
+    return s.used && s.ext == ext ? &s : nullptr;
+}
+
+void JitterBuffer::erase(std::int64_t ext) {
+    Stored* s = find(ext);
+    if (!s) return;
+    s->used = false;
+    if (--count_ == 0) return;
+    if (ext == lo_)
+        while (!oldest().used || oldest().ext != lo_) ++lo_;  // count_ > 0: a newer one exists
+    if (ext == hi_)
+        while (!find(hi_)) --hi_;
+}
+
+void JitterBuffer::clear_packets() {
+    for (auto& s : slots_) s.used = false;
+    count_ = 0;
+}
+
 void JitterBuffer::resync() {
-    packets_.clear();
+    clear_packets();
     seq_unwrap_.reset();
     ts_unwrap_.reset();
     delay_.reset_reference();
@@ -86,7 +112,7 @@ void JitterBuffer::put(std::uint16_t seq, std::uint32_t timestamp, rtp::Bytes pa
         ssrc_ = ssrc;
     }
     std::int64_t ext = seq_unwrap_.unwrap(seq);
-    const std::int64_t ref = started_ ? next_seq_ : (packets_.empty() ? ext : packets_.begin()->first);
+    const std::int64_t ref = started_ ? next_seq_ : (count_ == 0 ? ext : lo_);
     if (std::llabs(ext - ref) > kMaxDropout) {  // the sender restarted its sequence numbers
         resync();
         ++stats_.resyncs;
@@ -106,21 +132,44 @@ void JitterBuffer::put(std::uint16_t seq, std::uint32_t timestamp, rtp::Bytes pa
         }
         return;
     }
-    auto [it, inserted] = packets_.try_emplace(ext);
-    if (!inserted) {
+    if (find(ext)) {
         ++stats_.duplicated;
         return;
     }
-    it->second = Stored{timestamp, ts_ext, std::vector<std::uint8_t>(payload.begin(), payload.end()), arrival_ms, marker};
-    enforce_capacity();
+    const std::int64_t newest = count_ == 0 ? ext : std::max(hi_, ext);
+    if (ext < newest - capacity_ + 1) {  // older than the window: stored and dropped at once
+        ++stats_.discarded;
+        return;
+    }
+    enforce_capacity(newest);  // frees the window (and so the slot) for ext
+    Stored& s = slots_[static_cast<std::size_t>(ext) & mask_];
+    s.used = true;
+    s.ext = ext;
+    s.timestamp = timestamp;
+    s.ts_ext = ts_ext;
+    s.payload.assign(payload.begin(), payload.end());
+    s.arrival_ms = arrival_ms;
+    s.marker = marker;
+    if (count_++ == 0) {
+        lo_ = hi_ = ext;
+    } else {
+        lo_ = std::min(lo_, ext);
+        hi_ = std::max(hi_, ext);
+    }
 }
 
-void JitterBuffer::enforce_capacity() {
-    const std::int64_t cap = config_.max_delay_ms / config_.frame_ms + 2;
-    const std::int64_t oldest_allowed = packets_.rbegin()->first - cap + 1;
-    while (!packets_.empty() && packets_.begin()->first < oldest_allowed) {
-        packets_.erase(packets_.begin());
-        ++stats_.discarded;
+void JitterBuffer::enforce_capacity(std::int64_t newest) {
+    const std::int64_t oldest_allowed = newest - capacity_ + 1;
+    if (count_ > 0 && lo_ < oldest_allowed) {
+        if (hi_ < oldest_allowed) {  // everything stored is out of the window
+            stats_.discarded += count_;
+            clear_packets();
+        } else {
+            while (count_ > 0 && lo_ < oldest_allowed) {
+                erase(lo_);
+                ++stats_.discarded;
+            }
+        }
     }
     if (started_ && next_seq_ < oldest_allowed) {
         next_ts_ += (oldest_allowed - next_seq_) * frame_samples_;
@@ -161,25 +210,38 @@ void JitterBuffer::choose_stretch(Frame& f, double offset, double pending, doubl
 
 Frame JitterBuffer::get(double now_ms, double pending_ms) {
     Frame f;
+    get(now_ms, pending_ms, f);
+    return f;
+}
+
+void JitterBuffer::get(double now_ms, double pending_ms, Frame& f) {
+    f.kind = FrameKind::Silence;
+    f.stretch = Stretch::None;
+    f.stretch_samples = 0;
+    f.sequence_number = 0;
+    f.timestamp = 0;
+    f.marker = false;
+    f.payload.clear();
+    f.next_available = false;
+    f.next_payload.clear();
     f.samples = frame_samples_;
     f.ssrc = ssrc_;
     const double target = target_delay_ms();
     if (!started_) {
-        if (packets_.empty() || offset_ms(now_ms, packets_.begin()->second.ts_ext) < target) {
+        if (count_ == 0 || offset_ms(now_ms, oldest().ts_ext) < target) {
             ++stats_.silence;
-            return f;
+            return;
         }
         started_ = true;
-        next_seq_ = packets_.begin()->first;
-        next_ts_ = packets_.begin()->second.ts_ext;
+        next_seq_ = lo_;
+        next_ts_ = oldest().ts_ext;
     }
     for (;;) {
         offset_ms_ = offset_ms(now_ms, next_ts_);
         f.sequence_number = static_cast<std::uint16_t>(next_seq_);
         f.timestamp = static_cast<std::uint32_t>(next_ts_);
-        auto it = packets_.find(next_seq_);
-        if (it != packets_.end()) {
-            Stored& p = it->second;
+        if (Stored* found = find(next_seq_)) {
+            Stored& p = *found;
             const std::int64_t gap = p.ts_ext - next_ts_;
             if (gap > 0 && gap <= std::int64_t{config_.clock_rate} * 60) {
                 // A silence (DTX) gap before this talk spurt: start it once its own offset reaches
@@ -188,7 +250,7 @@ Frame JitterBuffer::get(double now_ms, double pending_ms) {
                 expand_run_ = 0;
                 if (offset_ms(now_ms, p.ts_ext) < target) {
                     ++stats_.silence;
-                    return f;
+                    return;
                 }
             }
             next_ts_ = p.ts_ext;  // also absorbs timestamp discontinuities
@@ -196,17 +258,17 @@ Frame JitterBuffer::get(double now_ms, double pending_ms) {
             f.kind = FrameKind::Packet;
             f.timestamp = p.timestamp;
             f.marker = p.marker;
-            f.payload = std::move(p.payload);
-            packets_.erase(it);
+            f.payload.assign(p.payload.begin(), p.payload.end());
+            erase(next_seq_);
             mark(played_, next_seq_);
             advance();
             hold_credit_ = 0;
             expand_run_ = 0;
             ++stats_.played;
             choose_stretch(f, offset_ms_, pending_ms, target);
-            return f;
+            return;
         }
-        const bool future = !packets_.empty();  // every stored key is beyond next_seq_
+        const bool future = count_ > 0;  // every stored key is beyond next_seq_
         if (future && hold_credit_ > 0) {
             // The frames concealed while the playout point was held stand in for this lost one.
             --hold_credit_;
@@ -220,23 +282,22 @@ Frame JitterBuffer::get(double now_ms, double pending_ms) {
         if (future && offset_ms_ >= target) {
             // Lost (or later than the target allows): conceal it and move on.
             f.kind = FrameKind::Conceal;
-            auto nx = packets_.find(next_seq_ + 1);
-            if (nx != packets_.end()) {
+            if (const Stored* nx = find(next_seq_ + 1)) {
                 f.next_available = true;
-                f.next_payload = nx->second.payload;
+                f.next_payload.assign(nx->payload.begin(), nx->payload.end());
             }
             mark(skipped_, next_seq_);
             ++stats_.lost;
             ++stats_.concealed;
             advance();
-            return f;
+            return;
         }
         // Underrun, or waiting for a reordered packet while below target: conceal without moving
         // the playout point, so the packet still plays when it comes and the offset grows.
         ++hold_credit_;
         f.kind = expand_ok ? FrameKind::Conceal : FrameKind::Silence;
         ++(expand_ok ? stats_.concealed : stats_.silence);
-        return f;
+        return;
     }
 }
 

@@ -16,7 +16,6 @@
 
 #include <array>
 #include <cstdint>
-#include <map>
 #include <vector>
 
 namespace siperb::jbuf {
@@ -73,33 +72,49 @@ public:
     // now_ms: the time of the call; pending_ms: decoded audio the output still holds ahead of
     // this frame (its sync buffer, which stretching fills or drains by sub-frame amounts).
     Frame get(double now_ms, double pending_ms = 0);
+    // The same into out, reusing its payload buffers: no allocation once they have grown (the
+    // media engine's per-packet path).
+    void get(double now_ms, double pending_ms, Frame& out);
     void reset();
 
     JitterBufferStats stats() const;
     double target_delay_ms() const;
-    std::size_t size() const { return packets_.size(); }
+    std::size_t size() const { return count_; }
     const JitterBufferConfig& config() const { return config_; }
 
 private:
+    // Packets live in a ring of slots indexed by extended sequence number: the buffer never holds
+    // more than capacity_ consecutive numbers (enforce_capacity), and the ring is larger, so a
+    // slot is free whenever its number is in the window. Payload buffers keep their capacity.
     struct Stored {
-        std::uint32_t timestamp;
-        std::int64_t ts_ext;
+        bool used = false;
+        std::int64_t ext = 0;
+        std::uint32_t timestamp = 0;
+        std::int64_t ts_ext = 0;
         std::vector<std::uint8_t> payload;
-        double arrival_ms;
-        bool marker;
+        double arrival_ms = 0;
+        bool marker = false;
     };
+    Stored* find(std::int64_t ext);
+    Stored& oldest() { return slots_[static_cast<std::size_t>(lo_) & mask_]; }
+    void erase(std::int64_t ext);
+    void clear_packets();
     void resync();
     void advance();  // next_seq_ / next_ts_ one frame on
     void mark(std::array<std::int64_t, 512>& ring, std::int64_t ext) { ring[ext & 511] = ext; }
     bool marked(const std::array<std::int64_t, 512>& ring, std::int64_t ext) const { return ring[ext & 511] == ext; }
     double offset_ms(double now_ms, std::int64_t ts_ext) const;
-    void enforce_capacity();
+    void enforce_capacity(std::int64_t newest);
     void choose_stretch(Frame& f, double offset, double pending, double target);
 
     JitterBufferConfig config_;
     std::uint32_t frame_samples_;
     DelayManager delay_;
-    std::map<std::int64_t, Stored> packets_;  // by extended sequence number
+    std::int64_t capacity_;          // consecutive sequence numbers kept (max delay + 2 frames)
+    std::vector<Stored> slots_;      // a power of two larger than capacity_
+    std::size_t mask_;
+    std::size_t count_ = 0;
+    std::int64_t lo_ = 0, hi_ = 0;   // oldest and newest stored (when count_ > 0)
     rtp::SeqUnwrapper seq_unwrap_;
     rtp::TimestampUnwrapper ts_unwrap_;
     bool have_ssrc_ = false;

@@ -69,7 +69,6 @@ public:
     RtpStream& stream() noexcept { return stream_; }
     int rtp_fd() const noexcept { return rtp_.fd(); }
     int rtcp_fd() const noexcept { return rtcp_.fd(); }
-    std::int64_t deadline_ns = 0;
     struct Watch {
         MediaSession* session;
         bool rtcp;

@@ -20,12 +20,17 @@
 namespace siperb::media {
 
 namespace {
-// RMS level of a frame relative to full scale; -100 dBFS stands for digital silence.
-double level_dbfs(std::span<const std::int16_t> pcm) noexcept {
-    if (pcm.empty()) return -100.0;
-    double sum = 0;
-    for (const std::int16_t x : pcm) sum += double(x) * double(x);
-    const double rms = std::sqrt(sum / double(pcm.size())) / 32768.0;
+// Mean square of a frame (integer arithmetic: this runs for every frame sent and played).
+double mean_square(std::span<const std::int16_t> pcm) noexcept {
+    if (pcm.empty()) return 0.0;
+    std::int64_t sum = 0;
+    for (const std::int16_t x : pcm) sum += std::int32_t{x} * std::int32_t{x};
+    return static_cast<double>(sum) / static_cast<double>(pcm.size());
+}
+
+// RMS level relative to full scale; -100 dBFS stands for digital silence.
+double level_dbfs(double mean_sq) noexcept {
+    const double rms = std::sqrt(mean_sq) / 32768.0;
     return rms > 1e-5 ? std::max(-100.0, 20.0 * std::log10(rms)) : -100.0;
 }
 }  // namespace
@@ -350,7 +355,7 @@ void RtpStream::send_audio(std::int64_t, std::span<std::int16_t> frame_out, std:
     if (enc_fifo_.size() < frame) enc_fifo_.insert(enc_fifo_.begin(), frame - enc_fifo_.size(), 0);
     std::copy_n(enc_fifo_.begin(), frame, frame_out.begin());
     take_front(enc_fifo_, frame);
-    st_.tx_level_dbfs = level_dbfs(std::span<const std::int16_t>(frame_out.data(), frame));
+    tx_mean_sq_ = mean_square(std::span<const std::int16_t>(frame_out.data(), frame));
     if (enc_fifo_.size() > frame * 4) enc_fifo_.clear();  // a source faster than its rate
     if (muted()) std::fill_n(frame_out.begin(), frame, std::int16_t{0});
     frame_len = frame;
@@ -431,7 +436,8 @@ void RtpStream::fill_chain(RxChain& c, double now_ms) {
     const std::size_t need = static_cast<std::size_t>(rate) * params_.ptime / 1000;
     for (int guard = 0; c.sync.size() < need && guard < 16; ++guard) {
         const double pending_ms = static_cast<double>(c.sync.size()) * 1000.0 / rate;
-        jbuf::Frame f = c.jb->get(now_ms, pending_ms);
+        jbuf::Frame& f = frame_;
+        c.jb->get(now_ms, pending_ms, f);
         // The jitter buffer's frames are in RTP clock units; the decoder's in its own rate.
         const std::size_t n = static_cast<std::size_t>(f.samples) * static_cast<std::size_t>(rate) / c.clock;
         std::size_t got = 0;
@@ -490,7 +496,7 @@ void RtpStream::play(std::int64_t now_ns, std::span<std::int16_t> out, std::size
     std::fill(out.begin() + static_cast<std::ptrdiff_t>(n), out.begin() + static_cast<std::ptrdiff_t>(need), std::int16_t{0});
     take_front(c.sync, n);
     out_len = need;
-    st_.rx_level_dbfs = level_dbfs(out.first(need));
+    rx_mean_sq_ = mean_square(out.first(need));
     if (sink_) {
         sink_buf_.clear();
         try {
@@ -663,7 +669,10 @@ void RtpStream::on_rtcp(std::uint8_t* buf, int len, std::int64_t now_ns) {
         return;
     }
     ++st_.rtcp_received;
-    const std::uint64_t ntp_now = rtp::ntp_from_unix(unix_now());
+    // The wall-clock time of arrival (RTP sockets are read at ticks, after it): for the RTT.
+    const std::int64_t steady_now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    const std::uint64_t ntp_now = rtp::ntp_from_unix(unix_now() - static_cast<double>(std::max<std::int64_t>(0, steady_now - now_ns)) / 1e9);
     auto blocks = [&](const std::vector<rtp::RtcpReportBlock>& rb) {
         for (const auto& b : rb) {
             if (b.ssrc != ssrc_) continue;
@@ -783,6 +792,8 @@ void RtpStream::on_error_queue(int fd, std::int64_t now_ns) {
 // ---- statistics ----
 
 void RtpStream::update_quality() noexcept {
+    st_.tx_level_dbfs = level_dbfs(tx_mean_sq_);
+    st_.rx_level_dbfs = level_dbfs(rx_mean_sq_);
     if (rstats_) {
         st_.packets_lost = rstats_->lost();
         const std::int64_t expected = rstats_->expected();

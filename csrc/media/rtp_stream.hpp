@@ -169,6 +169,8 @@ private:
     std::vector<std::int16_t> rec_tx_, rec_rx_, rec_tmp_;
 
     SessionStats st_;
+    double tx_mean_sq_ = 0, rx_mean_sq_ = 0;  // of the last frame sent / played (levels)
+    jbuf::Frame frame_;                       // the jitter buffer's output, buffers reused
     mutable std::mutex pub_mu_;
     SessionStats published_;
 };

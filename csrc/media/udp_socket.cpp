@@ -94,6 +94,9 @@ bool UdpSocket::bind(const SocketAddress& local) {
     fd_ = ::socket(local.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) throw MediaError("socket", std::strerror(errno));
     const int on = 1;
+    // The kernel's arrival time of each datagram: the engine reads RTP at packet-time ticks, so
+    // jitter and the jitter buffer's delay estimate must not see the time of the read.
+    ::setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     // ICMP errors (port unreachable) reach us through the error queue and as ECONNREFUSED.
     if (local.family() == AF_INET6) {
         ::setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);

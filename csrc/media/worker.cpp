@@ -4,6 +4,7 @@
 #include "media/media_session.hpp"
 
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -104,38 +105,58 @@ WorkerStats Worker::stats() const {
     return published_;
 }
 
-void Worker::add(std::shared_ptr<MediaSession> s, std::int64_t first_deadline_ns) {
-    s->deadline_ns = first_deadline_ns;
+std::int64_t Worker::first_deadline(std::int64_t now, std::int64_t period) const {
+    // The 1 ms phase bin of the period holding the fewest sessions (the earliest on a tie).
+    constexpr std::size_t kMaxBins = 120;
+    std::array<unsigned, kMaxBins> bins{};
+    const std::size_t n = std::clamp<std::size_t>(static_cast<std::size_t>(period / kMs), 1, kMaxBins);
+    for (const Slot& sl : slots_) {
+        const std::int64_t phase = ((sl.deadline_ns - now) % period + period) % period;
+        ++bins[std::min(n - 1, static_cast<std::size_t>(phase / kMs))];
+    }
+    const std::size_t best = static_cast<std::size_t>(std::min_element(bins.begin(), bins.begin() + static_cast<std::ptrdiff_t>(n)) - bins.begin());
+    return now + static_cast<std::int64_t>(best) * kMs;
+}
+
+void Worker::add(std::shared_ptr<MediaSession> s, std::int64_t now_ns) {
     epoll_event ev{};
-    ev.events = EPOLLIN;
+    ev.events = 0;  // RTP is read at ticks; epoll still reports EPOLLERR (ICMP) for it
     ev.data.ptr = &s->watch_rtp;
     if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, s->rtp_fd(), &ev) != 0) throw MediaError("engine", std::strerror(errno));
+    ev.events = EPOLLIN;
     ev.data.ptr = &s->watch_rtcp;
     if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, s->rtcp_fd(), &ev) != 0) {
         const int e = errno;
         ::epoll_ctl(epfd_, EPOLL_CTL_DEL, s->rtp_fd(), nullptr);
         throw MediaError("engine", std::strerror(e));
     }
+    const std::int64_t period = std::int64_t{s->stream().ptime()} * kMs;
+    slots_.push_back({first_deadline(now_ns, period), s.get()});
     sessions_.push_back(std::move(s));
     count_.store(sessions_.size());
     arm_timer();
 }
 
 void Worker::remove(MediaSession* s) {
-    auto it = std::find_if(sessions_.begin(), sessions_.end(), [s](const auto& p) { return p.get() == s; });
-    if (it == sessions_.end()) return;
+    auto it = std::find_if(slots_.begin(), slots_.end(), [s](const Slot& sl) { return sl.session == s; });
+    if (it == slots_.end()) return;
     ::epoll_ctl(epfd_, EPOLL_CTL_DEL, s->rtp_fd(), nullptr);
     ::epoll_ctl(epfd_, EPOLL_CTL_DEL, s->rtcp_fd(), nullptr);
     // The caller still holds a reference, so the session is not destroyed here.
-    std::iter_swap(it, sessions_.end() - 1);
+    const auto i = it - slots_.begin();
+    std::iter_swap(it, slots_.end() - 1);
+    slots_.pop_back();
+    std::iter_swap(sessions_.begin() + i, sessions_.end() - 1);
     sessions_.pop_back();
     count_.store(sessions_.size());
 }
 
 void Worker::arm_timer() {
     std::int64_t next = INT64_MAX;
-    for (const auto& s : sessions_) next = std::min(next, s->deadline_ns);
+    for (const Slot& sl : slots_) next = std::min(next, sl.deadline_ns);
     next_deadline_ = next;
+    if (next == armed_) return;
+    armed_ = next;
     itimerspec its{};
     if (next != INT64_MAX) {
         next = std::max<std::int64_t>(next, 1);
@@ -164,20 +185,22 @@ void Worker::run_commands() {
 }
 
 void Worker::run_ticks(std::int64_t now) {
-    for (std::size_t i = 0; i < sessions_.size(); ++i) {
-        MediaSession& s = *sessions_[i];
+    for (Slot& sl : slots_) {
+        if (sl.deadline_ns > now + kSlackNs) continue;
+        MediaSession& s = *sl.session;
+        drain(s, s.rtp_fd(), false, now);  // what arrived since the last tick, before playout
         const std::int64_t ptime = std::int64_t{s.stream().ptime()} * kMs;
         int runs = 0;
         std::uint64_t late = 0, missed = 0;
-        while (s.deadline_ns <= now + kSlackNs && runs < kCatchUp) {
-            if (now - s.deadline_ns > kLateNs) ++late;
+        while (sl.deadline_ns <= now + kSlackNs && runs < kCatchUp) {
+            if (now - sl.deadline_ns > kLateNs) ++late;
             s.stream().on_tick(now);
-            s.deadline_ns += ptime;
+            sl.deadline_ns += ptime;
             ++runs;
         }
-        if (s.deadline_ns <= now) {  // hopelessly behind: skip whole packet times
-            const std::int64_t skip = (now - s.deadline_ns) / ptime + 1;
-            s.deadline_ns += skip * ptime;
+        if (sl.deadline_ns <= now) {  // hopelessly behind: skip whole packet times
+            const std::int64_t skip = (now - sl.deadline_ns) / ptime + 1;
+            sl.deadline_ns += skip * ptime;
             missed += static_cast<std::uint64_t>(skip);
         }
         if (late || missed) s.stream().note_ticks(late, missed);
@@ -187,28 +210,82 @@ void Worker::run_ticks(std::int64_t now) {
     }
 }
 
-void Worker::on_socket(const epoll_event& ev, std::int64_t now) {
-    auto* w = static_cast<MediaSession::Watch*>(ev.data.ptr);
-    MediaSession& s = *w->session;
-    const int fd = w->rtcp ? s.rtcp_fd() : s.rtp_fd();
-    if (ev.events & EPOLLERR) s.stream().on_error_queue(fd, now);
-    if (!(ev.events & EPOLLIN)) return;
-    alignas(16) static thread_local std::array<std::uint8_t, 2048> buf;
-    for (int i = 0; i < 64; ++i) {
-        SocketAddress from;
-        from.length = sizeof from.storage;
-        const ssize_t n = ::recvfrom(fd, buf.data(), buf.size() - 1, 0, reinterpret_cast<sockaddr*>(&from.storage), &from.length);
+namespace {
+// recvmmsg buffers of one engine thread.
+struct RecvBatch {
+    static constexpr unsigned kSize = 8;
+    std::array<std::array<std::uint8_t, 2048>, kSize> data;
+    std::array<sockaddr_storage, kSize> names;
+    std::array<std::array<std::uint8_t, CMSG_SPACE(sizeof(timespec)) + 64>, kSize> control;
+    std::array<iovec, kSize> iov;
+    std::array<mmsghdr, kSize> msgs;
+};
+
+std::int64_t realtime_ns() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+// The kernel's receive time of msg (SO_TIMESTAMPNS, CLOCK_REALTIME) on the monotonic clock.
+std::int64_t arrival_ns(const msghdr& msg, std::int64_t now, std::int64_t& real_now) {
+    for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), const_cast<cmsghdr*>(c))) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+        timespec ts;
+        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        if (real_now == 0) real_now = realtime_ns();
+        const std::int64_t age = real_now - (std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec);
+        return now - std::clamp<std::int64_t>(age, 0, 10'000 * kMs);  // a clock step is not a delay
+    }
+    return now;
+}
+}  // namespace
+
+void Worker::drain(MediaSession& s, int fd, bool rtcp, std::int64_t now) {
+    static thread_local RecvBatch b;
+    std::int64_t real_now = 0;
+    for (int round = 0; round < 8; ++round) {
+        for (unsigned i = 0; i < RecvBatch::kSize; ++i) {
+            b.iov[i] = {b.data[i].data(), b.data[i].size() - 1};
+            msghdr& h = b.msgs[i].msg_hdr;
+            h = msghdr{};
+            h.msg_name = &b.names[i];
+            h.msg_namelen = sizeof b.names[i];
+            h.msg_iov = &b.iov[i];
+            h.msg_iovlen = 1;
+            h.msg_control = b.control[i].data();
+            h.msg_controllen = b.control[i].size();
+        }
+        const int n = ::recvmmsg(fd, b.msgs.data(), RecvBatch::kSize, MSG_DONTWAIT, nullptr);
         if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
             if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) {
                 s.stream().on_recv_error(errno, nullptr, now);
                 continue;
             }
-            return;
+            return;  // EAGAIN: drained
         }
-        ++stats_.datagrams;
-        s.stream().on_datagram(buf.data(), static_cast<int>(n), from, w->rtcp, now);
+        for (int i = 0; i < n; ++i) {
+            const msghdr& h = b.msgs[static_cast<std::size_t>(i)].msg_hdr;
+            SocketAddress from;
+            std::memcpy(&from.storage, h.msg_name, std::min<std::size_t>(h.msg_namelen, sizeof from.storage));
+            from.length = h.msg_namelen;
+            ++stats_.datagrams;
+            s.stream().on_datagram(b.data[static_cast<std::size_t>(i)].data(), static_cast<int>(b.msgs[static_cast<std::size_t>(i)].msg_len),
+                                   from, rtcp, arrival_ns(h, now, real_now));
+        }
+        if (n < static_cast<int>(RecvBatch::kSize)) return;
     }
+}
+
+void Worker::on_socket(const epoll_event& ev, std::int64_t now) {
+    auto* w = static_cast<MediaSession::Watch*>(ev.data.ptr);
+    MediaSession& s = *w->session;
+    const int fd = w->rtcp ? s.rtcp_fd() : s.rtp_fd();
+    if (ev.events & EPOLLERR) {
+        s.stream().on_error_queue(fd, now);
+        if (!w->rtcp) drain(s, fd, false, now);  // also takes a pending socket error
+    }
+    if (w->rtcp && (ev.events & EPOLLIN)) drain(s, fd, true, now);
 }
 
 void Worker::run() {
@@ -231,6 +308,7 @@ void Worker::run() {
         if (timer) {
             std::uint64_t expirations = 0;
             [[maybe_unused]] auto r = ::read(timerfd_, &expirations, sizeof expirations);
+            armed_ = INT64_MAX;  // an absolute one-shot timer is disarmed once it has fired
         }
         now = monotonic_ns();
         const bool ticks = timer || now + kSlackNs >= next_deadline_;

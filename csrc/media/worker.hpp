@@ -1,8 +1,17 @@
-// One engine thread: an epoll loop over its sessions' sockets, a wake-up eventfd for commands
-// and one timerfd armed (absolute, CLOCK_MONOTONIC) at the earliest packet-time deadline of its
-// sessions. Each session keeps an absolute deadline that advances by exactly one packet time
-// per tick, so clocks never drift with processing time or wake-up latency. Commands from other
-// threads run on the loop and their callers wait for them (with the GIL released).
+// One engine thread: an epoll loop over a wake-up eventfd for commands, one timerfd armed
+// (absolute, CLOCK_MONOTONIC) at the earliest packet-time deadline of its sessions, and the
+// sessions' RTCP sockets. Each session keeps an absolute deadline that advances by exactly one
+// packet time per tick, so clocks never drift with processing time or wake-up latency.
+//
+// RTP is read at the session's tick, not when it arrives: everything that arrived since the last
+// tick is drained with recvmmsg (the kernel's receive timestamps give the true arrival times)
+// right before the jitter buffer is asked for the next frame. That is when it would be played
+// anyway, so no latency is added, and the thread wakes once per tick rather than once per
+// datagram. RTP sockets stay in epoll only for their error queue (ICMP unreachable).
+//
+// New sessions are started on the least crowded phase of the packet time, so the work of many
+// sessions is spread over the period instead of arriving in bursts. Commands from other threads
+// run on the loop and their callers wait for them (with the GIL released).
 #pragma once
 
 #include <sys/epoll.h>
@@ -54,17 +63,26 @@ private:
         std::function<void()> fn;
         std::promise<void> done;
     };
+    // Deadlines sit in one contiguous array (scanned at every wake-up), apart from the sessions.
+    struct Slot {
+        std::int64_t deadline_ns;
+        MediaSession* session;
+    };
     void run();
     void run_commands();
     void run_ticks(std::int64_t now);
     void on_socket(const epoll_event& ev, std::int64_t now);
+    void drain(MediaSession& s, int fd, bool rtcp, std::int64_t now);
+    std::int64_t first_deadline(std::int64_t now, std::int64_t period) const;
     void arm_timer();
 
     int epfd_ = -1, timerfd_ = -1, wakefd_ = -1;
     std::mutex mu_;
     std::vector<std::unique_ptr<Command>> commands_;
     bool accepting_ = true;
-    std::vector<std::shared_ptr<MediaSession>> sessions_;
+    std::vector<std::shared_ptr<MediaSession>> sessions_;  // same order as slots_
+    std::vector<Slot> slots_;
+    std::int64_t armed_ = INT64_MAX;  // what the timerfd is set to (INT64_MAX: disarmed)
     std::atomic<bool> running_{false};
     bool stop_requested_ = false;
     std::atomic<std::size_t> count_{0};
