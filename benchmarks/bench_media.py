@@ -22,7 +22,7 @@ from typing import Any
 # OpenBLAS worker threads spin after numpy work and their CPU would be charged to the engine.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
