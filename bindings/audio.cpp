@@ -70,6 +70,7 @@ pb::dict recorder_dict(const audio::RecorderStats& s) {
     pb::dict d;
     d["frames_written"] = s.frames_written;
     d["dropped_samples"] = s.dropped_samples;
+    d["dropped_frames"] = s.dropped_frames;
     d["padded_samples"] = s.padded_samples;
     d["recording"] = s.recording;
     d["error"] = s.error;

@@ -1,4 +1,4 @@
-// Bindings for csrc/media/: the engine, sessions, memory ports, the recorder and the
+// Bindings for csrc/media/: the engine, sessions, memory ports and the
 // AudioSource/AudioSink seam (any native source/sink class deriving from them can be passed to
 // MediaSession.set_source/set_sink). Glue only; the GIL is released around anything that waits
 // for the engine thread or a file.
@@ -8,7 +8,6 @@
 #include "bindings.hpp"
 #include "media/engine.hpp"
 #include "media/memory_port.hpp"
-#include "media/recorder.hpp"
 #include "media/srtp.hpp"
 
 namespace siperb::py {
@@ -74,20 +73,6 @@ void bind_media(pb::module_& m) {
         .def("__len__", &MemorySink::size)
         .def_property_readonly("dropped", &MemorySink::dropped)
         .def("clear", &MemorySink::clear);
-
-    pb::class_<Recorder, std::shared_ptr<Recorder>>(m, "Recorder")
-        .def(pb::init([](const std::string& path, int rate, const std::string& layout, int ring_ms) {
-                 if (layout != "stereo" && layout != "mixed") throw pb::value_error("layout must be 'stereo' or 'mixed'");
-                 return std::make_shared<Recorder>(path, rate, layout == "stereo" ? RecorderLayout::Stereo : RecorderLayout::Mixed,
-                                                   ring_ms);
-             }),
-             pb::arg("path"), pb::arg("sample_rate") = 16000, pb::arg("layout") = "stereo", pb::arg("ring_ms") = 2000)
-        .def("close", &Recorder::close, pb::call_guard<pb::gil_scoped_release>())
-        .def_property_readonly("path", &Recorder::path)
-        .def_property_readonly("sample_rate", &Recorder::sample_rate)
-        .def_property_readonly("closed", &Recorder::closed)
-        .def_property_readonly("frames_written", &Recorder::frames_written)
-        .def_property_readonly("frames_dropped", &Recorder::frames_dropped);
 
     pb::class_<SessionConfig>(m, "MediaSessionConfig")
         .def(pb::init(&from_kwargs<SessionConfig>))

@@ -14,24 +14,35 @@ struct Recorder::Shared {
         for (std::size_t i = 0; i < n; ++i)
             rings[i] = std::make_unique<SampleRing>(static_cast<std::size_t>(rate) * Recorder::kRingSeconds);
     }
+    // Samples input i lost: its ring's overruns plus what it discarded after a writer failure.
+    std::uint64_t dropped(std::size_t i) const noexcept {
+        return rings[i]->counters().overrun_samples + lost[i].load(std::memory_order_relaxed);
+    }
     int sample_rate;
     std::atomic<bool> on{false};
+    std::atomic<bool> failed{false};  // the writer thread gave up: inputs count what they discard
     std::array<std::unique_ptr<SampleRing>, 2> rings;
+    std::array<std::atomic<std::uint64_t>, 2> lost{};
 };
 
 namespace {
 
 class RecorderInput final : public media::AudioSink {
 public:
-    RecorderInput(std::shared_ptr<Recorder::Shared> s, std::size_t i) : s_(std::move(s)), ring_(*s_->rings[i]) {}
+    RecorderInput(std::shared_ptr<Recorder::Shared> s, std::size_t i)
+        : s_(std::move(s)), ring_(*s_->rings[i]), lost_(s_->lost[i]) {}
     int sample_rate() const noexcept override { return s_->sample_rate; }
     void write(std::span<const std::int16_t> in) noexcept override {
-        if (s_->on.load(std::memory_order_acquire)) ring_.write(in);
+        if (s_->on.load(std::memory_order_acquire))
+            ring_.write(in);
+        else if (s_->failed.load(std::memory_order_relaxed))
+            lost_.fetch_add(in.size(), std::memory_order_relaxed);
     }
 
 private:
     std::shared_ptr<Recorder::Shared> s_;
     SampleRing& ring_;
+    std::atomic<std::uint64_t>& lost_;
 };
 
 constexpr auto kPeriod = std::chrono::milliseconds(20);
@@ -75,6 +86,7 @@ void Recorder::start(const std::string& path) {
         stop_ = false;
         error_.clear();
     }
+    shared_->failed.store(false, std::memory_order_relaxed);
     shared_->on.store(true, std::memory_order_release);
     thread_ = std::thread([this] { writer_loop(); });
 }
@@ -88,10 +100,15 @@ void Recorder::stop() {
     }
     cv_.notify_all();
     thread_.join();
+    shared_->failed.store(false, std::memory_order_relaxed);  // stopped: inputs discard silently
     std::string err;
     {
         const std::lock_guard lock(mu_);
         err = error_;
+    }
+    if (!err.empty()) {  // what the inputs held when the writer failed is lost too
+        for (std::size_t i = 0; i < inputs(); ++i)
+            shared_->lost[i].fetch_add(shared_->rings[i]->discard_keep(0), std::memory_order_relaxed);
     }
     auto w = std::move(writer_);
     if (w) w->close();
@@ -110,6 +127,8 @@ void Recorder::writer_loop() noexcept {
             if (last) return;
         }
     } catch (const std::exception& e) {
+        for (std::size_t i = 0; i < inputs(); ++i) shared_->lost[i].fetch_add(unwritten_[i], std::memory_order_relaxed);
+        shared_->failed.store(true, std::memory_order_relaxed);
         shared_->on.store(false, std::memory_order_release);
         const std::lock_guard lock(mu_);
         error_ = e.what();
@@ -121,7 +140,9 @@ void Recorder::drain(bool final) {
     SampleRing& ra = *shared_->rings[0];
     if (layout_ == RecordLayout::Mono) {
         const std::size_t n = ra.read(a_);
+        unwritten_ = {n, 0};
         if (n) writer_->write(std::span(a_).first(n));
+        unwritten_ = {};
         frames_written_.fetch_add(n, std::memory_order_relaxed);
         return;
     }
@@ -142,6 +163,7 @@ void Recorder::drain(bool final) {
     std::fill(b_.begin() + static_cast<std::ptrdiff_t>(got_b), b_.begin() + static_cast<std::ptrdiff_t>(total), std::int16_t{0});
     padded_.fetch_add((total - got_a) + (total - got_b), std::memory_order_relaxed);
     if (total == 0) return;
+    unwritten_ = {got_a, got_b};
     if (layout_ == RecordLayout::Stereo) {
         for (std::size_t i = 0; i < total; ++i) {
             out_[2 * i] = a_[i];
@@ -155,14 +177,22 @@ void Recorder::drain(bool final) {
         }
         writer_->write(std::span(out_).first(total));
     }
+    unwritten_ = {};
     frames_written_.fetch_add(total, std::memory_order_relaxed);
+}
+
+std::uint64_t Recorder::dropped_frames() const noexcept {
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < inputs(); ++i) n = std::max(n, shared_->dropped(i));
+    return n;
 }
 
 RecorderStats Recorder::stats() const {
     RecorderStats s;
     s.frames_written = frames_written_.load(std::memory_order_relaxed);
     s.padded_samples = padded_.load(std::memory_order_relaxed);
-    for (std::size_t i = 0; i < inputs(); ++i) s.dropped_samples += shared_->rings[i]->counters().overrun_samples;
+    for (std::size_t i = 0; i < inputs(); ++i) s.dropped_samples += shared_->dropped(i);
+    s.dropped_frames = dropped_frames();
     s.recording = shared_->on.load(std::memory_order_acquire);
     const std::lock_guard lock(mu_);
     s.error = error_;

@@ -7,7 +7,11 @@
 // mono). Two inputs are aligned by arrival: frames are taken in pairs; when one side stops
 // writing (hold, no RTP) and the other runs more than kMaxLagMs ahead, the silent side is
 // padded with zeros (counted). Recording can start and stop at any time; sinks written while
-// stopped discard silently. A ring that fills (writer thread starved for 2 s) drops and counts.
+// stopped discard silently. A ring that fills (writer thread starved for 2 s) drops and counts;
+// so do the sinks after the writer failed (disk full), until stop().
+// The media engine records a call through one of these (MediaSession::start_recording): its
+// stream writes the sent side to input 0 and the received side to input 1, equal frame counts
+// each packet time, so the two rings fill and drop alike and the pairs stay aligned.
 #pragma once
 
 #include <array>
@@ -31,7 +35,8 @@ enum class RecordLayout { Mono, Stereo, Mix };
 
 struct RecorderStats {
     std::uint64_t frames_written = 0;   // WAV frames on disk (this and earlier recordings)
-    std::uint64_t dropped_samples = 0;  // lost because a ring was full, all inputs
+    std::uint64_t dropped_samples = 0;  // lost (ring full, writer failed), all inputs
+    std::uint64_t dropped_frames = 0;   // the most any one input lost: WAV frames missing
     std::uint64_t padded_samples = 0;   // silence inserted for a lagging input
     bool recording = false;
     std::string error;                  // the writer thread's failure (disk full...), if any
@@ -62,7 +67,11 @@ public:
     // Drains what the inputs hold, pads the shorter side, patches the header, closes. Throws
     // the writer's error, if any.
     void stop();
+    // Between start() and stop() (also after a writer failure, which stop() then reports).
+    bool started() const noexcept { return thread_.joinable(); }
     RecorderStats stats() const;
+    // stats().dropped_frames without the lock: for the engine thread.
+    std::uint64_t dropped_frames() const noexcept;
 
     struct Shared;  // rings and the recording flag, shared with the input sinks
 
@@ -83,6 +92,7 @@ private:
     std::atomic<std::uint64_t> frames_written_{0};
     std::atomic<std::uint64_t> padded_{0};
     std::vector<std::int16_t> a_, b_, out_;
+    std::array<std::size_t, 2> unwritten_{};  // samples per input taken by the write under way
 };
 
 }  // namespace siperb::audio

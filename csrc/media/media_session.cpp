@@ -6,6 +6,20 @@
 
 namespace siperb::media {
 
+namespace {
+
+// A recorder that ends without a caller to tell (session closing, replaced): its file is
+// complete up to the failure, which its stats still name.
+void stop_quietly(const std::shared_ptr<audio::Recorder>& r) noexcept {
+    if (!r) return;
+    try {
+        r->stop();
+    } catch (const Error&) {  // NOLINT(bugprone-empty-catch): nobody to report to
+    }
+}
+
+}  // namespace
+
 MediaSession::MediaSession(std::uint64_t id, SessionConfig cfg, std::shared_ptr<Worker> worker, EventQueue* events,
                            std::pair<UdpSocket, UdpSocket> sockets)
     : id_(id), cfg_(std::move(cfg)), worker_(std::move(worker)), rtp_(std::move(sockets.first)),
@@ -68,14 +82,14 @@ void MediaSession::close() {
     // Off the loop: this thread owns the stream again.
     std::shared_ptr<AudioSource> src;
     std::shared_ptr<AudioSink> sink;
-    std::shared_ptr<Recorder> rec;
+    std::shared_ptr<audio::Recorder> rec;
     stream_.swap_source(src);
     stream_.swap_sink(sink);
     stream_.swap_recorder(rec);
     stream_.publish(true);
     rtp_.close();
     rtcp_.close();
-    if (rec) rec->close();
+    stop_quietly(rec);
 }
 
 void MediaSession::set_mute(bool muted) {
@@ -113,21 +127,29 @@ void MediaSession::set_sink(std::shared_ptr<AudioSink> sink) {
     control([&] { stream_.swap_sink(sink); });
 }
 
-void MediaSession::start_recording(std::shared_ptr<Recorder> recorder) {
+void MediaSession::start_recording(std::shared_ptr<audio::Recorder> recorder) {
     if (!recorder) throw MediaError("recorder", "is None");
-    if (recorder->closed()) throw MediaError("recorder", "is closed");
+    if (recorder->inputs() != 2) throw MediaError("recorder", "records one input; a call needs stereo or mix");
     std::lock_guard lock(ctl_mu_);
-    control([&] { stream_.swap_recorder(recorder); });
-    if (recorder) recorder->close();  // a previous recording ends
+    const bool started_here = !recorder->started();
+    if (started_here) recorder->start();
+    const std::shared_ptr<audio::Recorder> mine = recorder;
+    try {
+        control([&] { stream_.swap_recorder(recorder); });
+    } catch (...) {
+        if (started_here) stop_quietly(mine);
+        throw;
+    }
+    if (recorder != mine) stop_quietly(recorder);  // a previous recording ends
 }
 
-std::shared_ptr<Recorder> MediaSession::stop_recording() {
-    std::shared_ptr<Recorder> rec;
+std::shared_ptr<audio::Recorder> MediaSession::stop_recording() {
+    std::shared_ptr<audio::Recorder> rec;
     {
         std::lock_guard lock(ctl_mu_);
         control([&] { stream_.swap_recorder(rec); });
     }
-    if (rec) rec->close();
+    if (rec) rec->stop();
     return rec;
 }
 

@@ -6,8 +6,8 @@
 // and stats() copies a snapshot the engine publishes every packet time.
 #pragma once
 
+#include "audio/recorder.hpp"
 #include "media/audio_port.hpp"
-#include "media/recorder.hpp"
 #include "media/rtp_stream.hpp"
 #include "media/session_config.hpp"
 #include "media/session_stats.hpp"
@@ -57,9 +57,13 @@ public:
     // Any AudioSource/AudioSink (nullptr detaches); the replaced one is released by the caller.
     void set_source(std::shared_ptr<AudioSource> source);
     void set_sink(std::shared_ptr<AudioSink> sink);
-    void start_recording(std::shared_ptr<Recorder> recorder);
-    // Detaches and closes (flushes) the recorder; returns it (nullptr if none).
-    std::shared_ptr<Recorder> stop_recording();
+    // Records both directions through a two-input recorder (Stereo: left sent, right received;
+    // or Mix), starting it unless already started; a previous recorder is stopped. Throws
+    // MediaError("recorder") for nullptr or a Mono recorder, WavError if the file won't open.
+    void start_recording(std::shared_ptr<audio::Recorder> recorder);
+    // Detaches and stops (flushes) the recorder; returns it (nullptr if none). Throws the
+    // recorder's writer error (disk full...), if any, once detached.
+    std::shared_ptr<audio::Recorder> stop_recording();
     // Queues RFC 4733 digits ("0-9*#A-D"); throws MediaError("digits") for other characters,
     // MediaError("telephone_event") if none was negotiated.
     void send_dtmf(const std::string& digits, std::uint32_t duration_ms = 100, std::uint8_t volume = 10);

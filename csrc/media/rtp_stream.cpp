@@ -1,5 +1,6 @@
 #include "media/rtp_stream.hpp"
 
+#include "audio/recorder.hpp"
 #include "common/error.hpp"
 #include "media/e_model.hpp"
 #include "media/time_stretch.hpp"
@@ -225,8 +226,10 @@ void RtpStream::swap_source(std::shared_ptr<AudioSource>& s) noexcept {
 
 void RtpStream::swap_sink(std::shared_ptr<AudioSink>& s) noexcept { std::swap(sink_, s); }
 
-void RtpStream::swap_recorder(std::shared_ptr<Recorder>& r) noexcept {
+void RtpStream::swap_recorder(std::shared_ptr<audio::Recorder>& r) noexcept {
     std::swap(recorder_, r);
+    rec_in_ = {};
+    if (recorder_ && recorder_->inputs() == 2) rec_in_ = {recorder_->input(0), recorder_->input(1)};
     rec_tx_.clear();
     rec_rx_.clear();
 }
@@ -517,13 +520,16 @@ void RtpStream::record(std::span<const std::int16_t> tx, int tx_rate, std::span<
         return;
     }
     const std::size_t n = std::min(rec_tx_.size(), rec_rx_.size());
-    recorder_->write(std::span(rec_tx_.data(), n), std::span(rec_rx_.data(), n));
+    if (rec_in_[1]) {
+        rec_in_[0]->write(std::span(rec_tx_.data(), n));
+        rec_in_[1]->write(std::span(rec_rx_.data(), n));
+    }
     take_front(rec_tx_, n);
     take_front(rec_rx_, n);
     const std::size_t cap = static_cast<std::size_t>(rate);  // one second of skew at most
     if (rec_tx_.size() > cap) rec_tx_.clear();
     if (rec_rx_.size() > cap) rec_rx_.clear();
-    st_.recorder_dropped = recorder_->frames_dropped();
+    st_.recorder_dropped = recorder_->dropped_frames();
 }
 
 // ---- receive ----

@@ -10,7 +10,6 @@
 #include "media/audio_port.hpp"
 #include "media/codec_unit.hpp"
 #include "media/event_queue.hpp"
-#include "media/recorder.hpp"
 #include "media/session_config.hpp"
 #include "media/session_stats.hpp"
 #include "media/srtp.hpp"
@@ -25,6 +24,10 @@
 #include <mutex>
 #include <random>
 #include <vector>
+
+namespace siperb::audio {
+class Recorder;
+}
 
 namespace siperb::media {
 
@@ -87,7 +90,9 @@ public:
     void set_remote(const SocketAddress& rtp, const SocketAddress& rtcp) noexcept;
     void swap_source(std::shared_ptr<AudioSource>& s) noexcept;
     void swap_sink(std::shared_ptr<AudioSink>& s) noexcept;
-    void swap_recorder(std::shared_ptr<Recorder>& r) noexcept;
+    // r: a two-input audio::Recorder (MediaSession checks): input 0 gets what we send, input 1
+    // what we receive, at the recorder's rate, the same number of frames each packet time.
+    void swap_recorder(std::shared_ptr<audio::Recorder>& r) noexcept;
     void queue_dtmf(std::deque<DtmfRequest>& digits);  // appends (moves from) digits
     void note_ticks(std::uint64_t late, std::uint64_t missed) noexcept;
 
@@ -164,7 +169,8 @@ private:
     std::array<std::uint8_t, 1500 + SrtpContext::kSrtpTrailer> rtcp_buf_{};
 
     // recording
-    std::shared_ptr<Recorder> recorder_;
+    std::shared_ptr<audio::Recorder> recorder_;
+    std::array<std::shared_ptr<AudioSink>, 2> rec_in_;  // recorder_'s inputs: sent, received
     std::unique_ptr<codec::Resampler> rec_rx_rs_;
     std::vector<std::int16_t> rec_tx_, rec_rx_, rec_tmp_;
 

@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core, sdp
+from .audio import CallRecorder
 from .events import Event, EventHub, Subscription
 
 __all__ = [
@@ -56,7 +57,8 @@ AudioSource = _core.AudioSource
 AudioSink = _core.AudioSink
 MemorySource = _core.MemorySource
 MemorySink = _core.MemorySink
-Recorder = _core.Recorder
+#: The call recorder the engine records through (one class: ``siperb.audio.CallRecorder``).
+Recorder = CallRecorder
 
 #: The SRTP suites the engine runs (RFC 4568, RFC 7714).
 SRTP_SUITES = ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM")
@@ -188,7 +190,7 @@ class MediaSession:
         self.hub = hub if hub is not None else EventHub()
         self._source: Any = None
         self._sink: Any = None
-        self._recorder: Any = None
+        self._recorder: CallRecorder | None = None
 
     # ---- identity ----
     @property
@@ -286,22 +288,27 @@ class MediaSession:
 
     def start_recording(
         self,
-        target: str | Path | Any,
+        target: str | Path | CallRecorder,
         *,
         sample_rate: int = 16000,
         layout: str = "stereo",
-    ) -> Any:
-        """Record both directions to a WAV file (stereo: left sent, right received)."""
-        rec = target
+    ) -> CallRecorder:
+        """Record both directions to a WAV file (stereo: left sent, right received; "mixed":
+        both summed to mono). ``target`` is a path or a CallRecorder (started here unless it
+        already is); a previous recording of this session ends."""
         if isinstance(target, (str, Path)):
-            rec = _core.Recorder(str(target), sample_rate, layout)
+            if layout not in ("stereo", "mixed"):
+                raise ValueError("layout must be 'stereo' or 'mixed'")
+            rec = CallRecorder(target, stereo=layout == "stereo", sample_rate=sample_rate)
+        else:
+            rec = target
         self._native.start_recording(rec)
         self._recorder = rec
         return rec
 
-    def stop_recording(self) -> Any:
-        """Detach and close the recorder (the file is complete when this returns)."""
-        rec = self._native.stop_recording()
+    def stop_recording(self) -> CallRecorder | None:
+        """Detach and stop the recorder (the file is complete when this returns)."""
+        rec: CallRecorder | None = self._native.stop_recording()
         self._recorder = None
         return rec
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import siperb
 from siperb import audio
 from siperb.errors import CodecError, MediaError, WavError
 
@@ -139,3 +143,39 @@ def test_call_recorder_errors(tmp_path: Path) -> None:
     with pytest.raises(MediaError):
         rec2.start()
     rec2.stop()
+
+
+# A file that cannot grow past 4000 bytes (RLIMIT_FSIZE): the writer thread fails mid-recording.
+_FAILING_WRITER = """
+import resource, signal, sys, time
+import numpy as np
+from siperb import audio
+from siperb.errors import MediaError
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000))
+rec = audio.CallRecorder(sys.argv[1], stereo=True, sample_rate=8000)
+rec.start()
+for _ in range(100):
+    rec.local_sink().write(np.ones(160, np.int16))
+    rec.remote_sink().write(np.ones(160, np.int16))
+    time.sleep(0.005)
+try:
+    rec.stop()
+except MediaError as e:
+    print("error", e.field)
+st = rec.stats
+print(st["frames_written"], st["dropped_frames"], st["dropped_samples"])
+"""
+
+
+def test_call_recorder_counts_what_a_failed_writer_loses(tmp_path: Path) -> None:
+    """Every frame the inputs were given is either in the file or counted as dropped."""
+    env = dict(os.environ, PYTHONPATH=str(Path(siperb.__file__).parents[1]))
+    out = subprocess.run(
+        [sys.executable, "-c", _FAILING_WRITER, str(tmp_path / "full.wav")],
+        capture_output=True, text=True, timeout=60, env=env, check=True,
+    ).stdout.split("\n")  # fmt: skip
+    assert out[0] == "error recorder"
+    written, dropped_frames, dropped_samples = map(int, out[1].split())
+    assert 0 < written < 16000 and written + dropped_frames == 16000
+    assert dropped_samples == 2 * dropped_frames

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from media_helpers import UdpRelay, best_lag, dominant_frequency, rms, wait_until
 
-from siperb import media, sdp
+from siperb import audio, media, sdp
 from siperb.codecs import g711
 from siperb.codecs.signals import speech_like
 from siperb.errors import MediaError
@@ -259,23 +259,125 @@ def test_dtmf_rejects_bad_digits(engine):
     a.close()
 
 
+def read_wav(path) -> tuple[int, int, np.ndarray]:
+    with wave.open(str(path)) as w:
+        data = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+        return w.getnchannels(), w.getframerate(), data.reshape(-1, w.getnchannels())
+
+
+def assert_nothing_lost(session, rec) -> None:
+    st = rec.stats
+    assert st["dropped_frames"] == 0 and st["dropped_samples"] == 0 and st["padded_samples"] == 0
+    assert session.stats().recorder_dropped == 0
+
+
 def test_recording_has_both_directions(engine, tmp_path):
     a, b = pair(engine)
     a.set_source(media.MemorySource(media.tone(400, 4), 8000, loop=True))
     b.set_source(media.MemorySource(media.tone(1200, 4), 8000, loop=True))
     path = tmp_path / "call.wav"
-    a.start_recording(path, sample_rate=16000)
+    rec = a.start_recording(path, sample_rate=16000)
+    assert isinstance(rec, audio.CallRecorder) and rec.stereo and rec.stats["recording"]
     assert wait_until(lambda: a.stats().ticks > 100)
-    rec = a.stop_recording()
-    assert rec.frames_written > 16000
+    assert a.stop_recording() is rec and not rec.stats["recording"]
+    assert a.stop_recording() is None
+    assert_nothing_lost(a, rec)
     a.close()
     b.close()
-    with wave.open(str(path)) as w:
-        assert w.getnchannels() == 2 and w.getframerate() == 16000
-        data = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, 2)
+    channels, rate, data = read_wav(path)
+    assert (channels, rate) == (2, 16000) and len(data) == rec.stats["frames_written"] > 16000
     sent, received = data[8000:, 0], data[8000:, 1]
     assert abs(dominant_frequency(sent, 16000) - 400) < 10
     assert abs(dominant_frequency(received, 16000) - 1200) < 10
+
+
+def test_recording_mixed_is_one_channel_with_both_directions(engine, tmp_path):
+    a, b = pair(engine)
+    a.set_source(media.MemorySource(media.tone(400, 4), 8000, loop=True))
+    b.set_source(media.MemorySource(media.tone(1200, 4), 8000, loop=True))
+    path = tmp_path / "mixed.wav"
+    rec = a.start_recording(path, sample_rate=16000, layout="mixed")
+    assert not rec.stereo
+    assert wait_until(lambda: a.stats().ticks > 100)
+    a.stop_recording()
+    assert_nothing_lost(a, rec)
+    a.close()
+    b.close()
+    channels, rate, data = read_wav(path)
+    assert (channels, rate) == (1, 16000) and len(data) > 16000
+    x = data[8000:, 0].astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    freqs = np.fft.rfftfreq(len(x), 1 / 16000)
+
+    def band(f):
+        return spectrum[np.abs(freqs - f) < 20].max()
+
+    assert band(400) > 0.5 * band(1200) and band(1200) > 0.5 * band(400)
+    assert band(800) < 0.05 * band(400)  # nothing but the two tones
+    with pytest.raises(ValueError):
+        a.start_recording(tmp_path / "x.wav", layout="quad")
+
+
+def test_recording_is_gapless_and_aligned(engine, tmp_path):
+    """At the codec rate nothing is resampled: the left channel is exactly what a sent and
+    the right exactly what b sent through G.711, each a contiguous run: no frame lost."""
+    cfg = media.SessionConfig(time_stretch=False)
+    sig_a = speech_like(6, 8000, seed=11)
+    sig_b = speech_like(6, 8000, seed=12)
+    a, b = pair(engine, cfg_a=cfg, cfg_b=cfg)
+    a.set_source(media.MemorySource(sig_a, 8000))
+    b.set_source(media.MemorySource(sig_b, 8000))
+    assert wait_until(lambda: a.stats().frames_played > 25)  # mid-call
+    path = tmp_path / "exact.wav"
+    rec = a.start_recording(path, sample_rate=8000)
+    assert wait_until(lambda: rec.stats["frames_written"] > 8000 * 2)
+    a.stop_recording()
+    assert_nothing_lost(a, rec)
+    concealed = a.stats().frames_concealed
+    a.close()
+    b.close()
+    _, _, data = read_wav(path)
+    sent, received = data[:, 0], data[:, 1]
+    start = best_lag(sent[:800], sig_a, len(sig_a) - len(sent))
+    np.testing.assert_array_equal(sent, sig_a[start : start + len(sent)])
+    if concealed == 0:  # a late packet would be concealed, not the codec's output
+        expected = g711.ulaw_decode(g711.ulaw_encode(sig_b))
+        start = best_lag(received[:800], expected, len(expected) - len(received))
+        np.testing.assert_array_equal(received, expected[start : start + len(received)])
+
+
+def test_recording_starts_and_stops_at_any_time(engine, tmp_path):
+    a = engine.session()
+    b = engine.session()
+    first = a.start_recording(tmp_path / "1.wav")  # before the call starts
+    a.start(params("PCMU", b.local_port))
+    b.start(params("PCMU", a.local_port))
+    a.set_source(media.MemorySource(media.tone(400, 4), 8000, loop=True))
+    assert wait_until(lambda: first.stats["frames_written"] > 8000)
+    a.stop_recording()
+    # Again into another file with a recorder of our own, then replaced while it records.
+    second = audio.CallRecorder(tmp_path / "2.wav", stereo=False, sample_rate=8000)
+    assert a.start_recording(second) is second and second.stats["recording"]
+    assert wait_until(lambda: second.stats["frames_written"] > 4000)
+    third = a.start_recording(tmp_path / "3.wav")
+    assert not second.stats["recording"] and third.stats["recording"]
+    assert wait_until(lambda: third.stats["frames_written"] > 8000)
+    # The same recorder once more (it restarts into its file), then the call ends under it.
+    second.start(tmp_path / "4.wav")
+    a.start_recording(second)
+    assert not third.stats["recording"]
+    before = second.stats["frames_written"]  # counts this and earlier recordings
+    assert wait_until(lambda: second.stats["frames_written"] > before + 4000)
+    a.close()
+    b.close()
+    assert not second.stats["recording"]
+    files = [("1", first, 2), ("2", second, 1), ("3", third, 2), ("4", second, 1)]
+    for name, rec, channels in files:
+        got_channels, _, data = read_wav(tmp_path / f"{name}.wav")
+        assert got_channels == channels and len(data) > 4000, name
+        assert abs(dominant_frequency(data[:, 0], rec.sample_rate) - 400) < 10, name
+    for rec in (first, second, third):
+        assert_nothing_lost(a, rec)
 
 
 def test_codec_change_mid_call(engine):
