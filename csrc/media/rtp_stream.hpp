@@ -39,7 +39,7 @@ struct RxChain {
     std::unique_ptr<jbuf::JitterBuffer> jb;
     std::unique_ptr<AudioDecoder> dec;
     std::vector<std::int16_t> sync;         // decoded audio not yet played (decoder rate)
-    std::unique_ptr<codec::Resampler> sink_rs, rec_rs;
+    std::unique_ptr<codec::Resampler> sink_rs;
     std::uint32_t frame_samples = 0;        // jitter buffer frame (RTP clock)
     bool adapted = false;                   // frame length checked against the first packets
 };
