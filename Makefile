@@ -34,6 +34,7 @@ demo: build
 
 test: build fuzz test-asan
 	$(PY) -m ruff check python tests benchmarks
+	$(PY) -m mypy python/siperb
 	$(PY) -m pytest -q tests
 
 test-unit: build
@@ -69,6 +70,7 @@ bench: build
 
 lint: $(VENV)/.stamp
 	$(PY) -m ruff check python tests benchmarks
+	$(PY) -m mypy python/siperb
 	$(PY) -m ruff format --check python tests benchmarks
 
 clean:

@@ -321,7 +321,7 @@ def _cmd_listen(args: argparse.Namespace) -> int:
 
 def _cmd_devices(args: argparse.Namespace) -> int:
     try:
-        from . import audio  # type: ignore[attr-defined]
+        from . import audio
     except ImportError:
         print("audio devices: needs the media engine (not built yet)")
         return 1

@@ -384,7 +384,7 @@ class Engine:
         return self.hub
 
     def _drain(self) -> list[tuple[str, Mapping[str, Any]]]:
-        out = self._native.drain_events(4096)
+        out: list[tuple[str, Mapping[str, Any]]] = list(self._native.drain_events(4096))
         for name, data in out:
             s = self._sessions.get(data["session"])
             if s is not None and s.hub is not self.hub:

@@ -16,7 +16,7 @@ from typing import Any
 from .. import media as engine_mod
 from ..events import Event
 from ..sdp import Codec, Crypto
-from .media import SdpOnlyMedia
+from .media import MediaHandler, SdpOnlyMedia
 
 #: The SDES suites we offer (in order) and accept.
 SDES_SUITES = ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32")
@@ -171,9 +171,9 @@ class EngineMediaControl:
                              reason="the call was set up with SDP-only media")  # fmt: skip
         return media
 
-    def media_factory(self, ua: Any) -> EngineMedia:
+    def media_factory(self, ua: Any) -> MediaHandler:
         """EngineMedia on the UA's address with the selected device (the Phone's default)."""
-        media = ua.make_default_media()
+        media: MediaHandler = ua.make_default_media()
         if isinstance(media, EngineMedia):
             if self.device is not None:
                 media.source, media.sink = self.device.source, self.device.sink
