@@ -26,8 +26,12 @@ def signal(rate: int) -> np.ndarray:
     speech = speech_like(2.0, rate, seed=11).astype(np.int32)
     rng = np.random.default_rng(5)
     t = np.arange(rate) / rate
-    tones = sum(rng.uniform(1500, 6000) * np.sin(2 * np.pi * f * t + rng.uniform(0, 6)) for f in (140.0, 280.0, 455.0))
-    return np.concatenate([speech, np.round(tones), np.zeros(rate // 4)]).clip(-32768, 32767).astype(np.int16)
+    tones = np.zeros(rate)
+    for f in (140.0, 280.0, 455.0):
+        amp = rng.uniform(1500, 6000)
+        tones += amp * np.sin(2 * np.pi * f * t + rng.uniform(0, 6))
+    sig = np.concatenate([speech, np.round(tones), np.zeros(rate // 4)])
+    return sig.clip(-32768, 32767).astype(np.int16)
 
 
 def run_schedule(rate: int) -> np.ndarray:
