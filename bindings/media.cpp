@@ -9,6 +9,7 @@
 #include "media/engine.hpp"
 #include "media/memory_port.hpp"
 #include "media/srtp.hpp"
+#include "media/time_stretch.hpp"
 
 namespace siperb::py {
 
@@ -179,6 +180,18 @@ void bind_media(pb::module_& m) {
     m.def("srtp_check_key", [](const std::string& suite, const std::string& key_params) {
         parse_sdes_key(suite, key_params);
     }, pb::arg("suite"), pb::arg("key_params"));
+    // For tests and benchmarks of the jitter buffer's time stretching (not a public API).
+    m.def("_time_stretch", [](pb::array_t<std::int16_t, pb::array::c_style | pb::array::forcecast> pcm, bool accelerate,
+                              std::size_t amount, std::uint32_t sample_rate) {
+        const std::span<const std::int16_t> in(pcm.data(), static_cast<std::size_t>(pcm.size()));
+        std::vector<std::int16_t> out(in.size() + amount);
+        std::size_t m = 0;
+        {
+            pb::gil_scoped_release nogil;
+            m = time_stretch(in, accelerate, amount, out, sample_rate);
+        }
+        return pb::array_t<std::int16_t>(static_cast<pb::ssize_t>(m), out.data());
+    }, pb::arg("pcm"), pb::arg("accelerate"), pb::arg("amount"), pb::arg("sample_rate"));
 }
 
 }  // namespace siperb::py

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 namespace siperb::jbuf {
@@ -11,7 +12,20 @@ namespace siperb::jbuf {
 namespace {
 constexpr float kAttenuationPer10ms = 0.2f;
 constexpr float kMinCorrPower = 250.0f;
-std::int16_t to_pcm(float v) { return static_cast<std::int16_t>(std::lrint(std::clamp(v, -32768.0f, 32767.0f))); }
+// Round to nearest, ties to even (as lrint in the default rounding mode) without a libm call:
+// adding and removing 1.5 * 2^23 leaves no fraction bits for |v| < 2^22.
+std::int16_t to_pcm(float v) {
+    constexpr float kMagic = 12582912.0f;
+    const float r = (std::clamp(v, -32768.0f, 32767.0f) + kMagic) - kMagic;
+    return static_cast<std::int16_t>(r);
+}
+void to_pcm(const float* in, std::int16_t* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = to_pcm(in[i]);
+}
+void check_room(std::size_t need, std::size_t room) {
+    if (room < need)
+        throw CodecError("out", "room for " + std::to_string(room) + " samples, " + std::to_string(need) + " needed");
+}
 }  // namespace
 
 G711Plc::G711Plc(std::uint32_t sample_rate) : rate_(sample_rate) {
@@ -25,18 +39,31 @@ G711Plc::G711Plc(std::uint32_t sample_rate) : rate_(sample_rate) {
     history_len_ = 3 * pitch_max_ + overlap_max_;
     corr_len_ = 160 * k;      // 20 ms correlation window
     overlap_incr_ = 32 * k;   // 4 ms
-    history_.assign(history_len_, 0.0f);
+    history_.assign(history_len_, 0);
+    delayed_.assign(overlap_max_, 0);
+    pitch_buf_.assign(history_len_, 0.0f);
+    last_q_.assign(overlap_max_, 0.0f);
+    frame_buf_.assign(frame_, 0.0f);
+    tail_buf_.assign(overlap_max_, 0.0f);
 }
 
-void G711Plc::save(std::vector<float>& s) {
-    // Stream = history followed by s; output the n samples ending overlap_max_ before its end.
-    std::vector<float> stream;
-    stream.reserve(history_len_ + s.size());
-    stream.insert(stream.end(), history_.begin(), history_.end());
-    stream.insert(stream.end(), s.begin(), s.end());
-    const std::size_t end = stream.size() - overlap_max_;
-    std::copy(stream.begin() + static_cast<std::ptrdiff_t>(end - s.size()), stream.begin() + static_cast<std::ptrdiff_t>(end), s.begin());
-    history_.assign(stream.end() - static_cast<std::ptrdiff_t>(history_len_), stream.end());
+void G711Plc::save(std::span<std::int16_t> s) {
+    // Stream = history followed by s; s becomes the n samples ending overlap_max_ before its end:
+    // the history's last overlap_max_ samples, then the start of s.
+    const std::size_t n = s.size(), h = history_len_, d = overlap_max_;
+    std::memcpy(delayed_.data(), history_.data() + h - d, d * sizeof(std::int16_t));
+    if (n >= h) {
+        std::memcpy(history_.data(), s.data() + n - h, h * sizeof(std::int16_t));
+    } else {
+        std::memmove(history_.data(), history_.data() + n, (h - n) * sizeof(std::int16_t));
+        std::memcpy(history_.data() + h - n, s.data(), n * sizeof(std::int16_t));
+    }
+    if (n > d) {
+        std::memmove(s.data() + d, s.data(), (n - d) * sizeof(std::int16_t));
+        std::memcpy(s.data(), delayed_.data(), d * sizeof(std::int16_t));
+    } else {
+        std::memcpy(s.data(), delayed_.data(), n * sizeof(std::int16_t));
+    }
 }
 
 std::size_t G711Plc::find_pitch() const {
@@ -99,84 +126,97 @@ void G711Plc::synth(float* out, std::size_t n) {
     }
 }
 
-void G711Plc::conceal_frame(std::vector<float>& out) {
-    out.assign(frame_, 0.0f);
+void G711Plc::conceal_frame() {
+    std::fill(frame_buf_.begin(), frame_buf_.end(), 0.0f);
+    float* out = frame_buf_.data();
     const std::size_t end = history_len_;
     auto scale = [&] {
         const float step = kAttenuationPer10ms / static_cast<float>(frame_);
-        for (auto& v : out) {
+        for (auto& v : frame_buf_) {
             v *= std::max(0.0f, gain_);
             gain_ -= step;
         }
     };
     if (erase_count_ == 0) {
-        pitch_buf_ = history_;
+        std::copy(history_.begin(), history_.end(), pitch_buf_.begin());
         pitch_ = find_pitch();
         p_overlap_ = pitch_ / 4;
-        last_q_.assign(pitch_buf_.end() - static_cast<std::ptrdiff_t>(p_overlap_), pitch_buf_.end());
+        std::copy_n(pitch_buf_.data() + end - p_overlap_, p_overlap_, last_q_.data());
         p_offset_ = 0;
         p_len_ = pitch_;
         gain_ = 1.0f;
         // Smooth the wrap from the end of the last period to its start.
         overlap_add(last_q_.data(), pitch_buf_.data() + end - p_len_ - p_overlap_, pitch_buf_.data() + end - p_overlap_, p_overlap_);
         // The not-yet-output tail of the history takes the smoothed samples.
-        std::copy_n(pitch_buf_.data() + end - p_overlap_, p_overlap_, history_.data() + end - p_overlap_);
-        synth(out.data(), frame_);
+        to_pcm(pitch_buf_.data() + end - p_overlap_, history_.data() + end - p_overlap_, p_overlap_);
+        synth(out, frame_);
     } else if (erase_count_ == 1 || erase_count_ == 2) {
-        std::vector<float> tail(p_overlap_);
         const std::size_t saved = p_offset_;
-        synth(tail.data(), p_overlap_);
+        synth(tail_buf_.data(), p_overlap_);
         p_offset_ = saved % pitch_;
         p_len_ += pitch_;  // one more period in the repeated segment
         overlap_add(last_q_.data(), pitch_buf_.data() + end - p_len_ - p_overlap_, pitch_buf_.data() + end - p_overlap_, p_overlap_);
-        synth(out.data(), frame_);
-        overlap_add(tail.data(), out.data(), out.data(), p_overlap_);
+        synth(out, frame_);
+        overlap_add(tail_buf_.data(), out, out, p_overlap_);
         scale();
     } else if (erase_count_ <= 5) {
-        synth(out.data(), frame_);
+        synth(out, frame_);
         scale();
     }  // else: silence after 60 ms
     ++erase_count_;
 }
 
-std::vector<std::int16_t> G711Plc::conceal(std::size_t n) {
+std::size_t G711Plc::conceal(std::size_t n, std::span<std::int16_t> out) {
     if (n % frame_ != 0)
         throw CodecError("samples", "concealment must be a multiple of 10 ms (" + std::to_string(frame_) + " samples)");
-    std::vector<std::int16_t> result;
-    result.reserve(n);
-    std::vector<float> frame;
+    check_room(n, out.size());
     for (std::size_t done = 0; done < n; done += frame_) {
-        conceal_frame(frame);
+        conceal_frame();
+        const auto frame = out.subspan(done, frame_);
+        to_pcm(frame_buf_.data(), frame.data(), frame_);
         save(frame);
-        for (float v : frame) result.push_back(to_pcm(v));
     }
+    return n;
+}
+
+void G711Plc::end_erasure(std::span<std::int16_t> s) {
+    // Cross-fade from the synthetic continuation (still attenuating) into the real signal.
+    const std::size_t olen = std::min({p_overlap_ + (erase_count_ - 1) * overlap_incr_, frame_, s.size()});
+    if (olen > 0 && p_len_ > 0) {
+        float* synth_buf = frame_buf_.data();
+        synth(synth_buf, olen);
+        const float incr = 1.0f / static_cast<float>(olen);
+        const float gain = std::max(0.0f, 1.0f - static_cast<float>(erase_count_ - 1) * kAttenuationPer10ms);
+        float lw = (1.0f - incr) * gain, rw = incr;
+        for (std::size_t i = 0; i < olen; ++i) {
+            s[i] = to_pcm(lw * synth_buf[i] + rw * static_cast<float>(s[i]));
+            lw -= incr * gain;
+            rw += incr;
+        }
+    }
+    erase_count_ = 0;
+}
+
+std::size_t G711Plc::good_frame(std::span<const std::int16_t> pcm, std::span<std::int16_t> out) {
+    const std::size_t n = pcm.size();
+    check_room(n, out.size());
+    const auto s = out.first(n);
+    if (n > 0 && s.data() != pcm.data()) std::memmove(s.data(), pcm.data(), n * sizeof(std::int16_t));
+    if (erase_count_ > 0 && n > 0) end_erasure(s);
+    save(s);
+    return n;
+}
+
+std::vector<std::int16_t> G711Plc::conceal(std::size_t n) {
+    std::vector<std::int16_t> result(n);
+    conceal(n, result);
     return result;
 }
 
 std::vector<std::int16_t> G711Plc::good_frame(std::span<const std::int16_t> pcm) {
-    std::vector<float> s(pcm.begin(), pcm.end());
-    if (erase_count_ > 0 && !s.empty()) {
-        // Cross-fade from the synthetic continuation (still attenuating) into the real signal.
-        std::size_t olen = std::min({p_overlap_ + (erase_count_ - 1) * overlap_incr_, frame_, s.size()});
-        if (olen > 0 && p_len_ > 0) {
-            std::vector<float> synth_buf(olen);
-            synth(synth_buf.data(), olen);
-            const float incr = 1.0f / static_cast<float>(olen);
-            const float gain = std::max(0.0f, 1.0f - static_cast<float>(erase_count_ - 1) * kAttenuationPer10ms);
-            float lw = (1.0f - incr) * gain, rw = incr;
-            for (std::size_t i = 0; i < olen; ++i) {
-                s[i] = lw * synth_buf[i] + rw * s[i];
-                lw -= incr * gain;
-                rw += incr;
-            }
-        }
-        erase_count_ = 0;
-    }
-    save(s);
-    std::vector<std::int16_t> out;
-    out.reserve(s.size());
-    for (float v : s) out.push_back(to_pcm(v));
-    return out;
+    std::vector<std::int16_t> result(pcm.size());
+    good_frame(pcm, result);
+    return result;
 }
 
 }  // namespace siperb::jbuf

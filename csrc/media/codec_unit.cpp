@@ -47,9 +47,7 @@ public:
         const std::size_t step = plc_.frame_samples();  // 10 ms
         if (n % step != 0) return silence(n, out);
         try {
-            const auto v = plc_.conceal(n);
-            std::copy(v.begin(), v.end(), out.begin());
-            return v.size();
+            return plc_.conceal(n, out);
         } catch (...) {
             return silence(n, out);
         }
@@ -63,9 +61,7 @@ public:
 private:
     std::size_t through_plc(std::span<const std::int16_t> pcm, std::span<std::int16_t> out) noexcept {
         try {
-            const auto v = plc_.good_frame(pcm);
-            std::copy(v.begin(), v.end(), out.begin());
-            return v.size();
+            return plc_.good_frame(pcm, out);  // in place: pcm is out's start
         } catch (...) {
             return pcm.size();
         }

@@ -472,7 +472,7 @@ void RtpStream::fill_chain(RxChain& c, double now_ms) {
             const std::size_t amount = static_cast<std::size_t>(f.stretch_samples) * static_cast<std::size_t>(rate) / c.clock;
             const bool strong = f.stretch == jbuf::Stretch::Decelerate || amount * 2 >= got;
             if (strong || mean_abs(out) < 300.0) {
-                const std::size_t m = time_stretch(out, f.stretch == jbuf::Stretch::Accelerate, amount, stretch_buf_);
+                const std::size_t m = time_stretch(out, f.stretch == jbuf::Stretch::Accelerate, amount, stretch_buf_, static_cast<std::uint32_t>(rate));
                 ++(f.stretch == jbuf::Stretch::Accelerate ? st_.accelerated : st_.decelerated);
                 out = std::span<const std::int16_t>(stretch_buf_.data(), m);
             }
