@@ -139,9 +139,9 @@ def _cpu() -> float:
 
 
 def measure_native_capacity(
-    codec: str, calls: int, seconds: float = 8.0, threads: int = 2
+    codec: str, calls: int, seconds: float = 8.0, threads: int = 2, realtime_priority: int = 0
 ) -> dict[str, Any]:
-    engine = media.Engine(threads=threads)
+    engine = media.Engine(threads=threads, realtime_priority=realtime_priority)
     _, rate = CODECS[codec]
     signal = speech_like(4.0, rate, seed=5)
     sessions = []
@@ -170,7 +170,7 @@ def measure_native_capacity(
     )
     expected = 2 * calls * wall * 50
     return {
-        "impl": "siperb",
+        "impl": "siperb" + (" realtime" if e1["realtime_threads"] else ""),
         "calls": calls,
         "cpu_pct_per_call": 100 * (c1 - c0) / wall / calls,
         "cpu_us_per_packet": 1e6 * (c1 - c0) / max(received, 1),
@@ -299,6 +299,7 @@ def test_media_capacity(benchmark: Any) -> None:
         results.append(measure_native_capacity("PCMU", 500))
         results.append(measure_python_capacity(500))
         results.append(measure_native_capacity("opus", 100))
+        results.append(measure_native_capacity("opus", 100, realtime_priority=10))
 
     benchmark.group = "media capacity"
     benchmark.extra_info["impl"] = "siperb"
@@ -332,6 +333,9 @@ def main() -> None:
         print(f"  CPU per packet python/siperb: {ratio:.1f}x")
         opus_calls = int(os.environ.get("CALLS_OPUS", "100"))
         print(f"capacity opus siperb: {measure_native_capacity('opus', opus_calls)}")
+        # The same with the engine threads under SCHED_FIFO (when this process may ask for it).
+        rt = measure_native_capacity("opus", opus_calls, realtime_priority=10)
+        print(f"capacity opus {rt['impl']}: {rt}")
 
 
 if __name__ == "__main__":

@@ -146,10 +146,10 @@ void bind_media(pb::module_& m) {
         .def("stats", &MediaSession::stats);
 
     pb::class_<Engine, std::shared_ptr<Engine>>(m, "MediaEngine")
-        .def(pb::init([](unsigned threads, std::size_t capacity) {
-                 return std::make_shared<Engine>(EngineConfig{threads, capacity});
+        .def(pb::init([](unsigned threads, std::size_t capacity, int realtime_priority) {
+                 return std::make_shared<Engine>(EngineConfig{threads, capacity, realtime_priority});
              }),
-             pb::arg("threads") = 1, pb::arg("event_capacity") = 4096)
+             pb::arg("threads") = 1, pb::arg("event_capacity") = 4096, pb::arg("realtime_priority") = 0)
         .def("create_session", &Engine::create_session, pb::arg("config"), pb::call_guard<pb::gil_scoped_release>())
         .def("stop", &Engine::stop, pb::call_guard<pb::gil_scoped_release>())
         .def_property_readonly("running", &Engine::running)
@@ -163,6 +163,7 @@ void bind_media(pb::module_& m) {
             const EngineStats s = e.stats();
             pb::dict d;
             d["sessions"] = s.sessions;
+            d["realtime_threads"] = s.realtime_threads;
             d["wakeups"] = s.wakeups;
             d["ticks"] = s.ticks;
             d["late_ticks"] = s.late_ticks;

@@ -8,7 +8,9 @@ namespace siperb::media {
 
 Engine::Engine(EngineConfig cfg) : cfg_(cfg), events_(cfg.event_capacity) {
     if (cfg_.threads == 0 || cfg_.threads > 64) throw MediaError("threads", "must be 1-64");
-    for (unsigned i = 0; i < cfg_.threads; ++i) workers_.push_back(std::make_shared<Worker>());
+    if (cfg_.realtime_priority < 0 || cfg_.realtime_priority > 99)
+        throw MediaError("realtime_priority", "must be 0 (off) or a SCHED_FIFO priority 1-99");
+    for (unsigned i = 0; i < cfg_.threads; ++i) workers_.push_back(std::make_shared<Worker>(cfg_.realtime_priority));
 }
 
 Engine::~Engine() { stop(); }
@@ -40,6 +42,7 @@ EngineStats Engine::stats() const {
     for (const auto& w : workers_) {
         const WorkerStats ws = w->stats();
         s.sessions += w->session_count();
+        s.realtime_threads += w->realtime() ? 1 : 0;
         s.wakeups += ws.wakeups;
         s.ticks += ws.ticks;
         s.late_ticks += ws.late_ticks;

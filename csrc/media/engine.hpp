@@ -17,10 +17,16 @@ namespace siperb::media {
 struct EngineConfig {
     unsigned threads = 1;              // engine threads; sessions are spread over them
     std::size_t event_capacity = 4096; // events waiting for Python before new ones are dropped
+    // SCHED_FIFO priority (1-99) of the engine threads; 0 keeps normal scheduling. Near the
+    // machine's capacity, any other runnable thread can delay a tick by a scheduler slice; a
+    // real-time thread preempts it. Needs CAP_SYS_NICE or an RLIMIT_RTPRIO of at least this
+    // (as PulseAudio and JACK do); without it the threads run normally (see realtime_threads).
+    int realtime_priority = 0;
 };
 
 struct EngineStats {
     std::size_t sessions = 0;
+    std::size_t realtime_threads = 0;  // engine threads that obtained SCHED_FIFO
     std::uint64_t wakeups = 0, ticks = 0, late_ticks = 0, missed_ticks = 0, datagrams = 0, events_dropped = 0;
 };
 

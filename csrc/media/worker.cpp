@@ -3,6 +3,8 @@
 #include "common/error.hpp"
 #include "media/media_session.hpp"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -30,7 +32,7 @@ std::int64_t monotonic_ns() noexcept {
     return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-Worker::Worker() {
+Worker::Worker(int realtime_priority) {
     epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
     timerfd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     wakefd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -47,7 +49,18 @@ Worker::Worker() {
     ev.data.u64 = kTimerTag;
     ::epoll_ctl(epfd_, EPOLL_CTL_ADD, timerfd_, &ev);
     running_.store(true);
-    thread_ = std::thread([this] { run(); });
+    std::promise<void> scheduled;  // the constructor returns once the thread's policy is known
+    auto ready = scheduled.get_future();
+    thread_ = std::thread([this, realtime_priority, &scheduled] {
+        if (realtime_priority > 0) {
+            sched_param sp{};
+            sp.sched_priority = realtime_priority;
+            realtime_.store(::pthread_setschedparam(::pthread_self(), SCHED_FIFO, &sp) == 0);
+        }
+        scheduled.set_value();
+        run();
+    });
+    ready.wait();
 }
 
 Worker::~Worker() {

@@ -40,7 +40,8 @@ struct WorkerStats {
 
 class Worker {
 public:
-    Worker();
+    // realtime_priority > 0: the thread asks for SCHED_FIFO at that priority (see EngineConfig).
+    explicit Worker(int realtime_priority = 0);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -51,6 +52,7 @@ public:
     // Closes every session (RTCP BYE), ends the loop and joins the thread (idempotent).
     void stop();
     bool running() const noexcept { return running_.load(); }
+    bool realtime() const noexcept { return realtime_.load(); }
     std::size_t session_count() const noexcept { return count_.load(); }
     WorkerStats stats() const;
 
@@ -84,6 +86,7 @@ private:
     std::vector<Slot> slots_;
     std::int64_t armed_ = INT64_MAX;  // what the timerfd is set to (INT64_MAX: disarmed)
     std::atomic<bool> running_{false};
+    std::atomic<bool> realtime_{false};
     bool stop_requested_ = false;
     std::atomic<std::size_t> count_{0};
     std::int64_t next_deadline_ = INT64_MAX;

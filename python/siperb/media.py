@@ -336,8 +336,11 @@ class Engine:
     _default: Engine | None = None
     _default_lock = threading.Lock()
 
-    def __init__(self, threads: int = 1, event_capacity: int = 4096):
-        self._native = _core.MediaEngine(threads, event_capacity)
+    def __init__(self, threads: int = 1, event_capacity: int = 4096, realtime_priority: int = 0):
+        """``realtime_priority`` (1-99) runs the engine threads under SCHED_FIFO, so no other
+        thread of the machine can delay a packet time when the CPU is nearly full (needs
+        CAP_SYS_NICE or an rtprio limit; ``stats()["realtime_threads"]`` says whether it took)."""
+        self._native = _core.MediaEngine(threads, event_capacity, realtime_priority)
         self._sessions: weakref.WeakValueDictionary[int, MediaSession] = (
             weakref.WeakValueDictionary()
         )

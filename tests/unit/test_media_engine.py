@@ -564,3 +564,45 @@ def test_jitter_is_measured_at_arrival_not_at_the_read(engine):
     jittery = run(list(rng.uniform(0, 10, 60)))
     assert paced < 1.0, paced
     assert jittery > 2.0 and jittery > 3 * paced, (paced, jittery)
+
+
+def _may_use_fifo() -> bool:
+    """Whether this process may ask for SCHED_FIFO (root, CAP_SYS_NICE or an rtprio limit)."""
+    import os
+    import threading
+
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+            result.append(True)
+        except PermissionError:
+            result.append(False)
+
+    # A thread of its own: on Linux sched_setscheduler(0) changes the calling thread only.
+    t = threading.Thread(target=probe)
+    t.start()
+    t.join()
+    return result[0]
+
+
+def test_realtime_priority_is_applied_when_permitted():
+    e = media.Engine(threads=2, realtime_priority=10)
+    try:
+        assert e.stats()["realtime_threads"] == (2 if _may_use_fifo() else 0)
+        a, b = pair(e)  # the threads still run sessions
+        assert wait_until(lambda: b.stats().packets_received > 5)
+        a.close()
+        b.close()
+    finally:
+        e.stop()
+    normal = media.Engine()
+    assert normal.stats()["realtime_threads"] == 0
+    normal.stop()
+
+
+def test_realtime_priority_out_of_range_names_the_field():
+    with pytest.raises(MediaError) as err:
+        media.Engine(realtime_priority=100)
+    assert err.value.field == "realtime_priority"
