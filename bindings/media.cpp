@@ -163,6 +163,7 @@ void bind_media(pb::module_& m) {
             const EngineStats s = e.stats();
             pb::dict d;
             d["sessions"] = s.sessions;
+            d["threads"] = e.config().threads;
             d["realtime_threads"] = s.realtime_threads;
             d["wakeups"] = s.wakeups;
             d["ticks"] = s.ticks;

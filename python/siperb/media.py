@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 from . import _core, sdp
 from .audio import CallRecorder
+from .errors import MediaError
 from .events import Event, EventHub, Subscription
 
 __all__ = [
@@ -335,6 +336,7 @@ class Engine:
 
     _default: Engine | None = None
     _default_lock = threading.Lock()
+    _default_settings: dict[str, int] = {}
 
     def __init__(self, threads: int = 1, event_capacity: int = 4096, realtime_priority: int = 0):
         """``realtime_priority`` (1-99) runs the engine threads under SCHED_FIFO, so no other
@@ -352,8 +354,28 @@ class Engine:
         """The process-wide engine, created on first use."""
         with cls._default_lock:
             if cls._default is None or not cls._default.running:
-                cls._default = cls()
+                cls._default = cls(**cls._default_settings)
             return cls._default
+
+    @classmethod
+    def configure_default(cls, threads: int = 1, realtime_priority: int = 0) -> None:
+        """Settings of the process-wide engine (the one phones and calls use): call it before
+        the first call, e.g. ``Engine.configure_default(threads=2, realtime_priority=10)`` for
+        a process that runs many calls."""
+        with cls._default_lock:
+            if cls._default is not None and cls._default.running:
+                raise MediaError(
+                    "the default media engine is already running",
+                    field="engine",
+                    reason="configure it before the first call",
+                )
+            if not 1 <= threads <= 64:
+                raise MediaError("bad engine threads", field="threads", reason="must be 1-64")
+            if not 0 <= realtime_priority <= 99:
+                raise MediaError(
+                    "bad realtime priority", field="realtime_priority", reason="must be 0-99"
+                )
+            cls._default_settings = {"threads": threads, "realtime_priority": realtime_priority}
 
     @property
     def running(self) -> bool:

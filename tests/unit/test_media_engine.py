@@ -606,3 +606,23 @@ def test_realtime_priority_out_of_range_names_the_field():
     with pytest.raises(MediaError) as err:
         media.Engine(realtime_priority=100)
     assert err.value.field == "realtime_priority"
+
+
+def test_default_engine_settings_apply_before_first_use_only():
+    saved_default, saved_settings = media.Engine._default, dict(media.Engine._default_settings)
+    try:
+        media.Engine._default = None
+        media.Engine.configure_default(threads=2)
+        e = media.Engine.default()
+        assert e.stats()["threads"] == 2 and e is media.Engine.default()
+        a = e.session()
+        a.close()
+        with pytest.raises(MediaError) as err:
+            media.Engine.configure_default(threads=1)
+        assert err.value.field == "engine"
+        e.stop()
+        with pytest.raises(MediaError) as err:
+            media.Engine.configure_default(threads=0)
+        assert err.value.field == "threads"
+    finally:
+        media.Engine._default, media.Engine._default_settings = saved_default, saved_settings
