@@ -71,6 +71,7 @@ public:
 
     // Engine thread only.
     RtpStream& stream() noexcept { return stream_; }
+    const RtpStream& stream() const noexcept { return stream_; }
     int rtp_fd() const noexcept { return rtp_.fd(); }
     int rtcp_fd() const noexcept { return rtcp_.fd(); }
     struct Watch {

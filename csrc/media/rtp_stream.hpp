@@ -97,6 +97,7 @@ public:
     void note_ticks(std::uint64_t late, std::uint64_t missed) noexcept;
 
     unsigned ptime() const noexcept { return params_.ptime; }
+    CodecKind codec_kind() const noexcept { return kind_; }
     sdp::Direction direction() const noexcept { return params_.direction; }
     std::uint32_t ssrc() const noexcept { return ssrc_; }
     std::uint64_t id() const noexcept { return id_; }

@@ -23,6 +23,8 @@ constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kSlackNs = kMs / 2;    // ticks due within this are run together
 constexpr std::int64_t kLateNs = 5 * kMs;     // a tick later than this counts as late
 constexpr int kCatchUp = 4;                   // ticks run back to back before skipping
+constexpr std::int64_t kBinBudgetNs = kMs;    // work placed in one 1 ms phase bin
+constexpr std::uint32_t kWarmUpTicks = 50;    // ticks before a session's cost is measured
 constexpr std::uint64_t kWakeTag = 1, kTimerTag = 2;
 }  // namespace
 
@@ -118,17 +120,35 @@ WorkerStats Worker::stats() const {
     return published_;
 }
 
-std::int64_t Worker::first_deadline(std::int64_t now, std::int64_t period) const {
-    // The 1 ms phase bin of the period holding the fewest sessions (the earliest on a tie).
+std::int64_t Worker::estimated_cost(const MediaSession& s) const {
+    // A conservative guess per codec (a few times this machine's cost), or the measured
+    // average of this thread's sessions with the same codec when that is higher (a slower
+    // machine): an underestimate would put more work in a bin than its millisecond.
+    const CodecKind kind = s.stream().codec_kind();
+    const std::int64_t guess = kind == CodecKind::Opus ? 250'000 : 20'000;
+    std::int64_t sum = 0, n = 0;
+    for (const Slot& sl : slots_)
+        if (sl.ticks >= kWarmUpTicks && sl.session->stream().codec_kind() == kind) {
+            sum += sl.cost_ns;
+            ++n;
+        }
+    return n > 0 ? std::max(guess, sum / n) : guess;
+}
+
+std::int64_t Worker::first_deadline(std::int64_t now, std::int64_t period, std::int64_t cost) const {
+    // Bins sit on an absolute grid (the monotonic clock modulo the period), and a session starts
+    // exactly on its bin's edge: sessions of one bin share their deadlines and one wake-up.
     constexpr std::size_t kMaxBins = 120;
-    std::array<unsigned, kMaxBins> bins{};
+    std::array<std::int64_t, kMaxBins> load{};
     const std::size_t n = std::clamp<std::size_t>(static_cast<std::size_t>(period / kMs), 1, kMaxBins);
-    for (const Slot& sl : slots_) {
-        const std::int64_t phase = ((sl.deadline_ns - now) % period + period) % period;
-        ++bins[std::min(n - 1, static_cast<std::size_t>(phase / kMs))];
-    }
-    const std::size_t best = static_cast<std::size_t>(std::min_element(bins.begin(), bins.begin() + static_cast<std::ptrdiff_t>(n)) - bins.begin());
-    return now + static_cast<std::int64_t>(best) * kMs;
+    for (const Slot& sl : slots_) load[std::min(n - 1, static_cast<std::size_t>(sl.deadline_ns % period / kMs))] += sl.cost_ns;
+    std::size_t bin = n;
+    for (std::size_t b = 0; b < n && bin == n; ++b)
+        if (load[b] + cost <= kBinBudgetNs) bin = b;
+    if (bin == n)
+        bin = static_cast<std::size_t>(std::min_element(load.begin(), load.begin() + static_cast<std::ptrdiff_t>(n)) - load.begin());
+    const std::int64_t edge = static_cast<std::int64_t>(bin) * kMs;
+    return now + ((edge - now % period) % period + period) % period;
 }
 
 void Worker::add(std::shared_ptr<MediaSession> s, std::int64_t now_ns) {
@@ -144,7 +164,8 @@ void Worker::add(std::shared_ptr<MediaSession> s, std::int64_t now_ns) {
         throw MediaError("engine", std::strerror(e));
     }
     const std::int64_t period = std::int64_t{s->stream().ptime()} * kMs;
-    slots_.push_back({first_deadline(now_ns, period), s.get()});
+    const std::int64_t cost = estimated_cost(*s);
+    slots_.push_back({first_deadline(now_ns, period, cost), cost, 0, s.get()});
     sessions_.push_back(std::move(s));
     count_.store(sessions_.size());
     arm_timer();
@@ -201,20 +222,27 @@ void Worker::run_ticks(std::int64_t now) {
     for (Slot& sl : slots_) {
         if (sl.deadline_ns > now + kSlackNs) continue;
         MediaSession& s = *sl.session;
-        drain(s, s.rtp_fd(), false, now);  // what arrived since the last tick, before playout
+        // The time is read again for every session: a bin's sessions run one after another.
+        const std::int64_t start = monotonic_ns();
+        drain(s, s.rtp_fd(), false, start);  // what arrived since the last tick, before playout
         const std::int64_t ptime = std::int64_t{s.stream().ptime()} * kMs;
         int runs = 0;
         std::uint64_t late = 0, missed = 0;
-        while (sl.deadline_ns <= now + kSlackNs && runs < kCatchUp) {
-            if (now - sl.deadline_ns > kLateNs) ++late;
-            s.stream().on_tick(now);
+        while (sl.deadline_ns <= start + kSlackNs && runs < kCatchUp) {
+            if (start - sl.deadline_ns > kLateNs) ++late;
+            s.stream().on_tick(start);
             sl.deadline_ns += ptime;
             ++runs;
         }
-        if (sl.deadline_ns <= now) {  // hopelessly behind: skip whole packet times
-            const std::int64_t skip = (now - sl.deadline_ns) / ptime + 1;
+        if (sl.deadline_ns <= start) {  // hopelessly behind: skip whole packet times
+            const std::int64_t skip = (start - sl.deadline_ns) / ptime + 1;
             sl.deadline_ns += skip * ptime;
             missed += static_cast<std::uint64_t>(skip);
+        }
+        if (runs == 1 && ++sl.ticks > kWarmUpTicks) {  // an average over about 16 ticks
+            const std::int64_t cost = monotonic_ns() - start;
+            sl.cost_ns += (cost - sl.cost_ns) / 16;
+            sl.ticks = kWarmUpTicks;
         }
         if (late || missed) s.stream().note_ticks(late, missed);
         stats_.ticks += static_cast<std::uint64_t>(runs);

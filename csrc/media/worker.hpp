@@ -9,9 +9,13 @@
 // anyway, so no latency is added, and the thread wakes once per tick rather than once per
 // datagram. RTP sockets stay in epoll only for their error queue (ICMP unreachable).
 //
-// New sessions are started on the least crowded phase of the packet time, so the work of many
-// sessions is spread over the period instead of arriving in bursts. Commands from other threads
-// run on the loop and their callers wait for them (with the GIL released).
+// Phases: a new session starts in the first 1 ms phase bin of the packet time whose sessions'
+// work (the measured average tick cost of each, or an estimate from the codec until measured)
+// leaves room for its own within kBinBudget. Cheap sessions (G.711) share a few bins, so the
+// thread wakes a few times per packet time whatever the number of calls (a wake-up costs tens
+// of microseconds on a virtual machine); expensive ones (Opus) are spread over the period, so
+// no tick waits behind a burst of encoders. Commands from other threads run on the loop and
+// their callers wait for them (with the GIL released).
 #pragma once
 
 #include <sys/epoll.h>
@@ -68,6 +72,8 @@ private:
     // Deadlines sit in one contiguous array (scanned at every wake-up), apart from the sessions.
     struct Slot {
         std::int64_t deadline_ns;
+        std::int64_t cost_ns;  // work of one tick (drain + on_tick): the estimate, then measured
+        std::uint32_t ticks;   // measured ticks (the first second is warm-up, not measured)
         MediaSession* session;
     };
     void run();
@@ -75,7 +81,8 @@ private:
     void run_ticks(std::int64_t now);
     void on_socket(const epoll_event& ev, std::int64_t now);
     void drain(MediaSession& s, int fd, bool rtcp, std::int64_t now);
-    std::int64_t first_deadline(std::int64_t now, std::int64_t period) const;
+    std::int64_t first_deadline(std::int64_t now, std::int64_t period, std::int64_t cost) const;
+    std::int64_t estimated_cost(const MediaSession& s) const;
     void arm_timer();
 
     int epfd_ = -1, timerfd_ = -1, wakefd_ = -1;
