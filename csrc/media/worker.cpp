@@ -125,7 +125,8 @@ std::int64_t Worker::estimated_cost(const MediaSession& s) const {
     // average of this thread's sessions with the same codec when that is higher (a slower
     // machine): an underestimate would put more work in a bin than its millisecond.
     const CodecKind kind = s.stream().codec_kind();
-    const std::int64_t guess = kind == CodecKind::Opus ? 250'000 : 20'000;
+    const std::int64_t per_20ms = kind == CodecKind::Opus ? 250'000 : 20'000;
+    const std::int64_t guess = per_20ms * std::int64_t{s.stream().ptime()} / 20;
     std::int64_t sum = 0, n = 0;
     for (const Slot& sl : slots_)
         if (sl.ticks >= kWarmUpTicks && sl.session->stream().codec_kind() == kind) {
