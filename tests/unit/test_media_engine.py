@@ -626,3 +626,26 @@ def test_default_engine_settings_apply_before_first_use_only():
         assert err.value.field == "threads"
     finally:
         media.Engine._default, media.Engine._default_settings = saved_default, saved_settings
+
+
+def test_cheap_sessions_share_wakeups():
+    # G.711 sessions are packed into shared phase bins and RTP is read at ticks: one engine
+    # thread carrying 20 calls wakes a few times per packet time, not once per datagram.
+    import time
+
+    e = media.Engine(threads=1)
+    try:
+        calls = [pair(e) for _ in range(20)]
+        assert wait_until(lambda: all(b.stats().packets_received > 10 for _, b in calls))
+        before = e.stats()
+        time.sleep(1.0)
+        after = e.stats()
+        datagrams = after["datagrams"] - before["datagrams"]
+        wakeups = after["wakeups"] - before["wakeups"]
+        assert datagrams > 40 * 50 * 0.8  # 40 sessions x 50 packets a second
+        assert wakeups < datagrams / 10, (wakeups, datagrams)
+        for a, b in calls:
+            a.close()
+            b.close()
+    finally:
+        e.stop()
