@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 import wave
 
@@ -649,3 +650,45 @@ def test_cheap_sessions_share_wakeups():
             b.close()
     finally:
         e.stop()
+
+
+@pytest.mark.parametrize("codec", ["PCMU", "opus"])
+def test_send_clock_follows_the_negotiated_ptime_without_drift(engine, codec):
+    # One session per packet time, each sending to a plain socket: timestamps step by exactly
+    # one packet time, and arrival times over ~1.5 s fit the nominal period (no drift).
+    import time
+
+    ptimes = (10, 20, 30, 40, 60) if codec == "PCMU" else (10, 20, 40, 60)
+    rate = 8000 if codec == "PCMU" else 48000
+    runs = []
+    for ptime in ptimes:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.setblocking(False)
+        s = engine.session()
+        s.start(params(codec, sock.getsockname()[1], ptime=ptime))
+        runs.append((ptime, sock, s, []))
+    deadline = time.monotonic() + 1.6
+    while time.monotonic() < deadline:
+        for _, sock, _, got in runs:
+            while True:
+                try:
+                    data = sock.recv(2048)
+                except BlockingIOError:
+                    break
+                seq, ts = int.from_bytes(data[2:4], "big"), int.from_bytes(data[4:8], "big")
+                got.append((time.monotonic(), seq, ts))
+        time.sleep(0.002)
+    for ptime, sock, s, got in runs:
+        s.close()
+        sock.close()
+        assert len(got) >= 1400 // ptime, (ptime, len(got))
+        seqs = [g[1] for g in got]
+        stamps = [g[2] for g in got]
+        assert all((b - a) % 65536 == 1 for a, b in itertools.pairwise(seqs)), ptime
+        step = rate * ptime // 1000
+        assert all((b - a) % 2**32 == step for a, b in itertools.pairwise(stamps)), ptime
+        # Arrival time against packet index: the slope is the period; jitter averages out.
+        t = np.array([g[0] for g in got])
+        slope = np.polyfit(np.arange(len(t)), t, 1)[0]
+        assert abs(slope * 1000 - ptime) < 0.005 * ptime, (ptime, slope)
