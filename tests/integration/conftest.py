@@ -83,10 +83,12 @@ def baresip_factory(
     require_program("baresip", "baresip")
     started: list[Baresip] = []
 
-    def make(user: str, **kwargs: Any) -> Baresip:
+    def make(user: str, *, fork: bool = False, **kwargs: Any) -> Baresip:
+        """fork: keep the user's other bindings (a second phone of the same account)."""
         if not kamailio.process.alive():  # session-scoped: say so instead of odd timeouts
             raise kamailio.process.fail("died during the session")
-        kamailio.unregister(user)  # stale bindings from an earlier test would fork calls
+        if not fork:
+            kamailio.unregister(user)  # stale bindings from an earlier test would fork calls
         ua = start_baresip(tmp_path / f"baresip-{user}-{len(started)}", kamailio, user, **kwargs)
         started.append(ua)
         return ua

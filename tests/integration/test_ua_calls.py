@@ -13,6 +13,7 @@ from test_ua_common import blocking, incoming, run, started
 
 from peers.baresip import CALL_CLOSED, CALL_ESTABLISHED, CALL_INCOMING, Baresip
 from peers.kamailio import DOMAIN, Kamailio
+from peers.procs import PeerError
 from peers.sipp import UAS_ANSWER, UAS_BUSY, UAS_EARLY_MEDIA, Sipp
 from siperb.sdp import Direction
 from siperb.sip.call import Call, CallState, Outcome
@@ -310,6 +311,45 @@ def test_early_media_183_then_200(kamailio: Kamailio, sipp_factory: Callable[...
 
     run(main())
     assert sipp.wait().ok
+
+
+@pytest.mark.timeout(60)
+def test_forked_call_both_phones_answer_we_keep_one(
+    kamailio: Kamailio, baresip_factory: Factory
+) -> None:
+    """Two baresips registered as 1001; Kamailio forks our INVITE to both and both pick up at
+    once. RFC 3261 13.2.2.4: the first 200 makes the call; the other 200 is ACKed and its
+    dialog ended with BYE, so exactly one phone stays in the call."""
+    phones = [baresip_factory("1001", answermode="auto"),
+              baresip_factory("1001", answermode="auto", fork=True)]  # fmt: skip
+
+    async def main() -> None:
+        ua, _ = await started(kamailio, "1000")
+        try:
+            call = await ua.call("1001")
+            await call.wait_for(CallState.ESTABLISHED, timeout=10)
+            for phone in phones:
+                await blocking(phone.await_event, CALL_ESTABLISHED, 10)
+            closed = await asyncio.gather(
+                *(blocking(_closed_within, phone, 3.0) for phone in phones)
+            )
+            assert sorted(closed) == [False, True], closed  # one phone was let go, one kept
+            assert call.state is CallState.ESTABLISHED
+            await call.hangup()
+            kept = phones[closed.index(False)]
+            await blocking(kept.await_event, CALL_CLOSED, 10)
+        finally:
+            await ua.close()
+
+    run(main(), 55)
+
+
+def _closed_within(phone: Baresip, seconds: float) -> bool:
+    try:
+        phone.await_event(CALL_CLOSED, seconds)
+        return True
+    except PeerError:  # no CALL_CLOSED in time
+        return False
 
 
 @pytest.mark.timeout(60)

@@ -237,6 +237,8 @@ class Call:
     def _on_invite_tx(self, tx: ClientTransaction) -> None:
         self.invite_ctx = tx
         self.invite = tx.request
+        if tx.request.to is None or not tx.request.to.tag:  # initial INVITE: it may fork
+            self.ua.note_invite(tx)
 
     def _on_provisional(self, response: Message) -> None:
         status = response.status or 0

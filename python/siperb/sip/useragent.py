@@ -215,6 +215,10 @@ class UserAgent:
         self._ws_host = f"{secrets.token_hex(6)}.invalid"
         self._dialogs: dict[DialogKey, DialogUser] = {}
         self._pending_subscriptions: dict[tuple[str, str], Any] = {}
+        # Initial INVITEs we sent, by (Call-ID, From tag), for 2xx from other forks (13.2.2.4),
+        # and the ACKs sent for those forks' 2xx (re-sent for their retransmissions).
+        self._sent_invites: dict[tuple[str, str], tuple[float, ClientTransaction]] = {}
+        self._fork_acks: dict[DialogKey, tuple[float, Message]] = {}
         self.calls: list[Any] = []  # live Call objects, oldest first
         self.registration: Any = None
         self.connected = asyncio.Event()
@@ -709,6 +713,50 @@ class UserAgent:
             owner = self._dialogs.get((message.call_id or "", from_tag or "", to_tag or ""))
             if owner is not None:
                 owner.on_stray_response(message)
+            else:
+                self._on_forked_2xx(message, (message.call_id or "", from_tag or "", to_tag or ""))
+
+    def note_invite(self, tx: ClientTransaction) -> None:
+        """Remembers an initial INVITE for 64*T1, the time its forks may still answer."""
+        now = asyncio.get_running_loop().time()
+        keep = 64 * self.config.timers.t1
+        for key in [k for k, (t, _) in self._sent_invites.items() if now - t > keep]:
+            del self._sent_invites[key]
+        for dkey in [k for k, (t, _) in self._fork_acks.items() if now - t > keep]:
+            del self._fork_acks[dkey]
+        req = tx.request
+        tag = (req.from_.tag if req.from_ is not None else None) or ""
+        self._sent_invites[(req.call_id or "", tag)] = (now, tx)
+
+    def _on_forked_2xx(self, response: Message, key: DialogKey) -> None:
+        """RFC 3261 13.2.2.4: a 2xx for one of our INVITEs from a dialog we did not keep (a
+        second fork that picked up): ACK it, then end that dialog with BYE."""
+        from .dialog import Dialog
+
+        sent = self._sent_invites.get(key[:2])
+        if sent is None or not key[2]:
+            return
+        tx = sent[1]
+        done = tx.final.done() and not tx.final.cancelled() and tx.final.exception() is None
+        accepted = tx.final.result() if done else None
+        if accepted is not None and accepted.to is not None and accepted.to.tag == key[2]:
+            return  # the kept dialog's own 2xx, before its call registered the dialog
+        acked = self._fork_acks.get(key)
+        if acked is not None:
+            with contextlib.suppress(TransportError):
+                self._require_flow().send_nowait(acked[1])
+            return
+        dialog = Dialog.as_uac(tx.request, response)
+        dialog.local_seq = cseq_of(tx.request).number
+        ack = dialog.request("ACK", self.via(), cseq=cseq_of(response).number)
+        self._fork_acks[key] = (asyncio.get_running_loop().time(), ack)
+        log.info("2xx from another fork (To tag %s): ACK and BYE", key[2])
+        with contextlib.suppress(TransportError):
+            self._require_flow().send_nowait(ack)
+        headers = [("User-Agent", self.config.user_agent)]
+        self.spawn(
+            self.send_authenticated(lambda: dialog.request("BYE", self.via(), headers=headers))
+        )
 
     # ---- conveniences ----
 
