@@ -16,6 +16,7 @@
 #include "audio/event_fd.hpp"
 #include "audio/ring.hpp"
 #include "codec/resampler.hpp"
+#include "common/clock.hpp"
 #include "common/error.hpp"
 
 namespace siperb::audio {
@@ -53,10 +54,7 @@ void check_pa(PaError err, const char* what) {
     if (err != paNoError) throw MediaError(what, Pa_GetErrorText(err));
 }
 
-std::int64_t now_ms() noexcept {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
+std::int64_t now_ms() noexcept { return monotonic_ns() / 1'000'000; }
 
 std::string lower(std::string s) {
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

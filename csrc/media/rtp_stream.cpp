@@ -1,6 +1,7 @@
 #include "media/rtp_stream.hpp"
 
 #include "audio/recorder.hpp"
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "media/e_model.hpp"
 #include "media/time_stretch.hpp"
@@ -15,7 +16,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
 namespace siperb::media {
@@ -42,7 +42,7 @@ constexpr std::int64_t kMs = 1'000'000;
 constexpr int kOpusRates[] = {8000, 12000, 16000, 24000, 48000};
 
 double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return static_cast<double>(realtime_ns()) / 1e9;
 }
 
 int opus_rate_at_least(unsigned hz) {
@@ -676,9 +676,8 @@ void RtpStream::on_rtcp(std::uint8_t* buf, int len, std::int64_t now_ns) {
     }
     ++st_.rtcp_received;
     // The wall-clock time of arrival (RTP sockets are read at ticks, after it): for the RTT.
-    const std::int64_t steady_now =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-    const std::uint64_t ntp_now = rtp::ntp_from_unix(unix_now() - static_cast<double>(std::max<std::int64_t>(0, steady_now - now_ns)) / 1e9);
+    const std::uint64_t ntp_now =
+        rtp::ntp_from_unix(unix_now() - static_cast<double>(std::max<std::int64_t>(0, monotonic_ns() - now_ns)) / 1e9);
     auto blocks = [&](const std::vector<rtp::RtcpReportBlock>& rb) {
         for (const auto& b : rb) {
             if (b.ssrc != ssrc_) continue;
@@ -715,8 +714,7 @@ void RtpStream::send_rtcp_report(bool bye) noexcept {
             b.jitter = r.jitter;
             if (lsr_arrival_ns_ != 0) {
                 b.lsr = lsr_;
-                const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                             std::chrono::steady_clock::now().time_since_epoch()).count();
+                const std::int64_t now = monotonic_ns();
                 b.dlsr = static_cast<std::uint32_t>(static_cast<double>(now - lsr_arrival_ns_) / 1e9 * 65536.0);
             }
             blocks.push_back(b);
@@ -760,7 +758,7 @@ void RtpStream::send_bye() noexcept {
 void RtpStream::on_recv_error(int err, const SocketAddress* to, std::int64_t now_ns) {
     ++st_.icmp_errors;
     if (now_ns == 0)
-        now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+        now_ns = monotonic_ns();
     if (last_icmp_ns_ != 0 && now_ns - last_icmp_ns_ < 1000 * kMs) return;  // one event a second
     last_icmp_ns_ = now_ns;
     emit(MediaEventType::IcmpError, err, to ? to : &remote_rtp_);

@@ -28,12 +28,6 @@ constexpr std::uint32_t kWarmUpTicks = 50;    // ticks before a session's cost i
 constexpr std::uint64_t kWakeTag = 1, kTimerTag = 2;
 }  // namespace
 
-std::int64_t monotonic_ns() noexcept {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
 Worker::Worker(int realtime_priority) {
     epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
     timerfd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -260,14 +254,26 @@ struct RecvBatch {
     std::array<sockaddr_storage, kSize> names;
     std::array<std::array<std::uint8_t, CMSG_SPACE(sizeof(timespec)) + 64>, kSize> control;
     std::array<iovec, kSize> iov;
-    std::array<mmsghdr, kSize> msgs;
+    std::array<mmsghdr, kSize> msgs{};
+    RecvBatch() noexcept {
+        for (unsigned i = 0; i < kSize; ++i) {
+            iov[i] = {data[i].data(), data[i].size() - 1};
+            msghdr& h = msgs[i].msg_hdr;
+            h.msg_name = &names[i];
+            h.msg_iov = &iov[i];
+            h.msg_iovlen = 1;
+            h.msg_control = control[i].data();
+        }
+    }
+    // The kernel rewrites these on every receive.
+    void reset() noexcept {
+        for (unsigned i = 0; i < kSize; ++i) {
+            msgs[i].msg_hdr.msg_namelen = sizeof names[i];
+            msgs[i].msg_hdr.msg_controllen = control[i].size();
+            msgs[i].msg_hdr.msg_flags = 0;
+        }
+    }
 };
-
-std::int64_t realtime_ns() noexcept {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 // The kernel's receive time of msg (SO_TIMESTAMPNS, CLOCK_REALTIME) on the monotonic clock.
 std::int64_t arrival_ns(const msghdr& msg, std::int64_t now, std::int64_t& real_now) {
@@ -287,17 +293,7 @@ void Worker::drain(MediaSession& s, int fd, bool rtcp, std::int64_t now) {
     static thread_local RecvBatch b;
     std::int64_t real_now = 0;
     for (int round = 0; round < 8; ++round) {
-        for (unsigned i = 0; i < RecvBatch::kSize; ++i) {
-            b.iov[i] = {b.data[i].data(), b.data[i].size() - 1};
-            msghdr& h = b.msgs[i].msg_hdr;
-            h = msghdr{};
-            h.msg_name = &b.names[i];
-            h.msg_namelen = sizeof b.names[i];
-            h.msg_iov = &b.iov[i];
-            h.msg_iovlen = 1;
-            h.msg_control = b.control[i].data();
-            h.msg_controllen = b.control[i].size();
-        }
+        b.reset();
         const int n = ::recvmmsg(fd, b.msgs.data(), RecvBatch::kSize, MSG_DONTWAIT, nullptr);
         if (n < 0) {
             if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) {

@@ -18,6 +18,8 @@
 // their callers wait for them (with the GIL released).
 #pragma once
 
+#include "common/clock.hpp"
+
 #include <sys/epoll.h>
 
 #include <atomic>
@@ -35,7 +37,7 @@ namespace siperb::media {
 
 class MediaSession;
 
-std::int64_t monotonic_ns() noexcept;
+using siperb::monotonic_ns;
 
 struct WorkerStats {
     std::uint64_t wakeups = 0, ticks = 0, late_ticks = 0, missed_ticks = 0, datagrams = 0;
