@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from bench_codec_report import print_ratios
-from siperb.codecs import g711
-from siperb.codecs.signals import speech_like
+from siperb.media.codecs import g711
+from siperb.media.codecs.signals import speech_like
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

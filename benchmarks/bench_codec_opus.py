@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from bench_codec_report import print_ratios
-from siperb.codecs import OpusDecoder, OpusEncoder
-from siperb.codecs.signals import speech_like
+from siperb.media.codecs import OpusDecoder, OpusEncoder
+from siperb.media.codecs.signals import speech_like
 
 try:
     import opuslib

@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 from siperb import media
-from siperb.codecs.signals import speech_like
+from siperb.media.codecs.signals import speech_like
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

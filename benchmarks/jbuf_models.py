@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from siperb.jitterbuffer import FrameKind, JitterBuffer, SpeexJitterBuffer, Stretch
+from siperb.media.jitterbuffer import FrameKind, JitterBuffer, SpeexJitterBuffer, Stretch
 
 FRAME_MS = 20
 CLOCK_RATE = 8000

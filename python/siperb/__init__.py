@@ -2,21 +2,42 @@
 
 The native core (``siperb._core``, C++20) parses and builds wire formats and moves audio;
 this package is the API. Import from here, never from ``_core``.
+
+Layers, each importing only those before it: the base (:mod:`~siperb.errors`,
+:mod:`~siperb.events`, :mod:`~siperb.sdp`), the SIP stack (:mod:`siperb.sip`), media
+(:mod:`siperb.media`, which implements the stack's media port), the SDK product
+(:mod:`siperb.phone`), and applications (:mod:`siperb.cli`, :mod:`siperb.demo`).
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"  # before the submodules, which put it in User-Agent strings
 
-from . import audio, codecs, dtmf, errors, i18n, jitterbuffer, media, rtcp, rtp, sdp, sip
-from .api import GetProvisioning, Login, Session, get_provisioning, login
-from .call import Call, SessionState
+from . import _compat, errors, media, phone, sdp, sip
 from .errors import SiperbError
 from .events import Event, EventHub
-from .history import AsyncHistory, CallRecord, History
-from .options import PhoneOptions
-from .phone import Phone, ProvisionPhone, RegistrationError, provision_phone
-from .provisioning import Provisioning
+from .media import audio, codecs, dtmf, jitterbuffer, rtcp, rtp
+from .phone import (
+    AsyncHistory,
+    Call,
+    CallRecord,
+    GetProvisioning,
+    History,
+    Login,
+    Phone,
+    PhoneOptions,
+    Provisioning,
+    ProvisionPhone,
+    RegistrationError,
+    Session,
+    SessionState,
+    get_provisioning,
+    i18n,
+    login,
+    provision_phone,
+)
+
+_compat.install()
 
 __all__ = [
     "AsyncHistory",
@@ -45,6 +66,7 @@ __all__ = [
     "jitterbuffer",
     "login",
     "media",
+    "phone",
     "provision_phone",
     "rtcp",
     "rtp",

@@ -23,7 +23,7 @@ from typing import Any
 from . import sip
 from .errors import SiperbError
 from .events import Event
-from .provisioning import Provisioning
+from .phone.provisioning import Provisioning
 
 SAMPLE_INVITE = (
     b"INVITE sip:echo@127.0.0.1;transport=ws SIP/2.0\r\n"
@@ -91,7 +91,7 @@ ENGINE_NOTICE = "audio: media engine (RTP); sending {source}, received audio {si
 
 
 def _audio_notice(args: argparse.Namespace) -> str:
-    from .sip.engine_media import engine_available
+    from .media import engine_available
 
     if not engine_available():
         return AUDIO_NOTICE
@@ -163,8 +163,8 @@ class _Status:
 
 
 async def _open_phone(args: argparse.Namespace, prov: Provisioning, status: _Status) -> Any:
-    from .options import PhoneOptions
     from .phone import Phone
+    from .phone.options import PhoneOptions
 
     options = PhoneOptions.from_kwargs(
         provisioning=prov,
@@ -247,7 +247,7 @@ def _cmd_register(args: argparse.Namespace) -> int:
 
 
 def _cmd_call(args: argparse.Namespace) -> int:
-    from .sip.engine_media import EngineMedia, engine_available
+    from .media import EngineMedia, engine_available
 
     if (args.wav or args.record) and not engine_available():
         print(f"siperb: playing or recording ({args.wav or args.record}) needs the media engine "
@@ -266,7 +266,7 @@ def _cmd_call(args: argparse.Namespace) -> int:
         if call.state.value == "established":
             media = call.sip.media
             if args.wav and isinstance(media, EngineMedia):
-                from .audio import WavFileSource
+                from .media.audio import WavFileSource
 
                 media.set_source(WavFileSource(args.wav, 48000))
                 status(f"playing {args.wav}")
@@ -327,7 +327,7 @@ def _cmd_devices(args: argparse.Namespace) -> int:
         return 1
     lister = getattr(audio, "devices", None) or getattr(audio, "list_devices", None)
     if lister is None:
-        print("audio devices: this build's siperb.audio cannot list devices")
+        print("audio devices: this build's siperb.media.audio cannot list devices")
         return 1
     for device in lister():
         print(device)
@@ -335,7 +335,7 @@ def _cmd_devices(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from .history import History
+    from .phone.history import History
 
     profile = args.profile
     if profile is None and (args.provisioning or args.user):

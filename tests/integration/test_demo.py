@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from siperb import sip
-from siperb.audio import WavFile
 from siperb.demo import DEMO_PASSWORD, DEMO_USER, LoopbackService
 from siperb.events import Event
+from siperb.media import media_factory
+from siperb.media.audio import WavFile
 from siperb.sip.registration import RegistrationError
 from siperb.sip.useragent import UserAgent, UserAgentConfig
 
@@ -74,6 +75,7 @@ def test_demo_with_a_file_points_to_parse() -> None:
 
 def _ua(svc: LoopbackService, user: str = DEMO_USER, password: str = DEMO_PASSWORD,
         **kw: object) -> UserAgent:  # fmt: skip
+    kw.setdefault("media_factory", media_factory())
     return UserAgent(
         UserAgentConfig(aor=f"sip:{user}@{svc.domain}", proxy=svc.url, password=password, **kw)
     )  # type: ignore[arg-type]

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 import siperb
-from siperb.audio import BufferSink, ToneSource, WavFile
 from siperb.demo import LoopbackService, manual_provisioning
 from siperb.events import Event
-from siperb.history import MEMORY
-from siperb.sip.engine_media import EngineMedia, EngineMediaControl, engine_available
+from siperb.media import EngineMedia, EngineMediaControl, engine_available
+from siperb.media.audio import BufferSink, ToneSource, WavFile
+from siperb.phone.history import MEMORY
 
 pytestmark = [
     pytest.mark.integration,
@@ -132,7 +132,7 @@ PHONE_WITH_DEVICE = r"""
 import asyncio, json
 import siperb
 from siperb.demo import LoopbackService, manual_provisioning
-from siperb.history import MEMORY
+from siperb.phone.history import MEMORY
 
 async def main():
     async with LoopbackService() as svc:

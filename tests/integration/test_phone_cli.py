@@ -18,8 +18,8 @@ from test_sdk_examples import provisioning_for
 from peers.audio import dominant_frequency, write_tone_wav
 from peers.baresip import CALL_CLOSED, CALL_ESTABLISHED, Baresip
 from peers.kamailio import DOMAIN, Kamailio
-from siperb.audio import WavFile
-from siperb.sip.engine_media import engine_available
+from siperb.media import engine_available
+from siperb.media.audio import WavFile
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,10 +19,10 @@ from test_ua_common import blocking, incoming, run, started
 from peers.audio import dominant_frequency
 from peers.baresip import CALL_CLOSED, CALL_DTMF_START, CALL_ESTABLISHED, Baresip
 from peers.kamailio import DOMAIN, Kamailio
-from siperb.audio import BufferSink, ToneSource
+from siperb.media import EngineMedia, engine_available
+from siperb.media.audio import BufferSink, ToneSource
 from siperb.sdp import Codec
 from siperb.sip.call import CallState
-from siperb.sip.engine_media import EngineMedia, engine_available
 
 pytestmark = [
     pytest.mark.integration,

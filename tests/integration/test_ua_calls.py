@@ -15,9 +15,9 @@ from peers.baresip import CALL_CLOSED, CALL_ESTABLISHED, CALL_INCOMING, Baresip
 from peers.kamailio import DOMAIN, Kamailio
 from peers.procs import PeerError
 from peers.sipp import UAS_ANSWER, UAS_BUSY, UAS_EARLY_MEDIA, Sipp
+from siperb.media import SdpOnlyMedia
 from siperb.sdp import Direction
 from siperb.sip.call import Call, CallState, Outcome
-from siperb.sip.media import SdpOnlyMedia
 from siperb.sip.useragent import UserAgent
 
 pytestmark = pytest.mark.integration

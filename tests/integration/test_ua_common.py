@@ -14,6 +14,7 @@ import pytest
 from peers.kamailio import DOMAIN, Kamailio
 from siperb import sip
 from siperb.events import Event
+from siperb.media import media_factory
 from siperb.sip.call import Call, CallState, Outcome
 from siperb.sip.transaction import Timers
 from siperb.sip.useragent import UserAgent, UserAgentConfig
@@ -37,6 +38,7 @@ def config(kam: Kamailio, user: str, transport: str = "udp", host: str = "127.0.
     kw.setdefault("password", kam.accounts[user])
     kw.setdefault("timers", FAST)
     kw.setdefault("tls_ca_file", str(kam.cert))
+    kw.setdefault("media_factory", media_factory())
     return UserAgentConfig(aor=f"sip:{user}@{DOMAIN}", proxy=proxy, **kw)
 
 

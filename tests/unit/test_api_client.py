@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 import siperb
-from siperb.api import DEFAULT_BASE_URL, Session, base_url_from, get_provisioning, login
 from siperb.errors import ApiError, ProvisioningError
-from siperb.provisioning import Provisioning
+from siperb.phone.provisioning import Provisioning
+from siperb.phone.rest import DEFAULT_BASE_URL, Session, base_url_from, get_provisioning, login
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # makes tests/contract importable
 from contract.server import ContractServer, script_device

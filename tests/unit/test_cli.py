@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from siperb import cli
-from siperb.history import History
-from siperb.sip.engine_media import engine_available
+from siperb.media import engine_available
+from siperb.phone.history import History
 
 Capture = pytest.CaptureFixture[str]
 
@@ -44,7 +44,7 @@ def test_devices_says_what_is_missing(capsys: pytest.CaptureFixture[str]) -> Non
     code = cli.main(["devices"])
     out = capsys.readouterr().out
     try:
-        import siperb.audio  # noqa: F401
+        import siperb.media.audio  # noqa: F401
     except ImportError:
         assert code == 1 and "needs the media engine" in out
     else:  # pragma: no cover - once siperb.audio lands

@@ -8,8 +8,8 @@ import warnings
 import numpy as np
 import pytest
 
-from siperb.codecs import g711
 from siperb.errors import CodecError
+from siperb.media.codecs import g711
 
 ALL_INPUTS = np.arange(-32768, 32768, dtype=np.int16)
 ALL_CODES = np.arange(256, dtype=np.uint8)

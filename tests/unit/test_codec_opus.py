@@ -7,10 +7,10 @@ import threading
 import numpy as np
 import pytest
 
-from siperb.codecs import OpusDecoder, OpusEncoder
-from siperb.codecs.opus import FRAME_MS, SAMPLE_RATES, frame_samples
-from siperb.codecs.signals import speech_like
 from siperb.errors import CodecError
+from siperb.media.codecs import OpusDecoder, OpusEncoder
+from siperb.media.codecs.opus import FRAME_MS, SAMPLE_RATES, frame_samples
+from siperb.media.codecs.signals import speech_like
 
 
 def corr(a: np.ndarray, b: np.ndarray) -> float:

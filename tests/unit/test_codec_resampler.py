@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from siperb.codecs import Resampler, resample
-from siperb.codecs.resampler import DEFAULT_QUALITY
-from siperb.codecs.signals import speech_like
 from siperb.errors import CodecError
+from siperb.media.codecs import Resampler, resample
+from siperb.media.codecs.resampler import DEFAULT_QUALITY
+from siperb.media.codecs.signals import speech_like
 
 RATES = (8000, 16000, 32000, 44100, 48000)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from siperb.codecs.signals import speech_like
+from siperb.media.codecs.signals import speech_like
 
 
 def test_deterministic_per_seed_and_exact_length() -> None:

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from siperb.dtmf import (
+from siperb.errors import RtpError
+from siperb.media.dtmf import (
     DIGITS,
     DtmfDetector,
     DtmfSender,
@@ -15,7 +16,6 @@ from siperb.dtmf import (
     duration_ms,
     event_from_digit,
 )
-from siperb.errors import RtpError
 
 
 def test_payload_layout_and_round_trip() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from siperb.errors import SiperbError
-from siperb.history import (
+from siperb.phone.history import (
     SCHEMA_VERSION,
     AsyncHistory,
     History,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from siperb.i18n import (
+from siperb.phone.i18n import (
     LANGUAGES,
     Translator,
     catalogue,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from siperb.errors import RtpError
-from siperb.jitterbuffer import Frame, FrameKind, JitterBuffer, Stretch
+from siperb.media.jitterbuffer import Frame, FrameKind, JitterBuffer, Stretch
 
 FRAME = 160  # 20 ms at 8 kHz
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from siperb.errors import CodecError
-from siperb.jitterbuffer import G711Plc
+from siperb.media.jitterbuffer import G711Plc
 
 
 def tone(n: int, start: int = 0, freq: float = 180.0, amp: float = 8000.0) -> np.ndarray:

@@ -13,8 +13,8 @@ import zlib
 import numpy as np
 import pytest
 
-from siperb.codecs.signals import speech_like
-from siperb.jitterbuffer import G711Plc
+from siperb.media.codecs.signals import speech_like
+from siperb.media.jitterbuffer import G711Plc
 
 # Lost runs of 10 ms frames and the good 10 ms frames before each: single losses, bursts of 2,
 # 3, 6 and 8 (past the 60 ms mute); SHORT_GAPS has gaps of one good frame so that an erasure

@@ -12,9 +12,9 @@ import pytest
 from media_helpers import UdpRelay, best_lag, dominant_frequency, rms, wait_until
 
 from siperb import audio, media, sdp
-from siperb.codecs import g711
-from siperb.codecs.signals import speech_like
 from siperb.errors import MediaError
+from siperb.media.codecs import g711
+from siperb.media.codecs.signals import speech_like
 
 
 @pytest.fixture(scope="module")
@@ -506,7 +506,7 @@ def _send_paced(sock, port: int, packets: list[bytes], interval: float = 0.02) -
 def test_stereo_opus_is_received_and_downmixed(engine):
     # RFC 7587: a receiver must decode stereo whatever it asked for; a mono sink hears both
     # channels (left 440 Hz, right 1 kHz).
-    from siperb.codecs.opus import OpusEncoder
+    from siperb.media.codecs.opus import OpusEncoder
 
     b = engine.session()
     sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

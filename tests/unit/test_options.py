@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from siperb.errors import FeatureDisabledError, OptionsError, ProvisioningError
-from siperb.frame import call_frame
-from siperb.options import OPTIONS, PhoneOptions, is_sip_uri
-from siperb.provisioning import Provisioning
+from siperb.phone.frame import call_frame
+from siperb.phone.options import OPTIONS, PhoneOptions, is_sip_uri
+from siperb.phone.provisioning import Provisioning
 
 PROV = {
     "RegistrationMode": "Socket",

@@ -17,9 +17,10 @@ import siperb
 from siperb.demo import DEMO_PASSWORD, DEMO_USER, LoopbackService, manual_provisioning
 from siperb.errors import FeatureDisabledError, MediaError, SiperbError, TransportError
 from siperb.events import Event
-from siperb.history import MEMORY
-from siperb.i18n import Translator
-from siperb.phone import NoMediaEngine, Phone
+from siperb.phone import Phone
+from siperb.phone.history import MEMORY
+from siperb.phone.i18n import Translator
+from siperb.phone.media_control import NoMediaEngine
 from siperb.sip.transaction import Timers
 from siperb.sip.transport import TraceRecord
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from siperb.errors import ProvisioningError
-from siperb.provisioning import KEYS, Provisioning, normalise_path
+from siperb.phone.provisioning import KEYS, Provisioning, normalise_path
 
 PASSWORD = "s3cr3t-Pa55word!"
 JWT = "eyJhbGciOi.jwt-body.signature"

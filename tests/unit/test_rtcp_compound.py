@@ -7,7 +7,7 @@ import struct
 import pytest
 
 from siperb.errors import RtpError
-from siperb.rtcp import (
+from siperb.media.rtcp import (
     SDES_CNAME,
     SDES_TOOL,
     RtcpApp,

@@ -7,7 +7,7 @@ import struct
 import pytest
 
 from siperb.errors import RtpError
-from siperb.rtp import (
+from siperb.media.rtp import (
     RtpExtension,
     RtpPacket,
     SeqUnwrapper,

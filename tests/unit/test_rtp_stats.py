@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from siperb.rtp import RtpReceiverStats
+from siperb.media.rtp import RtpReceiverStats
 
 
 def feed(stats: RtpReceiverStats, seqs: list[int], step_ts: int = 160) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from siperb.audio import BufferSink, ToneSource
 from siperb.errors import SdpNegotiationError
+from siperb.media import EngineMedia, engine_available
+from siperb.media.audio import BufferSink, ToneSource
 from siperb.sdp import Codec, Direction
-from siperb.sip.engine_media import EngineMedia, engine_available
-from siperb.sip.media import MediaHandler
+from siperb.sip.session import MediaHandler
 
 pytestmark = pytest.mark.skipif(not engine_available(), reason="built without the media engine")
 RATE = 16000

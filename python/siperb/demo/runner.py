@@ -23,13 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from ..audio import WavFile
 from ..events import Event
-from ..history import MEMORY, CallRecord
-from ..media import MemorySource, tone
+from ..media import EngineMedia, MemorySource, tone
+from ..media.audio import WavFile
 from ..phone import ProvisionPhone
-from ..provisioning import Provisioning
-from ..sip.engine_media import EngineMedia
+from ..phone.history import MEMORY, CallRecord
+from ..phone.provisioning import Provisioning
 from .service import DEMO_PASSWORD, DEMO_USER, LoopbackService
 
 AUDIO_PENDING = "audio: needs the media engine (not built yet)"

@@ -11,9 +11,9 @@ transaction layer:
 - ``INVITE`` to ``echo``: a 407 challenge first, like a real proxy, then an in-process echo UA
   answers. The echo is a :class:`~siperb.sip.useragent.UserAgent` on the server side of the
   connection, so it does everything a siperb UA does in a dialog (re-INVITE hold/resume, INFO
-  DTMF, BYE, CANCEL). Its media is a :class:`~siperb.sip.media.MediaHandler` from
-  ``media_factory``: by default :class:`~siperb.sip.engine_media.EchoMedia` (sends back the
-  audio it receives) when the engine is built, else :class:`~siperb.sip.media.SdpOnlyMedia`.
+  DTMF, BYE, CANCEL). Its media is a :class:`~siperb.sip.session.MediaHandler` from
+  ``media_factory``: by default :class:`~siperb.media.EchoMedia` (sends back the
+  audio it receives) when the engine is built, else :class:`~siperb.media.SdpOnlyMedia`.
 - ``OPTIONS`` to the service (no user part) or to ``echo``: 200 with Allow/Accept/Supported.
 - Anything for another user: 404 (the demo relays no calls between accounts).
 
@@ -37,11 +37,11 @@ from typing import Any
 from .. import __version__
 from ..errors import AuthenticationError
 from ..events import Event, EventHub
+from ..media import EchoMedia, SdpOnlyMedia, engine_available
 from ..sip import Message
 from ..sip.auth import DigestChallenge, digest_response
 from ..sip.call import Call as SipCall
-from ..sip.engine_media import EchoMedia, engine_available
-from ..sip.media import MediaHandler, SdpOnlyMedia
+from ..sip.session import MediaHandler
 from ..sip.transaction import ServerTransaction, Timers, TransactionLayer
 from ..sip.transport import Endpoint, Flow, TransportKind, WebSocketFlow
 from ..sip.useragent import UserAgent, UserAgentConfig

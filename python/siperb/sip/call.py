@@ -28,7 +28,7 @@ from ..errors import SdpNegotiationError, SdpParseError, SiperbError, TransportE
 from ..sdp import Direction, SessionDescription
 from . import Message
 from .dialog import Dialog, new_tag
-from .media import DTMF_DIGITS, MediaHandler
+from .session import DTMF_DIGITS, MediaHandler
 from .transaction import ClientTransaction, ServerTransaction, TransactionTimeout, cancel_for
 from .transaction import cseq_of as _cseq
 

@@ -28,9 +28,8 @@ from ..errors import SiperbError, TransportError
 from ..events import EventHub
 from . import Message, Request, Response, Uri
 from .auth import Credentials, DigestChallenge, DigestClient
-from .engine_media import EngineMedia, engine_available
-from .media import MediaHandler, SdpOnlyMedia
 from .resolver import Resolver, ServerTarget
+from .session import MediaHandler
 from .transaction import (
     ClientTransaction,
     ServerTransaction,
@@ -98,9 +97,10 @@ class UserAgentConfig:
     extra_headers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     user_agent: str = "siperb/0.1"
     send_ringing: bool = True  # answer a new INVITE with 180 at once
+    #: Builds each call's media from the UA (see :meth:`UserAgent.media_host`);
+    #: :func:`siperb.media.media_factory` gives real audio. Without one the UA places no calls
+    #: and answers INVITEs with 503: the signalling stack never picks a media implementation.
     media_factory: Callable[[UserAgent], MediaHandler] | None = None
-    #: Without a media_factory: real audio (EngineMedia) when the engine is built, else SDP only.
-    use_engine: bool = True
     auto_answer: Callable[[Any], bool] | None = None  # Call -> answer it now?
     trace: TraceHook | None = None
     #: DNS servers for RFC 3263 lookups ("ip" or "ip:port"); None: the system's.
@@ -774,19 +774,16 @@ class UserAgent:
 
     def make_media(self) -> MediaHandler:
         factory = self.config.media_factory
-        if factory is not None:
-            return factory(self)
-        return self.make_default_media()
+        if factory is None:
+            raise SiperbError("this user agent has no media_factory", field="media_factory")
+        return factory(self)
 
-    def make_default_media(self) -> MediaHandler:
-        """EngineMedia (or SdpOnlyMedia without the engine) on the address RTP should use."""
+    def media_host(self) -> str:
+        """The address RTP should be bound to and advertised on, for the current flow."""
         flow = self._require_flow()
-        host = flow.local.host if flow.kind is not TransportKind.WS else "127.0.0.1"
         if flow.kind in (TransportKind.WS, TransportKind.WSS):
-            host = "::1" if ":" in flow.remote.host else "127.0.0.1"
-        if self.config.use_engine and engine_available():
-            return EngineMedia(host)
-        return SdpOnlyMedia(host)
+            return "::1" if ":" in flow.remote.host else "127.0.0.1"
+        return flow.local.host
 
     async def send_message(
         self, target: str, text: str | bytes, content_type: str = "text/plain;charset=utf-8"

@@ -1,7 +1,7 @@
 """ProvisionPhone() and the Phone it returns: the Siperb SDK's surface in Python.
 
 ``phone = await siperb.ProvisionPhone({...})`` takes the documented options verbatim
-(:class:`~siperb.options.PhoneOptions` validates them); :func:`provision_phone` takes the same
+(:class:`~siperb.phone.options.PhoneOptions` validates them); :func:`provision_phone` takes the same
 as snake_case keywords. The phone connects to the provisioning's WebSocket URL, registers
 (Proxy mode and ``*.siperb.com`` add ``X-Siperb-Sid``/``X-Siperb-Uid``/Bearer to REGISTER and
 INVITE), configures the PhoneFrame, and then runs ``OnLoad``. A failure to connect raises
@@ -18,10 +18,10 @@ callback after ``await ProvisionPhone``: so an ``OnLoad`` that uses the variable
 being assigned to (``phone.Toast('Welcome back')`` in the SDK's example) finds it assigned.
 ``await phone.wait_loaded()`` waits for it.
 
-Media: calls negotiate SDP through the :class:`~siperb.sip.media.MediaHandler` seam
-(``media_factory``): :class:`~siperb.sip.engine_media.EngineMedia` (real audio) when the native
+Media: calls negotiate SDP through the :class:`~siperb.sip.session.MediaHandler` seam
+(``media_factory``): :class:`~siperb.media.EngineMedia` (real audio) when the native
 engine is built. Devices, recording and mute go through :class:`MediaControl`: with the engine,
-:class:`~siperb.sip.engine_media.EngineMediaControl` (calls use the system's default sound
+:class:`~siperb.media.EngineMediaControl` (calls use the system's default sound
 device when there is one, else send silence and discard what they hear; ``select_device``
 picks another; recordings are stereo WAVs, sent audio left, received right). Without it,
 :class:`NoMediaEngine` raises ``MediaError("media engine not available")`` for devices and
@@ -37,70 +37,29 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, Protocol
+from typing import Any
 
-from . import __version__
+from .. import __version__
+from ..errors import SiperbError, TransportError
+from ..events import Callback, Event, EventHub, Subscription
+from ..media import EngineMediaControl, engine_available
+from ..media import media_factory as engine_media_factory
+from ..sip import Uri
+from ..sip.call import Call as SipCall
+from ..sip.call import CallState, Outcome
+from ..sip.registration import RegistrationError
+from ..sip.session import DTMF_DIGITS, MediaHandler
+from ..sip.useragent import UserAgent, UserAgentConfig
 from .call import OUTCOME_TOASTS, STATE_LABELS, Call, SessionState, session_state
-from .errors import MediaError, SiperbError, TransportError
-from .events import Callback, Event, EventHub, Subscription
 from .frame import call_frame
 from .history import AsyncHistory, CallRecord, Direction
 from .i18n import catalogue
+from .media_control import MediaControl, NoMediaEngine
 from .options import PhoneOptions
-from .sip import Uri
-from .sip.call import Call as SipCall
-from .sip.call import CallState, Outcome
-from .sip.engine_media import EngineMediaControl, engine_available
-from .sip.media import DTMF_DIGITS, MediaHandler
-from .sip.registration import RegistrationError
-from .sip.useragent import UserAgent, UserAgentConfig
 
 log = logging.getLogger("siperb.phone")
 
 MediaFactory = Callable[[UserAgent], MediaHandler]
-
-
-class MediaControl(Protocol):
-    """What the phone asks of the media engine beyond offer/answer (devices, mute, recording)."""
-
-    def devices(self) -> list[Any]:
-        """Audio devices (inputs and outputs)."""
-
-    def select_device(self, *, input: str | None, output: str | None) -> None:
-        """Use these devices for calls from now on."""
-
-    def set_muted(self, call: SipCall, muted: bool) -> None:
-        """Stop (or resume) sending the microphone on ``call``."""
-
-    def start_recording(self, call: SipCall, path: str | None) -> Any:
-        """Record both directions of ``call``; returns where it goes."""
-
-    def stop_recording(self, call: SipCall) -> Any:
-        """Stop recording; returns the finished recording."""
-
-
-class NoMediaEngine:
-    """The media control until the native engine exists (see the module docstring)."""
-
-    REASON = "media engine not available"
-
-    def _missing(self, what: str) -> MediaError:
-        return MediaError(f"{what}: {self.REASON}", field=what, reason=self.REASON)
-
-    def devices(self) -> list[Any]:
-        raise self._missing("devices")
-
-    def select_device(self, *, input: str | None, output: str | None) -> None:
-        raise self._missing("select_device")
-
-    def set_muted(self, call: SipCall, muted: bool) -> None:
-        """Nothing to do: SDP-only media sends no audio, muted or not."""
-
-    def start_recording(self, call: SipCall, path: str | None) -> Any:
-        raise self._missing("recording")
-
-    def stop_recording(self, call: SipCall) -> Any:
-        raise self._missing("recording")
 
 
 class _ProvisionedUserAgent(UserAgent):
@@ -158,8 +117,10 @@ class Phone:
         if media_control is None:
             media_control = EngineMediaControl() if engine_available() else NoMediaEngine()
         self.media: MediaControl = media_control
-        if media_factory is None and isinstance(media_control, EngineMediaControl):
-            media_factory = media_control.media_factory
+        if media_factory is None:
+            media_factory = (media_control.media_factory
+                             if isinstance(media_control, EngineMediaControl)
+                             else engine_media_factory())  # fmt: skip
         self.settings = PhoneSettings(self)
         self.ua: UserAgent | None = None
         self.registered = False

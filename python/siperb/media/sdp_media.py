@@ -1,16 +1,15 @@
-"""The seam between call signalling and the media engine.
+"""Offer/answer for a call with a real reserved UDP port and no audio.
 
-A :class:`~siperb.sip.call.Call` only ever talks to a :class:`MediaHandler`: it asks it for
-offers and answers, hands it the far end's descriptions, and tells it about hold and DTMF.
-:class:`SdpOnlyMedia` negotiates real SDP with a real reserved UDP port but moves no audio; the
-RTP engine plugs in as another MediaHandler.
+:class:`SdpOnlyMedia` implements the INVITE session's
+:class:`~siperb.sip.session.MediaHandler` port: it negotiates real SDP and records what was
+agreed, for signalling tests and as the base of :class:`~siperb.media.call_media.EngineMedia`,
+which adds the engine session that moves the audio.
 """
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
 
 from ..errors import SdpNegotiationError
 from ..sdp import (
@@ -23,34 +22,7 @@ from ..sdp import (
     create_offer,
     negotiate,
 )
-
-DTMF_DIGITS = frozenset("0123456789*#ABCDabcd")
-
-
-@runtime_checkable
-class MediaHandler(Protocol):
-    """What a call needs from media. Raise SdpNegotiationError to refuse an offer (488)."""
-
-    def create_offer(self) -> SessionDescription:
-        """Our initial offer (INVITE without re-use of a previous description)."""
-
-    def create_answer(self, offer: SessionDescription) -> SessionDescription:
-        """Answer the far end's initial offer."""
-
-    def apply_answer(self, answer: SessionDescription) -> None:
-        """The far end answered our last offer: start or adjust media."""
-
-    def update(self, remote: SessionDescription) -> SessionDescription:
-        """A new offer from the far end (re-INVITE/UPDATE, e.g. its hold): return our answer."""
-
-    def hold(self, direction: Direction) -> SessionDescription:
-        """A re-offer with ``direction`` (sendonly/inactive to hold, sendrecv to resume)."""
-
-    def send_dtmf_rfc4733(self, digit: str) -> None:
-        """Send one digit as RFC 4733 telephone-events on the RTP stream."""
-
-    def close(self) -> None:
-        """Release ports and stop media; called once when the call ends."""
+from ..sip.session import DTMF_DIGITS
 
 
 def default_codecs() -> list[Codec]:

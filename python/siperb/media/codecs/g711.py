@@ -17,7 +17,7 @@ but audioop's 0x7E, which decodes to -8). Positive inputs, decoding and A-law ag
 
 from __future__ import annotations
 
-from .. import _core
+from ... import _core
 
 ulaw_encode = _core.g711_ulaw_encode
 ulaw_decode = _core.g711_ulaw_decode

@@ -23,7 +23,7 @@ covering rare stalls.
 
 from __future__ import annotations
 
-from ._core import (
+from .._core import (
     Frame,
     FrameKind,
     G711Plc,

@@ -8,7 +8,7 @@ and the older SDK spellings ``EnabledSettings`` and ``language`` are accepted as
 Deliberate differences from the browser SDK:
 
 - ``PhoneFrame`` may be ``None`` (headless, the normal case in Python); otherwise it is any object
-  following :class:`siperb.frame.PhoneFrame`.
+  following :class:`siperb.phone.frame.PhoneFrame`.
 - With ``EnableDialPad=False`` the phone refuses DTMF and dialling *free-form* targets, meaning
   anything that is not a complete SIP URI (``sip:user@host``) nor a target the application
   passes as known (from call history or contacts). That keeps a kiosk phone to its directory.
@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .errors import FeatureDisabledError, OptionsError
+from ..errors import FeatureDisabledError, OptionsError
 from .i18n import AUTO, Translator, resolve_language
 from .provisioning import Provisioning
 

@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import __version__
-from .errors import ApiError
+from .. import __version__
+from ..errors import ApiError
 from .provisioning import Provisioning
 
 log = logging.getLogger(__name__)

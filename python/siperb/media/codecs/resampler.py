@@ -10,7 +10,7 @@ Quality is speexdsp's 0..10 (3 = its VoIP setting, 4 = its default, 10 = best, s
 
 from __future__ import annotations
 
-from .. import _core
+from ... import _core
 
 Resampler = _core.Resampler
 resample = _core.resample

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ProvisioningError
+from ..errors import ProvisioningError
 
 #: Documented key -> attribute name. ``SipJwt`` is the Proxy-mode token of GetProvisioning().
 KEYS: dict[str, str] = {

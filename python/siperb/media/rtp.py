@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ._core import (
+from .._core import (
     ReceptionReport,
     RtpExtension,
     RtpPacket,

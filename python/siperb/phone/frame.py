@@ -20,7 +20,7 @@ class PhoneFrame(Protocol):
     """Everything a frame may implement (all optional at run time)."""
 
     def configure(self, ui_options: dict[str, Any]) -> Any:
-        """Called once with :meth:`siperb.options.PhoneOptions.ui_options`."""
+        """Called once with :meth:`siperb.phone.options.PhoneOptions.ui_options`."""
 
     def toast(self, message: str, title: str | None) -> Any:
         """A short notice for the user, already translated."""

@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import _core, sdp
+from .. import _core, sdp
+from ..errors import MediaError
+from ..events import Event, EventHub, Subscription
 from .audio import CallRecorder
-from .errors import MediaError
-from .events import Event, EventHub, Subscription
 
 __all__ = [
     "AudioSink",
@@ -58,7 +58,7 @@ AudioSource = _core.AudioSource
 AudioSink = _core.AudioSink
 MemorySource = _core.MemorySource
 MemorySink = _core.MemorySink
-#: The call recorder the engine records through (one class: ``siperb.audio.CallRecorder``).
+#: The call recorder the engine records through (one class: ``siperb.media.audio.CallRecorder``).
 Recorder = CallRecorder
 
 #: The SRTP suites the engine runs (RFC 4568, RFC 7714).

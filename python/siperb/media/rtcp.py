@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from ._core import (
+from .._core import (
     RtcpApp,
     RtcpBye,
     RtcpReceiverReport,

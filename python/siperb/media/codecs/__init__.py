@@ -1,8 +1,8 @@
 """Voice codecs of the native core, with numpy int16 PCM in and out.
 
-- :mod:`siperb.codecs.g711`: G.711 µ-law/A-law, bit-exact with the ITU-T G.191 reference.
-- :mod:`siperb.codecs.opus`: Opus through the system libopus, with PLC and in-band FEC.
-- :mod:`siperb.codecs.resampler`: sample-rate conversion with speexdsp's resampler.
+- :mod:`siperb.media.codecs.g711`: G.711 µ-law/A-law, bit-exact with the ITU-T G.191 reference.
+- :mod:`siperb.media.codecs.opus`: Opus through the system libopus, with PLC and in-band FEC.
+- :mod:`siperb.media.codecs.resampler`: sample-rate conversion with speexdsp's resampler.
 
 Every codec call releases the GIL while it works (G.711 only above 4096 samples, where the
 work outweighs the release), and every failure is a :class:`siperb.errors.CodecError`.

@@ -13,9 +13,9 @@ import enum
 import time
 from typing import TYPE_CHECKING, Any
 
-from .errors import MediaError
-from .sip.call import Call as SipCall
-from .sip.call import CallState, Outcome
+from ..errors import MediaError
+from ..sip.call import Call as SipCall
+from ..sip.call import CallState, Outcome
 
 if TYPE_CHECKING:
     from .history import CallRecord, HangupBy
@@ -154,7 +154,7 @@ class Call:
     # ---- audio ----
 
     def set_source(self, source: Any) -> None:
-        """Send audio from ``source`` (any ``siperb.audio`` source: BufferSource, ToneSource,
+        """Send audio from ``source`` (any ``siperb.media.audio`` source: BufferSource, ToneSource,
         WavFileSource, a device) instead of the phone's default; how a voice bot speaks."""
         self._engine_media("set_source").set_source(source)
 

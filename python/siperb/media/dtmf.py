@@ -8,7 +8,7 @@ retransmissions, into each digit exactly once (events are keyed on their RTP tim
 
 from __future__ import annotations
 
-from ._core import (
+from .._core import (
     DtmfDetector,
     DtmfDigit,
     DtmfPacket,

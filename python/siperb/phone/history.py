@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from .errors import SiperbError
+from ..errors import SiperbError
 
 T = TypeVar("T")
 

@@ -22,7 +22,7 @@ The classes are the native ones: no Python layer sits in the per-frame path.
 
 from __future__ import annotations
 
-from .. import _core
+from ... import _core
 
 OpusEncoder = _core.OpusEncoder
 OpusDecoder = _core.OpusDecoder
