@@ -11,9 +11,8 @@ Layers, each importing only those before it: the base (:mod:`~siperb.errors`,
 
 from __future__ import annotations
 
-__version__ = "0.1.0"  # before the submodules, which put it in User-Agent strings
-
 from . import _compat, errors, media, phone, sdp, sip
+from ._version import __version__
 from .errors import SiperbError
 from .events import Event, EventHub
 from .media import audio, codecs, dtmf, jitterbuffer, rtcp, rtp

@@ -69,4 +69,4 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
 def install() -> None:
     """Put the alias finder on ``sys.meta_path`` once."""
     if not any(isinstance(f, _AliasFinder) for f in sys.meta_path):
-        sys.meta_path.append(_AliasFinder())
+        sys.meta_path.insert(0, _AliasFinder())  # before the path finder, which would load a copy

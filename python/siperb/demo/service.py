@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..errors import AuthenticationError
 from ..events import Event, EventHub
 from ..media import EchoMedia, SdpOnlyMedia, engine_available

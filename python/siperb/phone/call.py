@@ -2,8 +2,9 @@
 
 It wraps a :class:`siperb.sip.call.Call` (which owns the SIP dialog) and adds what the phone
 knows: the session state in the SDK's words (``on_hold`` included), who hung up, the times that
-go into the call history, and the muted/recording flags. Its methods go through the phone, so
-every Enable* option is enforced in one place whichever object the application holds.
+go into the call history, and the muted/recording flags. Its methods go through a
+:class:`CallControl` (the phone), so every Enable* option is enforced in one place whichever
+object the application holds.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ from __future__ import annotations
 import asyncio
 import enum
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..errors import MediaError
 from ..sip.call import Call as SipCall
 from ..sip.call import CallState, Outcome
-
-if TYPE_CHECKING:
-    from .history import CallRecord, HangupBy
-    from .phone import Phone
+from .history import CallRecord, HangupBy
+from .i18n import Translator
 
 
 class SessionState(str, enum.Enum):
@@ -63,10 +62,29 @@ def session_state(call: SipCall) -> SessionState:
     return SessionState(call.state.value)
 
 
+class CallControl(Protocol):
+    """The verbs a :class:`Call` hands on, with the call as argument (the Phone's verbs)."""
+
+    translator: Translator
+
+    async def answer(self, call: Call | None = None) -> Call: ...
+    async def decline(self, call: Call | None = None) -> None: ...
+    async def end_call(self, call: Call | None = None) -> None: ...
+    async def hold(self, call: Call | None = None) -> None: ...
+    async def unhold(self, call: Call | None = None) -> None: ...
+    async def mute(self, call: Call | None = None) -> None: ...
+    async def unmute(self, call: Call | None = None) -> None: ...
+    async def send_dtmf(self, digits: str, call: Call | None = None, *,
+                        method: str = "info") -> None: ...  # fmt: skip
+    async def blind_transfer(self, target: str, call: Call | None = None) -> int: ...
+    async def start_recording(self, call: Call | None = None, path: str | None = None) -> Any: ...
+    async def stop_recording(self, call: Call | None = None) -> Any: ...
+
+
 class Call:
     """One call; take it from :meth:`Phone.dial` or the ``incoming_call`` event."""
 
-    def __init__(self, phone: Phone, sip_call: SipCall):
+    def __init__(self, phone: CallControl, sip_call: SipCall):
         self.phone = phone
         self.sip = sip_call
         self.state = session_state(sip_call)
@@ -247,4 +265,11 @@ class Call:
     SendDtmf = send_dtmf
 
 
-__all__ = ["OUTCOME_TOASTS", "STATE_LABELS", "Call", "SessionState", "session_state"]
+__all__ = [
+    "OUTCOME_TOASTS",
+    "STATE_LABELS",
+    "Call",
+    "CallControl",
+    "SessionState",
+    "session_state",
+]

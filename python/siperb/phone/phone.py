@@ -34,28 +34,26 @@ import asyncio
 import contextlib
 import logging
 import os
-import time
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..errors import SiperbError, TransportError
-from ..events import Callback, Event, EventHub, Subscription
+from ..events import EventHub
 from ..media import EngineMediaControl, engine_available
 from ..media import media_factory as engine_media_factory
 from ..sip import Uri
-from ..sip.call import Call as SipCall
-from ..sip.call import CallState, Outcome
+from ..sip.call import CallState
 from ..sip.registration import RegistrationError
 from ..sip.session import DTMF_DIGITS, MediaHandler
 from ..sip.useragent import UserAgent, UserAgentConfig
-from .call import OUTCOME_TOASTS, STATE_LABELS, Call, SessionState, session_state
-from .frame import call_frame
+from .call import Call, CallControl, SessionState
 from .history import AsyncHistory, CallRecord, Direction
-from .i18n import catalogue
 from .media_control import MediaControl, NoMediaEngine
 from .options import PhoneOptions
+from .settings import PhoneSettings
+from .tracking import CallTracking
 
 log = logging.getLogger("siperb.phone")
 
@@ -77,28 +75,7 @@ class _ProvisionedUserAgent(UserAgent):
         return Uri.parse(f"sip:{self.contact_user}@{uri.raw[len(prefix) :]}")
 
 
-class PhoneSettings:
-    """Per-profile settings in the history database; changing them needs EnableSettings."""
-
-    def __init__(self, phone: Phone):
-        self._phone = phone
-
-    async def get(self, key: str, default: Any = None) -> Any:
-        return await self._phone._store().get_setting(key, default)
-
-    async def set(self, key: str, value: Any) -> None:
-        self._phone.options.require("settings")
-        await self._phone._store().set_setting(key, value)
-
-    async def delete(self, key: str) -> bool:
-        self._phone.options.require("settings")
-        return await self._phone._store().delete_setting(key)
-
-    Get = get
-    Set = set
-
-
-class Phone:
+class Phone(CallTracking):
     """A registered phone; create it with :func:`ProvisionPhone` / :func:`provision_phone`."""
 
     def __init__(
@@ -110,33 +87,24 @@ class Phone:
         media_control: MediaControl | None = None,
         user_agent_options: Mapping[str, Any] | None = None,
     ):
-        self.options = options
-        self.provisioning = options.provisioning
-        self.translator = options.translator()
-        self.hub = EventHub()
         if media_control is None:
             media_control = EngineMediaControl() if engine_available() else NoMediaEngine()
-        self.media: MediaControl = media_control
+        super().__init__(options, media_control)
         if media_factory is None:
             media_factory = (media_control.media_factory
                              if isinstance(media_control, EngineMediaControl)
                              else engine_media_factory())  # fmt: skip
         self.settings = PhoneSettings(self)
         self.ua: UserAgent | None = None
-        self.registered = False
         self.loaded = asyncio.Event()
         self.load_error: BaseException | None = None
         self._history_path = history_path
-        self._history: AsyncHistory | None = None
         self._media_factory = media_factory
         self._ua_options = dict(user_agent_options or {})
-        self._calls: dict[SipCall, Call] = {}
-        self._tracking: set[asyncio.Task[None]] = set()
-        self._transfer: tuple[Call, Call] | None = None
-        self._frame_queue: asyncio.Queue[tuple[str, tuple[Any, ...]] | None] = asyncio.Queue()
-        self._frame_task: asyncio.Task[None] | None = None
         self._on_load_task: asyncio.Task[None] | None = None
-        self._closed = False
+
+    def _control(self) -> CallControl:
+        return self
 
     def __repr__(self) -> str:
         state = "registered" if self.registered else "not registered"
@@ -240,199 +208,6 @@ class Phone:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-
-    # ---- events ----
-
-    def on(self, name: str, callback: Callback | None = None) -> Any:
-        """``callback(event)`` for every ``name`` event (``"*"``: all); usable as a decorator."""
-        return self.hub.on(name) if callback is None else self.hub.on(name, callback)
-
-    def off(self, name: str, callback: Callback) -> bool:
-        return self.hub.off(name, callback)
-
-    def events(self, *names: str, maxsize: int | None = None) -> Subscription:
-        """``async for ev in phone.events("incoming_call"): ...`` (all events without names)."""
-        return self.hub.events(*names, maxsize=maxsize)
-
-    def _emit(self, name: str, **data: Any) -> Event:
-        return self.hub.emit(name, **data)
-
-    def _frame(self, method: str, *args: Any) -> None:
-        if self.options.phone_frame is not None and not self._closed:
-            self._frame_queue.put_nowait((method, args))
-
-    async def _frame_worker(self) -> None:
-        """Frame calls in order, one at a time, never blocking an event callback."""
-        while True:
-            item = await self._frame_queue.get()
-            if item is None:
-                return
-            method, args = item
-            await call_frame(self.options.phone_frame, method, *args)
-
-    def _state_changed(self, event: str, data: dict[str, Any]) -> None:
-        self._frame("state_changed", event, data)
-
-    def _on_ua_event(self, ev: Event) -> None:
-        handler = getattr(self, f"_ua_{ev.name}", None)
-        if handler is not None:
-            handler(ev)
-
-    def _ua_registered(self, ev: Event) -> None:
-        self.registered = True
-        label = self.translator.t("registration.registered")
-        self._emit("registered", aor=ev["aor"], expires=ev["expires"], status=ev["status"],
-                   reason=ev["reason"], label=label)  # fmt: skip
-        self._state_changed("registered", {"aor": ev["aor"], "expires": ev["expires"],
-                                           "label": label})  # fmt: skip
-
-    def _ua_unregistered(self, ev: Event) -> None:
-        self.registered = False
-        label = self.translator.t("registration.unregistered")
-        self._emit("unregistered", aor=ev["aor"], status=ev["status"], reason=ev["reason"],
-                   label=label)  # fmt: skip
-        self._state_changed("unregistered", {"aor": ev["aor"], "label": label})
-
-    def _ua_registration_failed(self, ev: Event) -> None:
-        self.registered = False
-        label = self.translator.t("registration.failed", reason=ev["reason"])
-        self._emit("registration_failed", status=ev["status"], reason=ev["reason"], label=label)
-        self._state_changed("registration_failed", {"status": ev["status"], "label": label})
-
-    def _ua_transport(self, ev: Event) -> None:
-        self._emit("transport", **ev.data)
-        if ev["state"] == "lost":
-            self.toast(self.translator.t("error.connection_lost"))
-
-    def _ua_incoming_call(self, ev: Event) -> None:
-        call = self._wrap(ev["call"])
-        caller = call.remote_name or call.remote_uri
-        label = self.translator.t("call.incoming", caller=caller)
-        self._emit("incoming_call", call=call, caller=caller, label=label)
-        self._state_changed("incoming_call", {"call": call.id, "caller": caller, "label": label})
-
-    def _ua_call_state(self, ev: Event) -> None:
-        sip_call: SipCall = ev["call"]
-        call = self._wrap(sip_call)
-        if sip_call.state is CallState.ESTABLISHED and call.answer_time is None:
-            call.answer_time = time.time()
-        if sip_call.state is CallState.TERMINATED:
-            call.end_time = time.time()
-            call.hangup_by = self._hangup_by(call)
-            if self._transfer is not None and call in self._transfer:
-                self._transfer = None
-            if call.recording:  # the media's close finished the file
-                call.recording = False
-                closed = getattr(self.media, "recording_closed", None)
-                self._emit("recording_ended", call=call,
-                           recording=closed(sip_call) if closed is not None else None)  # fmt: skip
-        self._update_state(call)
-        if sip_call.state is CallState.TERMINATED and call.answer_time is None:
-            self._toast_unanswered(call)
-
-    def _ua_hold(self, ev: Event) -> None:
-        call = self._wrap(ev["call"])
-        self._emit("hold", call=call, remote_hold=ev["remote_hold"])
-
-    def _ua_dtmf(self, ev: Event) -> None:
-        call = self._wrap(ev["call"])
-        self._emit("dtmf", call=call, digit=ev["digit"], method=ev["method"])
-
-    def _ua_transfer(self, ev: Event) -> None:
-        data = dict(ev.data)
-        data["call"] = self._wrap(ev["call"])
-        if isinstance(data.get("new_call"), SipCall):
-            data["new_call"] = self._wrap(data["new_call"])
-        self._emit("transfer", **data)
-
-    def _ua_message(self, ev: Event) -> None:
-        data = dict(ev.data)
-        if isinstance(data.get("call"), SipCall):
-            data["call"] = self._wrap(data["call"])
-        self._emit("message", **data)
-
-    # ---- calls and their history ----
-
-    def _wrap(self, sip_call: SipCall) -> Call:
-        call = self._calls.get(sip_call)
-        if call is None:
-            call = self._calls[sip_call] = Call(self, sip_call)
-            task = asyncio.get_running_loop().create_task(self._track(call))
-            self._tracking.add(task)
-            task.add_done_callback(self._tracking.discard)
-            self._announce(call, None)
-        return call
-
-    def _update_state(self, call: Call) -> None:
-        previous = call._set_state(session_state(call.sip))
-        if previous is not None:
-            self._announce(call, previous)
-        if call.ended:
-            self._calls.pop(call.sip, None)
-
-    def _announce(self, call: Call, previous: SessionState | None) -> None:
-        label = self.translator.t(STATE_LABELS[call.state])
-        self._emit("session_state_change", call=call, state=call.state.value,
-                   previous=previous.value if previous else None, label=label)  # fmt: skip
-        self._state_changed("session_state_change", {
-            "call": call.id, "direction": call.direction, "remote": call.remote_uri,
-            "state": call.state.value, "label": label,
-        })  # fmt: skip
-
-    @staticmethod
-    def _hangup_by(call: Call) -> Any:
-        if call._local_end or call.outcome is Outcome.NO_ACK:
-            return "local"
-        if call.outcome is Outcome.TRANSPORT_ERROR:
-            return None
-        return "remote"
-
-    def _toast_unanswered(self, call: Call) -> None:
-        outcome = call.outcome
-        if call.direction == "inbound":
-            if not call._local_end and outcome is Outcome.CANCELLED:
-                caller = call.remote_name or call.remote_uri
-                self.toast(self.translator.t("call.missed", caller=caller))
-            return
-        if call._local_end:
-            return
-        key = OUTCOME_TOASTS.get(outcome) if outcome is not None else None
-        if key is not None:
-            self.toast(self.translator.t(key))
-        elif call.status >= 300:
-            self.toast(self.translator.t("call.failed", reason=f"{call.status} {call.reason}"))
-
-    async def _track(self, call: Call) -> None:
-        """Write the call's history row: start, answer, end (in that order, off the loop)."""
-        store = self._store()
-        sip_call = call.sip
-        try:
-            await asyncio.sleep(0)  # the INVITE task runs first and fixes the Call-ID
-            key = call.call_id or sip_call.id
-            direction: Direction = "inbound" if call.direction == "inbound" else "outbound"
-            await store.record_start(
-                key, direction, call.remote_uri or "sip:unknown", remote_name=call.remote_name,
-                local_uri=self.provisioning.aor,
-                local_name=self.provisioning.display_name or None, at=call.start_time,
-            )  # fmt: skip
-            if await asyncio.shield(sip_call.answered):
-                await store.record_answer(key, at=call.answer_time)
-            await asyncio.shield(sip_call.ended)
-            status = call.status if call.status >= 300 else None
-            call.record = await store.record_end(
-                key, hangup_by=call.hangup_by, sip_status=status,
-                sip_reason=(call.reason or None) if status else None, at=call.end_time,
-            )  # fmt: skip
-            self._emit("call_recorded", call=call, record=call.record)
-        except Exception:
-            log.exception("could not write the history of %r", call)
-        finally:
-            call.recorded.set()
-
-    def _store(self) -> AsyncHistory:
-        if self._history is None:
-            raise SiperbError("the phone is not started", field="history")
-        return self._history
 
     def _ua_ready(self) -> UserAgent:
         if self.ua is None or self._closed:
@@ -607,19 +382,6 @@ class Phone:
             call._local_end = False
             self.toast(self.translator.t("toast.transfer_failed", reason=str(status)))
 
-    # ---- user interface ----
-
-    def toast(self, message: str, title: str | None = None) -> Event:
-        """Show a notice (the frame's ``toast`` and a ``toast`` event). A catalogue key
-        (``"toast.phone_ready"``) is translated; other text is shown as given."""
-        text = self._translate(message)
-        shown_title = self._translate(title) if title is not None else None
-        self._frame("toast", text, shown_title)
-        return self._emit("toast", message=text, title=shown_title)
-
-    def _translate(self, text: str) -> str:
-        return self.translator.t(text) if text in catalogue("en") else text
-
     # ---- media (through MediaControl) ----
 
     async def start_recording(self, call: Call | None = None, path: str | None = None) -> Any:
@@ -679,7 +441,6 @@ class Phone:
     AttendedTransfer = attended_transfer
     CompleteTransfer = complete_transfer
     CancelTransfer = cancel_transfer
-    Toast = toast
     StartRecording = start_recording
     StopRecording = stop_recording
     GetDevices = devices
@@ -687,7 +448,6 @@ class Phone:
     GetHistory = history
     ClearHistory = clear_history
     Close = close
-    On = on
 
 
 async def ProvisionPhone(

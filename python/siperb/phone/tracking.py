@@ -1,0 +1,204 @@
+"""From user-agent events to the SDK's: Call objects, session states, toasts and history rows.
+
+The user agent reports SIP facts (``call_state``, ``hold``, ``transfer`` ...) about SIP calls;
+the phone turns each into the SDK's event about its :class:`~siperb.phone.call.Call`, with a
+translated label, a frame update, the toast a user expects, and the call's history row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from ..errors import SiperbError
+from ..events import Event
+from ..sip.call import Call as SipCall
+from ..sip.call import CallState, Outcome
+from .call import OUTCOME_TOASTS, STATE_LABELS, Call, CallControl, SessionState, session_state
+from .history import AsyncHistory, Direction
+from .media_control import MediaControl
+from .notify import PhoneEvents
+from .options import PhoneOptions
+
+log = logging.getLogger("siperb.phone")
+
+
+class CallTracking(PhoneEvents):
+    """The phone's calls, kept in step with the user agent's events."""
+
+    def __init__(self, options: PhoneOptions, media: MediaControl) -> None:
+        super().__init__(options)
+        self.provisioning = options.provisioning
+        self.media = media
+        self.registered = False
+        self._history: AsyncHistory | None = None
+        self._calls: dict[SipCall, Call] = {}
+        self._tracking: set[asyncio.Task[None]] = set()
+        self._transfer: tuple[Call, Call] | None = None
+
+    def _on_ua_event(self, ev: Event) -> None:
+        handler = getattr(self, f"_ua_{ev.name}", None)
+        if handler is not None:
+            handler(ev)
+
+    def _ua_registered(self, ev: Event) -> None:
+        self.registered = True
+        label = self.translator.t("registration.registered")
+        self._emit("registered", aor=ev["aor"], expires=ev["expires"], status=ev["status"],
+                   reason=ev["reason"], label=label)  # fmt: skip
+        self._state_changed("registered", {"aor": ev["aor"], "expires": ev["expires"],
+                                           "label": label})  # fmt: skip
+
+    def _ua_unregistered(self, ev: Event) -> None:
+        self.registered = False
+        label = self.translator.t("registration.unregistered")
+        self._emit("unregistered", aor=ev["aor"], status=ev["status"], reason=ev["reason"],
+                   label=label)  # fmt: skip
+        self._state_changed("unregistered", {"aor": ev["aor"], "label": label})
+
+    def _ua_registration_failed(self, ev: Event) -> None:
+        self.registered = False
+        label = self.translator.t("registration.failed", reason=ev["reason"])
+        self._emit("registration_failed", status=ev["status"], reason=ev["reason"], label=label)
+        self._state_changed("registration_failed", {"status": ev["status"], "label": label})
+
+    def _ua_transport(self, ev: Event) -> None:
+        self._emit("transport", **ev.data)
+        if ev["state"] == "lost":
+            self.toast(self.translator.t("error.connection_lost"))
+
+    def _ua_incoming_call(self, ev: Event) -> None:
+        call = self._wrap(ev["call"])
+        caller = call.remote_name or call.remote_uri
+        label = self.translator.t("call.incoming", caller=caller)
+        self._emit("incoming_call", call=call, caller=caller, label=label)
+        self._state_changed("incoming_call", {"call": call.id, "caller": caller, "label": label})
+
+    def _ua_call_state(self, ev: Event) -> None:
+        sip_call: SipCall = ev["call"]
+        call = self._wrap(sip_call)
+        if sip_call.state is CallState.ESTABLISHED and call.answer_time is None:
+            call.answer_time = time.time()
+        if sip_call.state is CallState.TERMINATED:
+            call.end_time = time.time()
+            call.hangup_by = self._hangup_by(call)
+            if self._transfer is not None and call in self._transfer:
+                self._transfer = None
+            if call.recording:  # the media's close finished the file
+                call.recording = False
+                closed = getattr(self.media, "recording_closed", None)
+                self._emit("recording_ended", call=call,
+                           recording=closed(sip_call) if closed is not None else None)  # fmt: skip
+        self._update_state(call)
+        if sip_call.state is CallState.TERMINATED and call.answer_time is None:
+            self._toast_unanswered(call)
+
+    def _ua_hold(self, ev: Event) -> None:
+        call = self._wrap(ev["call"])
+        self._emit("hold", call=call, remote_hold=ev["remote_hold"])
+
+    def _ua_dtmf(self, ev: Event) -> None:
+        call = self._wrap(ev["call"])
+        self._emit("dtmf", call=call, digit=ev["digit"], method=ev["method"])
+
+    def _ua_transfer(self, ev: Event) -> None:
+        data = dict(ev.data)
+        data["call"] = self._wrap(ev["call"])
+        if isinstance(data.get("new_call"), SipCall):
+            data["new_call"] = self._wrap(data["new_call"])
+        self._emit("transfer", **data)
+
+    def _ua_message(self, ev: Event) -> None:
+        data = dict(ev.data)
+        if isinstance(data.get("call"), SipCall):
+            data["call"] = self._wrap(data["call"])
+        self._emit("message", **data)
+
+    # ---- calls and their history ----
+
+    def _wrap(self, sip_call: SipCall) -> Call:
+        call = self._calls.get(sip_call)
+        if call is None:
+            call = self._calls[sip_call] = Call(self._control(), sip_call)
+            task = asyncio.get_running_loop().create_task(self._track(call))
+            self._tracking.add(task)
+            task.add_done_callback(self._tracking.discard)
+            self._announce(call, None)
+        return call
+
+    def _update_state(self, call: Call) -> None:
+        previous = call._set_state(session_state(call.sip))
+        if previous is not None:
+            self._announce(call, previous)
+        if call.ended:
+            self._calls.pop(call.sip, None)
+
+    def _announce(self, call: Call, previous: SessionState | None) -> None:
+        label = self.translator.t(STATE_LABELS[call.state])
+        self._emit("session_state_change", call=call, state=call.state.value,
+                   previous=previous.value if previous else None, label=label)  # fmt: skip
+        self._state_changed("session_state_change", {
+            "call": call.id, "direction": call.direction, "remote": call.remote_uri,
+            "state": call.state.value, "label": label,
+        })  # fmt: skip
+
+    @staticmethod
+    def _hangup_by(call: Call) -> Any:
+        if call._local_end or call.outcome is Outcome.NO_ACK:
+            return "local"
+        if call.outcome is Outcome.TRANSPORT_ERROR:
+            return None
+        return "remote"
+
+    def _toast_unanswered(self, call: Call) -> None:
+        outcome = call.outcome
+        if call.direction == "inbound":
+            if not call._local_end and outcome is Outcome.CANCELLED:
+                caller = call.remote_name or call.remote_uri
+                self.toast(self.translator.t("call.missed", caller=caller))
+            return
+        if call._local_end:
+            return
+        key = OUTCOME_TOASTS.get(outcome) if outcome is not None else None
+        if key is not None:
+            self.toast(self.translator.t(key))
+        elif call.status >= 300:
+            self.toast(self.translator.t("call.failed", reason=f"{call.status} {call.reason}"))
+
+    async def _track(self, call: Call) -> None:
+        """Write the call's history row: start, answer, end (in that order, off the loop)."""
+        store = self._store()
+        sip_call = call.sip
+        try:
+            await asyncio.sleep(0)  # the INVITE task runs first and fixes the Call-ID
+            key = call.call_id or sip_call.id
+            direction: Direction = "inbound" if call.direction == "inbound" else "outbound"
+            await store.record_start(
+                key, direction, call.remote_uri or "sip:unknown", remote_name=call.remote_name,
+                local_uri=self.provisioning.aor,
+                local_name=self.provisioning.display_name or None, at=call.start_time,
+            )  # fmt: skip
+            if await asyncio.shield(sip_call.answered):
+                await store.record_answer(key, at=call.answer_time)
+            await asyncio.shield(sip_call.ended)
+            status = call.status if call.status >= 300 else None
+            call.record = await store.record_end(
+                key, hangup_by=call.hangup_by, sip_status=status,
+                sip_reason=(call.reason or None) if status else None, at=call.end_time,
+            )  # fmt: skip
+            self._emit("call_recorded", call=call, record=call.record)
+        except Exception:
+            log.exception("could not write the history of %r", call)
+        finally:
+            call.recorded.set()
+
+    def _store(self) -> AsyncHistory:
+        if self._history is None:
+            raise SiperbError("the phone is not started", field="history")
+        return self._history
+
+    def _control(self) -> CallControl:
+        """What a Call hands its verbs to: the Phone, which enforces every Enable* option."""
+        raise NotImplementedError
