@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from .._core import (
     Challenge,
     CSeq,
-    Event,
     Message,
     NameAddr,
     Reason,
@@ -25,6 +24,10 @@ from .._core import (
     sip_request,
     sip_response,
 )
+from .._core import Event as EventHeader
+
+#: ``EventHeader`` is the RFC 6665 Event header (``msg.event``); application events are
+#: :class:`siperb.events.Event`.
 
 #: Authorization / Proxy-Authorization values share the Challenge type (scheme + params).
 Credentials = Challenge
@@ -52,7 +55,7 @@ __all__ = [
     "CSeq",
     "Challenge",
     "Credentials",
-    "Event",
+    "EventHeader",
     "Message",
     "NameAddr",
     "Reason",
