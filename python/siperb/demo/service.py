@@ -225,7 +225,8 @@ class LoopbackService:
             self._register(request, tx)
             return
         if to_tag or method in ("ACK", "CANCEL"):
-            self._echo_for(tx.flow)._on_request(request, tx)  # in-dialog: the echo's dialogs
+            # In-dialog: the echo's dialogs.
+            self._echo_for(tx.flow).router.on_request(request, tx)
             return
         user = request.uri.user if request.uri is not None else None
         if not user:
@@ -241,12 +242,12 @@ class LoopbackService:
             return
         if method == "INVITE" and self._authenticate(request, tx, proxy=True) is None:
             return
-        self._echo_for(tx.flow)._on_request(request, tx)
+        self._echo_for(tx.flow).router.on_request(request, tx)
 
     def _on_stray(self, message: Message, flow: Flow) -> None:
         echo = self._echoes.get(flow)
         if echo is not None:
-            echo._on_stray(message, flow)  # an ACK for the echo's 2xx
+            echo.router.on_stray(message, flow)  # an ACK for the echo's 2xx
 
     def _echo_for(self, flow: Flow) -> _EchoUserAgent:
         echo = self._echoes.get(flow)
