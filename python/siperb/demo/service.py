@@ -40,7 +40,7 @@ from ..events import Event, EventHub
 from ..media import EchoMedia, SdpOnlyMedia, engine_available
 from ..sip import Message
 from ..sip.auth import DigestChallenge, digest_response
-from ..sip.call import Call as SipCall
+from ..sip.session import Call as SipCall
 from ..sip.session import MediaHandler
 from ..sip.transaction import ServerTransaction, Timers, TransactionLayer
 from ..sip.transport import Endpoint, Flow, TransportKind, WebSocketFlow
