@@ -46,10 +46,10 @@ class UserAgentConfig:
     extra_headers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     user_agent: str = "siperb/0.1"
     send_ringing: bool = True  # answer a new INVITE with 180 at once
-    #: Builds each call's media from the UA (a :class:`~siperb.sip.useragent.UserAgent`; see
-    #: its ``media_host``); :func:`siperb.media.media_factory` gives real audio. Without one the
-    #: UA places no calls and answers INVITEs with 503: the signalling stack never picks a media
-    #: implementation. Typed ``Any`` so settings do not depend on the UA that reads them.
+    #: Builds each call's media, given the user agent (its ``media_host()`` names the RTP
+    #: address); :func:`siperb.media.media_factory` gives real audio. Without one the UA places
+    #: no calls and answers INVITEs with 503: the signalling stack never picks a media
+    #: implementation. The argument is typed ``Any`` so the settings need not import the UA.
     media_factory: Callable[[Any], MediaHandler] | None = None
     auto_answer: Callable[[Any], bool] | None = None  # Call -> answer it now?
     trace: TraceHook | None = None
