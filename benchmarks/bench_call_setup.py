@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from peers.kamailio import Kamailio, start_kamailio
 from peers.sipp import UAS_ANSWER, Sipp
 from siperb.media import SdpOnlyMedia
-from siperb.sip.call import CallState, Outcome
+from siperb.sip.session import CallState, Outcome
 from siperb.sip.transaction import Timers
 from siperb.sip.useragent import UserAgent, UserAgentConfig
 

@@ -123,12 +123,12 @@ def test_service_echo_answers_holds_and_hangs_up_on_close() -> None:
         ua.events.on("call_state", lambda ev: ended.append(ev) if ev["state"].value ==
                      "terminated" else None)  # fmt: skip
         call = await ua.call("echo")
-        await call.wait_for(sip.call.CallState.ESTABLISHED, timeout=5)
+        await call.wait_for(sip.session.CallState.ESTABLISHED, timeout=5)
         assert svc.counts["INVITE"] == 2  # a 407 first, like a proxy
         assert (await call.hold()).status == 200
         assert svc.echo_calls[-1].remote_hold
         await svc.close()  # the echo says BYE before the service goes away
-        await call.wait_for(sip.call.CallState.TERMINATED, timeout=5)
+        await call.wait_for(sip.session.CallState.TERMINATED, timeout=5)
         assert call.reason == "remote hangup" and ended
         await ua.close()
 

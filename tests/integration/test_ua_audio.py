@@ -22,7 +22,7 @@ from peers.kamailio import DOMAIN, Kamailio
 from siperb.media import EngineMedia, engine_available
 from siperb.media.audio import BufferSink, ToneSource
 from siperb.sdp import Codec
-from siperb.sip.call import CallState
+from siperb.sip.session import CallState
 
 pytestmark = [
     pytest.mark.integration,

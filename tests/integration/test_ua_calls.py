@@ -17,7 +17,7 @@ from peers.procs import PeerError
 from peers.sipp import UAS_ANSWER, UAS_BUSY, UAS_EARLY_MEDIA, Sipp
 from siperb.media import SdpOnlyMedia
 from siperb.sdp import Direction
-from siperb.sip.call import Call, CallState, Outcome
+from siperb.sip.session import Call, CallState, Outcome
 from siperb.sip.useragent import UserAgent
 
 pytestmark = pytest.mark.integration

@@ -15,7 +15,7 @@ from peers.kamailio import DOMAIN, Kamailio
 from siperb import sip
 from siperb.events import Event
 from siperb.media import media_factory
-from siperb.sip.call import Call, CallState, Outcome
+from siperb.sip.session import Call, CallState, Outcome
 from siperb.sip.transaction import Timers
 from siperb.sip.useragent import UserAgent, UserAgentConfig
 

@@ -40,7 +40,7 @@ from ..events import Event, EventHub
 from ..media import EchoMedia, SdpOnlyMedia, engine_available
 from ..sip import Message
 from ..sip.auth import DigestChallenge, digest_response
-from ..sip.call import Call as SipCall
+from ..sip.session import Call as SipCall
 from ..sip.session import MediaHandler
 from ..sip.transaction import ServerTransaction, Timers, TransactionLayer
 from ..sip.transport import Endpoint, Flow, TransportKind, WebSocketFlow
@@ -225,7 +225,8 @@ class LoopbackService:
             self._register(request, tx)
             return
         if to_tag or method in ("ACK", "CANCEL"):
-            self._echo_for(tx.flow)._on_request(request, tx)  # in-dialog: the echo's dialogs
+            # In-dialog: the echo's dialogs.
+            self._echo_for(tx.flow).router.on_request(request, tx)
             return
         user = request.uri.user if request.uri is not None else None
         if not user:
@@ -241,12 +242,12 @@ class LoopbackService:
             return
         if method == "INVITE" and self._authenticate(request, tx, proxy=True) is None:
             return
-        self._echo_for(tx.flow)._on_request(request, tx)
+        self._echo_for(tx.flow).router.on_request(request, tx)
 
     def _on_stray(self, message: Message, flow: Flow) -> None:
         echo = self._echoes.get(flow)
         if echo is not None:
-            echo._on_stray(message, flow)  # an ACK for the echo's 2xx
+            echo.router.on_stray(message, flow)  # an ACK for the echo's 2xx
 
     def _echo_for(self, flow: Flow) -> _EchoUserAgent:
         echo = self._echoes.get(flow)

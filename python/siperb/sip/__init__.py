@@ -3,6 +3,12 @@
 The work is done in C++ (``siperb._core``): a message owns one buffer, headers are views into
 it, and typed headers are interpreted when asked. Malformed input raises
 :class:`siperb.errors.SipParseError` naming the header and the reason.
+
+The stack, bottom up: ``transport``, ``transaction``, ``dialog``, ``auth``, ``resolver``; the
+:class:`~siperb.sip.stack.SipStack` protocol that dialog owners are given; those owners
+(``registration``, ``subscription``, the INVITE session in ``session/``); and the user agent
+(``useragent``) composed of ``connection``, ``requests`` and ``router``. Nothing here imports
+media, the phone or the apps.
 """
 
 from __future__ import annotations

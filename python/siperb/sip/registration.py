@@ -14,13 +14,10 @@ import contextlib
 import functools
 import logging
 import secrets
-from typing import TYPE_CHECKING
 
 from ..errors import AuthenticationError, SiperbError, TransportError
 from . import Message
-
-if TYPE_CHECKING:
-    from .useragent import UserAgent
+from .stack import SipStack
 
 log = logging.getLogger("siperb.sip.registration")
 
@@ -38,7 +35,7 @@ class Registration:
 
     def __init__(
         self,
-        ua: UserAgent,
+        ua: SipStack,
         expires: int = 600,
         *,
         retry_min: float = 1.0,

@@ -11,15 +11,12 @@ import asyncio
 import contextlib
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..errors import SiperbError, TransportError
 from . import Message
 from .dialog import Dialog, new_tag
+from .stack import SipStack
 from .transaction import ServerTransaction
-
-if TYPE_CHECKING:
-    from .useragent import UserAgent
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,7 @@ def parse_message_summary(body: bytes) -> MessageSummary | None:
 class Subscription:
     """One subscription to ``event`` at ``target``; ``notifications`` counts NOTIFYs."""
 
-    def __init__(self, ua: UserAgent, target: str, event: str, expires: int = 3600):
+    def __init__(self, ua: SipStack, target: str, event: str, expires: int = 3600):
         self.ua = ua
         self.target = target
         self.event = event
@@ -94,11 +91,11 @@ class Subscription:
 
     async def start(self) -> Message:
         """Send SUBSCRIBE; raises TransportError when the notifier refuses."""
-        self.ua._pending_subscriptions[(self.call_id, self.local_tag)] = self
+        self.ua.expect_notify(self.call_id, self.local_tag, self)
         response = await self.ua.send_authenticated(lambda: self._build(self.expires))
         status = response.status or 0
         if not 200 <= status < 300:
-            self.ua._pending_subscriptions.pop((self.call_id, self.local_tag), None)
+            self.ua.expect_notify(self.call_id, self.local_tag, None)
             self.state = "terminated"
             raise TransportError(f"SUBSCRIBE refused: {status} {response.reason}",
                                  field="SUBSCRIBE", reason=response.reason)  # fmt: skip
@@ -150,7 +147,7 @@ class Subscription:
                 self._refresh.cancel()
             if not self._closing and self.dialog is not None:
                 self.ua.forget_dialog(self.dialog.id)
-        self.ua._emit_notify(request, self)
+        self.ua.emit_notify(request, self)
 
     def on_ack(self, ack: Message) -> None:
         return
@@ -164,7 +161,7 @@ class Subscription:
         self._closing = True
         if self._refresh is not None:
             self._refresh.cancel()
-        self.ua._pending_subscriptions.pop((self.call_id, self.local_tag), None)
+        self.ua.expect_notify(self.call_id, self.local_tag, None)
         dialog = self.dialog
         if dialog is not None and self.state != "terminated":
             response = None

@@ -1,0 +1,62 @@
+"""One account's settings (:class:`UserAgentConfig`), shared by the UA and its parts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .auth import Credentials
+from .session.offer_answer import MediaHandler
+from .transaction import Timers
+from .transport import TraceHook
+
+
+@dataclass
+class UserAgentConfig:
+    """One account. ``proxy`` is a SIP URI (``sip:host:port;transport=tcp``) or a WS(S) URL.
+
+    ``extra_headers`` maps a method (``"REGISTER"``, ``"INVITE"``, ``"*"`` for every initial
+    request) to headers added to it: the Siperb Proxy mode puts ``X-Siperb-Sid``,
+    ``X-Siperb-Uid`` and ``Authorization: Bearer ...`` there.
+    """
+
+    aor: str
+    proxy: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    credentials: list[Credentials] = field(default_factory=list)
+    display_name: str | None = None
+    registrar: str | None = None  # default: the AoR's domain
+    local_host: str | None = None
+    local_port: int = 0
+    expires: int = 600
+    instance_id: str | None = None  # "urn:uuid:..." for RFC 5626 +sip.instance
+    reg_id: int = 1
+    outbound: bool | None = None  # RFC 5626 ";ob"; default: on for WS/WSS
+    tls_ca_file: str | None = None
+    tls_verify: bool = True
+    timers: Timers = field(default_factory=Timers)
+    keepalive_interval: float | None = 30.0
+    pong_timeout: float = 10.0
+    reconnect_min: float = 0.5
+    reconnect_max: float = 30.0
+    register_retry_min: float = 1.0
+    register_retry_max: float = 60.0
+    extra_headers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    user_agent: str = "siperb/0.1"
+    send_ringing: bool = True  # answer a new INVITE with 180 at once
+    #: Builds each call's media, given the user agent (its ``media_host()`` names the RTP
+    #: address); :func:`siperb.media.media_factory` gives real audio. Without one the UA places
+    #: no calls and answers INVITEs with 503: the signalling stack never picks a media
+    #: implementation. The argument is typed ``Any`` so the settings need not import the UA.
+    media_factory: Callable[[Any], MediaHandler] | None = None
+    auto_answer: Callable[[Any], bool] | None = None  # Call -> answer it now?
+    trace: TraceHook | None = None
+    #: DNS servers for RFC 3263 lookups ("ip" or "ip:port"); None: the system's.
+    dns_servers: list[str] | None = None
+    dns_timeout: float = 3.0
+
+    def __post_init__(self) -> None:
+        if self.outbound is None:
+            self.outbound = self.proxy.lower().startswith(("ws:", "wss:"))

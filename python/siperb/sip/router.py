@@ -1,0 +1,279 @@
+"""Routing what arrives: new requests, in-dialog requests, ACKs, stray and forked 2xx.
+
+A new INVITE becomes an inbound :class:`~siperb.sip.session.Call`, in-dialog requests go to
+their dialog's owner (481 when there is none), OPTIONS is answered with our capabilities,
+MESSAGE and out-of-dialog NOTIFY become events, malformed requests get a 400 naming the parse
+error. A 2xx from a fork of our INVITE that we did not keep is ACKed and ended with BYE
+(RFC 3261 13.2.2.4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from typing import Protocol
+
+from ..errors import SiperbError, TransportError
+from . import Message, Response
+from .dialog import Dialog
+from .session import Call, SessionStack
+from .stack import DialogKey, DialogUser
+from .subscription import parse_message_summary
+from .transaction import ClientTransaction, ServerTransaction, TransactionLayer, cseq_of
+from .transport import Flow
+
+log = logging.getLogger("siperb.sip.ua")
+
+_HEADER_LINE = re.compile(rb"^([A-Za-z][A-Za-z0-9.!%*_+`'~-]*)[ \t]*:[ \t]*(.*)$")
+_COMPACT = {b"v": b"via", b"f": b"from", b"t": b"to", b"i": b"call-id"}
+
+
+def bad_request_for(data: bytes, reason: str) -> Message | None:
+    """A 400 for an unparseable request, from its raw Via/From/To/Call-ID/CSeq; None if not
+    even those can be found (then the datagram is dropped)."""
+    head = data.split(b"\r\n\r\n", 1)[0].replace(b"\r\n", b"\n").split(b"\n")
+    if not head or head[0].startswith(b"SIP/") or head[0].startswith(b"ACK "):
+        return None
+    found: dict[bytes, list[bytes]] = {}
+    for line in head[1:]:
+        m = _HEADER_LINE.match(line.strip(b"\r"))
+        if m:
+            name = m.group(1).lower()
+            found.setdefault(_COMPACT.get(name, name), []).append(m.group(2).strip())
+    wanted = (b"via", b"from", b"to", b"call-id", b"cseq")
+    if not all(found.get(n) for n in wanted):
+        return None
+    phrase = re.sub(r"[^\x20-\x7e]", " ", reason)[:120].strip() or "Bad Request"
+    headers = [("Via", v.decode("utf-8", "replace")) for v in found[b"via"]]
+    headers += [
+        (n.decode().title().replace("Call-Id", "Call-ID").replace("Cseq", "CSeq"),
+         found[n][0].decode("utf-8", "replace"))
+        for n in wanted[1:]
+    ]  # fmt: skip
+    try:
+        return Response(400, phrase, headers)
+    except SiperbError:
+        pass
+    # The CSeq itself is what is broken: answer with the request line's method so the client
+    # can still see why (it may not match the response to its transaction).
+    method = head[0].split(b" ", 1)[0].decode("ascii", "replace")
+    digits = re.sub(r"\D", "", found[b"cseq"][0].decode("ascii", "replace"))[:9] or "0"
+    headers = [(n, f"{digits} {method}" if n == "CSeq" else v) for n, v in headers]
+    try:
+        return Response(400, phrase, headers)
+    except SiperbError:
+        return None
+
+
+def dialog_key_in(request: Message) -> DialogKey:
+    """The dialog an incoming request belongs to, as we key it (our tag is its To tag)."""
+    to_tag = request.to.tag if request.to is not None else None
+    from_tag = request.from_.tag if request.from_ is not None else None
+    return (request.call_id or "", to_tag or "", from_tag or "")
+
+
+class RouterHost(SessionStack, Protocol):
+    """What the router needs beyond what sessions get: the transaction layer."""
+
+    @property
+    def SUPPORTED(self) -> str: ...
+    @property
+    def layer(self) -> TransactionLayer | None: ...
+
+
+class Router:
+    """The UA's dispatcher: owns the dialog table and the forked-INVITE bookkeeping."""
+
+    def __init__(self, host: RouterHost):
+        self.host = host
+        self.dialogs: dict[DialogKey, DialogUser] = {}
+        self.pending_subscriptions: dict[tuple[str, str], DialogUser] = {}
+        # Initial INVITEs we sent, by (Call-ID, From tag), for 2xx from other forks (13.2.2.4),
+        # and the ACKs sent for those forks' 2xx (re-sent for their retransmissions).
+        self._sent_invites: dict[tuple[str, str], tuple[float, ClientTransaction]] = {}
+        self._fork_acks: dict[DialogKey, tuple[float, Message]] = {}
+
+    # ---- the dialog table ----
+
+    def register_dialog(self, key: DialogKey, owner: DialogUser) -> None:
+        self.dialogs[key] = owner
+
+    def forget_dialog(self, key: DialogKey) -> None:
+        self.dialogs.pop(key, None)
+
+    def expect_notify(self, call_id: str, local_tag: str, owner: DialogUser | None) -> None:
+        if owner is None:
+            self.pending_subscriptions.pop((call_id, local_tag), None)
+        else:
+            self.pending_subscriptions[(call_id, local_tag)] = owner
+
+    # ---- from the transport ----
+
+    def on_message(self, message: Message, flow: Flow) -> None:
+        layer = self.host.layer
+        assert layer is not None
+        try:
+            layer.receive(message, flow)
+        except SiperbError as exc:  # a header that only fails when read (lazy parsing)
+            self._reject_malformed(message, flow, exc)
+        except Exception:
+            log.exception("failed to handle a %s", message.method or message.status)
+
+    def _reject_malformed(self, message: Message, flow: Flow, exc: SiperbError) -> None:
+        if message.is_request and message.method != "ACK":
+            response = bad_request_for(bytes(message), exc.reason or str(exc))
+            if response is not None:
+                with contextlib.suppress(TransportError):
+                    flow.send_nowait(response)
+
+    def on_malformed(self, data: bytes, flow: Flow, exc: SiperbError) -> None:
+        response = bad_request_for(data, exc.reason or str(exc))
+        if response is not None:
+            with contextlib.suppress(TransportError):
+                flow.send_nowait(response)
+
+    # ---- requests ----
+
+    def on_request(self, request: Message, tx: ServerTransaction) -> None:
+        try:
+            self._route(request, tx)
+        except SiperbError as exc:
+            log.info("bad %s: %s", request.method, exc)
+            tx.respond(400, re.sub(r"[^\x20-\x7e]", " ", exc.reason or "Bad Request")[:120])
+        except Exception:
+            log.exception("failed to handle %s", request.method)
+            tx.respond(500, "Server Internal Error")
+
+    def _route(self, request: Message, tx: ServerTransaction) -> None:
+        host = self.host
+        method = request.method or ""
+        to_tag = request.to.tag if request.to is not None else None
+        unsupported = [r for r in request.require if r not in ("replaces", "outbound")]
+        if unsupported and method not in ("ACK", "CANCEL"):
+            tx.respond(420, "Bad Extension", [("Unsupported", ", ".join(unsupported))])
+            return
+        if method == "CANCEL":
+            self._on_cancel(request, tx)
+            return
+        if to_tag:
+            owner = self.dialogs.get(dialog_key_in(request))
+            if owner is None and method == "NOTIFY":
+                owner = self._subscription_for_notify(request)
+            if owner is None:
+                tx.respond(481, "Call/Transaction Does Not Exist")
+                return
+            owner.on_request(request, tx)
+            return
+        if method == "INVITE":
+            Call.incoming(host, request, tx)
+        elif method == "OPTIONS":
+            tx.respond(200, "OK", [("Allow", host.ALLOW), ("Accept", host.ACCEPT),
+                                   ("Supported", host.SUPPORTED),
+                                   ("User-Agent", host.config.user_agent)])  # fmt: skip
+        elif method == "MESSAGE":
+            tx.respond(200, "OK")
+            host.events.emit(
+                "message", from_=request.header("From") or "", to=request.header("To") or "",
+                content_type=request.content_type or "text/plain", body=request.body,
+                text=request.body.decode("utf-8", "replace"),
+            )  # fmt: skip
+        elif method == "NOTIFY":
+            owner = self._subscription_for_notify(request)
+            if owner is not None:
+                owner.on_request(request, tx)
+                return
+            tx.respond(200, "OK")  # unsolicited (e.g. message-summary from a PBX)
+            self.emit_notify(request, None)
+        elif method in ("BYE", "INFO", "UPDATE", "PRACK", "REFER"):
+            tx.respond(481, "Call/Transaction Does Not Exist")
+        elif method in ("SUBSCRIBE", "REGISTER", "PUBLISH"):
+            tx.respond(405, "Method Not Allowed", [("Allow", host.ALLOW)])
+        else:
+            tx.respond(501, "Not Implemented", [("Allow", host.ALLOW)])
+
+    def emit_notify(self, request: Message, subscription: object) -> None:
+        event = request.event
+        package = event.package if event is not None else ""
+        summary = parse_message_summary(request.body) if package == "message-summary" else None
+        self.host.events.emit("notify", event=package, body=request.body,
+                              subscription=subscription, content_type=request.content_type or "",
+                              summary=summary)  # fmt: skip
+
+    def _subscription_for_notify(self, request: Message) -> DialogUser | None:
+        to_tag = request.to.tag if request.to is not None else ""
+        return self.pending_subscriptions.get((request.call_id or "", to_tag or ""))
+
+    def _on_cancel(self, request: Message, tx: ServerTransaction) -> None:
+        layer = self.host.layer
+        assert layer is not None
+        invite_tx = layer.invite_server(request)
+        if invite_tx is None:
+            tx.respond(481, "Call/Transaction Does Not Exist")
+            return
+        tx.respond(200, "OK")
+        for call in self.host.calls:
+            if getattr(call, "invite_tx", None) is invite_tx:
+                call.on_cancel(request)
+                return
+        invite_tx.respond(487, "Request Terminated")
+
+    # ---- ACKs and responses outside any transaction ----
+
+    def on_stray(self, message: Message, flow: Flow) -> None:
+        if message.is_request:  # an ACK for a 2xx
+            owner = self.dialogs.get(dialog_key_in(message))
+            if owner is not None:
+                owner.on_ack(message)
+            return
+        if 200 <= (message.status or 0) < 300 and cseq_of(message).method == "INVITE":
+            from_tag = message.from_.tag if message.from_ is not None else ""
+            to_tag = message.to.tag if message.to is not None else ""
+            key = (message.call_id or "", from_tag or "", to_tag or "")
+            owner = self.dialogs.get(key)
+            if owner is not None:
+                owner.on_stray_response(message)
+            else:
+                self._on_forked_2xx(message, key)
+
+    def note_invite(self, tx: ClientTransaction) -> None:
+        """Remembers an initial INVITE for 64*T1, the time its forks may still answer."""
+        now = asyncio.get_running_loop().time()
+        keep = 64 * self.host.config.timers.t1
+        for key in [k for k, (t, _) in self._sent_invites.items() if now - t > keep]:
+            del self._sent_invites[key]
+        for dkey in [k for k, (t, _) in self._fork_acks.items() if now - t > keep]:
+            del self._fork_acks[dkey]
+        req = tx.request
+        tag = (req.from_.tag if req.from_ is not None else None) or ""
+        self._sent_invites[(req.call_id or "", tag)] = (now, tx)
+
+    def _on_forked_2xx(self, response: Message, key: DialogKey) -> None:
+        """RFC 3261 13.2.2.4: a 2xx for one of our INVITEs from a dialog we did not keep (a
+        second fork that picked up): ACK it, then end that dialog with BYE."""
+        host = self.host
+        sent = self._sent_invites.get(key[:2])
+        if sent is None or not key[2]:
+            return
+        tx = sent[1]
+        done = tx.final.done() and not tx.final.cancelled() and tx.final.exception() is None
+        accepted = tx.final.result() if done else None
+        if accepted is not None and accepted.to is not None and accepted.to.tag == key[2]:
+            return  # the kept dialog's own 2xx, before its call registered the dialog
+        acked = self._fork_acks.get(key)
+        if acked is not None:
+            with contextlib.suppress(TransportError):
+                host.send_nowait(acked[1])
+            return
+        dialog = Dialog.as_uac(tx.request, response)
+        dialog.local_seq = cseq_of(tx.request).number
+        ack = dialog.request("ACK", host.via(), cseq=cseq_of(response).number)
+        self._fork_acks[key] = (asyncio.get_running_loop().time(), ack)
+        log.info("2xx from another fork (To tag %s): ACK and BYE", key[2])
+        with contextlib.suppress(TransportError):
+            host.send_nowait(ack)
+        headers = [("User-Agent", host.config.user_agent)]
+        host.spawn(
+            host.send_authenticated(lambda: dialog.request("BYE", host.via(), headers=headers))
+        )
