@@ -17,16 +17,13 @@ attribute, e.g. ``"a=rtpmap"``); an offer that cannot be answered raises
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-import operator
-import types
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from . import _core
+from ._mirror import NativeMirror
 
 __all__ = [
     "Attribute",
@@ -450,7 +447,6 @@ def negotiate(
 
 # --- conversion to and from the native value classes (same field names) ---
 
-_T = TypeVar("_T")
 _NATIVE: dict[type, Callable[..., Any]] = {
     Origin: _core.SdpOrigin,
     Connection: _core.SdpConnection,
@@ -474,55 +470,12 @@ _NATIVE: dict[type, Callable[..., Any]] = {
     OpusParams: _core.SdpOpusParams,
     Negotiated: _core.SdpNegotiated,
 }
-_Convert = Callable[[Any], Any]
-# Per dataclass and direction: (attrgetter of all fields, [(field index, converter)], names).
-_PLANS: dict[tuple[type, bool], tuple[_Convert, list[tuple[int, _Convert]], list[str]]] = {}
+_mirror = NativeMirror(_NATIVE)
+_to_native = _mirror.to_native
+_from_native = _mirror.from_native
 
 
 def _session(value: SessionDescription | str | bytes) -> Any:
     if isinstance(value, SessionDescription):
         return _to_native(value)
     return _core.SdpSession.parse(value)
-
-
-def _converter(hint: Any, to_native: bool) -> _Convert | None:
-    """How to convert a field value of type ``hint`` (None: it can be passed as it is)."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        inner = _converter(next(a for a in args if a is not type(None)), to_native)
-        return None if inner is None else (lambda v: None if v is None else inner(v))
-    if origin is list:
-        item = _converter(args[0], to_native)
-        return None if item is None else (lambda v: [item(x) for x in v])
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _to_native if to_native else (lambda v: _from_native(hint, v))
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return (lambda v: hint(v).value) if to_native else hint  # accepts the SDP spelling
-    return None  # str, int, bool, and tuples or lists of them
-
-
-def _fields(cls: type, source: Any, to_native: bool) -> tuple[list[Any], list[str]]:
-    """The field values of ``source`` (an instance of ``cls`` or of its native twin), converted."""
-    plan = _PLANS.get((cls, to_native))
-    if plan is None:
-        hints = typing.get_type_hints(cls)
-        names = [f.name for f in dataclasses.fields(cls)]
-        converters = [(i, _converter(hints[n], to_native)) for i, n in enumerate(names)]
-        convert = [(i, c) for i, c in converters if c is not None]
-        plan = (operator.attrgetter(*names), convert, names)
-        _PLANS[(cls, to_native)] = plan
-    getter, convert, names = plan
-    values = list(getter(source))
-    for i, conv in convert:
-        values[i] = conv(values[i])
-    return values, names
-
-
-def _to_native(value: Any) -> Any:
-    values, names = _fields(type(value), value, True)
-    return _NATIVE[type(value)](**dict(zip(names, values, strict=True)))
-
-
-def _from_native(cls: type[_T], native: Any) -> _T:
-    values, _ = _fields(cls, native, False)
-    return cls(*values)

@@ -17,14 +17,14 @@ from peers.procs import PeerError
 from peers.sipp import UAS_ANSWER, UAS_BUSY, UAS_EARLY_MEDIA, Sipp
 from siperb.media import SdpOnlyMedia
 from siperb.sdp import Direction
-from siperb.sip.session import Call, CallState, Outcome
+from siperb.sip.session import CallState, InviteSession, Outcome
 from siperb.sip.useragent import UserAgent
 
 pytestmark = pytest.mark.integration
 Factory = Callable[..., Baresip]
 
 
-async def answered_by(ua: UserAgent, peer: Baresip, target: str) -> Call:
+async def answered_by(ua: UserAgent, peer: Baresip, target: str) -> InviteSession:
     """Call ``target`` and have the baresip ``peer`` pick up; returns the established call."""
     call = await ua.call(target)
     await blocking(peer.await_event, CALL_INCOMING, 10)

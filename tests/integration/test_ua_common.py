@@ -15,7 +15,7 @@ from peers.kamailio import DOMAIN, Kamailio
 from siperb import sip
 from siperb.events import Event
 from siperb.media import media_factory
-from siperb.sip.session import Call, CallState, Outcome
+from siperb.sip.session import CallState, InviteSession, Outcome
 from siperb.sip.transaction import Timers
 from siperb.sip.useragent import UserAgent, UserAgentConfig
 
@@ -86,9 +86,9 @@ async def started(kam: Kamailio, user: str, transport: str = "udp", host: str = 
     return ua, rec
 
 
-async def incoming(rec: Recorder, timeout: float = 10.0) -> Call:
+async def incoming(rec: Recorder, timeout: float = 10.0) -> InviteSession:
     ev = await rec.wait("incoming_call", timeout)
-    call: Call = ev["call"]
+    call: InviteSession = ev["call"]
     return call
 
 

@@ -19,18 +19,10 @@ import siperb
 ROOT = Path(siperb.__file__).parent
 
 #: Layers, lowest first: a module may import its own layer and the ones before it.
+BASE = ("siperb._core", "siperb._compat", "siperb._mirror", "siperb._version", "siperb.errors",
+        "siperb.events", "siperb.sdp")  # fmt: skip
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    (
-        "base",
-        (
-            "siperb._core",
-            "siperb._compat",
-            "siperb._version",
-            "siperb.errors",
-            "siperb.events",
-            "siperb.sdp",
-        ),
-    ),
+    ("base", BASE),
     ("sip", ("siperb.sip",)),
     ("media", ("siperb.media",)),
     ("phone", ("siperb.phone",)),
@@ -130,6 +122,8 @@ def test_the_graph_sees_real_imports() -> None:
     assert "siperb.sip.session" in graph["siperb.media.sdp_media"]
     assert "siperb.media.engine" in graph["siperb.media.call_media"]  # from . import engine
     assert "siperb.phone.call" in graph["siperb.phone.tracking"]
+    assert "siperb.sip.session.connect" in graph["siperb.sip.session.invite"]
+    assert "siperb.sip.useragent" in graph["siperb.phone.phone"]
 
 
 def test_the_cycle_finder_finds_a_circle() -> None:
@@ -151,6 +145,25 @@ def test_layers_import_only_downwards() -> None:
             theirs = _layer(other)
             if theirs is not None and theirs > mine:
                 wrong.append(f"{name} ({LAYERS[mine][0]}) imports {other} ({LAYERS[theirs][0]})")
+    assert wrong == []
+
+
+#: The user agent's own parts: the UA's children (the INVITE session, registration,
+#: subscriptions) reach the stack only through the ``siperb.sip.stack`` protocols.
+UA_PARTS = ("siperb.sip.useragent", "siperb.sip.router", "siperb.sip.connection",
+            "siperb.sip.requests")  # fmt: skip
+UA_CHILDREN = ("siperb.sip.session", "siperb.sip.call", "siperb.sip.registration",
+               "siperb.sip.subscription", "siperb.sip.stack", "siperb.sip.dialog",
+               "siperb.sip.transaction", "siperb.sip.transport", "siperb.sip.auth",
+               "siperb.sip.resolver")  # fmt: skip
+
+
+def test_only_the_user_agent_imports_its_parts() -> None:
+    wrong = [
+        f"{name} imports {sorted(set(imported) & set(UA_PARTS))}"
+        for name, imported in _graph().items()
+        if name.startswith(UA_CHILDREN) and set(imported) & set(UA_PARTS)
+    ]
     assert wrong == []
 
 

@@ -40,8 +40,7 @@ from ..events import Event, EventHub
 from ..media import EchoMedia, SdpOnlyMedia, engine_available
 from ..sip import Message
 from ..sip.auth import DigestChallenge, digest_response
-from ..sip.session import Call as SipCall
-from ..sip.session import MediaHandler
+from ..sip.session import InviteSession, MediaHandler
 from ..sip.transaction import ServerTransaction, Timers, TransactionLayer
 from ..sip.transport import Endpoint, Flow, TransportKind, WebSocketFlow
 from ..sip.useragent import UserAgent, UserAgentConfig
@@ -131,7 +130,7 @@ class LoopbackService:
         self.nonce_lifetime = nonce_lifetime
         self.events = EventHub()
         self.bindings: dict[str, list[Binding]] = {}
-        self.echo_calls: list[SipCall] = []  # every call the echo peer took, oldest first
+        self.echo_calls: list[InviteSession] = []  # every call the echo peer took, oldest first
         self.counts: dict[str, int] = {}  # requests received, by method
         self._nonces: dict[str, float] = {}  # nonce -> issued at
         self._nc: dict[str, int] = {}  # nonce -> highest nonce count seen

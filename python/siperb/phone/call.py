@@ -1,10 +1,10 @@
 """The public Call: one call of a :class:`~siperb.phone.Phone`, as an application sees it.
 
-It wraps a :class:`siperb.sip.call.Call` (which owns the SIP dialog) and adds what the phone
-knows: the session state in the SDK's words (``on_hold`` included), who hung up, the times that
-go into the call history, and the muted/recording flags. Its methods go through a
-:class:`CallControl` (the phone), so every Enable* option is enforced in one place whichever
-object the application holds.
+It wraps a :class:`siperb.sip.session.InviteSession` (which owns the SIP dialog) and adds what the
+phone knows: the session state in the SDK's words (``on_hold`` included), who hung up, the times
+that go into the call history, and the muted/recording flags. Its methods go through a
+:class:`CallControl` (the phone), so every Enable* option is enforced in one place whichever object
+the application holds.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import time
 from typing import Any, Protocol
 
 from ..errors import MediaError
-from ..sip.call import Call as SipCall
-from ..sip.call import CallState, Outcome
+from ..sip.session import CallState, InviteSession, Outcome
 from .history import CallRecord, HangupBy
 from .i18n import Translator
 
@@ -55,7 +54,7 @@ OUTCOME_TOASTS: dict[Outcome, str] = {
 }
 
 
-def session_state(call: SipCall) -> SessionState:
+def session_state(call: InviteSession) -> SessionState:
     """The session state of a SIP call (established + our hold = on hold)."""
     if call.state is CallState.ESTABLISHED and call.local_hold:
         return SessionState.ON_HOLD
@@ -84,7 +83,7 @@ class CallControl(Protocol):
 class Call:
     """One call; take it from :meth:`Phone.dial` or the ``incoming_call`` event."""
 
-    def __init__(self, phone: CallControl, sip_call: SipCall):
+    def __init__(self, phone: CallControl, sip_call: InviteSession):
         self.phone = phone
         self.sip = sip_call
         self.state = session_state(sip_call)

@@ -44,9 +44,8 @@ from ..events import EventHub
 from ..media import EngineMediaControl, engine_available
 from ..media import media_factory as engine_media_factory
 from ..sip import Uri
-from ..sip.call import CallState
 from ..sip.registration import RegistrationError
-from ..sip.session import DTMF_DIGITS, MediaHandler
+from ..sip.session import DTMF_DIGITS, CallState, MediaHandler
 from ..sip.useragent import UserAgent, UserAgentConfig
 from .call import Call, CallControl, SessionState
 from .history import AsyncHistory, CallRecord, Direction

@@ -14,8 +14,7 @@ from typing import Any
 
 from ..errors import SiperbError
 from ..events import Event
-from ..sip.call import Call as SipCall
-from ..sip.call import CallState, Outcome
+from ..sip.session import CallState, InviteSession, Outcome
 from .call import OUTCOME_TOASTS, STATE_LABELS, Call, CallControl, SessionState, session_state
 from .history import AsyncHistory, Direction
 from .media_control import MediaControl
@@ -34,7 +33,7 @@ class CallTracking(PhoneEvents):
         self.media = media
         self.registered = False
         self._history: AsyncHistory | None = None
-        self._calls: dict[SipCall, Call] = {}
+        self._calls: dict[InviteSession, Call] = {}
         self._tracking: set[asyncio.Task[None]] = set()
         self._transfer: tuple[Call, Call] | None = None
 
@@ -77,7 +76,7 @@ class CallTracking(PhoneEvents):
         self._state_changed("incoming_call", {"call": call.id, "caller": caller, "label": label})
 
     def _ua_call_state(self, ev: Event) -> None:
-        sip_call: SipCall = ev["call"]
+        sip_call: InviteSession = ev["call"]
         call = self._wrap(sip_call)
         if sip_call.state is CallState.ESTABLISHED and call.answer_time is None:
             call.answer_time = time.time()
@@ -106,19 +105,19 @@ class CallTracking(PhoneEvents):
     def _ua_transfer(self, ev: Event) -> None:
         data = dict(ev.data)
         data["call"] = self._wrap(ev["call"])
-        if isinstance(data.get("new_call"), SipCall):
+        if isinstance(data.get("new_call"), InviteSession):
             data["new_call"] = self._wrap(data["new_call"])
         self._emit("transfer", **data)
 
     def _ua_message(self, ev: Event) -> None:
         data = dict(ev.data)
-        if isinstance(data.get("call"), SipCall):
+        if isinstance(data.get("call"), InviteSession):
             data["call"] = self._wrap(data["call"])
         self._emit("message", **data)
 
     # ---- calls and their history ----
 
-    def _wrap(self, sip_call: SipCall) -> Call:
+    def _wrap(self, sip_call: InviteSession) -> Call:
         call = self._calls.get(sip_call)
         if call is None:
             call = self._calls[sip_call] = Call(self._control(), sip_call)

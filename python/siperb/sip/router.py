@@ -1,6 +1,6 @@
 """Routing what arrives: new requests, in-dialog requests, ACKs, stray and forked 2xx.
 
-A new INVITE becomes an inbound :class:`~siperb.sip.session.Call`, in-dialog requests go to
+A new INVITE becomes an inbound :class:`~siperb.sip.session.InviteSession`, in-dialog requests go to
 their dialog's owner (481 when there is none), OPTIONS is answered with our capabilities,
 MESSAGE and out-of-dialog NOTIFY become events, malformed requests get a 400 naming the parse
 error. A 2xx from a fork of our INVITE that we did not keep is ACKed and ended with BYE
@@ -18,7 +18,7 @@ from typing import Protocol
 from ..errors import SiperbError, TransportError
 from . import Message, Response
 from .dialog import Dialog
-from .session import Call, SessionStack
+from .session import InviteSession, SessionStack
 from .stack import DialogKey, DialogUser
 from .subscription import parse_message_summary
 from .transaction import ClientTransaction, ServerTransaction, TransactionLayer, cseq_of
@@ -167,7 +167,7 @@ class Router:
             owner.on_request(request, tx)
             return
         if method == "INVITE":
-            Call.incoming(host, request, tx)
+            InviteSession.incoming(host, request, tx)
         elif method == "OPTIONS":
             tx.respond(200, "OK", [("Allow", host.ALLOW), ("Accept", host.ACCEPT),
                                    ("Supported", host.SUPPORTED),

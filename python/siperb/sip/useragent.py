@@ -29,7 +29,7 @@ from .registration import Registration
 from .requests import RequestSender
 from .resolver import Resolver, ServerTarget
 from .router import Router, bad_request_for
-from .session import Call, MediaHandler
+from .session import InviteSession, MediaHandler
 from .stack import DialogKey, DialogUser
 from .subscription import Subscription
 from .transaction import ClientTransaction, TransactionLayer, new_branch
@@ -71,7 +71,7 @@ class UserAgent:
             self._on_reconnected,
         )  # fmt: skip
         self.requests = RequestSender(self, self.connection, DigestClient(creds))
-        self.calls: list[Call] = []  # live calls, oldest first
+        self.calls: list[InviteSession] = []  # live calls, oldest first
         self.registration: Registration | None = None
         self._ws_host = f"{secrets.token_hex(6)}.invalid"
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -323,9 +323,11 @@ class UserAgent:
         *,
         headers: Sequence[tuple[str, str]] = (),
         media: MediaHandler | None = None,
-    ) -> Call:
-        """Place a call (INVITE with an SDP offer); returns the Call at once, ringing."""
-        return Call.outgoing(self, self.normalize_target(target), headers=headers, media=media)
+    ) -> InviteSession:
+        """Place a call (INVITE with an SDP offer); returns the session at once, ringing."""
+        return InviteSession.outgoing(
+            self, self.normalize_target(target), headers=headers, media=media
+        )
 
     async def send_message(
         self, target: str, text: str | bytes, content_type: str = "text/plain;charset=utf-8"

@@ -8,8 +8,8 @@ the stack only through :class:`~siperb.sip.session.base.SessionStack`.
 from __future__ import annotations
 
 from .base import SessionStack
-from .call import Call
 from .info import DTMF_RELAY, parse_dtmf_relay
+from .invite import InviteSession
 from .offer_answer import DTMF_DIGITS, MediaHandler
 from .state import CallState, Outcome, outcome_for
 from .transfer import parse_sipfrag_status
@@ -17,8 +17,8 @@ from .transfer import parse_sipfrag_status
 __all__ = [
     "DTMF_DIGITS",
     "DTMF_RELAY",
-    "Call",
     "CallState",
+    "InviteSession",
     "MediaHandler",
     "Outcome",
     "SessionStack",

@@ -1,9 +1,9 @@
-"""What every INVITE-session behaviour shares: the call's fields, its state machine, and
-in-dialog requests.
+"""What every INVITE-session behaviour shares: the call's fields, its state machine, and in-dialog
+requests.
 
-:class:`~siperb.sip.session.call.Call` is this base plus one mixin per behaviour (connect,
-accept, modify, info, transfer, close). A behaviour that needs another one's step (modify ACKs
-a re-INVITE's 2xx like connect does) finds it declared here, so each mixin type-checks alone.
+:class:`~siperb.sip.session.invite.InviteSession` is this base plus one mixin per behaviour
+(connect, accept, modify, info, transfer, close). A behaviour that needs another one's step (modify
+ACKs a re-INVITE's 2xx like connect does) finds it declared here, so each mixin type-checks alone.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..transaction import ClientTransaction, ServerTransaction
 from .offer_answer import MediaHandler
 from .state import CallState, Outcome
 
-log = logging.getLogger("siperb.sip.call")
+log = logging.getLogger("siperb.sip.session")
 
 _S = TypeVar("_S", bound="SessionBase")
 
@@ -83,9 +83,9 @@ class SessionBase:
     _answer_body: str = ""
 
     def __repr__(self) -> str:
-        return f"<Call {self.direction} {self.remote_uri} {self.state.value}>"
+        return f"<InviteSession {self.direction} {self.remote_uri} {self.state.value}>"
 
-    if TYPE_CHECKING:  # provided by the behaviour mixins that make up Call
+    if TYPE_CHECKING:  # provided by the behaviour mixins that make up InviteSession
 
         @classmethod
         def outgoing(

@@ -1,6 +1,6 @@
 """Calls: one INVITE dialog with its offer/answer, hold, DTMF, transfer and teardown.
 
-:class:`Call` is assembled from one mixin per behaviour, split the way the session's RFC
+:class:`InviteSession` is assembled from one mixin per behaviour, split the way the session's RFC
 sections are: :mod:`.connect` (outgoing INVITE, CANCEL), :mod:`.accept` (incoming INVITE,
 answer, reject, Replaces), :mod:`.modify` (re-INVITE/UPDATE, hold, glare), :mod:`.info` (INFO,
 DTMF), :mod:`.transfer` (REFER/NOTIFY) and :mod:`.close` (hangup, BYE); this module only routes
@@ -22,7 +22,7 @@ from .modify import ModifyMixin
 from .transfer import TransferMixin
 
 
-class Call(ConnectMixin, AcceptMixin, ModifyMixin, InfoMixin, TransferMixin, CloseMixin):
+class InviteSession(ConnectMixin, AcceptMixin, ModifyMixin, InfoMixin, TransferMixin, CloseMixin):
     """One call (an INVITE dialog). Create with :meth:`UserAgent.call` or take from the
     ``incoming_call`` event."""
 
