@@ -35,13 +35,6 @@ pybind11::object str(std::string_view s) {
 pybind11::object opt_str(bool present, std::string_view s) { return present ? str(s) : pybind11::none(); }
 pybind11::object opt_int(int64_t v) { return v < 0 ? pybind11::object(pybind11::none()) : pybind11::int_(v); }
 
-std::string_view bytes_view(const pybind11::bytes& b) {
-    char* p = nullptr;
-    Py_ssize_t n = 0;
-    if (PyBytes_AsStringAndSize(b.ptr(), &p, &n) != 0) throw pybind11::error_already_set();
-    return {p, size_t(n)};
-}
-
 // Header parameters as a dict (csrc/sip lower-cases the names and unquotes the values).
 pybind11::dict params_dict(std::string_view params, std::string_view field) {
     pybind11::dict d;
