@@ -35,6 +35,7 @@ demo: build
 test: build fuzz test-asan
 	$(PY) -m ruff check python tests benchmarks
 	$(PY) -m mypy python/siperb
+	$(STUBTEST)
 	$(PY) -m pytest -q tests
 
 test-unit: build
@@ -68,9 +69,14 @@ fuzz: .stamps/bootstrap
 bench: build
 	$(PY) -m pytest -q benchmarks --benchmark-only
 
-lint: $(VENV)/.stamp
+# The hand-written stub python/siperb/_core.pyi checked against the built extension (the
+# allowlist holds only commented, justified entries).
+STUBTEST = $(PY) -m mypy.stubtest siperb._core --allowlist tests/stubtest_allowlist.txt
+
+lint: build
 	$(PY) -m ruff check python tests benchmarks
 	$(PY) -m mypy python/siperb
+	$(STUBTEST)
 	$(PY) -m ruff format --check python tests benchmarks
 
 clean:

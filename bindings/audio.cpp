@@ -34,19 +34,10 @@ namespace {
 
 using media::AudioSink;
 using media::AudioSource;
-using Pcm = pb::array_t<std::int16_t, pb::array::c_style>;
+// PCM in: int16 arrays and buffers without a copy, and what numpy converts to int16 without loss.
+using Pcm = PcmIn<MediaError>;
+constexpr PcmCast kPcmCast = PcmCast::Safe;
 using Path = std::filesystem::path;  // str or os.PathLike from Python
-
-std::span<const std::int16_t> samples(const Pcm& a) {
-    return {a.data(), static_cast<std::size_t>(a.size())};
-}
-
-Pcm new_pcm(std::size_t n) { return Pcm(static_cast<pb::ssize_t>(n)); }
-
-Pcm shrink(Pcm a, std::size_t n) {
-    if (n == static_cast<std::size_t>(a.size())) return a;
-    return a[pb::slice(0, static_cast<pb::ssize_t>(n), 1)].cast<Pcm>();
-}
 
 audio::Overflow overflow_from(const std::string& s) {
     if (s == "drop_oldest") return audio::Overflow::DropOldest;
@@ -111,9 +102,8 @@ pb::tuple wav_read(const Path& path) {
     const audio::WavInfo info = r->info();
     const auto ch = static_cast<std::size_t>(info.format.channels);
     const auto frames = static_cast<std::size_t>(info.frames());
-    Pcm out = ch == 1 ? Pcm(static_cast<pb::ssize_t>(frames))
-                      : Pcm({static_cast<pb::ssize_t>(frames), static_cast<pb::ssize_t>(ch)});
-    std::span<std::int16_t> dst(out.mutable_data(), frames * ch);
+    PcmArray out = new_pcm(frames, info.format.channels);
+    const std::span<std::int16_t> dst = pcm_span(out);
     {
         pb::gil_scoped_release nogil;
         std::size_t done = 0;
@@ -143,14 +133,15 @@ pb::dict wav_info(const Path& path) {
     return d;
 }
 
-void wav_write(const Path& path, const Pcm& pcm, int sample_rate, const std::string& encoding) {
-    if (pcm.ndim() != 1 && !(pcm.ndim() == 2 && (pcm.shape(1) == 1 || pcm.shape(1) == 2)))
-        throw WavError("pcm", "expected shape (n,) or (n, 1|2), got " + std::to_string(pcm.ndim()) + " dimensions");
-    const int channels = pcm.ndim() == 1 ? 1 : static_cast<int>(pcm.shape(1));
+void wav_write(const Path& path, pb::handle pcm_obj, int sample_rate, const std::string& encoding) {
+    const Pcm pcm(pcm_obj, "pcm", kPcmCast);
+    const auto shape = pcm.shape();
+    if (shape.size() != 1 && !(shape.size() == 2 && (shape[1] == 1 || shape[1] == 2)))
+        throw WavError("pcm", "expected shape (n,) or (n, 1|2), got " + std::to_string(shape.size()) + " dimensions");
+    const int channels = shape.size() == 1 ? 1 : static_cast<int>(shape[1]);
     const audio::WavFormat f{audio::encoding_from_name(encoding), channels, sample_rate};
-    const auto in = samples(pcm);
     pb::gil_scoped_release nogil;
-    audio::write_wav_file(path.string(), f, in);
+    audio::write_wav_file(path.string(), f, pcm.samples());
 }
 
 std::vector<audio::ToneSegment> segments_from(const std::vector<std::pair<std::vector<double>, int>>& segs) {
@@ -179,13 +170,13 @@ void bind_ports(pb::module_& m) {
         .def(
             "read",
             [](AudioSource& s, std::size_t n) {
-                Pcm out = new_pcm(n);
+                PcmArray out = new_pcm(n);
                 std::size_t got = 0;
                 {
                     pb::gil_scoped_release nogil;
-                    got = s.read({out.mutable_data(), n});
+                    got = s.read(pcm_span(out));
                 }
-                return shrink(out, got);
+                return pcm_prefix(std::move(out), got);
             },
             pb::arg("n"), "What the engine does: up to n samples (fewer on underrun or at the end).");
     pb::class_<AudioSink, std::shared_ptr<AudioSink>>(
@@ -193,10 +184,10 @@ void bind_ports(pb::module_& m) {
         .def_property_readonly("sample_rate", &AudioSink::sample_rate)
         .def(
             "write",
-            [](AudioSink& s, const Pcm& pcm) {
-                const auto in = samples(pcm);
+            [](AudioSink& s, pb::handle pcm) {
+                const Pcm in(pcm, "pcm", kPcmCast);
                 pb::gil_scoped_release nogil;
-                s.write(in);
+                s.write(in.samples());
             },
             pb::arg("pcm"), "What the engine does: hands over received samples.");
 }
@@ -206,15 +197,17 @@ void bind_ring(pb::module_& m) {
         .def(pb::init<std::size_t>(), pb::arg("capacity"))
         .def_property_readonly("capacity", &audio::SampleRing::capacity)
         .def_property_readonly("available", &audio::SampleRing::available)
-        .def("write", [](audio::SampleRing& r, const Pcm& p) { return r.write(samples(p)); }, pb::arg("pcm"))
-        .def("write_overwrite", [](audio::SampleRing& r, const Pcm& p) { return r.write_overwrite(samples(p)); },
+        .def("write", [](audio::SampleRing& r, pb::handle p) { return r.write(Pcm(p, "pcm", kPcmCast).samples()); },
+             pb::arg("pcm"))
+        .def("write_overwrite",
+             [](audio::SampleRing& r, pb::handle p) { return r.write_overwrite(Pcm(p, "pcm", kPcmCast).samples()); },
              pb::arg("pcm"))
         .def(
             "read",
             [](audio::SampleRing& r, std::size_t n, bool counted) {
-                Pcm out = new_pcm(n);
-                const std::size_t got = counted ? r.read_counted({out.mutable_data(), n}) : r.read({out.mutable_data(), n});
-                return shrink(out, got);
+                PcmArray out = new_pcm(n);
+                const std::size_t got = counted ? r.read_counted(pcm_span(out)) : r.read(pcm_span(out));
+                return pcm_prefix(std::move(out), got);
             },
             pb::arg("n"), pb::arg("counted") = false)
         .def("discard_keep", &audio::SampleRing::discard_keep, pb::arg("keep"))
@@ -252,9 +245,7 @@ void bind_wav(pb::module_& m) {
                 pb::gil_scoped_release nogil;
                 pcm = audio::decode_wav({reinterpret_cast<const std::uint8_t*>(v.data()), v.size()}, &info);
             }
-            Pcm out = new_pcm(pcm.size());
-            std::copy(pcm.begin(), pcm.end(), out.mutable_data());
-            return pb::make_tuple(info.format.sample_rate, info.format.channels, out);
+            return pb::make_tuple(info.format.sample_rate, info.format.channels, pcm_copy(pcm));
         },
         pb::arg("data"), "Decodes WAV bytes in memory to (rate, channels, interleaved int16).");
 }
@@ -306,7 +297,8 @@ void bind_sources(pb::module_& m) {
                  return std::make_shared<audio::BufferSource>(rate, capacity, overflow_from(overflow));
              }),
              pb::arg("sample_rate"), pb::arg("capacity"), pb::arg("overflow") = "drop_oldest")
-        .def("push", [](audio::BufferSource& s, const Pcm& p) { return s.push(samples(p)); }, pb::arg("pcm"))
+        .def("push", [](audio::BufferSource& s, pb::handle p) { return s.push(Pcm(p, "pcm", kPcmCast).samples()); },
+             pb::arg("pcm"))
         .def("end", &audio::BufferSource::end)
         .def_property_readonly("queued", &audio::BufferSource::queued)
         .def_property_readonly("capacity", &audio::BufferSource::capacity)
@@ -323,21 +315,21 @@ void bind_sinks(pb::module_& m) {
         .def(
             "read",
             [](audio::BufferSink& s, std::size_t n, std::optional<double> timeout) {
-                Pcm out = new_pcm(n);
+                PcmArray out = new_pcm(n);
                 const int ms = timeout ? static_cast<int>(std::max(0.0, *timeout) * 1000.0) : -1;
                 std::size_t got = 0;
                 {
                     pb::gil_scoped_release nogil;
-                    got = s.read({out.mutable_data(), n}, ms);
+                    got = s.read(pcm_span(out), ms);
                 }
-                return shrink(out, got);
+                return pcm_prefix(std::move(out), got);
             },
             pb::arg("n"), pb::arg("timeout") = pb::none())
         .def(
             "read_nowait",
-            [](audio::BufferSink& s, std::size_t n) -> std::optional<Pcm> {
-                Pcm out = new_pcm(n);
-                if (!s.try_read({out.mutable_data(), n})) return std::nullopt;
+            [](audio::BufferSink& s, std::size_t n) -> std::optional<PcmArray> {
+                PcmArray out = new_pcm(n);
+                if (!s.try_read(pcm_span(out))) return std::nullopt;
                 return out;
             },
             pb::arg("n"))

@@ -1,5 +1,8 @@
 // One bind_* function per csrc/ folder; module.cpp calls them all. Glue only, no logic.
+// buffers.hpp (PCM and bytes across the boundary) comes with it, for every bind_* file.
 #pragma once
+
+#include "buffers.hpp"
 
 #include <pybind11/pybind11.h>
 

@@ -10,7 +10,6 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
@@ -34,126 +33,17 @@ namespace pb = pybind11;
 namespace siperb::py {
 namespace {
 
-// Below this many samples a conversion takes under a microsecond: keeping the GIL is cheaper
-// than releasing it.
-constexpr std::size_t kReleaseGilSamples = 4096;
-
-// A Py_buffer held for the lifetime of the view (RAII over PyObject_GetBuffer/PyBuffer_Release).
-class BufferView {
-public:
-    BufferView(PyObject* obj, const char* field) {
-        if (PyObject_GetBuffer(obj, &view_, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
-            PyErr_Clear();
-            throw CodecError(field, std::string("expected a C-contiguous buffer, got ") + Py_TYPE(obj)->tp_name);
-        }
-    }
-    BufferView(const BufferView&) = delete;
-    BufferView& operator=(const BufferView&) = delete;
-    ~BufferView() { PyBuffer_Release(&view_); }
-
-    std::string_view format() const noexcept { return view_.format ? view_.format : "B"; }
-    std::size_t itemsize() const noexcept { return static_cast<std::size_t>(view_.itemsize); }
-    std::size_t bytes() const noexcept { return static_cast<std::size_t>(view_.len); }
-    const void* data() const noexcept { return view_.buf; }
-
-private:
-    Py_buffer view_{};
-};
-
-// A C-contiguous, aligned, native-endian int16 ndarray, read from its struct without the buffer
-// protocol (numpy's getbuffer costs tens of ns, as much as a 20 ms G.711 frame); other arrays
-// and buffers take the buffer-protocol path.
-std::optional<std::span<const std::int16_t>> int16_ndarray(PyObject* obj) {
-    const auto& api = pb::detail::npy_api::get();
-    if (!api.PyArray_Check_(obj)) return std::nullopt;
-    const auto* a = pb::detail::array_proxy(obj);
-    const auto* d = reinterpret_cast<const pb::detail::PyArrayDescr_Proxy*>(a->descr);
-    constexpr int kNeed = pb::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_ | pb::detail::npy_api::NPY_ARRAY_ALIGNED_;
-    if ((a->flags & kNeed) != kNeed || d->type_num != pb::detail::npy_api::NPY_SHORT_ || d->byteorder == '>')
-        return std::nullopt;
-    std::size_t n = 1;
-    for (int i = 0; i < a->nd; ++i) n *= static_cast<std::size_t>(a->dimensions[i]);
-    return std::span<const std::int16_t>(reinterpret_cast<const std::int16_t*>(a->data), n);
-}
-
-// int16 samples from any C-contiguous buffer: an int16 ndarray or buffer ("h", "=h", "@h",
-// "<h" on this little-endian target), or raw bytes of native-endian samples as audioop takes
-// them (copied only when not 2-byte aligned).
-class PcmIn {
-public:
-    PcmIn(PyObject* obj, const char* field) {
-        if (auto fast = int16_ndarray(obj)) {
-            samples_ = *fast;
-            return;
-        }
-        const BufferView& b = view_.emplace(obj, field);
-        const std::string_view f = b.format();
-        const bool int16 = b.itemsize() == 2 && (f == "h" || f == "=h" || f == "@h" || f == "<h");
-        const bool raw = b.itemsize() == 1 && (f == "B" || f == "b" || f == "c") && b.bytes() % 2 == 0;
-        if (!int16 && !raw)
-            throw CodecError(field, "expected int16 samples, got buffer format '" + std::string(f) + "' of itemsize " +
-                                        std::to_string(b.itemsize()) + " and " + std::to_string(b.bytes()) + " bytes");
-        const std::size_t n = b.bytes() / 2;
-        if (n == 0 || reinterpret_cast<std::uintptr_t>(b.data()) % alignof(std::int16_t) == 0) {
-            samples_ = {static_cast<const std::int16_t*>(b.data()), n};
-        } else {
-            copy_.resize(n);
-            std::memcpy(copy_.data(), b.data(), n * sizeof(std::int16_t));
-            samples_ = copy_;
-        }
-    }
-    std::span<const std::int16_t> samples() const noexcept { return samples_; }
-
-private:
-    std::optional<BufferView> view_;
-    std::vector<std::int16_t> copy_;
-    std::span<const std::int16_t> samples_;
-};
-
-// Byte-sized items: bytes directly, or any buffer of itemsize 1 (bytearray, memoryview, uint8).
-class BytesIn {
-public:
-    BytesIn(PyObject* obj, const char* field) {
-        if (PyBytes_CheckExact(obj)) {
-            bytes_ = {reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(obj)),
-                      static_cast<std::size_t>(PyBytes_GET_SIZE(obj))};
-            return;
-        }
-        const BufferView& b = view_.emplace(obj, field);
-        if (b.itemsize() != 1)
-            throw CodecError(field, "expected bytes, got buffer format '" + std::string(b.format()) + "'");
-        bytes_ = {static_cast<const std::uint8_t*>(b.data()), b.bytes()};
-    }
-    std::span<const std::uint8_t> bytes() const noexcept { return bytes_; }
-
-private:
-    std::optional<BufferView> view_;
-    std::span<const std::uint8_t> bytes_;
-};
-
-// A new int16 ndarray, 1-D for mono and (frames, channels) otherwise, made with one
-// PyArray_NewFromDescr call (pybind11's array_t constructor costs several times more).
-pb::array_t<std::int16_t> new_pcm(std::size_t frames, int channels) {
-    const auto& api = pb::detail::npy_api::get();
-    static PyObject* const descr = api.PyArray_DescrFromType_(pb::detail::npy_api::NPY_SHORT_);
-    Py_INCREF(descr);  // stolen by PyArray_NewFromDescr
-    Py_intptr_t dims[2] = {static_cast<Py_intptr_t>(frames), channels};
-    PyObject* a = api.PyArray_NewFromDescr_(api.PyArray_Type_, descr, channels == 1 ? 1 : 2, dims, nullptr, nullptr,
-                                            0, nullptr);
-    if (!a) throw pb::error_already_set();
-    return pb::reinterpret_steal<pb::array_t<std::int16_t>>(a);
-}
-
-std::span<std::int16_t> pcm_span(pb::array_t<std::int16_t>& a) {
-    return {reinterpret_cast<std::int16_t*>(pb::detail::array_proxy(a.ptr())->data), static_cast<std::size_t>(a.size())};
-}
+// PCM comes in as any C-contiguous int16 buffer or raw bytes (no numpy conversion); a wrong
+// buffer raises CodecError naming the argument.
+using Pcm = PcmIn<CodecError>;
+using Octets = BytesIn<CodecError>;
 
 // --- G.711: METH_O functions ---
 
 template <void (*Encode)(const std::int16_t*, std::uint8_t*, std::size_t)>
 PyObject* g711_encode(PyObject* /*self*/, PyObject* arg) noexcept {
     try {
-        const PcmIn in(arg, "pcm");
+        const Pcm in(arg, "pcm");
         const auto pcm = in.samples();
         PyObject* out = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(pcm.size()));
         if (!out) return nullptr;
@@ -174,7 +64,7 @@ PyObject* g711_encode(PyObject* /*self*/, PyObject* arg) noexcept {
 template <void (*Decode)(const std::uint8_t*, std::int16_t*, std::size_t)>
 PyObject* g711_decode(PyObject* /*self*/, PyObject* arg) noexcept {
     try {
-        const BytesIn in(arg, "codes");
+        const Octets in(arg, "codes");
         const auto codes = in.bytes();
         auto out = new_pcm(codes.size(), 1);
         std::int16_t* dst = pcm_span(out).data();
@@ -221,7 +111,7 @@ codec::OpusApplication parse_application(std::string_view name) {
 }
 
 pb::bytes encode_frame(codec::OpusEncoder& enc, pb::handle pcm_obj) {
-    const PcmIn in(pcm_obj.ptr(), "pcm");
+    const Pcm in(pcm_obj.ptr(), "pcm");
     std::array<std::uint8_t, codec::kOpusMaxPacketBytes> packet;
     std::size_t n = 0;
     {
@@ -232,7 +122,7 @@ pb::bytes encode_frame(codec::OpusEncoder& enc, pb::handle pcm_obj) {
 }
 
 pb::list encode_many(codec::OpusEncoder& enc, pb::handle pcm_obj, int frame_samples) {
-    const PcmIn in(pcm_obj.ptr(), "pcm");
+    const Pcm in(pcm_obj.ptr(), "pcm");
     std::vector<std::uint8_t> packets;
     std::vector<std::size_t> ends;
     {
@@ -249,7 +139,7 @@ pb::list encode_many(codec::OpusEncoder& enc, pb::handle pcm_obj, int frame_samp
 }
 
 pb::array_t<std::int16_t> decode_packet(codec::OpusDecoder& dec, pb::handle packet_obj) {
-    const BytesIn in(packet_obj.ptr(), "packet");
+    const Octets in(packet_obj.ptr(), "packet");
     const auto packet = in.bytes();
     auto out = new_pcm(static_cast<std::size_t>(dec.packet_samples(packet)), dec.channels());
     auto dst = pcm_span(out);
@@ -268,7 +158,7 @@ pb::array_t<std::int16_t> decode_lost(codec::OpusDecoder& dec, int frame_samples
 }
 
 pb::array_t<std::int16_t> decode_fec(codec::OpusDecoder& dec, pb::handle packet_obj, int frame_samples) {
-    const BytesIn in(packet_obj.ptr(), "next_packet");
+    const Octets in(packet_obj.ptr(), "next_packet");
     const auto packet = in.bytes();
     dec.check_frame_samples(frame_samples);
     auto out = new_pcm(static_cast<std::size_t>(frame_samples), dec.channels());
@@ -280,13 +170,13 @@ pb::array_t<std::int16_t> decode_fec(codec::OpusDecoder& dec, pb::handle packet_
 
 // None (or an empty packet) is a lost packet, concealed with the previous packet's duration.
 pb::array_t<std::int16_t> decode_many(codec::OpusDecoder& dec, const pb::sequence& packets_obj) {
-    std::vector<std::unique_ptr<BytesIn>> views;
+    std::vector<std::unique_ptr<Octets>> views;
     std::vector<std::span<const std::uint8_t>> packets;
     for (pb::handle item : packets_obj) {
         if (item.is_none()) {
             packets.emplace_back();
         } else {
-            views.push_back(std::make_unique<BytesIn>(item.ptr(), "packets"));
+            views.push_back(std::make_unique<Octets>(item, "packets"));
             packets.push_back(views.back()->bytes());
         }
     }
@@ -333,7 +223,7 @@ void bind_opus(pybind11::module_& m) {
         .def_property_readonly("channels", &codec::OpusDecoder::channels)
         .def("packet_samples",
              [](const codec::OpusDecoder& dec, pb::handle packet_obj) {
-                 return dec.packet_samples(BytesIn(packet_obj.ptr(), "packet").bytes());
+                 return dec.packet_samples(Octets(packet_obj, "packet").bytes());
              },
              pb::arg("packet"))
         .def("decode", &decode_packet, pb::arg("packet"))
@@ -345,7 +235,7 @@ void bind_opus(pybind11::module_& m) {
 // --- Resampler ---
 
 pb::array_t<std::int16_t> resampler_process(codec::Resampler& r, pb::handle pcm_obj) {
-    const PcmIn in(pcm_obj.ptr(), "pcm");
+    const Pcm in(pcm_obj.ptr(), "pcm");
     const auto pcm = in.samples();
     const auto ch = static_cast<std::size_t>(r.channels());
     std::vector<std::int16_t> tmp;
@@ -356,13 +246,12 @@ pb::array_t<std::int16_t> resampler_process(codec::Resampler& r, pb::handle pcm_
         pb::gil_scoped_release nogil;
         n = r.process(pcm, dst);
     }
-    if (n * ch == dst.size()) return out;
-    // Return exactly n frames (a view of the first n rows keeps the buffer; at most 2 spare frames).
-    return out[pb::slice(0, static_cast<pb::ssize_t>(n), 1)].cast<pb::array_t<std::int16_t>>();
+    // Exactly n frames (a view of the first n rows keeps the buffer; at most 2 spare frames).
+    return pcm_prefix(std::move(out), n);
 }
 
 pb::array_t<std::int16_t> resample_once(pb::handle pcm_obj, int in_rate, int out_rate, int channels, int quality) {
-    const PcmIn in(pcm_obj.ptr(), "pcm");
+    const Pcm in(pcm_obj.ptr(), "pcm");
     const auto pcm = in.samples();
     codec::Resampler::check_parameters(in_rate, out_rate, channels, quality);
     const auto ch = static_cast<std::size_t>(channels);

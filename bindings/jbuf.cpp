@@ -19,11 +19,8 @@ namespace {
 
 using namespace siperb::jbuf;
 
-rtp::Bytes span_of(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
-
-pybind11::array_t<std::int16_t> to_array(const std::vector<std::int16_t>& v) {
-    return pybind11::array_t<std::int16_t>(static_cast<pybind11::ssize_t>(v.size()), v.data());
-}
+// PCM in: what np.asarray(x, np.int16) converts (int16 arrays and buffers without a copy).
+using Pcm = PcmIn<CodecError>;
 
 }  // namespace
 
@@ -93,7 +90,7 @@ void bind_jbuf(pybind11::module_& m) {
         .def(
             "put",
             [](JitterBuffer& jb, std::uint16_t seq, std::uint32_t ts, std::string_view payload, double arrival_ms,
-               std::uint32_t ssrc, bool marker) { jb.put(seq, ts, span_of(payload), arrival_ms, ssrc, marker); },
+               std::uint32_t ssrc, bool marker) { jb.put(seq, ts, byte_span(payload), arrival_ms, ssrc, marker); },
             pybind11::arg("sequence_number"), pybind11::arg("timestamp"), pybind11::arg("payload"),
             pybind11::arg("arrival_ms"), pybind11::arg("ssrc") = 0, pybind11::arg("marker") = false)
         .def("get", pybind11::overload_cast<double, double>(&JitterBuffer::get), pybind11::arg("now_ms"), pybind11::arg("pending_ms") = 0.0)
@@ -105,14 +102,14 @@ void bind_jbuf(pybind11::module_& m) {
         .def(pybind11::init<std::uint32_t>(), pybind11::arg("sample_rate") = 8000)
         .def(
             "good_frame",
-            [](G711Plc& plc, pybind11::array_t<std::int16_t, pybind11::array::c_style | pybind11::array::forcecast> pcm) {
+            [](G711Plc& plc, pybind11::handle pcm) {
+                const Pcm in(pcm, "pcm", PcmCast::Force);
                 std::vector<std::int16_t> out;
-                const std::span<const std::int16_t> in(pcm.data(), static_cast<std::size_t>(pcm.size()));
                 {
                     pybind11::gil_scoped_release release;
-                    out = plc.good_frame(in);
+                    out = plc.good_frame(in.samples());
                 }
-                return to_array(out);
+                return pcm_copy(out);
             },
             pybind11::arg("pcm"))
         .def(
@@ -123,7 +120,7 @@ void bind_jbuf(pybind11::module_& m) {
                     pybind11::gil_scoped_release release;
                     out = plc.conceal(n);
                 }
-                return to_array(out);
+                return pcm_copy(out);
             },
             pybind11::arg("samples"))
         .def_property_readonly("sample_rate", &G711Plc::sample_rate)
@@ -136,7 +133,7 @@ void bind_jbuf(pybind11::module_& m) {
         .def(
             "put",
             [](SpeexJitterBuffer& jb, std::uint16_t seq, std::uint32_t ts, std::string_view payload) {
-                jb.put(seq, ts, span_of(payload));
+                jb.put(seq, ts, byte_span(payload));
             },
             pybind11::arg("sequence_number"), pybind11::arg("timestamp"), pybind11::arg("payload"))
         .def("get", &SpeexJitterBuffer::get);

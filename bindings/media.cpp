@@ -56,8 +56,9 @@ void bind_media(pb::module_& m) {
     // AudioSource/AudioSink are bound by bind_audio, which module.cpp calls first.
 
     pb::class_<MemorySource, AudioSource, std::shared_ptr<MemorySource>>(m, "MemorySource")
-        .def(pb::init([](pb::array_t<std::int16_t, pb::array::c_style | pb::array::forcecast> a, int rate, bool loop) {
-                 std::vector<std::int16_t> v(a.data(), a.data() + a.size());
+        .def(pb::init([](pb::handle a, int rate, bool loop) {
+                 const PcmIn<MediaError> in(a, "samples", PcmCast::Force);
+                 std::vector<std::int16_t> v(in.samples().begin(), in.samples().end());
                  return std::make_shared<MemorySource>(std::move(v), rate, loop);
              }),
              pb::arg("samples"), pb::arg("sample_rate"), pb::arg("loop") = false)
@@ -66,10 +67,7 @@ void bind_media(pb::module_& m) {
     pb::class_<MemorySink, AudioSink, std::shared_ptr<MemorySink>>(m, "MemorySink")
         .def(pb::init<int, std::size_t>(), pb::arg("sample_rate"), pb::arg("capacity"))
         .def("samples", [](const MemorySink& s) {
-            auto v = s.samples();
-            pb::array_t<std::int16_t> out(static_cast<pb::ssize_t>(v.size()));
-            std::copy(v.begin(), v.end(), out.mutable_data());
-            return out;
+            return pcm_copy(s.samples());
         })
         .def("__len__", &MemorySink::size)
         .def_property_readonly("dropped", &MemorySink::dropped)
@@ -183,16 +181,16 @@ void bind_media(pb::module_& m) {
         parse_sdes_key(suite, key_params);
     }, pb::arg("suite"), pb::arg("key_params"));
     // For tests and benchmarks of the jitter buffer's time stretching (not a public API).
-    m.def("_time_stretch", [](pb::array_t<std::int16_t, pb::array::c_style | pb::array::forcecast> pcm, bool accelerate,
-                              std::size_t amount, std::uint32_t sample_rate) {
-        const std::span<const std::int16_t> in(pcm.data(), static_cast<std::size_t>(pcm.size()));
+    m.def("_time_stretch", [](pb::handle pcm, bool accelerate, std::size_t amount, std::uint32_t sample_rate) {
+        const PcmIn<MediaError> pcm_in(pcm, "pcm", PcmCast::Force);
+        const std::span<const std::int16_t> in = pcm_in.samples();
         std::vector<std::int16_t> out(in.size() + amount);
         std::size_t m = 0;
         {
             pb::gil_scoped_release nogil;
             m = time_stretch(in, accelerate, amount, out, sample_rate);
         }
-        return pb::array_t<std::int16_t>(static_cast<pb::ssize_t>(m), out.data());
+        return pcm_copy({out.data(), m});
     }, pb::arg("pcm"), pb::arg("accelerate"), pb::arg("amount"), pb::arg("sample_rate"));
 }
 

@@ -20,7 +20,6 @@ namespace {
 
 using namespace siperb::rtp;
 
-Bytes span_of(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
 pybind11::bytes to_bytes(const std::vector<std::uint8_t>& v) {
     return {reinterpret_cast<const char*>(v.data()), v.size()};
 }
@@ -62,7 +61,7 @@ void bind_packet(pybind11::module_& m) {
            pybind11::arg("ssrc") = 0, pybind11::arg("marker") = false, pybind11::arg("payload") = std::string_view{},
            pybind11::arg("csrc") = std::vector<std::uint32_t>{}, pybind11::arg("extension") = std::nullopt,
            pybind11::arg("padding_size") = 0)
-        .def_static("parse", [](std::string_view data) { return RtpPacket::parse(span_of(data)); }, pybind11::arg("data"))
+        .def_static("parse", [](std::string_view data) { return RtpPacket::parse(byte_span(data)); }, pybind11::arg("data"))
         .def("build", [](const RtpPacket& p) { return to_bytes(p.build()); })
         .def("__bytes__", [](const RtpPacket& p) { return to_bytes(p.build()); })
         .def("__repr__",
@@ -82,14 +81,14 @@ void bind_packet(pybind11::module_& m) {
     bytes_property(pk, "payload", &RtpPacket::payload);
 
     m.def("rtp_peek", [](std::string_view data) {
-        const RtpView v = RtpView::parse(span_of(data));
+        const RtpView v = RtpView::parse(byte_span(data));
         const auto offset = static_cast<std::size_t>(v.payload.data() - reinterpret_cast<const std::uint8_t*>(data.data()));
         return pybind11::make_tuple(v.payload_type, v.sequence_number, v.timestamp, v.ssrc, v.marker, offset,
                                     v.payload.size());
     });
     m.def("rtp_parse_extension_elements", [](std::uint16_t profile, std::string_view data) {
         std::vector<std::pair<int, pybind11::bytes>> out;
-        for (const auto& e : parse_extension_elements(profile, span_of(data))) out.emplace_back(e.id, to_bytes(e.data));
+        for (const auto& e : parse_extension_elements(profile, byte_span(data))) out.emplace_back(e.id, to_bytes(e.data));
         return out;
     });
     m.def("rtp_build_extension_elements",
@@ -232,7 +231,7 @@ void bind_rtcp(pybind11::module_& m) {
         .def_readwrite("count", &RtcpUnknown::count);
     bytes_property(unk, "body", &RtcpUnknown::body);
 
-    m.def("rtcp_parse_compound", [](std::string_view data, bool strict) { return parse_rtcp_compound(span_of(data), strict); },
+    m.def("rtcp_parse_compound", [](std::string_view data, bool strict) { return parse_rtcp_compound(byte_span(data), strict); },
           pybind11::arg("data"), pybind11::arg("strict") = true);
     m.def("rtcp_build_compound", [](const std::vector<RtcpPacket>& packets) { return to_bytes(build_rtcp_compound(packets)); });
     m.def("rtcp_round_trip_time", &rtcp_round_trip_time, pybind11::arg("block"), pybind11::arg("arrival_ntp"));
@@ -248,7 +247,7 @@ void bind_dtmf(pybind11::module_& m) {
              }),
              pybind11::arg("event"), pybind11::arg("end") = false, pybind11::arg("volume") = 10,
              pybind11::arg("duration") = 0)
-        .def_static("parse", [](std::string_view data) { return TelephoneEvent::parse(span_of(data)); })
+        .def_static("parse", [](std::string_view data) { return TelephoneEvent::parse(byte_span(data)); })
         .def("build", [](const TelephoneEvent& e) { return to_bytes(e.build()); })
         .def("__bytes__", [](const TelephoneEvent& e) { return to_bytes(e.build()); })
         .def("__repr__",
@@ -293,7 +292,7 @@ void bind_dtmf(pybind11::module_& m) {
         .def_readonly("ended", &DtmfDigit::ended);
     pybind11::class_<DtmfDetector>(m, "DtmfDetector")
         .def(pybind11::init<std::uint32_t>(), pybind11::arg("clock_rate") = 8000)
-        .def("push", [](DtmfDetector& d, std::uint32_t ts, std::string_view payload) { return d.push(ts, span_of(payload)); },
+        .def("push", [](DtmfDetector& d, std::uint32_t ts, std::string_view payload) { return d.push(ts, byte_span(payload)); },
              pybind11::arg("timestamp"), pybind11::arg("payload"))
         .def("flush", &DtmfDetector::flush)
         .def_property_readonly("clock_rate", &DtmfDetector::clock_rate);

@@ -5,7 +5,6 @@
 #include "sip/framer.hpp"
 #include "sip/message.hpp"
 #include "sip/text.hpp"
-#include "common/error.hpp"
 
 #include <pybind11/stl.h>
 
@@ -36,23 +35,11 @@ pybind11::object str(std::string_view s) {
 pybind11::object opt_str(bool present, std::string_view s) { return present ? str(s) : pybind11::none(); }
 pybind11::object opt_int(int64_t v) { return v < 0 ? pybind11::object(pybind11::none()) : pybind11::int_(v); }
 
-std::string_view bytes_view(const pybind11::bytes& b) {
-    char* p = nullptr;
-    Py_ssize_t n = 0;
-    if (PyBytes_AsStringAndSize(b.ptr(), &p, &n) != 0) throw pybind11::error_already_set();
-    return {p, size_t(n)};
-}
-
-// Header parameters (";name=value") as a dict, names lower-cased, quoted values unquoted.
+// Header parameters as a dict (csrc/sip lower-cases the names and unquotes the values).
 pybind11::dict params_dict(std::string_view params, std::string_view field) {
     pybind11::dict d;
-    sip::ParamList pl(params, field);
-    sip::Param p;
-    while (pl.next(p)) {
-        std::string name(p.name);
-        for (char& c : name) c = sip::lower(c);
-        d[str(name)] = p.has_value ? str(sip::unquote_if_quoted(p.value)) : pybind11::none();
-    }
+    for (const auto& p : sip::normalized_params(params, field))
+        d[str(p.name)] = p.value ? str(*p.value) : pybind11::none();
     return d;
 }
 
@@ -112,18 +99,13 @@ void bind_sip(pybind11::module_& m) {
     pb::class_<HUri>(m, "Uri", "A SIP/SIPS/tel URI; other schemes are kept opaque.")
         .def_static("parse", &uri_from_text, "text"_a)
         .def_property_readonly("raw", [](const HUri& u) { return str(u.v.raw); })
-        .def_property_readonly("scheme", [](const HUri& u) {
-            std::string s(u.v.scheme);
-            for (char& c : s) c = sip::lower(c);
-            return str(s);
-        })
+        .def_property_readonly("scheme", [](const HUri& u) { return str(u.v.scheme_lower()); })
         .def_property_readonly("user", &uri_user)
         .def_property_readonly("password", [](const HUri& u) {
             return u.v.has_password ? str(u.v.password_decoded()) : pb::object(pb::none());
         })
         .def_property_readonly("host", [](const HUri& u) {
-            return u.v.kind == sip::UriScheme::Sip || u.v.kind == sip::UriScheme::Sips ? str(u.v.host)
-                                                                                      : pb::object(pb::none());
+            return u.v.has_host() ? str(u.v.host) : pb::object(pb::none());
         })
         .def_property_readonly("port", [](const HUri& u) { return opt_int(u.v.port); })
         .def_property_readonly("opaque", [](const HUri& u) {
@@ -155,15 +137,13 @@ void bind_sip(pybind11::module_& m) {
     using HVia = Held<sip::Via>;
     pb::class_<HVia>(m, "Via", "One Via value (a header line may hold several).")
         .def_property_readonly("raw", [](const HVia& v) { return str(v.v.raw); })
-        .def_property_readonly("protocol", [](const HVia& v) {
-            return str(std::string(v.v.protocol).append("/").append(v.v.version));
-        })
+        .def_property_readonly("protocol", [](const HVia& v) { return str(v.v.sent_protocol()); })
         .def_property_readonly("transport", [](const HVia& v) { return str(v.v.transport); })
         .def_property_readonly("host", [](const HVia& v) { return str(v.v.host); })
         .def_property_readonly("port", [](const HVia& v) { return opt_int(v.v.port); })
         .def_property_readonly("branch", [](const HVia& v) { return opt_str(v.v.has_branch, v.v.branch); })
         .def_property_readonly("received", [](const HVia& v) {
-            return v.v.has_received ? str(sip::unquote_if_quoted(v.v.received)) : pb::object(pb::none());
+            return v.v.has_received ? str(v.v.received_address()) : pb::object(pb::none());
         })
         .def_property_readonly("rport", [](const HVia& v) -> pb::object {
             if (!v.v.has_rport) return pb::none();
@@ -184,23 +164,8 @@ void bind_sip(pybind11::module_& m) {
         .def_property_readonly("uri", [](const HNA& n) { return HUri{n.owner, n.v.uri}; })
         .def_property_readonly("tag", [](const HNA& n) { return opt_str(n.v.has_tag, n.v.tag); })
         .def_property_readonly("params", [](const HNA& n) { return params_dict(n.v.params, "name-addr"); })
-        .def_property_readonly("expires", [](const HNA& n) -> pb::object {
-            auto p = sip::ParamList::find(n.v.params, "expires", "Contact");
-            if (!p) return pb::none();
-            auto v = sip::parse_uint(p->value, 0xFFFFFFFFull);
-            if (!v) throw siperb::SipParseError("Contact", "expires parameter must be a number");
-            return pb::int_(*v);
-        })
-        .def_property_readonly("q", [](const HNA& n) -> pb::object {
-            auto p = sip::ParamList::find(n.v.params, "q", "Contact");
-            if (!p) return pb::none();
-            std::string s(p->value);
-            char* end = nullptr;
-            double q = std::strtod(s.c_str(), &end);
-            if (s.empty() || end != s.c_str() + s.size() || q < 0 || q > 1)
-                throw siperb::SipParseError("Contact", "q parameter must be 0-1");
-            return pb::float_(q);
-        })
+        .def_property_readonly("expires", [](const HNA& n) { return n.v.expires(); })
+        .def_property_readonly("q", [](const HNA& n) { return n.v.q(); })
         .def("__repr__", [](const HNA& n) { return "NameAddr(" + std::string(n.v.raw) + ")"; });
 
     using HCSeq = Held<sip::CSeq>;
@@ -216,11 +181,7 @@ void bind_sip(pybind11::module_& m) {
         .def_property_readonly("scheme", [](const HAuth& a) { return str(a.v.scheme); })
         .def_property_readonly("params", [](const HAuth& a) {
             pb::dict d;
-            for (const auto& p : a.v.params) {
-                std::string name(p.name);
-                for (char& c : name) c = sip::lower(c);
-                d[str(name)] = str(sip::unquote_if_quoted(p.value));
-            }
+            for (const auto& [name, value] : a.v.normalized_params()) d[str(name)] = str(value);
             return d;
         })
         .def_property_readonly("token68", [](const HAuth& a) {
@@ -255,7 +216,7 @@ void bind_sip(pybind11::module_& m) {
         .def_property_readonly("protocol", [](const HReason& r) { return str(r.v.protocol); })
         .def_property_readonly("cause", [](const HReason& r) { return opt_int(r.v.cause); })
         .def_property_readonly("text", [](const HReason& r) {
-            return r.v.text.empty() ? pb::object(pb::none()) : str(sip::unquote_if_quoted(r.v.text));
+            return r.v.text.empty() ? pb::object(pb::none()) : str(r.v.text_unquoted());
         })
         .def_property_readonly("params", [](const HReason& r) { return params_dict(r.v.params, "Reason"); });
 

@@ -15,6 +15,7 @@ void touch_uri(const siperb::sip::Uri& u) {
     (void)u.param_list();
     (void)u.header_list();
     (void)u.param("transport");
+    (void)u.scheme_lower();
     (void)siperb::sip::uri_equal(u, u);
     (void)siperb::sip::uri_equality_key(u);
 }
@@ -43,6 +44,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (const auto& c : m.contact()) {
             touch_uri(c.uri);
             (void)c.display_name();
+            guarded([&] { (void)c.q(); });
+            guarded([&] { (void)c.expires(); });
+            guarded([&] { (void)normalized_params(c.params, "Contact"); });
+        }
+        for (const auto& v : m.via()) {
+            (void)v.sent_protocol();
+            (void)v.received_address();
         }
         (void)m.header("Call-ID");
         guarded([&] { (void)m.header_values("Via"); });

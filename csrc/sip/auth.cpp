@@ -5,6 +5,13 @@
 
 namespace siperb::sip {
 
+std::vector<std::pair<std::string, std::string>> Auth::normalized_params() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    out.reserve(params.size());
+    for (const AuthParam& p : params) out.emplace_back(to_lower(p.name), unquote_if_quoted(p.value));
+    return out;
+}
+
 void parse_auth_list(std::string_view value, std::string_view field, std::vector<Auth>& out) {
     std::string_view s = trim(value);
     size_t i = 0;

@@ -8,6 +8,18 @@
 
 namespace siperb::sip {
 
+std::vector<NormalizedParam> normalized_params(std::string_view params, std::string_view field) {
+    std::vector<NormalizedParam> out;
+    ParamList pl(params, field);
+    Param p;
+    while (pl.next(p)) {
+        NormalizedParam& n = out.emplace_back();
+        n.name = to_lower(p.name);
+        if (p.has_value) n.value = unquote_if_quoted(p.value);
+    }
+    return out;
+}
+
 CSeq parse_cseq(std::string_view value, std::string_view field) {
     std::string_view s = trim(value);
     size_t i = 0;
@@ -94,6 +106,8 @@ SubscriptionState parse_subscription_state(std::string_view value, std::string_v
     }
     return st;
 }
+
+std::string ReasonValue::text_unquoted() const { return unquote_if_quoted(text); }
 
 void parse_reason_list(std::string_view value, std::string_view field, std::vector<ReasonValue>& out) {
     CommaList cl(value, field);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace siperb::sip {
@@ -43,6 +44,8 @@ struct Via {
     bool has_rport = false;
     int32_t rport = -1;          // -1: flag without value (or absent)
     int32_t ttl = -1;
+    std::string sent_protocol() const;    // "SIP/2.0"
+    std::string received_address() const;  // received= value, unquoted if it was quoted
 };
 void parse_via_list(std::string_view value, std::string_view field, std::vector<Via>& out);
 Via parse_via(std::string_view element, std::string_view field);
@@ -56,6 +59,11 @@ struct NameAddr {
     bool has_tag = false;
     bool angle = false;          // written as name-addr (<...>)
     std::string display_name() const;  // unquoted / LWS-normalised
+    // Contact parameters (RFC 3261 20.10): ";expires=" as delta-seconds (0-2^32-1) and ";q=" as
+    // a number 0-1; nullopt when absent. A present but malformed value (no value, quoted, not a
+    // number, out of range) throws SipParseError("Contact", reason).
+    std::optional<uint32_t> expires() const;
+    std::optional<double> q() const;
 };
 NameAddr parse_name_addr(std::string_view value, std::string_view field);
 void parse_name_addr_list(std::string_view value, std::string_view field, std::vector<NameAddr>& out);
@@ -75,6 +83,8 @@ struct Auth {
     std::string_view scheme;
     std::vector<AuthParam> params;
     std::string_view token68;  // non-param credentials (e.g. Basic), else empty
+    // The params with names lower-cased and quoted values unquoted, in order.
+    std::vector<std::pair<std::string, std::string>> normalized_params() const;
 };
 // One header value may carry several challenges ("Digest ..., Basic ...").
 void parse_auth_list(std::string_view value, std::string_view field, std::vector<Auth>& out);
@@ -100,8 +110,19 @@ SubscriptionState parse_subscription_state(std::string_view value, std::string_v
 struct ReasonValue {
     std::string_view protocol, text, params;
     int32_t cause = -1;
+    std::string text_unquoted() const;  // the text= parameter (raw in text)
 };
 void parse_reason_list(std::string_view value, std::string_view field, std::vector<ReasonValue>& out);
+
+// Header parameters (";name[=value]...", as kept in the params field of the structs above) with
+// names lower-cased (parameter names are case-insensitive, RFC 3261 7.3.1) and quoted values
+// unquoted, in order; a name given twice appears twice. value is nullopt for a flag parameter.
+// Throws SipParseError(field, reason) on a malformed parameter list.
+struct NormalizedParam {
+    std::string name;
+    std::optional<std::string> value;
+};
+std::vector<NormalizedParam> normalized_params(std::string_view params, std::string_view field);
 
 // Token lists: Allow, Supported, Require, ...
 void parse_token_list(std::string_view value, std::string_view field, std::vector<std::string_view>& out);

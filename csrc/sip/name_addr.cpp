@@ -3,7 +3,48 @@
 
 #include "sip/text.hpp"
 
+#include <charconv>
+#include <cstdlib>
+#include <string>
+#include <system_error>
+
 namespace siperb::sip {
+
+namespace {
+
+// The number of a q parameter. The decimal spellings are read with from_chars, without a copy;
+// the few that it refuses but strtod takes (a leading '+', hex floats, exponents out of range)
+// go through strtod on a copy, so the accepted set is exactly the one of the C library.
+std::optional<double> q_number(std::string_view s) {
+    if (s.empty()) return std::nullopt;
+    double v = 0;
+    const char* const end = s.data() + s.size();
+    auto [stop, ec] = std::from_chars(s.data(), end, v);
+    if (ec == std::errc() && stop == end) return v;
+    const std::string copy(s);
+    char* copy_stop = nullptr;
+    v = std::strtod(copy.c_str(), &copy_stop);
+    if (copy_stop != copy.c_str() + copy.size()) return std::nullopt;
+    return v;
+}
+
+}  // namespace
+
+std::optional<uint32_t> NameAddr::expires() const {
+    auto p = ParamList::find(params, "expires", "Contact");
+    if (!p) return std::nullopt;
+    auto v = parse_uint(p->value, 0xFFFFFFFFull);
+    if (!v) fail("Contact", "expires parameter must be a number");
+    return uint32_t(*v);
+}
+
+std::optional<double> NameAddr::q() const {
+    auto p = ParamList::find(params, "q", "Contact");
+    if (!p) return std::nullopt;
+    auto v = q_number(p->value);
+    if (!v || *v < 0 || *v > 1) fail("Contact", "q parameter must be 0-1");
+    return v;
+}
 
 std::string NameAddr::display_name() const {
     if (display.empty()) return {};

@@ -15,6 +15,12 @@ void fail(std::string_view field, std::string reason) {
     throw SipParseError(std::string(field), std::move(reason));
 }
 
+std::string to_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = lower(c);
+    return out;
+}
+
 bool is_token(std::string_view s) {
     if (s.empty()) return false;
     for (char c : s)

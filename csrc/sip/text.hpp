@@ -57,6 +57,9 @@ inline bool iequals(std::string_view a, std::string_view b) {
     return true;
 }
 
+// ASCII lower-case copy (scheme names, parameter names, tokens).
+std::string to_lower(std::string_view s);
+
 // Strip spaces and tabs (folding was already turned into spaces by the message parser).
 inline std::string_view ltrim(std::string_view s) {
     size_t b = 0;

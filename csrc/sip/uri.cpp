@@ -209,11 +209,8 @@ Uri Uri::parse(std::string_view text, std::string_view field) {
 
 std::string Uri::user_decoded() const { return unescape(user); }
 std::string Uri::password_decoded() const { return unescape(password); }
-std::string Uri::host_lower() const {
-    std::string h(host);
-    for (char& c : h) c = lower(c);
-    return h;
-}
+std::string Uri::host_lower() const { return to_lower(host); }
+std::string Uri::scheme_lower() const { return to_lower(scheme); }
 
 std::vector<Uri::Param> Uri::param_list() const {
     std::vector<Param> out;

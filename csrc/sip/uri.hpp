@@ -33,6 +33,8 @@ struct Uri {
     std::string user_decoded() const;
     std::string password_decoded() const;
     std::string host_lower() const;
+    std::string scheme_lower() const;
+    bool has_host() const { return kind == UriScheme::Sip || kind == UriScheme::Sips; }  // schemes are case-insensitive (RFC 3261 19.1.4)
     // Decoded URI parameters in order (name, value, has_value).
     struct Param {
         std::string name;

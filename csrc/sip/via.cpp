@@ -5,6 +5,9 @@
 
 namespace siperb::sip {
 
+std::string Via::sent_protocol() const { return std::string(protocol).append("/").append(version); }
+std::string Via::received_address() const { return unquote_if_quoted(received); }
+
 Via parse_via(std::string_view s, std::string_view field) {
     Via v;
     v.raw = s;

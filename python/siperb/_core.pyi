@@ -2,18 +2,21 @@
 
 import os as _os
 from collections.abc import Sequence as _Sequence
-from enum import Enum
-from typing import Any
-from typing import Any as _Any
+from typing import Any, ClassVar
 
-import numpy as _np
 import numpy as np
-import numpy.typing as _npt
 import numpy.typing as npt
 from typing_extensions import Buffer as _Buffer
 
+# Every class of the module is made by pybind11, whose classes have this metaclass at runtime
+# (pybind11_builtins.pybind11_type; not importable, hence declared here).
+class _pybind11_type(type): ...
+
+__version__: str
+opus_version: str
+
 # --- sip ---
-class Uri:
+class Uri(metaclass=_pybind11_type):
     @staticmethod
     def parse(text: str) -> Uri: ...
     @property
@@ -39,7 +42,7 @@ class Uri:
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
-class Via:
+class Via(metaclass=_pybind11_type):
     @property
     def raw(self) -> str: ...
     @property
@@ -63,7 +66,7 @@ class Via:
     @property
     def params(self) -> dict[str, str | None]: ...
 
-class NameAddr:
+class NameAddr(metaclass=_pybind11_type):
     @property
     def raw(self) -> str: ...
     @property
@@ -79,13 +82,13 @@ class NameAddr:
     @property
     def q(self) -> float | None: ...
 
-class CSeq:
+class CSeq(metaclass=_pybind11_type):
     @property
     def number(self) -> int: ...
     @property
     def method(self) -> str: ...
 
-class Challenge:
+class Challenge(metaclass=_pybind11_type):
     @property
     def scheme(self) -> str: ...
     @property
@@ -93,7 +96,7 @@ class Challenge:
     @property
     def token68(self) -> str | None: ...
 
-class Replaces:
+class Replaces(metaclass=_pybind11_type):
     @property
     def call_id(self) -> str: ...
     @property
@@ -105,7 +108,7 @@ class Replaces:
     @property
     def params(self) -> dict[str, str | None]: ...
 
-class Event:
+class Event(metaclass=_pybind11_type):
     @property
     def package(self) -> str: ...
     @property
@@ -113,7 +116,7 @@ class Event:
     @property
     def params(self) -> dict[str, str | None]: ...
 
-class SubscriptionState:
+class SubscriptionState(metaclass=_pybind11_type):
     @property
     def state(self) -> str: ...
     @property
@@ -125,7 +128,7 @@ class SubscriptionState:
     @property
     def params(self) -> dict[str, str | None]: ...
 
-class Reason:
+class Reason(metaclass=_pybind11_type):
     @property
     def protocol(self) -> str: ...
     @property
@@ -135,7 +138,7 @@ class Reason:
     @property
     def params(self) -> dict[str, str | None]: ...
 
-class Message:
+class Message(metaclass=_pybind11_type):
     @property
     def is_request(self) -> bool: ...
     @property
@@ -222,7 +225,7 @@ def sip_response(
     status: int, reason: str, headers: list[tuple[str, str]], body: bytes
 ) -> Message: ...
 
-class StreamFramer:
+class StreamFramer(metaclass=_pybind11_type):
     def __init__(self, max_message_size: int = 65536) -> None: ...
     def feed(self, chunk: bytes) -> list[Message]: ...
     @property
@@ -236,7 +239,7 @@ class StreamFramer:
 
 # --- sdp ---
 
-class SdpOrigin:
+class SdpOrigin(metaclass=_pybind11_type):
     username: str
     session_id: int
     session_version: int
@@ -245,7 +248,7 @@ class SdpOrigin:
     address: str
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpConnection:
+class SdpConnection(metaclass=_pybind11_type):
     address: str
     addrtype: str
     nettype: str
@@ -253,55 +256,55 @@ class SdpConnection:
     count: int | None
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpBandwidth:
+class SdpBandwidth(metaclass=_pybind11_type):
     type: str
     value: int
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpTiming:
+class SdpTiming(metaclass=_pybind11_type):
     start: int
     stop: int
     repeats: list[str]
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpAttribute:
+class SdpAttribute(metaclass=_pybind11_type):
     name: str
     value: str | None
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpRtpMap:
+class SdpRtpMap(metaclass=_pybind11_type):
     payload_type: int
     encoding: str
     clock_rate: int
     channels: int | None
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpFmtp:
+class SdpFmtp(metaclass=_pybind11_type):
     format: str
     params: str
     def __init__(self, **fields: Any) -> None: ...
     def parameters(self) -> list[tuple[str, str]]: ...
 
-class SdpRtcp:
+class SdpRtcp(metaclass=_pybind11_type):
     port: int
     nettype: str
     addrtype: str
     address: str
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpCrypto:
+class SdpCrypto(metaclass=_pybind11_type):
     tag: int
     suite: str
     key_params: str
     session_params: list[str]
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpFingerprint:
+class SdpFingerprint(metaclass=_pybind11_type):
     hash_func: str
     value: str
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpCandidate:
+class SdpCandidate(metaclass=_pybind11_type):
     foundation: str
     component: int
     transport: str
@@ -314,30 +317,30 @@ class SdpCandidate:
     extensions: list[tuple[str, str]]
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpGroup:
+class SdpGroup(metaclass=_pybind11_type):
     semantics: str
     mids: list[str]
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpSsrc:
+class SdpSsrc(metaclass=_pybind11_type):
     id: int
     attribute: str
     value: str | None
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpExtmap:
+class SdpExtmap(metaclass=_pybind11_type):
     id: int
     direction: str | None
     uri: str
     attributes: str
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpMsid:
+class SdpMsid(metaclass=_pybind11_type):
     id: str
     appdata: str
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpMedia:
+class SdpMedia(metaclass=_pybind11_type):
     kind: str
     port: int
     port_count: int | None
@@ -368,7 +371,7 @@ class SdpMedia:
     attributes: list[SdpAttribute]
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpSession:
+class SdpSession(metaclass=_pybind11_type):
     version: int
     origin: SdpOrigin
     name: str
@@ -395,7 +398,7 @@ class SdpSession:
     def parse(text: str | bytes) -> SdpSession: ...
     def to_string(self) -> str: ...
 
-class SdpCodec:
+class SdpCodec(metaclass=_pybind11_type):
     name: str
     clock_rate: int
     channels: int
@@ -403,7 +406,7 @@ class SdpCodec:
     payload_type: int | None
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpCapabilities:
+class SdpCapabilities(metaclass=_pybind11_type):
     codecs: list[SdpCodec]
     telephone_event: bool
     telephone_event_fmtp: str
@@ -419,7 +422,7 @@ class SdpCapabilities:
     session_name: str
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpOpusParams:
+class SdpOpusParams(metaclass=_pybind11_type):
     maxplaybackrate: int | None
     maxaveragebitrate: int | None
     useinbandfec: bool
@@ -430,7 +433,7 @@ class SdpOpusParams:
     minptime: int | None
     def __init__(self, **fields: Any) -> None: ...
 
-class SdpNegotiated:
+class SdpNegotiated(metaclass=_pybind11_type):
     media_index: int
     codec: SdpCodec
     payload_type: int
@@ -459,14 +462,14 @@ def sdp_negotiate(
 
 # --- codec ---
 
-_Pcm = _npt.NDArray[_np.int16]
+_Pcm = npt.NDArray[np.int16]
 
 def g711_ulaw_encode(pcm: _Buffer, /) -> bytes: ...
 def g711_ulaw_decode(codes: _Buffer, /) -> _Pcm: ...
 def g711_alaw_encode(pcm: _Buffer, /) -> bytes: ...
 def g711_alaw_decode(codes: _Buffer, /) -> _Pcm: ...
 
-class OpusEncoder:
+class OpusEncoder(metaclass=_pybind11_type):
     def __init__(
         self,
         sample_rate: int,
@@ -492,7 +495,7 @@ class OpusEncoder:
     def encode(self, pcm: _Buffer) -> bytes: ...
     def encode_many(self, pcm: _Buffer, frame_samples: int) -> list[bytes]: ...
 
-class OpusDecoder:
+class OpusDecoder(metaclass=_pybind11_type):
     def __init__(self, sample_rate: int, channels: int = 1) -> None: ...
     @property
     def sample_rate(self) -> int: ...
@@ -504,7 +507,7 @@ class OpusDecoder:
     def decode_fec(self, next_packet: _Buffer, frame_samples: int) -> _Pcm: ...
     def decode_many(self, packets: _Sequence[_Buffer | None]) -> _Pcm: ...
 
-class Resampler:
+class Resampler(metaclass=_pybind11_type):
     def __init__(
         self, in_rate: int, out_rate: int, channels: int = 1, quality: int = 4
     ) -> None: ...
@@ -530,14 +533,13 @@ def resample(
 
 RESAMPLER_DEFAULT_QUALITY: int
 # --- rtp ---
-# (imports carry noqa: sections of the stub are appended by area, so none is at the very top)
 
-class RtpExtension:
+class RtpExtension(metaclass=_pybind11_type):
     profile: int
     data: bytes
     def __init__(self, profile: int, data: bytes = b"") -> None: ...
 
-class RtpPacket:
+class RtpPacket(metaclass=_pybind11_type):
     payload_type: int
     sequence_number: int
     timestamp: int
@@ -572,34 +574,48 @@ def rtp_build_extension_elements(
 def seq_diff(a: int, b: int) -> int: ...
 def ts_diff(a: int, b: int) -> int: ...
 
-class SeqUnwrapper:
+class SeqUnwrapper(metaclass=_pybind11_type):
     def unwrap(self, value: int) -> int: ...
 
-class TimestampUnwrapper:
+class TimestampUnwrapper(metaclass=_pybind11_type):
     def unwrap(self, value: int) -> int: ...
 
-class ReceptionReport:
-    fraction_lost: int
-    cumulative_lost: int
-    extended_highest_seq: int
-    jitter: int
+class ReceptionReport(metaclass=_pybind11_type):
+    @property
+    def fraction_lost(self) -> int: ...
+    @property
+    def cumulative_lost(self) -> int: ...
+    @property
+    def extended_highest_seq(self) -> int: ...
+    @property
+    def jitter(self) -> int: ...
 
-class RtpReceiverStats:
+class RtpReceiverStats(metaclass=_pybind11_type):
     def __init__(self, clock_rate: int) -> None: ...
     def update(self, sequence_number: int, timestamp: int, arrival_ms: float) -> bool: ...
     def report(self) -> ReceptionReport: ...
-    valid: bool
-    extended_highest_seq: int
-    cycles: int
-    base_seq: int
-    received: int
-    expected: int
-    lost: int
-    jitter: float
-    jitter_ms: float
-    clock_rate: int
+    @property
+    def valid(self) -> bool: ...
+    @property
+    def extended_highest_seq(self) -> int: ...
+    @property
+    def cycles(self) -> int: ...
+    @property
+    def base_seq(self) -> int: ...
+    @property
+    def received(self) -> int: ...
+    @property
+    def expected(self) -> int: ...
+    @property
+    def lost(self) -> int: ...
+    @property
+    def jitter(self) -> float: ...
+    @property
+    def jitter_ms(self) -> float: ...
+    @property
+    def clock_rate(self) -> int: ...
 
-class RtcpReportBlock:
+class RtcpReportBlock(metaclass=_pybind11_type):
     ssrc: int
     fraction_lost: int
     cumulative_lost: int
@@ -618,7 +634,7 @@ class RtcpReportBlock:
         dlsr: int = 0,
     ) -> None: ...
 
-class RtcpSenderReport:
+class RtcpSenderReport(metaclass=_pybind11_type):
     ssrc: int
     ntp_timestamp: int
     rtp_timestamp: int
@@ -636,32 +652,32 @@ class RtcpSenderReport:
         reports: list[RtcpReportBlock] = ...,
     ) -> None: ...
 
-class RtcpReceiverReport:
+class RtcpReceiverReport(metaclass=_pybind11_type):
     ssrc: int
     reports: list[RtcpReportBlock]
     extension: bytes
     def __init__(self, ssrc: int = 0, reports: list[RtcpReportBlock] = ...) -> None: ...
 
-class RtcpSdesItem:
+class RtcpSdesItem(metaclass=_pybind11_type):
     type: int
     value: bytes
     def __init__(self, type: int, value: str | bytes) -> None: ...
 
-class RtcpSdesChunk:
+class RtcpSdesChunk(metaclass=_pybind11_type):
     ssrc: int
     items: list[RtcpSdesItem]
     def __init__(self, ssrc: int, items: list[RtcpSdesItem] = ...) -> None: ...
 
-class RtcpSdes:
+class RtcpSdes(metaclass=_pybind11_type):
     chunks: list[RtcpSdesChunk]
     def __init__(self, chunks: list[RtcpSdesChunk] = ...) -> None: ...
 
-class RtcpBye:
+class RtcpBye(metaclass=_pybind11_type):
     sources: list[int]
     reason: bytes | None
     def __init__(self, sources: list[int] = ..., reason: str | bytes | None = None) -> None: ...
 
-class RtcpApp:
+class RtcpApp(metaclass=_pybind11_type):
     subtype: int
     ssrc: int
     name: str
@@ -670,7 +686,7 @@ class RtcpApp:
         self, subtype: int = 0, ssrc: int = 0, name: str = "", data: bytes = b""
     ) -> None: ...
 
-class RtcpUnknown:
+class RtcpUnknown(metaclass=_pybind11_type):
     packet_type: int
     count: int
     body: bytes
@@ -685,7 +701,7 @@ def ntp_from_unix(unix_seconds: float) -> int: ...
 def ntp_to_unix(ntp: int) -> float: ...
 def ntp_middle32(ntp: int) -> int: ...
 
-class TelephoneEvent:
+class TelephoneEvent(metaclass=_pybind11_type):
     event: int
     end: bool
     volume: int
@@ -701,73 +717,124 @@ class TelephoneEvent:
 def event_from_digit(digit: str) -> int: ...
 def digit_from_event(event: int) -> str: ...
 
-class DtmfPacket:
-    marker: bool
-    timestamp: int
-    event: TelephoneEvent
-    payload: bytes
+class DtmfPacket(metaclass=_pybind11_type):
+    @property
+    def marker(self) -> bool: ...
+    @property
+    def timestamp(self) -> int: ...
+    @property
+    def event(self) -> TelephoneEvent: ...
+    @property
+    def payload(self) -> bytes: ...
 
-class DtmfSender:
+class DtmfSender(metaclass=_pybind11_type):
     def __init__(
         self, clock_rate: int = 8000, packet_ms: int = 20, volume: int = 10, end_repeats: int = 3
     ) -> None: ...
     def packets(self, digit: str, duration_ms: int, timestamp: int) -> list[DtmfPacket]: ...
 
-class DtmfDigit:
-    digit: str
-    event: int
-    timestamp: int
-    duration: int
-    volume: int
-    ended: bool
+class DtmfDigit(metaclass=_pybind11_type):
+    @property
+    def digit(self) -> str: ...
+    @property
+    def event(self) -> int: ...
+    @property
+    def timestamp(self) -> int: ...
+    @property
+    def duration(self) -> int: ...
+    @property
+    def volume(self) -> int: ...
+    @property
+    def ended(self) -> bool: ...
 
-class DtmfDetector:
-    clock_rate: int
+class DtmfDetector(metaclass=_pybind11_type):
+    @property
+    def clock_rate(self) -> int: ...
     def __init__(self, clock_rate: int = 8000) -> None: ...
     def push(self, timestamp: int, payload: bytes) -> list[DtmfDigit]: ...
     def flush(self) -> list[DtmfDigit]: ...
 
 # --- jbuf ---
 
-class FrameKind(Enum):
-    PACKET = ...
-    CONCEAL = ...
-    SILENCE = ...
+class FrameKind(metaclass=_pybind11_type):
+    PACKET: ClassVar[FrameKind]
+    CONCEAL: ClassVar[FrameKind]
+    SILENCE: ClassVar[FrameKind]
+    __members__: ClassVar[dict[str, FrameKind]]
+    def __init__(self, value: int) -> None: ...
+    def __int__(self) -> int: ...
+    def __index__(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
 
-class Stretch(Enum):
-    NONE = ...
-    ACCELERATE = ...
-    DECELERATE = ...
+class Stretch(metaclass=_pybind11_type):
+    NONE: ClassVar[Stretch]
+    ACCELERATE: ClassVar[Stretch]
+    DECELERATE: ClassVar[Stretch]
+    __members__: ClassVar[dict[str, Stretch]]
+    def __init__(self, value: int) -> None: ...
+    def __int__(self) -> int: ...
+    def __index__(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
 
-class Frame:
-    kind: FrameKind
-    stretch: Stretch
-    stretch_samples: int
-    samples: int
-    sequence_number: int
-    timestamp: int
-    ssrc: int
-    marker: bool
-    payload: bytes
-    next_available: bool
-    next_payload: bytes
+class Frame(metaclass=_pybind11_type):
+    @property
+    def kind(self) -> FrameKind: ...
+    @property
+    def stretch(self) -> Stretch: ...
+    @property
+    def stretch_samples(self) -> int: ...
+    @property
+    def samples(self) -> int: ...
+    @property
+    def sequence_number(self) -> int: ...
+    @property
+    def timestamp(self) -> int: ...
+    @property
+    def ssrc(self) -> int: ...
+    @property
+    def marker(self) -> bool: ...
+    @property
+    def payload(self) -> bytes: ...
+    @property
+    def next_available(self) -> bool: ...
+    @property
+    def next_payload(self) -> bytes: ...
 
-class JitterBufferStats:
-    current_delay_ms: float
-    target_delay_ms: float
-    received: int
-    late: int
-    lost: int
-    duplicated: int
-    discarded: int
-    played: int
-    concealed: int
-    silence: int
-    accelerated: int
-    decelerated: int
-    resyncs: int
+class JitterBufferStats(metaclass=_pybind11_type):
+    @property
+    def current_delay_ms(self) -> float: ...
+    @property
+    def target_delay_ms(self) -> float: ...
+    @property
+    def received(self) -> int: ...
+    @property
+    def late(self) -> int: ...
+    @property
+    def lost(self) -> int: ...
+    @property
+    def duplicated(self) -> int: ...
+    @property
+    def discarded(self) -> int: ...
+    @property
+    def played(self) -> int: ...
+    @property
+    def concealed(self) -> int: ...
+    @property
+    def silence(self) -> int: ...
+    @property
+    def accelerated(self) -> int: ...
+    @property
+    def decelerated(self) -> int: ...
+    @property
+    def resyncs(self) -> int: ...
 
-class JitterBuffer:
+class JitterBuffer(metaclass=_pybind11_type):
     def __init__(
         self,
         clock_rate: int = 8000,
@@ -798,17 +865,22 @@ class JitterBuffer:
     def target_delay_ms(self) -> float: ...
     def __len__(self) -> int: ...
 
-class G711Plc:
+class G711Plc(metaclass=_pybind11_type):
     def __init__(self, sample_rate: int = 8000) -> None: ...
     def good_frame(self, pcm: npt.ArrayLike) -> npt.NDArray[np.int16]: ...
     def conceal(self, samples: int) -> npt.NDArray[np.int16]: ...
-    sample_rate: int
-    delay_samples: int
-    frame_samples: int
-    pitch: int
-    erased_frames: int
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def delay_samples(self) -> int: ...
+    @property
+    def frame_samples(self) -> int: ...
+    @property
+    def pitch(self) -> int: ...
+    @property
+    def erased_frames(self) -> int: ...
 
-class SpeexJitterBuffer:
+class SpeexJitterBuffer(metaclass=_pybind11_type):
     def __init__(self, frame_samples: int) -> None: ...
     def put(self, sequence_number: int, timestamp: int, payload: bytes) -> None: ...
     def get(self) -> Frame: ...
@@ -817,19 +889,19 @@ class SpeexJitterBuffer:
 
 _PathLike = str | _os.PathLike[str]
 
-class AudioSource:
+class AudioSource(metaclass=_pybind11_type):
     @property
     def sample_rate(self) -> int: ...
     @property
     def ended(self) -> bool: ...
     def read(self, n: int) -> _Pcm: ...
 
-class AudioSink:
+class AudioSink(metaclass=_pybind11_type):
     @property
     def sample_rate(self) -> int: ...
     def write(self, pcm: _Pcm) -> None: ...
 
-class SampleRing:
+class SampleRing(metaclass=_pybind11_type):
     def __init__(self, capacity: int) -> None: ...
     @property
     def capacity(self) -> int: ...
@@ -846,7 +918,7 @@ def audio_ring_stress(
     capacity: int, samples: int, max_chunk: int, overwrite: bool, seed: int = 1
 ) -> dict[str, int]: ...
 def wav_read(path: _PathLike) -> tuple[int, int, _Pcm, str]: ...
-def wav_info(path: _PathLike) -> dict[str, _Any]: ...
+def wav_info(path: _PathLike) -> dict[str, Any]: ...
 def wav_write(path: _PathLike, pcm: _Pcm, sample_rate: int, encoding: str = "pcm16") -> None: ...
 def wav_decode(data: bytes) -> tuple[int, int, _Pcm]: ...
 
@@ -927,9 +999,9 @@ class WavFileSink(AudioSink):
     @property
     def path(self) -> str: ...
     @property
-    def stats(self) -> dict[str, _Any]: ...
+    def stats(self) -> dict[str, Any]: ...
 
-class CallRecorder:
+class CallRecorder(metaclass=_pybind11_type):
     def __init__(self, path: _PathLike, stereo: bool = True, sample_rate: int = 16000) -> None: ...
     def local_sink(self) -> AudioSink: ...
     def remote_sink(self) -> AudioSink: ...
@@ -942,11 +1014,11 @@ class CallRecorder:
     @property
     def sample_rate(self) -> int: ...
     @property
-    def stats(self) -> dict[str, _Any]: ...
+    def stats(self) -> dict[str, Any]: ...
 
-def audio_list_devices() -> list[dict[str, _Any]]: ...
+def audio_list_devices() -> list[dict[str, Any]]: ...
 
-class AudioDevice:
+class AudioDevice(metaclass=_pybind11_type):
     def __init__(
         self,
         input: str | int | bool | None = None,
@@ -992,30 +1064,169 @@ class MemorySink(AudioSink):
     def dropped(self) -> int: ...
     def clear(self) -> None: ...
 
-class MediaSessionConfig:
+class MediaSessionConfig(metaclass=_pybind11_type):
+    local_address: str
+    port_min: int
+    port_max: int
+    symmetric_rtp: bool
+    jitter_min_ms: int
+    jitter_max_ms: int
+    jitter_start_ms: int
+    time_stretch: bool
+    rtp_timeout_ms: int
+    stats_interval_ms: int
+    rtcp_interval_ms: int
+    opus_complexity: int
+    opus_bitrate: int
+    opus_decode_rate: int
+    cname: str
     def __init__(self, **kwargs: Any) -> None: ...
-    def __getattr__(self, name: str) -> Any: ...
 
-class MediaStreamParams:
-    def __init__(self, **kwargs: Any) -> None: ...
-    def __getattr__(self, name: str) -> Any: ...
-
-class MediaSessionStats:
+class MediaStreamParams(metaclass=_pybind11_type):
     codec: str
-    def __getattr__(self, name: str) -> Any: ...
+    clock_rate: int
+    channels: int
+    payload_type: int
+    local_payload_type: int
+    telephone_event_pt: int
+    local_telephone_event_pt: int
+    telephone_event_rate: int
+    ptime: int
+    remote_address: str
+    remote_port: int
+    remote_rtcp_address: str
+    remote_rtcp_port: int
+    rtcp_mux: bool
+    direction: str
+    opus_maxplaybackrate: int
+    opus_maxaveragebitrate: int
+    opus_fec: bool
+    opus_dtx: bool
+    opus_stereo: bool
+    srtp_suite: str
+    srtp_local_key: str
+    srtp_remote_key: str
+    def __init__(self, **kwargs: Any) -> None: ...
+
+class MediaSessionStats(metaclass=_pybind11_type):
+    @property
+    def packets_sent(self) -> int: ...
+    @property
+    def bytes_sent(self) -> int: ...
+    @property
+    def packets_received(self) -> int: ...
+    @property
+    def bytes_received(self) -> int: ...
+    @property
+    def packets_lost(self) -> int: ...
+    @property
+    def invalid_packets(self) -> int: ...
+    @property
+    def unknown_payload(self) -> int: ...
+    @property
+    def foreign_source(self) -> int: ...
+    @property
+    def send_errors(self) -> int: ...
+    @property
+    def srtp_auth_failures(self) -> int: ...
+    @property
+    def srtp_replays(self) -> int: ...
+    @property
+    def srtp_errors(self) -> int: ...
+    @property
+    def rtcp_sent(self) -> int: ...
+    @property
+    def rtcp_received(self) -> int: ...
+    @property
+    def jb_late(self) -> int: ...
+    @property
+    def jb_lost(self) -> int: ...
+    @property
+    def jb_duplicated(self) -> int: ...
+    @property
+    def jb_discarded(self) -> int: ...
+    @property
+    def frames_played(self) -> int: ...
+    @property
+    def frames_concealed(self) -> int: ...
+    @property
+    def frames_silence(self) -> int: ...
+    @property
+    def accelerated(self) -> int: ...
+    @property
+    def decelerated(self) -> int: ...
+    @property
+    def fec_recovered(self) -> int: ...
+    @property
+    def ticks(self) -> int: ...
+    @property
+    def late_ticks(self) -> int: ...
+    @property
+    def missed_ticks(self) -> int: ...
+    @property
+    def source_underruns(self) -> int: ...
+    @property
+    def recorder_dropped(self) -> int: ...
+    @property
+    def dtmf_sent(self) -> int: ...
+    @property
+    def dtmf_received(self) -> int: ...
+    @property
+    def icmp_errors(self) -> int: ...
+    @property
+    def ssrc(self) -> int: ...
+    @property
+    def remote_ssrc(self) -> int: ...
+    @property
+    def ptime(self) -> int: ...
+    @property
+    def payload_type(self) -> int: ...
+    @property
+    def loss_percent(self) -> float: ...
+    @property
+    def jitter_ms(self) -> float: ...
+    @property
+    def rtt_ms(self) -> float: ...
+    @property
+    def remote_loss_percent(self) -> float: ...
+    @property
+    def remote_jitter_ms(self) -> float: ...
+    @property
+    def jb_delay_ms(self) -> float: ...
+    @property
+    def jb_target_ms(self) -> float: ...
+    @property
+    def r_factor(self) -> float: ...
+    @property
+    def mos(self) -> float: ...
+    @property
+    def tx_level_dbfs(self) -> float: ...
+    @property
+    def rx_level_dbfs(self) -> float: ...
+    @property
+    def codec(self) -> str: ...
 
 def media_stream_params_from(negotiated: SdpNegotiated) -> MediaStreamParams: ...
 
-class MediaSession:
-    id: int
-    local_port: int
-    local_rtcp_port: int
-    local_address: str
-    ssrc: int
-    started: bool
-    closed: bool
-    params: MediaStreamParams
-    muted: bool
+class MediaSession(metaclass=_pybind11_type):
+    @property
+    def id(self) -> int: ...
+    @property
+    def local_port(self) -> int: ...
+    @property
+    def local_rtcp_port(self) -> int: ...
+    @property
+    def local_address(self) -> str: ...
+    @property
+    def ssrc(self) -> int: ...
+    @property
+    def started(self) -> bool: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def params(self) -> MediaStreamParams: ...
+    @property
+    def muted(self) -> bool: ...
     def start(self, params: MediaStreamParams) -> None: ...
     def update(self, params: MediaStreamParams) -> None: ...
     def close(self) -> None: ...
@@ -1031,13 +1242,14 @@ class MediaSession:
     def send_dtmf(self, digits: str, duration_ms: int = 100, volume: int = 10) -> None: ...
     def stats(self) -> MediaSessionStats: ...
 
-class MediaEngine:
+class MediaEngine(metaclass=_pybind11_type):
     def __init__(
         self, threads: int = 1, event_capacity: int = 4096, realtime_priority: int = 0
     ) -> None: ...
     def create_session(self, config: MediaSessionConfig) -> MediaSession: ...
     def stop(self) -> None: ...
-    running: bool
+    @property
+    def running(self) -> bool: ...
     def fileno(self) -> int: ...
     def drain_events(self, max: int = 1024) -> list[tuple[str, dict[str, Any]]]: ...
     def stats(self) -> dict[str, int]: ...
