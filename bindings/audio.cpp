@@ -25,7 +25,7 @@
 #include "audio/wav_writer.hpp"
 #include "bindings.hpp"
 #include "common/error.hpp"
-#include "media/audio_port.hpp"
+#include "audio/audio_port.hpp"
 
 namespace pb = pybind11;
 

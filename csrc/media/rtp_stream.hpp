@@ -5,15 +5,15 @@
 // locks on the packet path: MediaSession and the Engine drive it; the fuzzer drives it directly.
 #pragma once
 
+#include "audio/audio_port.hpp"
 #include "codec/resampler.hpp"
 #include "jbuf/jitter_buffer.hpp"
-#include "media/audio_port.hpp"
 #include "media/codec_unit.hpp"
 #include "media/event_queue.hpp"
 #include "media/session_config.hpp"
 #include "media/session_stats.hpp"
 #include "media/srtp.hpp"
-#include "media/udp_socket.hpp"
+#include "net/udp_socket.hpp"
 #include "rtp/receiver_stats.hpp"
 #include "rtp/telephone_event.hpp"
 
