@@ -5,10 +5,12 @@
 // dropped. Run by tests/unit/test_audio_ring.py (and ctest); exit status 0 means every case held.
 #include "audio/ring.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <random>
+#include <span>
 #include <thread>
 #include <vector>
 
