@@ -5,6 +5,8 @@ VENV ?= .venv
 BUILD ?= build/dev
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)/python
+# Where the unit tests find the native test programs (tests/native) of the build they test.
+export SIPERB_NATIVE_TEST_DIR := $(CURDIR)/$(BUILD)
 FUZZ_SECONDS ?= 20
 
 .PHONY: demo test test-unit test-asan fuzz bench lint build bootstrap clean
@@ -49,7 +51,7 @@ test-asan: $(VENV)/.stamp
 	cmake --build build/asan
 	rm -rf build/asan/pkg && mkdir -p build/asan/pkg && cp -r python/siperb build/asan/pkg/
 	rm -f build/asan/pkg/siperb/_core*.so && cp build/asan/_core*.so build/asan/pkg/siperb/
-	PYTHONPATH=$(CURDIR)/build/asan/pkg LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+	PYTHONPATH=$(CURDIR)/build/asan/pkg SIPERB_NATIVE_TEST_DIR=$(CURDIR)/build/asan LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
 	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(PY) -m pytest -q -p no:cacheprovider tests/unit
 

@@ -18,14 +18,13 @@
 #include "audio/device.hpp"
 #include "audio/recorder.hpp"
 #include "audio/ring.hpp"
-#include "audio/ring_stress.hpp"
 #include "audio/tone.hpp"
 #include "audio/wav_reader.hpp"
 #include "audio/wav_source.hpp"
 #include "audio/wav_writer.hpp"
 #include "bindings.hpp"
 #include "common/error.hpp"
-#include "media/audio_port.hpp"
+#include "audio/audio_port.hpp"
 
 namespace pb = pybind11;
 
@@ -212,23 +211,6 @@ void bind_ring(pb::module_& m) {
             pb::arg("n"), pb::arg("counted") = false)
         .def("discard_keep", &audio::SampleRing::discard_keep, pb::arg("keep"))
         .def_property_readonly("counters", [](const audio::SampleRing& r) { return ring_dict(r.counters()); });
-    m.def(
-        "audio_ring_stress",
-        [](std::size_t capacity, std::uint64_t samples_n, std::size_t max_chunk, bool overwrite, std::uint32_t seed) {
-            audio::RingStressResult r;
-            {
-                pb::gil_scoped_release nogil;
-                r = audio::ring_stress(capacity, samples_n, max_chunk, overwrite, seed);
-            }
-            pb::dict d;
-            d["produced"] = r.produced;
-            d["received"] = r.received;
-            d["dropped"] = r.dropped;
-            d["gaps"] = r.gaps;
-            d["disorder"] = r.disorder;
-            return d;
-        },
-        pb::arg("capacity"), pb::arg("samples"), pb::arg("max_chunk"), pb::arg("overwrite"), pb::arg("seed") = 1);
 }
 
 void bind_wav(pb::module_& m) {

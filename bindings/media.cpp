@@ -9,7 +9,7 @@
 #include "media/engine.hpp"
 #include "media/memory_port.hpp"
 #include "media/srtp.hpp"
-#include "media/time_stretch.hpp"
+#include "dsp/time_stretch.hpp"
 
 namespace siperb::py {
 

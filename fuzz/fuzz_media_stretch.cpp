@@ -1,7 +1,7 @@
 // time_stretch on arbitrary frames, amounts and sample rates: the output keeps the length
 // contract (n - lag or n + lag with lag in [amount / 2, amount], or a copy when the frame is too
 // short) and starts and ends on the frame's first and last samples.
-#include "media/time_stretch.hpp"
+#include "dsp/time_stretch.hpp"
 
 #include <algorithm>
 #include <cstdint>

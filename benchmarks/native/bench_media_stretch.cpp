@@ -9,7 +9,7 @@
 #include <span>
 #include <vector>
 
-#include "media/time_stretch.hpp"
+#include "dsp/time_stretch.hpp"
 #include "voiced_signal.hpp"
 
 namespace {

@@ -15,9 +15,9 @@
 #include <mutex>
 #include <span>
 
+#include "audio/audio_port.hpp"
 #include "audio/event_fd.hpp"
 #include "audio/ring.hpp"
-#include "media/audio_port.hpp"
 
 namespace siperb::audio {
 

@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "media/audio_port.hpp"
+#include "audio/audio_port.hpp"
 
 namespace siperb::audio {
 

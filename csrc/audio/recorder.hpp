@@ -25,9 +25,9 @@
 #include <thread>
 #include <vector>
 
+#include "audio/audio_port.hpp"
 #include "audio/ring.hpp"
 #include "audio/wav_writer.hpp"
-#include "media/audio_port.hpp"
 
 namespace siperb::audio {
 

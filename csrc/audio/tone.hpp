@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "media/audio_port.hpp"
+#include "audio/audio_port.hpp"
 
 namespace siperb::audio {
 

@@ -16,10 +16,10 @@
 #include <thread>
 #include <vector>
 
+#include "audio/audio_port.hpp"
 #include "audio/ring.hpp"
 #include "audio/wav_reader.hpp"
 #include "codec/resampler.hpp"
-#include "media/audio_port.hpp"
 
 namespace siperb::audio {
 

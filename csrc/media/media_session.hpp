@@ -6,12 +6,12 @@
 // and stats() copies a snapshot the engine publishes every packet time.
 #pragma once
 
+#include "audio/audio_port.hpp"
 #include "audio/recorder.hpp"
-#include "media/audio_port.hpp"
 #include "media/rtp_stream.hpp"
 #include "media/session_config.hpp"
 #include "media/session_stats.hpp"
-#include "media/udp_socket.hpp"
+#include "net/udp_socket.hpp"
 
 #include <atomic>
 #include <functional>

@@ -4,7 +4,7 @@
 // a mutex that only the owner's snapshot/append calls contend for.
 #pragma once
 
-#include "media/audio_port.hpp"
+#include "audio/audio_port.hpp"
 
 #include <atomic>
 #include <cstdint>

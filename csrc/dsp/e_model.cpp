@@ -1,4 +1,4 @@
-#include "media/e_model.hpp"
+#include "dsp/e_model.hpp"
 
 #include <algorithm>
 #include <cctype>

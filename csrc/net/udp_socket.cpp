@@ -1,4 +1,4 @@
-#include "media/udp_socket.hpp"
+#include "net/udp_socket.hpp"
 
 #include "common/error.hpp"
 

@@ -1,6 +1,8 @@
 // The seam between the media engine and everything that produces or consumes audio (devices,
 // WAV files, tones, Python buffers). The engine thread calls these every packet time: they must
 // never block, never allocate on the hot path, and never call into Python.
+// It lives in audio/ (below media/) so that audio/ implements it without including media/; the
+// namespace stays siperb::media, the engine's name for it.
 #pragma once
 
 #include <cstddef>

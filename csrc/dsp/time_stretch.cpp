@@ -1,4 +1,4 @@
-#include "media/time_stretch.hpp"
+#include "dsp/time_stretch.hpp"
 
 #include <algorithm>
 #include <array>

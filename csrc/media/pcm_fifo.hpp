@@ -1,0 +1,23 @@
+// The sample FIFOs between a stream's rate changes (source -> encoder, decoder -> sink, both
+// directions -> recorder): vectors reserved once, so appending and consuming never allocate
+// in the steady state.
+#pragma once
+
+#include "codec/resampler.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace siperb::media {
+
+// Resamples in (at in_rate) to out_rate, appending to out; creates or recreates rs as needed
+// (a rate change). tmp is scratch space. Throws what the resampler throws.
+void resample_into(std::unique_ptr<codec::Resampler>& rs, int in_rate, int out_rate, std::span<const std::int16_t> in,
+                   std::vector<std::int16_t>& tmp, std::vector<std::int16_t>& out);
+
+// Drops the first n samples (all of them if there are fewer).
+void take_front(std::vector<std::int16_t>& v, std::size_t n);
+
+}  // namespace siperb::media
