@@ -12,8 +12,9 @@ up step by step and refuses a newer one.
 disk; a lock serialises the shared connection.
 
 Outcome when :meth:`History.record_end` is not told one: ``answered`` if the call was answered;
-else from the SIP status (486/600 busy, 603 declined, 408/480 no answer, 487 cancelled for an
-outbound call and missed for an inbound one, any other 4xx-6xx failed); else an unanswered
+else from the SIP status (486/600 busy; 404/480/603 declined, the SDK's CallRejected; 408 no
+answer; 487 cancelled for an outbound call and missed for an inbound one, any other 4xx-6xx
+failed); else an unanswered
 inbound call is ``missed`` and an outbound one ``cancelled`` when we hung up, ``no answer``
 otherwise.
 """
@@ -68,6 +69,11 @@ _MIGRATIONS: tuple[Sequence[str], ...] = (
             PRIMARY KEY (profile, key)
         )""",
         "CREATE INDEX calls_by_start ON calls (profile, start_time DESC)",
+    ),
+    # 3: why a row was closed without the call's end (a killed process), the recording file
+    (
+        "ALTER TABLE calls ADD COLUMN end_reason TEXT",
+        "ALTER TABLE calls ADD COLUMN recording TEXT",
     ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -135,15 +141,25 @@ class CallRecord:
     hangup_by: HangupBy | None
     sip_status: int | None
     sip_reason: str | None
+    end_reason: str | None = None  # set when the row was closed without seeing the call end
+    recording: str | None = None  # the call's recording file, if it was recorded
 
     @property
     def ended(self) -> bool:
         return self.end_time is not None
 
+    @property
+    def total_duration(self) -> float | None:
+        """Seconds from start to end, ringing included (``duration`` is the answered part)."""
+        if self.end_time is None:
+            return None
+        return max(0.0, (self.end_time - self.start_time).total_seconds())
+
 
 _COLUMNS = (
     "call_id, direction, remote_uri, remote_name, local_uri, local_name, start_time, "
-    "answer_time, end_time, duration, outcome, hangup_by, sip_status, sip_reason"
+    "answer_time, end_time, duration, outcome, hangup_by, sip_status, sip_reason, end_reason, "
+    "recording"
 )
 
 
@@ -163,6 +179,8 @@ def _record(row: tuple[Any, ...]) -> CallRecord:
         hangup_by=row[11],
         sip_status=row[12],
         sip_reason=row[13],
+        end_reason=row[14],
+        recording=row[15],
     )
 
 
@@ -174,9 +192,9 @@ def derive_outcome(
         return "answered"
     if sip_status in (486, 600):
         return "busy"
-    if sip_status == 603:
+    if sip_status in (404, 480, 603):  # the SDK's CallRejected
         return "declined"
-    if sip_status in (408, 480):
+    if sip_status == 408:
         return "no answer"
     if sip_status == 487:
         return "missed" if direction == "inbound" else "cancelled"
@@ -329,6 +347,22 @@ class History:
 
         return self._run(go)
 
+    def close_interrupted(self, reason: str) -> int:
+        """Close this profile's rows still ongoing (their process ended mid-call) with
+        ``reason``; an answered one keeps ``answered`` with an unknown (None) duration."""
+        return self._write(
+            "UPDATE calls SET end_time = COALESCE(answer_time, start_time), end_reason = ?,"
+            " outcome = CASE WHEN answer_time IS NULL THEN"
+            " (CASE direction WHEN 'inbound' THEN 'missed' ELSE 'failed' END) ELSE 'answered' END"
+            " WHERE profile = ? AND end_time IS NULL",
+            (reason, self.profile),
+        )
+
+    def set_recording(self, call_id: str, path: str) -> None:
+        """Remember the call's recording file."""
+        self._write("UPDATE calls SET recording = ? WHERE profile = ? AND call_id = ?",
+                    (path, self.profile, call_id))  # fmt: skip
+
     def _get(self, conn: sqlite3.Connection, call_id: str) -> CallRecord | None:
         row = conn.execute(
             f"SELECT {_COLUMNS} FROM calls WHERE profile = ? AND call_id = ?",
@@ -420,6 +454,12 @@ class AsyncHistory:
 
     async def get(self, call_id: str) -> CallRecord | None:
         return await asyncio.to_thread(self.sync.get, call_id)
+
+    async def close_interrupted(self, reason: str) -> int:
+        return await asyncio.to_thread(self.sync.close_interrupted, reason)
+
+    async def set_recording(self, call_id: str, path: str) -> None:
+        await asyncio.to_thread(self.sync.set_recording, call_id, path)
 
     async def list(
         self, limit: int = 50, offset: int = 0, direction: Direction | None = None
