@@ -349,3 +349,80 @@ def test_selected_device_is_restored_at_start(tmp_path: Path) -> None:
                 assert again.selected == [("mic", "speaker")]
 
     run(main())
+
+
+def test_history_row_keeps_the_recording_path_and_total_duration() -> None:
+    class Recorder:
+        def devices(self) -> list[Any]:
+            return []
+
+        def select_device(self, *, input: str | None, output: str | None) -> None:
+            pass
+
+        def set_muted(self, call: Any, muted: bool) -> None:
+            pass
+
+        def start_recording(self, call: Any, path: str | None) -> Any:
+            return Path(path or "auto.wav")
+
+        def stop_recording(self, call: Any) -> Any:
+            return None
+
+    async def main() -> None:
+        async with LoopbackService() as svc:
+            phone = await siperb.ProvisionPhone(options(svc), history_path=MEMORY,
+                                                media_control=Recorder())  # fmt: skip
+            async with phone:
+                call = await phone.dial("echo")
+                await call.wait_for("established", timeout=5)
+                await phone.StartRecording(call.id, "/tmp/call-1.wav")
+                await phone.EndCall(call.id)
+                record = await call.wait_ended(5)
+        assert record is not None and record.recording == "/tmp/call-1.wav"
+        assert record.total_duration is not None and record.duration is not None
+        assert record.total_duration >= record.duration > 0
+
+    run(main())
+
+
+# ---- CDR fields, recent calls, single-record lookup; video ----
+
+
+def test_cdr_fields_recent_calls_and_lookup() -> None:
+    async def main() -> None:
+        async with LoopbackService() as svc, await phone_on(svc) as phone:
+            call = await phone.Dial("echo")
+            await call.wait_for("established", timeout=5)
+            await asyncio.sleep(0.05)
+            await phone.EndCall(call.id)
+            await call.wait_ended(5)
+            nobody = await phone.Dial("nobody")
+            await nobody.wait_ended(5)
+            recent = await phone.GetRecentCalls(10)
+            assert [r.call_id for r in recent] == [nobody.call_id, call.call_id]
+            answered = await phone.GetCallRecord(call.id)  # by session id
+            assert answered is not None and answered == await phone.GetCallRecord(call.call_id)
+            assert answered.TerminatedBy == "us" and answered.ReasonCode == 200
+            assert answered.StartTime <= answered.AnswerTime <= answered.EndTime  # type: ignore[operator]
+            assert answered.TalkTime == answered.duration and answered.Duration >= answered.TalkTime
+            rejected = recent[0]
+            assert rejected.TerminatedBy == "them" and rejected.ReasonCode == 404
+            assert rejected.ReasonText == "Not Found" and rejected.AnswerTime is None
+            assert rejected.TalkTime == 0
+            cdr = rejected.to_cdr()
+            assert {"TerminatedBy", "StartTime", "AnswerTime", "EndTime", "Duration", "TalkTime",
+                    "ReasonCode", "ReasonText"} <= set(cdr)  # fmt: skip
+            assert await phone.GetCallRecord("no-such-call") is None
+
+    run(main())
+
+
+def test_video_calls_are_refused_clearly() -> None:
+    async def main() -> None:
+        async with LoopbackService() as svc, await phone_on(svc) as phone:
+            with pytest.raises(SiperbError) as info:
+                await phone.Dial("echo", withVideo=True)
+            assert info.value.field == "withVideo" and "video" in str(info.value)
+            assert svc.counts.get("INVITE", 0) == 0
+
+    run(main())

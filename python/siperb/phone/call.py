@@ -94,6 +94,7 @@ class Call:
         self.hangup_by: HangupBy | None = None
         self.muted = False
         self.recording = False
+        self.recording_path: str | None = None  # the last recording's file, kept in the history
         self.record: CallRecord | None = None  # the history row, once the call ended
         self.recorded: asyncio.Event = asyncio.Event()  # set when the row is written
         self._local_end = False

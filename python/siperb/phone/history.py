@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from ..errors import SiperbError
+from .cdr import CdrFields
 
 T = TypeVar("T")
 
@@ -124,8 +125,8 @@ def _dt(value: float | None) -> datetime | None:
 
 
 @dataclass(frozen=True)
-class CallRecord:
-    """One call as remembered."""
+class CallRecord(CdrFields):
+    """One call as remembered (with the SDK's CDR names too: ``TerminatedBy``, ``TalkTime``)."""
 
     call_id: str
     direction: Direction

@@ -249,12 +249,22 @@ class Phone(SdkVerbs):
     async def clear_history(self) -> int:
         return await self._store().clear()
 
+    async def recent_calls(self, limit: int = 50) -> list[CallRecord]:
+        """The SDK's ``GetRecentCalls``: this profile's last ``limit`` calls, newest first."""
+        return await self._store().list(limit)
+
+    async def call_record(self, call_id: str) -> CallRecord | None:
+        """One record by SIP Call-ID or by this process's session id (``call.id``)."""
+        return await self._store().get(self._call_ids.get(call_id, call_id))
+
     # ---- the SDK's names ----
 
     GetDevices = devices
     SelectDevice = select_device
     GetHistory = history
     ClearHistory = clear_history
+    GetRecentCalls = recent_calls
+    GetCallRecord = call_record
     Close = close
 
 

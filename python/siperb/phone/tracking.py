@@ -42,6 +42,7 @@ class CallTracking(PhoneSlots):
         self._calls: dict[InviteSession, Call] = {}
         self._tracking: set[asyncio.Task[None]] = set()
         self._transfers: dict[Call, Call] = {}  # consultation call -> the call it transfers
+        self._call_ids: dict[str, str] = {}  # session id -> SIP Call-ID (the history key)
 
     def _ua_ready(self) -> UserAgent:
         if self.ua is None or self._closed:
@@ -195,6 +196,9 @@ class CallTracking(PhoneSlots):
         try:
             await asyncio.sleep(0)  # the INVITE task runs first and fixes the Call-ID
             key = call.call_id or sip_call.id
+            self._call_ids[call.id] = key
+            if len(self._call_ids) > 1000:  # only recent sessions are looked up by id
+                del self._call_ids[next(iter(self._call_ids))]
             direction: Direction = "inbound" if call.direction == "inbound" else "outbound"
             await store.record_start(
                 key, direction, call.remote_uri or "sip:unknown", remote_name=call.remote_name,
@@ -205,6 +209,8 @@ class CallTracking(PhoneSlots):
                 await store.record_answer(key, at=call.answer_time)
             await asyncio.shield(sip_call.ended)
             status = call.status if call.status >= 300 else None
+            if call.recording_path is not None:
+                await store.set_recording(key, call.recording_path)
             call.record = await store.record_end(
                 key, hangup_by=call.hangup_by, sip_status=status,
                 sip_reason=(call.reason or None) if status else None, at=call.end_time,

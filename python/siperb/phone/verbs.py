@@ -11,6 +11,7 @@ profile's ``DtmfType`` setting decides, else ``info``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection
 from typing import Any
 
@@ -182,6 +183,8 @@ class CallVerbs(CallTracking):
         target = self._pick(call)
         result = self.media.start_recording(target.sip, path)
         target.recording = True
+        if isinstance(result, (str, os.PathLike)):
+            target.recording_path = os.fspath(result)
         self._emit("recording_started", call=target, path=result)
         self.toast(self.translator.t("toast.recording_started"))
         return result
