@@ -29,6 +29,7 @@ def test_on_incoming_call_slot_and_answering_a_second_call_holds_the_first(
         try:
             offers: list[dict[str, Any]] = []
             me.OnIncomingCall = offers.append
+            buddy = await me.buddies.add("Bob", "1001")
             from_bob = await bob.dial("1000")
             await settle(lambda: len(offers) == 1, 10)
             first = offers[0]
@@ -36,6 +37,7 @@ def test_on_incoming_call_slot_and_answering_a_second_call_holds_the_first(
                                   "Direction", "WithVideo"}  # fmt: skip
             assert first["Direction"] == "inbound" and first["WithVideo"] is False
             assert "1001" in first["CallerId"] and first["DID"] == "1000"
+            assert first["BuddyId"] == buddy.buddy_id
             await me.Answer(first["SessionId"])
             await from_bob.wait_for("established", timeout=10)
             from_carol = await carol.dial("1000")

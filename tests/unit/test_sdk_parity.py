@@ -426,3 +426,37 @@ def test_video_calls_are_refused_clearly() -> None:
             assert svc.counts.get("INVITE", 0) == 0
 
     run(main())
+
+
+# ---- buddies (contacts) per ProfileUserId ----
+
+
+def test_buddies_are_kept_per_profile_and_known_to_the_dial_pad(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+
+    async def main() -> None:
+        async with LoopbackService() as svc:
+            async with await siperb.ProvisionPhone(options(svc, ProfileUserId="alice"),
+                                                   history_path=db) as phone:  # fmt: skip
+                echo = await phone.buddies.add("Echo Service", "echo")
+                carol = await phone.buddies.Add("Carol", "1002", email="carol@example.com")
+                assert [b.display_name for b in await phone.buddies.list()] == [
+                    "Carol", "Echo Service"]  # fmt: skip
+                assert (await phone.buddies.get(carol.buddy_id)) == carol
+                assert phone.buddies.find(f"sip:echo@{svc.domain}") == echo
+                assert await phone.buddies.remove(carol.buddy_id)
+                assert not await phone.buddies.remove(carol.buddy_id)
+                with pytest.raises(SiperbError) as info:
+                    await phone.buddies.add("", "1003")
+                assert info.value.field == "display_name"
+            async with await siperb.ProvisionPhone(options(svc, ProfileUserId="bob"),
+                                                   history_path=db) as other:  # fmt: skip
+                assert await other.buddies.list() == []
+            kiosk = options(svc, ProfileUserId="alice", EnableDialPad=False)
+            async with await siperb.ProvisionPhone(kiosk, history_path=db) as phone:
+                assert [b.number for b in await phone.buddies.list()] == ["echo"]
+                call = await phone.dial("echo")  # a buddy: allowed without the dial pad
+                await call.wait_for("established", timeout=5)
+                await phone.end_call(call)
+
+    run(main())

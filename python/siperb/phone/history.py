@@ -35,6 +35,7 @@ from typing import Any, Literal, TypeVar
 
 from ..errors import SiperbError
 from .cdr import CdrFields
+from .schema import SCHEMA_VERSION, migrate
 
 T = TypeVar("T")
 
@@ -48,37 +49,6 @@ OUTCOMES: tuple[str, ...] = (
 HANGUP_BY: tuple[str, ...] = ("local", "remote")
 MEMORY = ":memory:"
 
-_MIGRATIONS: tuple[Sequence[str], ...] = (
-    # 1: calls
-    (
-        """CREATE TABLE calls (
-            profile TEXT NOT NULL,
-            call_id TEXT NOT NULL,
-            direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
-            local_uri TEXT, local_name TEXT,
-            remote_uri TEXT NOT NULL, remote_name TEXT,
-            start_time REAL NOT NULL, answer_time REAL, end_time REAL,
-            duration REAL,
-            outcome TEXT, hangup_by TEXT, sip_status INTEGER, sip_reason TEXT,
-            PRIMARY KEY (profile, call_id)
-        )""",
-    ),
-    # 2: settings, and listing newest first without a sort
-    (
-        """CREATE TABLE settings (
-            profile TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-            PRIMARY KEY (profile, key)
-        )""",
-        "CREATE INDEX calls_by_start ON calls (profile, start_time DESC)",
-    ),
-    # 3: why a row was closed without the call's end (a killed process), the recording file
-    (
-        "ALTER TABLE calls ADD COLUMN end_reason TEXT",
-        "ALTER TABLE calls ADD COLUMN recording TEXT",
-    ),
-)
-SCHEMA_VERSION = len(_MIGRATIONS)
-
 
 def _err(field: str, reason: str) -> SiperbError:
     return SiperbError(f"call history: {field}: {reason}", field=field, reason=reason)
@@ -88,24 +58,6 @@ def default_path() -> Path:
     """``$XDG_DATA_HOME/siperb/history.sqlite3`` (XDG default ``~/.local/share``)."""
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local/share")
     return Path(base) / "siperb" / "history.sqlite3"
-
-
-def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
-    """Apply the migrations from the file's ``user_version`` up to ``target``; the new version."""
-    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise _err("user_version", f"the file has schema {version}, newer than {SCHEMA_VERSION}")
-    for number in range(version + 1, target + 1):
-        with conn:  # one transaction per step: a failed step leaves the previous version
-            conn.execute("BEGIN IMMEDIATE")
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
-            if current >= number:  # another connection migrated meanwhile
-                continue
-            for statement in _MIGRATIONS[number - 1]:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
-    result: int = conn.execute("PRAGMA user_version").fetchone()[0]
-    return result
 
 
 def _ts(value: datetime | float | None) -> float:

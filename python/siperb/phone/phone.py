@@ -47,7 +47,8 @@ from ..sip import Uri
 from ..sip.registration import RegistrationError
 from ..sip.session import MediaHandler
 from ..sip.useragent import UserAgent, UserAgentConfig
-from .call import CallControl
+from .buddies import PhoneBuddies
+from .call import Call, CallControl
 from .history import AsyncHistory, CallRecord, Direction
 from .media_control import MediaControl, NoMediaEngine
 from .options import PhoneOptions
@@ -97,6 +98,7 @@ class Phone(SdkVerbs):
                              if isinstance(media_control, EngineMediaControl)
                              else engine_media_factory())  # fmt: skip
         self.settings = PhoneSettings(self)
+        self.buddies = PhoneBuddies(self)
         self.loaded = asyncio.Event()
         self.load_error: BaseException | None = None
         self._history_path = history_path
@@ -106,6 +108,13 @@ class Phone(SdkVerbs):
 
     def _control(self) -> CallControl:
         return self
+
+    def _buddy_id(self, call: Call) -> str | None:
+        buddy = self.buddies.find(call.remote_uri)
+        return buddy.buddy_id if buddy is not None else None
+
+    def _known_targets(self) -> list[str]:
+        return self.buddies.numbers()
 
     def __repr__(self) -> str:
         state = "registered" if self.registered else "not registered"
@@ -120,6 +129,7 @@ class Phone(SdkVerbs):
         self._frame("configure", self.options.ui_options())
         self._history = await AsyncHistory.open(self.options.profile_user_id, self._history_path)
         await self._history.close_interrupted(INTERRUPTED)
+        await self.buddies.load()
         prepare = getattr(self.media, "prepare", None)
         if prepare is not None:  # e.g. open the default sound device (PortAudio blocks)
             await asyncio.to_thread(prepare)

@@ -95,7 +95,7 @@ class CallTracking(PhoneSlots):
         label = self.translator.t("call.incoming", caller=caller)
         self._emit("incoming_call", call=call, caller=caller, label=label)
         self._state_changed("incoming_call", {"call": call.id, "caller": caller, "label": label})
-        self._fire_slot("OnIncomingCall", incoming_call_payload(call))
+        self._fire_slot("OnIncomingCall", incoming_call_payload(call, self._buddy_id(call)))
 
     def _ua_call_state(self, ev: Event) -> None:
         sip_call: InviteSession = ev["call"]
@@ -225,6 +225,14 @@ class CallTracking(PhoneSlots):
         if self._history is None:
             raise SiperbError("the phone is not started", field="history")
         return self._history
+
+    def _buddy_id(self, call: Call) -> str | None:
+        """The caller's buddy, if the phone keeps buddies."""
+        return None
+
+    def _known_targets(self) -> list[str]:
+        """Targets dialable with the dial pad off besides history (the phone's buddies)."""
+        return []
 
     def _control(self) -> CallControl:
         """What a Call hands its verbs to: the Phone, which enforces every Enable* option."""

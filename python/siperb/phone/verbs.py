@@ -91,7 +91,7 @@ class CallVerbs(CallTracking):
         if not isinstance(target, str) or not target.strip():
             raise SiperbError("dial target is empty", field="target")
         target = target.strip()
-        allowed = set(known)
+        allowed = set(known) | set(self._known_targets())
         if not self.options.enable_dial_pad and target not in allowed:
             history_uris = {r.remote_uri for r in await self._store().list(limit=500)}
             if target in history_uris or ua.normalize_target(target) in history_uris:
