@@ -9,8 +9,12 @@ INVITE), configures the PhoneFrame, and then runs ``OnLoad``. A failure to conne
 :class:`~siperb.sip.registration.RegistrationError` with the SIP ``status``; both are also
 reported as ``registration_failed`` events and a translated toast.
 
-Method names are Python's, with the SDK's PascalCase names as aliases (``Dial``, ``Toast`` ...).
-Every Enable* option is enforced here: a disabled feature raises
+The Phone is built in layers, one concern each: events, frame and toasts
+(:mod:`~siperb.phone.notify`), the SDK's assignable slots (:mod:`~siperb.phone.slots`), UA
+events to calls and history rows (:mod:`~siperb.phone.tracking`), the call verbs with Python
+arguments (:mod:`~siperb.phone.verbs`), transfers (:mod:`~siperb.phone.transfer`) and the SDK's
+PascalCase verbs, session id first (:mod:`~siperb.phone.sdk`); this module adds the lifecycle,
+devices, history and buddies. Every Enable* option is enforced: a disabled feature raises
 :class:`~siperb.errors.FeatureDisabledError` before anything is sent.
 
 ``OnLoad`` runs in its own task right after :meth:`Phone.start` returns, like the browser SDK's

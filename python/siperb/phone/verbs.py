@@ -103,12 +103,20 @@ class CallVerbs(CallTracking):
     async def answer(self, call: Call | str | None = None) -> Call:
         """Answer a ringing call; an established call in progress is held first (call waiting)."""
         call = self._pick(call, incoming=True)
+        held: list[Call] = []
         if self.options.enable_call_hold:
             talking = [c for c in self.calls if c is not call and not c.held
                        and c.sip.state is CallState.ESTABLISHED]  # fmt: skip
             for other in talking:
                 await self._reinvite(other, hold=True)
-        await call.sip.answer()
+                held.append(other)
+        try:
+            await call.sip.answer()
+        except BaseException:  # the new call is gone: back to the one we were on
+            for other in held:
+                if other.sip.state is CallState.ESTABLISHED:
+                    await self._reinvite(other, hold=False)
+            raise
         return call
 
     async def decline(self, call: Call | str | None = None) -> None:
