@@ -137,6 +137,12 @@ def test_onload_slot_assigned_before_start_runs() -> None:
             async with phone:
                 await phone.wait_loaded(5)
                 assert ran == [True]
+            # assigned right after ProvisionPhone returns: OnLoad has not run yet, so it is used
+            later = await phone_on(svc)
+            later.OnLoad = lambda: ran.append(False)
+            async with later:
+                await later.wait_loaded(5)
+                assert ran == [True, False]
 
     run(main())
 
