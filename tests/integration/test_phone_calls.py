@@ -108,10 +108,11 @@ def test_events_iterator_and_callbacks_for_an_inbound_call(
             await blocking(bob.dial, f"sip:1000@{DOMAIN}")
             async for ev in incoming:
                 await phone.Answer()  # the ringing call, picked by the phone
+                session = ev["call"].id
                 assert ev["call"].state == "established"
                 break
             await blocking(bob.await_event, CALL_ESTABLISHED, 10)
-            await phone.SendDtmf("5")  # INFO towards baresip: accepted
+            await phone.SendDtmf(session, "5", "info")  # INFO towards baresip: accepted
             await blocking(bob.hangup)
             by_iterator = await asyncio.wait_for(consumer, 10)
             assert by_iterator == by_callback == ["incoming", "established", "terminated"]
@@ -129,7 +130,7 @@ def test_blind_transfer_of_baresip(
     async def main() -> None:
         async with await provision(opts(kamailio), tmp_path) as phone:
             call = await answered_by(phone, bob, "1001")
-            status = await phone.BlindTransfer("1002")
+            status = await phone.BlindTransfer(call.id, "1002")
             assert status == 200
             await blocking(carol.await_event, CALL_ESTABLISHED, 15)
             record = await call.wait_ended(10)
@@ -153,10 +154,10 @@ def test_attended_transfer_between_two_phones(kamailio: Kamailio, tmp_path: Path
             carol.on("transfer", replaced.append)
             to_bob = await me.dial("1001")
             await to_bob.wait_for("established", timeout=10)
-            consult = await me.AttendedTransfer("1002")
+            consult = await me.AttendedTransfer(to_bob.id, "1002")
             assert to_bob.state == "on_hold"
             await consult.wait_for("established", timeout=10)
-            assert await me.CompleteTransfer() == 200
+            assert await me.CompleteTransfer(consult.id) == 200
             await to_bob.wait_ended(10)
             await consult.wait_for("terminated", timeout=10)
             # bob's new call (INVITE with Replaces) is now carol's only call.
@@ -185,7 +186,7 @@ def test_cancel_attended_transfer_resumes_the_original_call(
             await consult.wait_for("established", timeout=10)
             await blocking(carol.await_event, CALL_ESTABLISHED, 10)
             assert call.state == "on_hold"
-            await phone.CancelTransfer()
+            await phone.CancelTransfer(consult.id)
             await blocking(carol.await_event, CALL_CLOSED, 10)
             assert consult.ended and call.state == "established"
             await phone.end_call(call)

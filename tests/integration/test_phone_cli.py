@@ -75,7 +75,7 @@ def test_cli_call_with_duration_then_history(
     history = siperb("history", "--profile", PROFILE, "--db", account[-1])
     lines = history.stdout.strip().splitlines()
     assert history.returncode == 0 and len(lines) == 2, history.stdout
-    assert "sip:1099@" in lines[0] and "failed" in lines[0] and "SIP 404" in lines[0]
+    assert "sip:1099@" in lines[0] and "declined" in lines[0] and "SIP 404" in lines[0]
     assert "sip:1001@" in lines[1] and "answered" in lines[1] and "by local" in lines[1]
 
 

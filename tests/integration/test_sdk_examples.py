@@ -191,12 +191,12 @@ def test_feature_restrictions_refuse_transfer_and_recording(
             await blocking(bob.accept)
             await call.wait_for("established", timeout=10)
             with pytest.raises(FeatureDisabledError) as transfer:
-                await phone.BlindTransfer("1002")
+                await phone.BlindTransfer(call.id, "1002")
             assert transfer.value.field == "EnableCallTransfer"
             with pytest.raises(FeatureDisabledError):
-                await phone.AttendedTransfer("1002")
+                await phone.AttendedTransfer(call.id, "1002")
             with pytest.raises(FeatureDisabledError) as rec:
-                await phone.StartRecording()
+                await phone.StartRecording(call.id)
             assert rec.value.field == "EnableCallRecording"
             # Still talking to bob, and carol was never called.
             assert call.state == "established"

@@ -77,10 +77,10 @@ def test_epoch_seconds_and_default_now(h: History) -> None:
         ("outbound", False, None, 600, "busy"),
         ("outbound", False, None, 603, "declined"),
         ("outbound", False, None, 408, "no answer"),
-        ("outbound", False, None, 480, "no answer"),
+        ("outbound", False, None, 480, "declined"),  # the SDK's CallRejected
         ("outbound", False, "local", 487, "cancelled"),
         ("inbound", False, "remote", 487, "missed"),
-        ("outbound", False, None, 404, "failed"),
+        ("outbound", False, None, 404, "declined"),  # the SDK's CallRejected
         ("outbound", False, None, 503, "failed"),
         ("inbound", False, None, None, "missed"),
         ("outbound", False, "local", None, "cancelled"),

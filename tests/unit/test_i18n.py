@@ -90,7 +90,8 @@ def test_unknown_key() -> None:
 
 def test_unsupported_language() -> None:
     with pytest.raises(ValueError, match="unsupported language"):
-        Translator("it")
+        Translator("xx")
+    assert Translator("it").language == "en"  # a real language without a catalogue
 
 
 ENV_CASES = [
@@ -120,8 +121,9 @@ ENV_CASES = [
     ({"LC_ALL": "de_DE.UTF-8", "LC_MESSAGES": "fr_FR", "LANG": "es_ES"}, "de"),
     ({"LC_MESSAGES": "fr_FR", "LANG": "es_ES"}, "fr"),
     ({"LC_ALL": "", "LC_MESSAGES": "", "LANG": "es_ES"}, "es"),
-    ({"LC_ALL": "C", "LANG": "ja_JP.UTF-8"}, "ja"),
-    ({"LC_ALL": "POSIX", "LC_MESSAGES": "C.UTF-8", "LANG": "ru_RU"}, "ru"),
+    ({"LC_ALL": "C", "LANG": "ja_JP.UTF-8"}, "en"),  # POSIX: the first one set decides
+    ({"LC_ALL": "POSIX", "LC_MESSAGES": "C.UTF-8", "LANG": "ru_RU"}, "en"),
+    ({"LC_MESSAGES": "C.UTF-8", "LANG": "ru_RU"}, "en"),
 ]
 
 

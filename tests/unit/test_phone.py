@@ -304,7 +304,7 @@ def test_history_rows_for_answered_and_failed_calls(tmp_path: Path) -> None:
             assert answered.direction == "outbound" and answered.duration is not None
             assert answered.duration > 0 and answered.remote_uri == f"sip:echo@{svc.domain}"
             assert answered.call_id == call.call_id
-            assert failed.outcome == "failed" and failed.sip_status == 404
+            assert failed.outcome == "declined" and failed.sip_status == 404  # CallRejected
             assert failed.hangup_by == "remote"
             assert [r.call_id for r in rows] == [failed.call_id, answered.call_id]
             # Another profile in the same file sees nothing; the same profile sees both.

@@ -12,8 +12,9 @@ up step by step and refuses a newer one.
 disk; a lock serialises the shared connection.
 
 Outcome when :meth:`History.record_end` is not told one: ``answered`` if the call was answered;
-else from the SIP status (486/600 busy, 603 declined, 408/480 no answer, 487 cancelled for an
-outbound call and missed for an inbound one, any other 4xx-6xx failed); else an unanswered
+else from the SIP status (486/600 busy; 404/480/603 declined, the SDK's CallRejected; 408 no
+answer; 487 cancelled for an outbound call and missed for an inbound one, any other 4xx-6xx
+failed); else an unanswered
 inbound call is ``missed`` and an outbound one ``cancelled`` when we hung up, ``no answer``
 otherwise.
 """
@@ -33,6 +34,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from ..errors import SiperbError
+from .cdr import CdrFields
+from .schema import SCHEMA_VERSION, migrate
 
 T = TypeVar("T")
 
@@ -46,32 +49,6 @@ OUTCOMES: tuple[str, ...] = (
 HANGUP_BY: tuple[str, ...] = ("local", "remote")
 MEMORY = ":memory:"
 
-_MIGRATIONS: tuple[Sequence[str], ...] = (
-    # 1: calls
-    (
-        """CREATE TABLE calls (
-            profile TEXT NOT NULL,
-            call_id TEXT NOT NULL,
-            direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
-            local_uri TEXT, local_name TEXT,
-            remote_uri TEXT NOT NULL, remote_name TEXT,
-            start_time REAL NOT NULL, answer_time REAL, end_time REAL,
-            duration REAL,
-            outcome TEXT, hangup_by TEXT, sip_status INTEGER, sip_reason TEXT,
-            PRIMARY KEY (profile, call_id)
-        )""",
-    ),
-    # 2: settings, and listing newest first without a sort
-    (
-        """CREATE TABLE settings (
-            profile TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-            PRIMARY KEY (profile, key)
-        )""",
-        "CREATE INDEX calls_by_start ON calls (profile, start_time DESC)",
-    ),
-)
-SCHEMA_VERSION = len(_MIGRATIONS)
-
 
 def _err(field: str, reason: str) -> SiperbError:
     return SiperbError(f"call history: {field}: {reason}", field=field, reason=reason)
@@ -81,24 +58,6 @@ def default_path() -> Path:
     """``$XDG_DATA_HOME/siperb/history.sqlite3`` (XDG default ``~/.local/share``)."""
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local/share")
     return Path(base) / "siperb" / "history.sqlite3"
-
-
-def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
-    """Apply the migrations from the file's ``user_version`` up to ``target``; the new version."""
-    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise _err("user_version", f"the file has schema {version}, newer than {SCHEMA_VERSION}")
-    for number in range(version + 1, target + 1):
-        with conn:  # one transaction per step: a failed step leaves the previous version
-            conn.execute("BEGIN IMMEDIATE")
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
-            if current >= number:  # another connection migrated meanwhile
-                continue
-            for statement in _MIGRATIONS[number - 1]:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
-    result: int = conn.execute("PRAGMA user_version").fetchone()[0]
-    return result
 
 
 def _ts(value: datetime | float | None) -> float:
@@ -118,8 +77,8 @@ def _dt(value: float | None) -> datetime | None:
 
 
 @dataclass(frozen=True)
-class CallRecord:
-    """One call as remembered."""
+class CallRecord(CdrFields):
+    """One call as remembered (with the SDK's CDR names too: ``TerminatedBy``, ``TalkTime``)."""
 
     call_id: str
     direction: Direction
@@ -135,15 +94,25 @@ class CallRecord:
     hangup_by: HangupBy | None
     sip_status: int | None
     sip_reason: str | None
+    end_reason: str | None = None  # set when the row was closed without seeing the call end
+    recording: str | None = None  # the call's recording file, if it was recorded
 
     @property
     def ended(self) -> bool:
         return self.end_time is not None
 
+    @property
+    def total_duration(self) -> float | None:
+        """Seconds from start to end, ringing included (``duration`` is the answered part)."""
+        if self.end_time is None:
+            return None
+        return max(0.0, (self.end_time - self.start_time).total_seconds())
+
 
 _COLUMNS = (
     "call_id, direction, remote_uri, remote_name, local_uri, local_name, start_time, "
-    "answer_time, end_time, duration, outcome, hangup_by, sip_status, sip_reason"
+    "answer_time, end_time, duration, outcome, hangup_by, sip_status, sip_reason, end_reason, "
+    "recording"
 )
 
 
@@ -163,6 +132,8 @@ def _record(row: tuple[Any, ...]) -> CallRecord:
         hangup_by=row[11],
         sip_status=row[12],
         sip_reason=row[13],
+        end_reason=row[14],
+        recording=row[15],
     )
 
 
@@ -174,9 +145,9 @@ def derive_outcome(
         return "answered"
     if sip_status in (486, 600):
         return "busy"
-    if sip_status == 603:
+    if sip_status in (404, 480, 603):  # the SDK's CallRejected
         return "declined"
-    if sip_status in (408, 480):
+    if sip_status == 408:
         return "no answer"
     if sip_status == 487:
         return "missed" if direction == "inbound" else "cancelled"
@@ -329,6 +300,22 @@ class History:
 
         return self._run(go)
 
+    def close_interrupted(self, reason: str) -> int:
+        """Close this profile's rows still ongoing (their process ended mid-call) with
+        ``reason``; an answered one keeps ``answered`` with an unknown (None) duration."""
+        return self._write(
+            "UPDATE calls SET end_time = COALESCE(answer_time, start_time), end_reason = ?,"
+            " outcome = CASE WHEN answer_time IS NULL THEN"
+            " (CASE direction WHEN 'inbound' THEN 'missed' ELSE 'failed' END) ELSE 'answered' END"
+            " WHERE profile = ? AND end_time IS NULL",
+            (reason, self.profile),
+        )
+
+    def set_recording(self, call_id: str, path: str) -> None:
+        """Remember the call's recording file."""
+        self._write("UPDATE calls SET recording = ? WHERE profile = ? AND call_id = ?",
+                    (path, self.profile, call_id))  # fmt: skip
+
     def _get(self, conn: sqlite3.Connection, call_id: str) -> CallRecord | None:
         row = conn.execute(
             f"SELECT {_COLUMNS} FROM calls WHERE profile = ? AND call_id = ?",
@@ -420,6 +407,12 @@ class AsyncHistory:
 
     async def get(self, call_id: str) -> CallRecord | None:
         return await asyncio.to_thread(self.sync.get, call_id)
+
+    async def close_interrupted(self, reason: str) -> int:
+        return await asyncio.to_thread(self.sync.close_interrupted, reason)
+
+    async def set_recording(self, call_id: str, path: str) -> None:
+        await asyncio.to_thread(self.sync.set_recording, call_id, path)
 
     async def list(
         self, limit: int = 50, offset: int = 0, direction: Direction | None = None

@@ -8,12 +8,38 @@ event callback.
 from __future__ import annotations
 
 import asyncio
+import difflib
+import re
 from typing import Any
 
-from ..events import Callback, Event, EventHub, Subscription
+from ..errors import SiperbError
+from ..events import ALL, Callback, Event, EventHub, Subscription
 from .frame import call_frame
 from .i18n import catalogue
 from .options import PhoneOptions
+
+#: Every event a phone emits; ``on``/``off``/``events`` refuse other names (a typo would
+#: otherwise be a callback that silently never fires).
+PHONE_EVENT_NAMES: tuple[str, ...] = (
+    "registered", "unregistered", "registration_failed", "transport", "online", "offline",
+    "incoming_call", "session_state_change", "hold", "mute", "dtmf", "transfer", "message",
+    "recording_started", "recording_ended", "call_recorded", "toast", "loaded",
+)  # fmt: skip
+
+
+def check_event_name(name: object) -> str:
+    """``name`` if the phone emits it (or ``"*"``); else an error naming it, with a suggestion."""
+    if not isinstance(name, str):
+        raise SiperbError(f"event name must be a string, got {type(name).__name__}",
+                          field="name")  # fmt: skip
+    if name == ALL or name in PHONE_EVENT_NAMES:
+        return name
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name.removeprefix("On")).lower()
+    hit = [snake] if snake in PHONE_EVENT_NAMES else difflib.get_close_matches(
+        name.lower(), PHONE_EVENT_NAMES, n=1, cutoff=0.6)  # fmt: skip
+    hint = f"; did you mean {hit[0]!r}?" if hit else f" (known: {', '.join(PHONE_EVENT_NAMES)})"
+    raise SiperbError(f"unknown phone event {name!r}{hint}", field=name,
+                      reason="unknown event name")  # fmt: skip
 
 
 class PhoneEvents:
@@ -31,13 +57,17 @@ class PhoneEvents:
 
     def on(self, name: str, callback: Callback | None = None) -> Any:
         """``callback(event)`` for every ``name`` event (``"*"``: all); usable as a decorator."""
+        check_event_name(name)
         return self.hub.on(name) if callback is None else self.hub.on(name, callback)
 
     def off(self, name: str, callback: Callback) -> bool:
+        check_event_name(name)
         return self.hub.off(name, callback)
 
     def events(self, *names: str, maxsize: int | None = None) -> Subscription:
         """``async for ev in phone.events("incoming_call"): ...`` (all events without names)."""
+        for name in names:
+            check_event_name(name)
         return self.hub.events(*names, maxsize=maxsize)
 
     def _emit(self, name: str, **data: Any) -> Event:
@@ -59,13 +89,19 @@ class PhoneEvents:
     def _state_changed(self, event: str, data: dict[str, Any]) -> None:
         self._frame("state_changed", event, data)
 
-    def toast(self, message: str, title: str | None = None) -> Event:
-        """Show a notice (the frame's ``toast`` and a ``toast`` event). A catalogue key
-        (``"toast.phone_ready"``) is translated; other text is shown as given."""
+    def toast(self, message: str, title: str | None = None, icon: str | None = None,
+              color: str | None = None) -> Event:  # fmt: skip
+        """Show a notice (the frame's ``toast`` and a ``toast`` event), the SDK's
+        ``Toast(message, title, icon, color)``. A catalogue key (``"toast.phone_ready"``) is
+        translated; other text is shown as given. The frame's ``toast(message, title)`` keeps
+        its two arguments; ``icon`` and ``color`` ride on the event (and ``state_changed``)."""
         text = self._translate(message)
         shown_title = self._translate(title) if title is not None else None
         self._frame("toast", text, shown_title)
-        return self._emit("toast", message=text, title=shown_title)
+        if icon is not None or color is not None:
+            self._state_changed("toast", {"message": text, "title": shown_title, "icon": icon,
+                                          "color": color})  # fmt: skip
+        return self._emit("toast", message=text, title=shown_title, icon=icon, color=color)
 
     def _translate(self, text: str) -> str:
         return self.translator.t(text) if text in catalogue("en") else text

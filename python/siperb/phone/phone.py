@@ -9,8 +9,12 @@ INVITE), configures the PhoneFrame, and then runs ``OnLoad``. A failure to conne
 :class:`~siperb.sip.registration.RegistrationError` with the SIP ``status``; both are also
 reported as ``registration_failed`` events and a translated toast.
 
-Method names are Python's, with the SDK's PascalCase names as aliases (``Dial``, ``Toast`` ...).
-Every Enable* option is enforced here: a disabled feature raises
+The Phone is built in layers, one concern each: events, frame and toasts
+(:mod:`~siperb.phone.notify`), the SDK's assignable slots (:mod:`~siperb.phone.slots`), UA
+events to calls and history rows (:mod:`~siperb.phone.tracking`), the call verbs with Python
+arguments (:mod:`~siperb.phone.verbs`), transfers (:mod:`~siperb.phone.transfer`) and the SDK's
+PascalCase verbs, session id first (:mod:`~siperb.phone.sdk`); this module adds the lifecycle,
+devices, history and buddies. Every Enable* option is enforced: a disabled feature raises
 :class:`~siperb.errors.FeatureDisabledError` before anything is sent.
 
 ``OnLoad`` runs in its own task right after :meth:`Phone.start` returns, like the browser SDK's
@@ -35,26 +39,30 @@ import contextlib
 import logging
 import os
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._version import __version__
-from ..errors import SiperbError, TransportError
+from ..errors import TransportError
 from ..events import EventHub
 from ..media import EngineMediaControl, engine_available
 from ..media import media_factory as engine_media_factory
 from ..sip import Uri
 from ..sip.registration import RegistrationError
-from ..sip.session import DTMF_DIGITS, CallState, MediaHandler
+from ..sip.session import MediaHandler
 from ..sip.useragent import UserAgent, UserAgentConfig
-from .call import Call, CallControl, SessionState
+from .buddies import PhoneBuddies
+from .call import Call, CallControl
 from .history import AsyncHistory, CallRecord, Direction
 from .media_control import MediaControl, NoMediaEngine
 from .options import PhoneOptions
+from .sdk import SdkVerbs
 from .settings import PhoneSettings
-from .tracking import CallTracking
 
 log = logging.getLogger("siperb.phone")
+
+#: Why a call row left open by a process that ended mid-call is closed at the next start.
+INTERRUPTED = "interrupted: the phone stopped before the call ended"
 
 MediaFactory = Callable[[UserAgent], MediaHandler]
 
@@ -74,7 +82,7 @@ class _ProvisionedUserAgent(UserAgent):
         return Uri.parse(f"sip:{self.contact_user}@{uri.raw[len(prefix) :]}")
 
 
-class Phone(CallTracking):
+class Phone(SdkVerbs):
     """A registered phone; create it with :func:`ProvisionPhone` / :func:`provision_phone`."""
 
     def __init__(
@@ -94,7 +102,7 @@ class Phone(CallTracking):
                              if isinstance(media_control, EngineMediaControl)
                              else engine_media_factory())  # fmt: skip
         self.settings = PhoneSettings(self)
-        self.ua: UserAgent | None = None
+        self.buddies = PhoneBuddies(self)
         self.loaded = asyncio.Event()
         self.load_error: BaseException | None = None
         self._history_path = history_path
@@ -104,6 +112,13 @@ class Phone(CallTracking):
 
     def _control(self) -> CallControl:
         return self
+
+    def _buddy_id(self, call: Call) -> str | None:
+        buddy = self.buddies.find(call.remote_uri)
+        return buddy.buddy_id if buddy is not None else None
+
+    def _known_targets(self) -> list[str]:
+        return self.buddies.numbers()
 
     def __repr__(self) -> str:
         state = "registered" if self.registered else "not registered"
@@ -117,9 +132,12 @@ class Phone(CallTracking):
         self._frame_task = asyncio.get_running_loop().create_task(self._frame_worker())
         self._frame("configure", self.options.ui_options())
         self._history = await AsyncHistory.open(self.options.profile_user_id, self._history_path)
+        await self._history.close_interrupted(INTERRUPTED)
+        await self.buddies.load()
         prepare = getattr(self.media, "prepare", None)
         if prepare is not None:  # e.g. open the default sound device (PortAudio blocks)
             await asyncio.to_thread(prepare)
+        await self._restore_devices()
         self.ua = _ProvisionedUserAgent(
             self._ua_config(), self.provisioning.contact_user, EventHub()
         )
@@ -164,7 +182,7 @@ class Phone(CallTracking):
 
     async def _run_on_load(self) -> None:
         try:
-            await self.options.call_on_load()
+            await self._run_on_load_slot()
         except Exception as exc:
             self.load_error = exc
             log.exception("OnLoad raised")
@@ -208,202 +226,22 @@ class Phone(CallTracking):
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def _ua_ready(self) -> UserAgent:
-        if self.ua is None or self._closed:
-            raise SiperbError("the phone is not started (or closed)", field="phone")
-        return self.ua
-
-    @property
-    def calls(self) -> list[Call]:
-        """Calls not ended yet, oldest first."""
-        return [c for c in self._calls.values() if not c.ended]
-
-    @property
-    def current_call(self) -> Call | None:
-        """The newest call that is not ringing in (the one actions apply to by default)."""
-        for call in reversed(self.calls):
-            if call.state is not SessionState.INCOMING:
-                return call
-        return None
-
-    def _pick(self, call: Call | None, *, incoming: bool = False) -> Call:
-        if call is not None:
-            return call
-        if incoming:
-            found = next((c for c in reversed(self.calls)
-                          if c.state is SessionState.INCOMING), None)  # fmt: skip
-        else:
-            found = self.current_call
-        if found is None:
-            what = "no incoming call to answer" if incoming else "no call in progress"
-            raise SiperbError(what, field="call")
-        return found
-
-    # ---- calling ----
-
-    async def dial(self, target: str, *, known: Collection[str] = ()) -> Call:
-        """Call ``target`` (``"1001"``, ``"user@host"`` or a SIP URI); returns at once."""
-        ua = self._ua_ready()
-        if not isinstance(target, str) or not target.strip():
-            raise SiperbError("dial target is empty", field="target")
-        target = target.strip()
-        allowed = set(known)
-        if not self.options.enable_dial_pad and target not in allowed:
-            history_uris = {r.remote_uri for r in await self._store().list(limit=500)}
-            if target in history_uris or ua.normalize_target(target) in history_uris:
-                allowed.add(target)
-        self.options.check_dial_target(target, known=allowed)
-        sip_call = await ua.call(target)
-        return self._wrap(sip_call)
-
-    async def answer(self, call: Call | None = None) -> Call:
-        call = self._pick(call, incoming=True)
-        await call.sip.answer()
-        return call
-
-    async def decline(self, call: Call | None = None) -> None:
-        call = self._pick(call, incoming=True)
-        call._local_end = True
-        await call.sip.decline()
-
-    async def end_call(self, call: Call | None = None) -> None:
-        """Hang up however far the call got (CANCEL, decline or BYE)."""
-        call = self._pick(call)
-        call._local_end = True
-        await call.sip.hangup()
-
-    hangup = end_call
-
-    async def hold(self, call: Call | None = None) -> None:
-        self.options.require("hold")
-        call = self._pick(call)
-        await self._reinvite(call, hold=True)
-        self.toast(self.translator.t("toast.on_hold"))
-
-    async def unhold(self, call: Call | None = None) -> None:
-        self.options.require("hold")
-        call = self._pick(call)
-        await self._reinvite(call, hold=False)
-        self.toast(self.translator.t("toast.resumed"))
-
-    resume = unhold
-
-    async def _reinvite(self, call: Call, *, hold: bool) -> None:
-        if call.sip.state is not CallState.ESTABLISHED:
-            raise SiperbError(f"cannot {'hold' if hold else 'resume'} a call that is "
-                              f"{call.state.value}", field="call")  # fmt: skip
-        response = await (call.sip.hold() if hold else call.sip.resume())
-        status = response.status or 0
-        if not 200 <= status < 300:
-            raise SiperbError(f"re-INVITE refused: {status} {response.reason}", field="INVITE",
-                              reason=f"{status} {response.reason}")  # fmt: skip
-        self._update_state(call)
-
-    async def mute(self, call: Call | None = None) -> None:
-        await self._set_muted(call, True)
-
-    async def unmute(self, call: Call | None = None) -> None:
-        await self._set_muted(call, False)
-
-    async def _set_muted(self, call: Call | None, muted: bool) -> None:
-        self.options.require("mute")
-        call = self._pick(call)
-        self.media.set_muted(call.sip, muted)
-        call.muted = muted
-        self._emit("mute", call=call, muted=muted)
-        self.toast(self.translator.t("toast.muted" if muted else "toast.unmuted"))
-
-    async def send_dtmf(self, digits: str, call: Call | None = None, *,
-                        method: str = "info") -> None:  # fmt: skip
-        """Send DTMF digits (SIP INFO; ``method="rfc4733"`` once the media engine sends RTP)."""
-        self.options.require("dtmf")
-        bad = [d for d in digits if d not in DTMF_DIGITS]
-        if not digits or bad:
-            raise SiperbError(f"not DTMF digits: {digits!r}", field="digits")
-        call = self._pick(call)
-        await call.sip.send_dtmf(digits, method)
-
-    # ---- transfer ----
-
-    async def blind_transfer(self, target: str, call: Call | None = None) -> int:
-        """REFER the far end to ``target``; the final status it reported (2xx: transferred)."""
-        self.options.require("transfer")
-        self.options.check_dial_target(target)
-        call = self._pick(call)
-        call._local_end = True
-        status = await call.sip.transfer(target)
-        self._transfer_toast(call, status)
-        return status
-
-    async def attended_transfer(self, target: str, call: Call | None = None) -> Call:
-        """Hold the current call and call ``target``; then complete or cancel the transfer."""
-        self.options.require("transfer")
-        self.options.check_dial_target(target)
-        original = self._pick(call)
-        if not original.held:
-            await self._reinvite(original, hold=True)
-        consult = await self.dial(target, known=(target,))
-        self._transfer = (original, consult)
-        return consult
-
-    async def complete_transfer(self) -> int:
-        """Connect the held caller with the consulted party (REFER with Replaces)."""
-        self.options.require("transfer")
-        original, consult = self._pending_transfer()
-        if consult.sip.state is not CallState.ESTABLISHED:
-            raise SiperbError("the consulted party has not answered", field="transfer")
-        original._local_end = consult._local_end = True
-        status = await original.sip.transfer(consult.sip)
-        self._transfer_toast(original, status)
-        if 200 <= status < 300:
-            self._transfer = None
-        return status
-
-    async def cancel_transfer(self) -> None:
-        """Hang up the consultation call and take the original call off hold."""
-        self.options.require("transfer")
-        original, consult = self._pending_transfer()
-        self._transfer = None
-        consult._local_end = True
-        await consult.sip.hangup()
-        if original.sip.state is CallState.ESTABLISHED and original.held:
-            await self._reinvite(original, hold=False)
-
-    def _pending_transfer(self) -> tuple[Call, Call]:
-        if self._transfer is None:
-            raise SiperbError("no attended transfer in progress", field="transfer")
-        return self._transfer
-
-    def _transfer_toast(self, call: Call, status: int) -> None:
-        if 200 <= status < 300:
-            self.toast(self.translator.t("toast.transfer_complete"))
-        else:
-            call._local_end = False
-            self.toast(self.translator.t("toast.transfer_failed", reason=str(status)))
-
     # ---- media (through MediaControl) ----
-
-    async def start_recording(self, call: Call | None = None, path: str | None = None) -> Any:
-        self.options.require("recording")
-        call = self._pick(call)
-        result = self.media.start_recording(call.sip, path)
-        call.recording = True
-        self._emit("recording_started", call=call, path=result)
-        self.toast(self.translator.t("toast.recording_started"))
-        return result
-
-    async def stop_recording(self, call: Call | None = None) -> Any:
-        self.options.require("recording")
-        call = self._pick(call)
-        result = self.media.stop_recording(call.sip)
-        call.recording = False
-        self._emit("recording_ended", call=call, recording=result)
-        self.toast(self.translator.t("toast.recording_stopped"))
-        return result
 
     def devices(self) -> list[Any]:
         self.options.require("device_selector")
         return self.media.devices()
+
+    async def _restore_devices(self) -> None:
+        """Select the devices this profile chose last time (a missing one is logged, not fatal)."""
+        store = self._store()
+        chosen = {k: await store.get_setting(f"audio.{k}") for k in ("input", "output")}
+        if chosen["input"] is None and chosen["output"] is None:
+            return
+        try:
+            self.media.select_device(input=chosen["input"], output=chosen["output"])
+        except Exception as exc:
+            log.warning("could not restore the audio devices %s: %s", chosen, exc)
 
     async def select_device(self, *, input: str | None = None, output: str | None = None) -> None:
         """Use these audio devices; the choice is kept in the profile's settings."""
@@ -425,27 +263,22 @@ class Phone(CallTracking):
     async def clear_history(self) -> int:
         return await self._store().clear()
 
+    async def recent_calls(self, limit: int = 50) -> list[CallRecord]:
+        """The SDK's ``GetRecentCalls``: this profile's last ``limit`` calls, newest first."""
+        return await self._store().list(limit)
+
+    async def call_record(self, call_id: str) -> CallRecord | None:
+        """One record by SIP Call-ID or by this process's session id (``call.id``)."""
+        return await self._store().get(self._call_ids.get(call_id, call_id))
+
     # ---- the SDK's names ----
 
-    Dial = dial
-    Answer = answer
-    Decline = decline
-    EndCall = end_call
-    Hold = hold
-    Unhold = unhold
-    Mute = mute
-    Unmute = unmute
-    SendDtmf = send_dtmf
-    BlindTransfer = blind_transfer
-    AttendedTransfer = attended_transfer
-    CompleteTransfer = complete_transfer
-    CancelTransfer = cancel_transfer
-    StartRecording = start_recording
-    StopRecording = stop_recording
     GetDevices = devices
     SelectDevice = select_device
     GetHistory = history
     ClearHistory = clear_history
+    GetRecentCalls = recent_calls
+    GetCallRecord = call_record
     Close = close
 
 

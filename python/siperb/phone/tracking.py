@@ -15,27 +15,47 @@ from typing import Any
 from ..errors import SiperbError
 from ..events import Event
 from ..sip.session import CallState, InviteSession, Outcome
+from ..sip.useragent import UserAgent
 from .call import OUTCOME_TOASTS, STATE_LABELS, Call, CallControl, SessionState, session_state
 from .history import AsyncHistory, Direction
 from .media_control import MediaControl
-from .notify import PhoneEvents
 from .options import PhoneOptions
+from .slots import PhoneSlots, incoming_call_payload
 
 log = logging.getLogger("siperb.phone")
 
 
-class CallTracking(PhoneEvents):
-    """The phone's calls, kept in step with the user agent's events."""
+class CallTracking(PhoneSlots):
+    """The phone's calls, kept in step with the user agent's events.
+
+    ``registered`` is true only while the account is registered *and* its flow is up: a lost
+    connection makes it false (``offline``) until the re-REGISTER succeeds (``online``).
+    """
 
     def __init__(self, options: PhoneOptions, media: MediaControl) -> None:
         super().__init__(options)
         self.provisioning = options.provisioning
         self.media = media
         self.registered = False
+        self.ua: UserAgent | None = None
         self._history: AsyncHistory | None = None
         self._calls: dict[InviteSession, Call] = {}
         self._tracking: set[asyncio.Task[None]] = set()
-        self._transfer: tuple[Call, Call] | None = None
+        self._transfers: dict[Call, Call] = {}  # consultation call -> the call it transfers
+        self._call_ids: dict[str, str] = {}  # session id -> SIP Call-ID (the history key)
+
+    def _ua_ready(self) -> UserAgent:
+        if self.ua is None or self._closed:
+            raise SiperbError("the phone is not started (or closed)", field="phone")
+        return self.ua
+
+    def _set_online(self, online: bool, reason: str = "") -> None:
+        """Track registered; ``online``/``offline`` events and slots on each change."""
+        was, self.registered = self.registered, online
+        if was == online:
+            return
+        self._emit("online" if online else "offline", reason=reason)
+        self._fire_slot("OnOnline" if online else "OnOffline")
 
     def _on_ua_event(self, ev: Event) -> None:
         handler = getattr(self, f"_ua_{ev.name}", None)
@@ -43,7 +63,7 @@ class CallTracking(PhoneEvents):
             handler(ev)
 
     def _ua_registered(self, ev: Event) -> None:
-        self.registered = True
+        self._set_online(True)
         label = self.translator.t("registration.registered")
         self._emit("registered", aor=ev["aor"], expires=ev["expires"], status=ev["status"],
                    reason=ev["reason"], label=label)  # fmt: skip
@@ -51,14 +71,14 @@ class CallTracking(PhoneEvents):
                                            "label": label})  # fmt: skip
 
     def _ua_unregistered(self, ev: Event) -> None:
-        self.registered = False
+        self._set_online(False, "unregistered")
         label = self.translator.t("registration.unregistered")
         self._emit("unregistered", aor=ev["aor"], status=ev["status"], reason=ev["reason"],
                    label=label)  # fmt: skip
         self._state_changed("unregistered", {"aor": ev["aor"], "label": label})
 
     def _ua_registration_failed(self, ev: Event) -> None:
-        self.registered = False
+        self._set_online(False, str(ev["reason"]))
         label = self.translator.t("registration.failed", reason=ev["reason"])
         self._emit("registration_failed", status=ev["status"], reason=ev["reason"], label=label)
         self._state_changed("registration_failed", {"status": ev["status"], "label": label})
@@ -66,6 +86,7 @@ class CallTracking(PhoneEvents):
     def _ua_transport(self, ev: Event) -> None:
         self._emit("transport", **ev.data)
         if ev["state"] == "lost":
+            self._set_online(False, str(ev.get("reason") or "connection lost"))
             self.toast(self.translator.t("error.connection_lost"))
 
     def _ua_incoming_call(self, ev: Event) -> None:
@@ -74,6 +95,7 @@ class CallTracking(PhoneEvents):
         label = self.translator.t("call.incoming", caller=caller)
         self._emit("incoming_call", call=call, caller=caller, label=label)
         self._state_changed("incoming_call", {"call": call.id, "caller": caller, "label": label})
+        self._fire_slot("OnIncomingCall", incoming_call_payload(call, self._buddy_id(call)))
 
     def _ua_call_state(self, ev: Event) -> None:
         sip_call: InviteSession = ev["call"]
@@ -83,8 +105,9 @@ class CallTracking(PhoneEvents):
         if sip_call.state is CallState.TERMINATED:
             call.end_time = time.time()
             call.hangup_by = self._hangup_by(call)
-            if self._transfer is not None and call in self._transfer:
-                self._transfer = None
+            for child, original in list(self._transfers.items()):
+                if call is child or call is original:
+                    del self._transfers[child]
             if call.recording:  # the media's close finished the file
                 call.recording = False
                 closed = getattr(self.media, "recording_closed", None)
@@ -173,6 +196,9 @@ class CallTracking(PhoneEvents):
         try:
             await asyncio.sleep(0)  # the INVITE task runs first and fixes the Call-ID
             key = call.call_id or sip_call.id
+            self._call_ids[call.id] = key
+            if len(self._call_ids) > 1000:  # only recent sessions are looked up by id
+                del self._call_ids[next(iter(self._call_ids))]
             direction: Direction = "inbound" if call.direction == "inbound" else "outbound"
             await store.record_start(
                 key, direction, call.remote_uri or "sip:unknown", remote_name=call.remote_name,
@@ -183,6 +209,8 @@ class CallTracking(PhoneEvents):
                 await store.record_answer(key, at=call.answer_time)
             await asyncio.shield(sip_call.ended)
             status = call.status if call.status >= 300 else None
+            if call.recording_path is not None:
+                await store.set_recording(key, call.recording_path)
             call.record = await store.record_end(
                 key, hangup_by=call.hangup_by, sip_status=status,
                 sip_reason=(call.reason or None) if status else None, at=call.end_time,
@@ -197,6 +225,14 @@ class CallTracking(PhoneEvents):
         if self._history is None:
             raise SiperbError("the phone is not started", field="history")
         return self._history
+
+    def _buddy_id(self, call: Call) -> str | None:
+        """The caller's buddy, if the phone keeps buddies."""
+        return None
+
+    def _known_targets(self) -> list[str]:
+        """Targets dialable with the dial pad off besides history (the phone's buddies)."""
+        return []
 
     def _control(self) -> CallControl:
         """What a Call hands its verbs to: the Phone, which enforces every Enable* option."""

@@ -121,6 +121,11 @@ class RequestSender:
             request = build()
             for name in {n for n, _ in auth}:
                 request = request.without_header(name)
+            names = {n.lower() for n, _ in auth}
             for name, value in auth:
                 request = request.with_added_header(name, value)
+            # The account's own headers of those names (a Bearer token) stay beside the digest.
+            for name, value in self.host.extra_headers(request.method or ""):
+                if name.lower() in names:
+                    request = request.with_added_header(name, value)
         return response

@@ -1,8 +1,10 @@
 """Message catalogues and language resolution for every user-facing string.
 
 The languages are the ones the Siperb phone ships, English first. ``"auto"`` resolves from the
-process locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, first one set and not ``C``/``POSIX``),
-falling back to English. Choices the SDK leaves open:
+process locale as POSIX does: the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set
+decides, and ``C``/``POSIX`` there means English. A real language with no catalogue here
+(``ko``, ``ko_KR``) falls back to English; only a code that is no language at all is refused.
+Choices the SDK leaves open:
 
 - Chinese: ``zh-hans`` is Simplified (``zh_CN``, ``zh_SG``, ``zh_MY``, ``zh-Hans``, a bare
   ``zh``); ``zh`` is the Traditional catalogue (``zh_TW``, ``zh_HK``, ``zh_MO``, ``zh-Hant``).
@@ -14,6 +16,7 @@ falling back to English. Choices the SDK leaves open:
 from __future__ import annotations
 
 import importlib
+import locale
 import os
 import string
 from collections.abc import Mapping
@@ -70,12 +73,27 @@ def match_language(tag: str, *, locale: bool = False) -> str | None:
     return primary if primary in LANGUAGES else None
 
 
+@cache
+def _known_languages() -> frozenset[str]:
+    """ISO 639 codes the C library knows locales for (``ko``, ``sw`` ...): real languages."""
+    codes = {k.split("_", 1)[0].split(".", 1)[0].split("@", 1)[0] for k in locale.locale_alias}
+    return frozenset(c for c in codes if 2 <= len(c) <= 3 and c.isalpha())
+
+
+def is_language(tag: str) -> bool:
+    """Whether ``tag`` names a real language (supported or not)."""
+    base = tag.strip().split(".", 1)[0].split("@", 1)[0].replace("_", "-").lower()
+    return base.split("-", 1)[0] in _known_languages()
+
+
 def locale_language(environ: Mapping[str, str] | None = None) -> str | None:
-    """The language of the process locale, if it names a supported one."""
+    """The language of the process locale, if it names a supported one (``C``: English)."""
     env = os.environ if environ is None else environ
     for var in _LOCALE_VARS:
         value = env.get(var, "")
-        if value and value.split(".", 1)[0] not in ("C", "POSIX"):
+        if value:
+            if value.split(".", 1)[0] in ("C", "POSIX"):
+                return DEFAULT_LANGUAGE
             return match_language(value, locale=True)
     return None
 
@@ -83,12 +101,14 @@ def locale_language(environ: Mapping[str, str] | None = None) -> str | None:
 def resolve_language(value: str | None = AUTO, *, environ: Mapping[str, str] | None = None) -> str:
     """A supported code for ``value``: ``auto``/``None`` from the locale, else matched.
 
-    An explicit language that is not supported raises ``ValueError`` (an option typo should not
-    silently become English).
+    A real language without a catalogue is English; a value that is no language raises
+    ``ValueError`` (an option typo should not silently become English).
     """
     if value is None or value.strip().lower() == AUTO:
         return locale_language(environ) or DEFAULT_LANGUAGE
     found = match_language(value)
+    if found is None and is_language(value):
+        return DEFAULT_LANGUAGE
     if found is None:
         known = ", ".join(LANGUAGES)
         raise ValueError(f"unsupported language {value!r} (supported: auto, {known})")
@@ -127,6 +147,7 @@ __all__ = [
     "LANGUAGES",
     "Translator",
     "catalogue",
+    "is_language",
     "locale_language",
     "match_language",
     "placeholders",
