@@ -169,4 +169,3 @@ def test_unbound_udp_names_the_address_toward_the_proxy_not_the_wildcard() -> No
         assert "SIP/2.0/UDP 127.0.0.1:5062;" in ua.via()
 
     run(main())
-

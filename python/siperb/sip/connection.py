@@ -19,6 +19,7 @@ from ..errors import SiperbError, TransportError
 from ..events import EventHub
 from . import Message, Uri
 from .config import UserAgentConfig
+from .localaddr import require_source_address
 from .resolver import Resolver, ServerTarget
 from .transport import (
     Endpoint,
@@ -152,11 +153,13 @@ class ProxyConnection:
         kind = target.kind
         remote = target.endpoint
         if kind is TransportKind.UDP:
-            if self._udp is not None and (":" in self._udp.local.host) != (":" in remote.host):
-                self._udp.close()  # the next target is of the other address family
+            # The address of the interface that reaches this target (never loopback toward a
+            # peer off loopback), unless the application chose one.
+            local = cfg.local_host or require_source_address(remote.host, remote.port)
+            if self._udp is not None and self._udp.local.host != local:
+                self._udp.close()  # the next target is reached from another address
                 self._udp = None
             if self._udp is None:
-                local = cfg.local_host or ("::1" if ":" in remote.host else "127.0.0.1")
                 self._udp = await UdpEndpoint.bind(
                     local, cfg.local_port, self._on_message, cfg.trace, self._on_malformed
                 )

@@ -25,6 +25,7 @@ from . import Message, Request, Uri
 from .auth import Credentials, DigestClient
 from .config import UserAgentConfig
 from .connection import ProxyConnection, ProxyTarget, parse_proxy
+from .localaddr import is_unspecified, source_address
 from .registration import Registration
 from .requests import RequestSender
 from .resolver import Resolver, ServerTarget
@@ -33,7 +34,7 @@ from .session import InviteSession, MediaHandler
 from .stack import DialogKey, DialogUser
 from .subscription import Subscription
 from .transaction import ClientTransaction, TransactionLayer, new_branch
-from .transport import Flow, TransportKind
+from .transport import Endpoint, Flow, TransportKind
 
 __all__ = [
     "DialogKey",
@@ -201,11 +202,20 @@ class UserAgent:
 
     # ---- addressing (overridable: a subclass may name another host or Contact user) ----
 
+    def local_endpoint(self) -> Endpoint:
+        """The flow's local address; for a wildcard bind, the address toward the proxy."""
+        flow = self.connection.require_flow()
+        if is_unspecified(flow.local.host):
+            host = source_address(flow.remote.host, flow.remote.port)
+            if host is not None:
+                return Endpoint(host, flow.local.port)
+        return flow.local
+
     def sent_by(self) -> str:
         flow = self.connection.require_flow()
         if flow.kind in (TransportKind.WS, TransportKind.WSS):
-            return self._ws_host
-        return str(flow.local)
+            return self._ws_host  # RFC 7118 section 5.2: a .invalid host
+        return str(self.local_endpoint())
 
     def via(self, branch: str | None = None) -> str:
         kind = self.connection.require_flow().kind.value
@@ -248,11 +258,10 @@ class UserAgent:
         return f"sip:{target}@{self.aor.host}"
 
     def media_host(self) -> str:
-        """The address RTP should be bound to and advertised on, for the current flow."""
-        flow = self.connection.require_flow()
-        if flow.kind in (TransportKind.WS, TransportKind.WSS):
-            return "::1" if ":" in flow.remote.host else "127.0.0.1"
-        return flow.local.host
+        """The address RTP should be bound to and advertised on, for the current flow: the
+        local address of the connection (of any transport) to the proxy, so the interface
+        that reaches the peer."""
+        return self.local_endpoint().host
 
     # ---- the stack interface (see siperb.sip.stack.SipStack) ----
 
