@@ -9,7 +9,7 @@ packages=(
   clang libclang-rt-14-dev
   kamailio kamailio-websocket-modules kamailio-tls-modules
   baresip sip-tester pulseaudio pulseaudio-utils libasound2-plugins sox openssl
-  dnsmasq-base
+  dnsmasq-base iproute2 nftables conntrack
 )
 
 # Debian starts kamailio as a system service on install; the tests start their own on free
