@@ -8,7 +8,7 @@ sends from the port it receives on, so the NAT mapping carries baresip's RTP bac
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from conftest import PhoneAgent
 from peers.audio import dominant_frequency
 from peers.baresip import CALL_CLOSED, CALL_ESTABLISHED, Baresip
 from peers.kamailio import Kamailio
-from peers.natlab import NAT_PUBLIC4, PHONE4
+from peers.natlab import NAT_PUBLIC4, PHONE4, NatLab
 
 TRANSPORTS = ["udp", "tcp", "tls", "ws", "wss"]
 PHONE_HZ, BOB_HZ = 1000.0, 600.0
@@ -98,3 +98,51 @@ def test_baresip_calls_the_phone_behind_nat_audio_both_ways(
     assert_tone(result["heard_hz"], result["heard_rms"], BOB_HZ)
     bob.await_event(CALL_CLOSED, 10)
     baresip_heard_us(bob)
+
+
+@pytest.fixture
+def symmetric_nat(natlab: NatLab) -> Iterator[NatLab]:
+    natlab.set_nat(symmetric=True)
+    try:
+        yield natlab
+    finally:
+        natlab.set_nat(symmetric=False)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_symmetric_nat_signalling_and_phone_to_pbx_audio(
+    pbx: Kamailio, pbx_baresip: Callable[..., Baresip],
+    phone: Callable[..., PhoneAgent], symmetric_nat: NatLab, transport: str,
+) -> None:  # fmt: skip
+    """Behind a symmetric NAT (a random public port per mapping) registration, the call and
+    the phone's audio to baresip work: SIP by rport/received and the connection, RTP because
+    the phone sends first. See the next test for the way back."""
+    bob = pbx_baresip("1001", answermode="auto", audio_source=f"ausine,{BOB_HZ:.0f}",
+                      audio_codecs="PCMU")  # fmt: skip
+    agent = phone(**scenario(pbx, transport, action="call", target="1001"))
+    assert_off_loopback(agent.ready(), transport)
+    result = agent.result()
+    assert result["ok"], result
+    assert result["established"], result
+    bob.await_event(CALL_CLOSED, 10)
+    baresip_heard_us(bob)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="baresip 1.0 sends RTP to the SDP's port, not to where ours comes from (no "
+    "latching): behind a symmetric NAT the way back needs a media relay (rtpengine)",
+)
+@pytest.mark.timeout(120)
+def test_symmetric_nat_pbx_to_phone_audio_needs_a_relay(
+    pbx: Kamailio, pbx_baresip: Callable[..., Baresip],
+    phone: Callable[..., PhoneAgent], symmetric_nat: NatLab,
+) -> None:  # fmt: skip
+    pbx_baresip("1001", answermode="auto", audio_source=f"ausine,{BOB_HZ:.0f}",
+                      audio_codecs="PCMU")  # fmt: skip
+    agent = phone(**scenario(pbx, "udp", action="call", target="1001"))
+    agent.ready()
+    result = agent.result()
+    assert result["ok"] and result["established"], result
+    assert_tone(result["heard_hz"], result["heard_rms"], BOB_HZ)
