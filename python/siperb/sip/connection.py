@@ -97,6 +97,8 @@ class ProxyConnection:
         self.connected = asyncio.Event()
         self.closing = False
         self._udp: UdpEndpoint | None = None
+        #: Gets STUN datagrams arriving on the UDP socket (the UDP keep-alive's responses).
+        self.on_stun: Callable[[bytes, Endpoint], None] | None = None
         self._failover_lock = asyncio.Lock()
         self._reconnect_task: asyncio.Task[None] | None = None
 
@@ -163,6 +165,7 @@ class ProxyConnection:
                 self._udp = await UdpEndpoint.bind(
                     local, cfg.local_port, self._on_message, cfg.trace, self._on_malformed
                 )
+                self._udp.on_stun = self.on_stun
             self.flow = self._udp.flow(remote)
         elif kind in (TransportKind.TCP, TransportKind.TLS):
             ctx = (

@@ -25,6 +25,7 @@ from . import Message, Request, Uri
 from .auth import Credentials, DigestClient
 from .config import UserAgentConfig
 from .connection import ProxyConnection, ProxyTarget, parse_proxy
+from .keepalive import UdpKeepAlive
 from .localaddr import is_unspecified, source_address
 from .registration import Registration
 from .requests import RequestSender
@@ -68,9 +69,14 @@ class UserAgent:
         self.layer: TransactionLayer | None = None
         self.router = Router(self)
         self.connection = ProxyConnection(
-            config, self.events, self.router.on_message, self.router.on_malformed,
+            config, self.events, self._on_message, self.router.on_malformed,
             self._on_reconnected,
         )  # fmt: skip
+        self.keepalive = UdpKeepAlive(
+            lambda: self.connection.flow, config.udp_keepalive_interval or 0.0,
+            self._on_public_address,
+        )  # fmt: skip
+        self.connection.on_stun = self.keepalive.on_stun
         self.requests = RequestSender(self, self.connection, DigestClient(creds))
         self.calls: list[InviteSession] = []  # live calls, oldest first
         self.registration: Registration | None = None
@@ -127,6 +133,8 @@ class UserAgent:
             self.router.on_request, self.router.on_stray, self.config.timers
         )
         await self.connection.connect()
+        if self.config.udp_keepalive_interval:
+            self.keepalive.start()
         if register:
             self.registration = Registration(
                 self, self.config.expires, retry_min=self.config.register_retry_min,
@@ -148,6 +156,18 @@ class UserAgent:
 
         self.spawn(later())
 
+    def _on_message(self, message: Message, flow: Flow) -> None:
+        if message.status is not None and flow.kind is TransportKind.UDP:
+            self.keepalive.observe_response(message)
+        self.router.on_message(message, flow)
+
+    def _on_public_address(self, old: tuple[str, int], new: tuple[str, int]) -> None:
+        """The NAT mapped the UDP flow anew (RFC 5626 4.4.1): the registrar's binding points
+        to the old mapping, so register again over the new one."""
+        self.events.emit("transport", state="remapped", kind="UDP",
+                         previous=f"{old[0]}:{old[1]}", public=f"{new[0]}:{new[1]}")  # fmt: skip
+        self._on_reconnected()
+
     def _on_reconnected(self) -> None:
         """The registrar may have lost the binding with the old flow: register again now."""
         if self.registration is not None:
@@ -163,6 +183,7 @@ class UserAgent:
         if self.registration is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.registration.close(), 5.0)
+        self.keepalive.close()
         for task in list(self._tasks):
             task.cancel()
         if self.layer is not None:
