@@ -52,6 +52,7 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
         aor=args["aor"], proxy=args["proxy"], password=args["password"],
         media_factory=media, tls_verify=False, expires=int(args.get("expires", 600)),
         keepalive_interval=args.get("keepalive_interval", 30.0),
+        udp_keepalive_interval=args.get("udp_keepalive_interval", 25.0),
     )  # fmt: skip
     ua = UserAgent(cfg)
     incoming: asyncio.Queue[InviteSession] = asyncio.Queue()
@@ -60,7 +61,8 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
         if ev.name == "incoming_call":
             incoming.put_nowait(ev["call"])
         if ev.name in ("registered", "registration_failed", "transport"):
-            out["events"].append({"name": ev.name, "status": ev.get("status")})
+            fields = ("status", "state", "public")
+            out["events"].append({"name": ev.name, **{k: ev.get(k) for k in fields}})
 
     ua.events.on("*", on_event)
     try:
