@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # makes tests/peer
 from peers.baresip import Baresip, start_baresip
 from peers.kamailio import Kamailio, start_kamailio
 from peers.natlab import PBX4, PBX6, NatLab, build_natlab
-from peers.netns import unavailable_reason
+from peers.netns import Netns, unavailable_reason
 from peers.procs import install_sigterm_cleanup
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,9 +112,9 @@ class PhoneAgent:
     """One phone_agent.py run inside the phone namespace; ``ready()`` waits for its first
     line (registered), ``result()`` for its last."""
 
-    def __init__(self, lab: NatLab, args: dict[str, Any]) -> None:
+    def __init__(self, host: Netns, args: dict[str, Any]) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
-        argv = [*lab.phone.prefix(), sys.executable, str(AGENT), json.dumps(args)]
+        argv = [*host.prefix(), sys.executable, str(AGENT), json.dumps(args)]
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, env=env, start_new_session=True)  # fmt: skip
         self.lines: list[dict[str, Any]] = []
@@ -155,11 +155,13 @@ class PhoneAgent:
 
 @pytest.fixture
 def phone(natlab: NatLab) -> Iterator[Callable[..., PhoneAgent]]:
-    """start(**scenario) -> a running PhoneAgent (the siperb UA in the phone namespace)."""
+    """start(host="phone", **scenario) -> a running PhoneAgent: the siperb UA in the phone's
+    namespace (dual-stack, behind the NAT), or "phone6"'s (IPv6 only)."""
     agents: list[PhoneAgent] = []
 
-    def start(**args: Any) -> PhoneAgent:
-        agents.append(PhoneAgent(natlab, args))
+    def start(host: str = "phone", **args: Any) -> PhoneAgent:
+        ns = natlab.phone6 if host == "phone6" else natlab.phone
+        agents.append(PhoneAgent(ns, args))
         return agents[-1]
 
     yield start

@@ -186,7 +186,7 @@ def render_config(
     srtp, ctrl_tcp on loopback, optional recording."""
     lines = [
         "poll_method\t\tepoll",
-        f"sip_listen\t\t{host}:{sip_port}",
+        f"sip_listen\t\t{f'[{host}]' if ':' in host else host}:{sip_port}",
         f"net_interface\t\t{host}",
         "call_local_timeout\t120",
         "call_max_calls\t\t4",
@@ -354,13 +354,15 @@ def start_baresip(
     register: bool = True,
     password: str | None = None,
     timeout: float = 10.0,
+    host: str | None = None,
 ) -> Baresip:
     """A baresip registered as `user` to `kamailio` over UDP, TCP or TLS (1.0 has no WS); on
-    Kamailio's test host and address when Kamailio runs in a namespace."""
+    Kamailio's test host and address when Kamailio runs in a namespace (``host``: another of
+    its addresses, e.g. its IPv6 one, for SIP, RTP and the proxy URI)."""
     account = BaresipAccount(
         user=user,
         password=kamailio.accounts[user] if password is None else password,
-        proxy=kamailio.uri(transport),
+        proxy=kamailio.uri(transport, host),
         answermode=answermode,
         audio_codecs=audio_codecs,
         mediaenc=mediaenc,
@@ -368,7 +370,7 @@ def start_baresip(
     for attempt in range(3):
         try:
             ua = Baresip(workdir, account, audio_source=audio_source, audio_player=audio_player,
-                         record=record, timeout=timeout, host=kamailio.host,
+                         record=record, timeout=timeout, host=host or kamailio.host,
                          netns=kamailio.netns)  # fmt: skip
             break
         except PeerError as e:  # a free port taken before baresip bound it: pick others

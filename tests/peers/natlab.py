@@ -1,7 +1,13 @@
 """A small test network of namespaces: a PBX host, a NAT router and a phone behind it.
 
-    phone 198.51.100.10 --(priv)-- 198.51.100.1 nat 203.0.113.1 --(pub)-- 203.0.113.10 pbx
-                                                                         2001:db8:203::10
+    phone 198.51.100.10 --(priv)-- 198.51.100.1  nat  203.0.113.1 --(pub)-- 203.0.113.10 pbx
+          2001:db8:100::10          2001:db8:100::1    2001:db8:203::1      2001:db8:203::10
+                                                                                 |(v6)
+                                                          phone6 2001:db8:6::10 -+
+
+The phone is dual-stack as home networks are: IPv4 behind the NAT, IPv6 routed by the same
+router (no NAT66) with a stateful firewall (only replies come in). phone6 is IPv6-only, on
+its own link to the PBX host.
 
 The phone's only route off its subnet goes to the NAT (203.0.113.0/24 via 198.51.100.1, no
 default route); the PBX has no route back to 198.51.100.0/24, so everything the phone sends
@@ -25,11 +31,20 @@ NAT_PRIVATE4 = "198.51.100.1"
 NAT_PUBLIC4 = "203.0.113.1"
 PBX4 = "203.0.113.10"
 PBX6 = "2001:db8:203::10"
+PHONE6 = "2001:db8:100::10"
+PHONE6_ONLY = "2001:db8:6::10"
 
 
 def nat_ruleset(*, symmetric: bool = False) -> str:
     masquerade = "masquerade fully-random" if symmetric else "masquerade"
     return f"""
+table ip6 firewall {{
+    chain forward {{
+        type filter hook forward priority 0; policy drop;
+        ct state established,related accept
+        iifname "priv" oifname "pub" accept
+    }}
+}}
 table ip natlab {{
     chain forward {{
         type filter hook forward priority 0; policy drop;
@@ -53,10 +68,11 @@ class NatLab:
     pbx: Netns
     nat: Netns
     phone: Netns
+    phone6: Netns
     symmetric: bool = False
 
     def hosts(self) -> list[Netns]:
-        return [self.phone, self.nat, self.pbx]
+        return [self.phone, self.phone6, self.nat, self.pbx]
 
     def set_nat(self, *, symmetric: bool) -> None:
         """Replace the router's rules (and forget its mappings)."""
@@ -82,15 +98,21 @@ def build_natlab(*, symmetric: bool = False, udp_timeout: int | None = None) -> 
     remove_leftovers()
     made: list[Netns] = []
     try:
-        for host in ("pbx", "nat", "phone"):
+        for host in ("pbx", "nat", "phone", "phone6"):
             made.append(Netns(host))
-        pbx, nat, phone = made
+        pbx, nat, phone, phone6 = made
         link(nat, "pub", [f"{NAT_PUBLIC4}/24", "2001:db8:203::1/64"],
              pbx, "pub", [f"{PBX4}/24", f"{PBX6}/64"])  # fmt: skip
-        link(phone, "priv", [f"{PHONE4}/24"], nat, "priv", [f"{NAT_PRIVATE4}/24"])
+        link(phone, "priv", [f"{PHONE4}/24", f"{PHONE6}/64"],
+             nat, "priv", [f"{NAT_PRIVATE4}/24", "2001:db8:100::1/64"])  # fmt: skip
+        link(phone6, "v6", [f"{PHONE6_ONLY}/64"], pbx, "v6", ["2001:db8:6::1/64"])
         phone.ip("route", "add", "203.0.113.0/24", "via", NAT_PRIVATE4)
+        phone.ip("-6", "route", "add", "2001:db8:203::/64", "via", "2001:db8:100::1")
+        pbx.ip("-6", "route", "add", "2001:db8:100::/64", "via", "2001:db8:203::1")
+        phone6.ip("-6", "route", "add", "2001:db8:203::/64", "via", "2001:db8:6::1")
         nat.sysctl("net.ipv4.ip_forward", "1")
-        lab = NatLab(pbx, nat, phone)
+        nat.sysctl("net.ipv6.conf.all.forwarding", "1")
+        lab = NatLab(pbx, nat, phone, phone6)
         lab.nat.nft(nat_ruleset(symmetric=symmetric))
         lab.symmetric = symmetric
         if udp_timeout is not None:
