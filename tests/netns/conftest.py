@@ -25,9 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # makes tests/peer
 
 from peers.baresip import Baresip, start_baresip
 from peers.kamailio import Kamailio, start_kamailio
-from peers.natlab import PBX4, PBX6, NatLab, build_natlab
+from peers.natlab import PBX4, PBX6, PBX_RELAY4, NatLab, build_natlab
 from peers.netns import Netns, unavailable_reason
 from peers.procs import install_sigterm_cleanup
+from peers.rtpengine import start_rtpengine
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENT = Path(__file__).with_name("phone_agent.py")
@@ -76,18 +77,39 @@ def pbx(natlab: NatLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ka
         kam.stop()
 
 
+@pytest.fixture(scope="session")
+def relay_pbx(natlab: NatLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kamailio]:
+    """A second Kamailio on the PBX host (203.0.113.11) relaying every call's media through
+    rtpengine (userspace) on the same address; skips without rtpengine."""
+    if shutil.which("rtpengine", path=_SBIN) is None:
+        pytest.skip("rtpengine not installed (Debian rtpengine-daemon; scripts/bootstrap.sh)")
+    workdir = tmp_path_factory.mktemp("relay")
+    relay = start_rtpengine(workdir / "rtpengine", PBX_RELAY4, netns=natlab.pbx)
+    try:
+        kam = start_kamailio(workdir / "kamailio", host4=PBX_RELAY4, ipv6=False,
+                             netns=natlab.pbx, rtpengine_port=relay.ng_port)  # fmt: skip
+        try:
+            yield kam
+        finally:
+            kam.stop()
+    finally:
+        relay.stop()
+
+
 @pytest.fixture
 def pbx_baresip(
     request: pytest.FixtureRequest, pbx: Kamailio, tmp_path: Path
 ) -> Iterator[Callable[..., Baresip]]:
-    """make(user, **start_baresip kwargs) -> a baresip registered from the PBX host."""
+    """make(user, kamailio=pbx, **start_baresip kwargs) -> a baresip on the PBX host,
+    registered to ``pbx`` (or the given Kamailio, e.g. ``relay_pbx``)."""
     started: list[Baresip] = []
 
-    def make(user: str, **kwargs: Any) -> Baresip:
-        if not pbx.process.alive():
-            raise pbx.process.fail("died during the session")
-        pbx.unregister(user)
-        ua = start_baresip(tmp_path / f"baresip-{user}-{len(started)}", pbx, user, **kwargs)
+    def make(user: str, kamailio: Kamailio | None = None, **kwargs: Any) -> Baresip:
+        kam = kamailio or pbx
+        if not kam.process.alive():
+            raise kam.process.fail("died during the session")
+        kam.unregister(user)
+        ua = start_baresip(tmp_path / f"baresip-{user}-{len(started)}", kam, user, **kwargs)
         started.append(ua)
         return ua
 
@@ -114,7 +136,10 @@ class PhoneAgent:
 
     def __init__(self, host: Netns, args: dict[str, Any]) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
-        argv = [*host.prefix(), sys.executable, str(AGENT), json.dumps(args)]
+        # setpriv: the agent dies with the test runner, even on SIGKILL.
+        setpriv = shutil.which("setpriv")
+        guard = [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
+        argv = [*guard, *host.prefix(), sys.executable, str(AGENT), json.dumps(args)]
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, env=env, start_new_session=True)  # fmt: skip
         self.lines: list[dict[str, Any]] = []

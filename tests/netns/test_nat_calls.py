@@ -146,3 +146,22 @@ def test_symmetric_nat_pbx_to_phone_audio_needs_a_relay(
     result = agent.result()
     assert result["ok"] and result["established"], result
     assert_tone(result["heard_hz"], result["heard_rms"], BOB_HZ)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("transport", ["udp", "tcp", "ws"])
+def test_symmetric_nat_audio_both_ways_through_rtpengine(
+    relay_pbx: Kamailio, pbx_baresip: Callable[..., Baresip],
+    phone: Callable[..., PhoneAgent], symmetric_nat: NatLab, transport: str,
+) -> None:  # fmt: skip
+    """The same call through the Kamailio that relays media with rtpengine: rtpengine
+    latches onto the phone's real (randomly mapped) RTP source, so the way back works too."""
+    bob = pbx_baresip("1001", kamailio=relay_pbx, answermode="auto",
+                      audio_source=f"ausine,{BOB_HZ:.0f}", audio_codecs="PCMU")  # fmt: skip
+    agent = phone(**scenario(relay_pbx, transport, action="call", target="1001"))
+    assert_off_loopback(agent.ready(), transport)
+    result = agent.result()
+    assert result["ok"] and result["established"], result
+    assert_tone(result["heard_hz"], result["heard_rms"], BOB_HZ)
+    bob.await_event(CALL_CLOSED, 10)
+    baresip_heard_us(bob)

@@ -106,6 +106,7 @@ def render_config(
     debug: int = 2,
     host4: str = LOOPBACK4,
     host6: str = LOOPBACK6,
+    rtpengine_port: int | None = None,
 ) -> str:
     """The kamailio.cfg text for these ports and accounts, listening on ``host4`` (and
     ``host6`` when ``ipv6``)."""
@@ -122,6 +123,8 @@ def render_config(
         )
     )
     values = {
+        "DEFINES": "#!define WITH_RTPENGINE" if rtpengine_port else "",
+        "RTPENGINE_PORT": str(rtpengine_port or 0),
         "DEBUG": str(debug),
         "REALM": REALM,
         "SIP_PORT": str(ports.sip),
@@ -278,13 +281,15 @@ def start_kamailio(
     host4: str = LOOPBACK4,
     host6: str = LOOPBACK6,
     netns: Netns | None = None,
+    rtpengine_port: int | None = None,
 ) -> Kamailio:
     """Write config + certificate into `workdir`, start Kamailio in the foreground, wait ready.
 
     `shm_mb` is its shared memory: every transaction lives there until tm's wait timer (5 s)
     ends it, so hundreds of calls per second need more than the 64 MB the tests use.
     `netns`: run inside that test host, listening on `host4`/`host6` (its addresses); its
-    ports are then all free, so `ports` defaults to the standard ones."""
+    ports are then all free, so `ports` defaults to the standard ones. `rtpengine_port`: relay
+    every call's media through the rtpengine whose ng port that is (127.0.0.1)."""
     binary = shutil.which("kamailio") or "/usr/sbin/kamailio"
     if not Path(binary).exists():
         raise PeerError("kamailio not installed (Debian: kamailio)")
@@ -310,7 +315,8 @@ def start_kamailio(
     run_dir.mkdir(exist_ok=True)
     ctl = run_dir / "ctl.sock"
     cfg.write_text(render_config(ports, tls_cfg, ctl, accounts=accounts, ipv6=ipv6, debug=debug,
-                                 host4=host4, host6=host6))  # fmt: skip
+                                 host4=host4, host6=host6,
+                                 rtpengine_port=rtpengine_port))  # fmt: skip
     check = subprocess.run(
         [binary, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=30
     )

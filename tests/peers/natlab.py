@@ -1,7 +1,8 @@
 """A small test network of namespaces: a PBX host, a NAT router and a phone behind it.
 
     phone 198.51.100.10 --(priv)-- 198.51.100.1  nat  203.0.113.1 --(pub)-- 203.0.113.10 pbx
-          2001:db8:100::10          2001:db8:100::1    2001:db8:203::1      2001:db8:203::10
+          2001:db8:100::10          2001:db8:100::1    2001:db8:203::1      203.0.113.11
+                                                                            2001:db8:203::10
                                                                                  |(v6)
                                                           phone6 2001:db8:6::10 -+
 
@@ -31,6 +32,7 @@ NAT_PRIVATE4 = "198.51.100.1"
 NAT_PUBLIC4 = "203.0.113.1"
 PBX4 = "203.0.113.10"
 PBX6 = "2001:db8:203::10"
+PBX_RELAY4 = "203.0.113.11"  # a second PBX address: the Kamailio that relays media (rtpengine)
 PHONE6 = "2001:db8:100::10"
 PHONE6_ONLY = "2001:db8:6::10"
 
@@ -102,7 +104,7 @@ def build_natlab(*, symmetric: bool = False, udp_timeout: int | None = None) -> 
             made.append(Netns(host))
         pbx, nat, phone, phone6 = made
         link(nat, "pub", [f"{NAT_PUBLIC4}/24", "2001:db8:203::1/64"],
-             pbx, "pub", [f"{PBX4}/24", f"{PBX6}/64"])  # fmt: skip
+             pbx, "pub", [f"{PBX4}/24", f"{PBX_RELAY4}/24", f"{PBX6}/64"])  # fmt: skip
         link(phone, "priv", [f"{PHONE4}/24", f"{PHONE6}/64"],
              nat, "priv", [f"{NAT_PRIVATE4}/24", "2001:db8:100::1/64"])  # fmt: skip
         link(phone6, "v6", [f"{PHONE6_ONLY}/64"], pbx, "v6", ["2001:db8:6::1/64"])
