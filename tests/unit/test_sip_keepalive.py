@@ -100,3 +100,32 @@ def test_keepalive_pings_learns_and_reports_a_remapping() -> None:
             server.close()
 
     asyncio.run(asyncio.wait_for(main(), 10))
+
+
+def test_a_proxy_that_ignores_stun_gets_crlf_keepalives() -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        got: list[bytes] = []
+
+        class Silent(asyncio.DatagramProtocol):
+            def datagram_received(self, data: bytes, addr: Any) -> None:
+                got.append(data)
+
+        server, _ = await loop.create_datagram_endpoint(Silent, local_addr=("127.0.0.1", 0))
+        port = server.get_extra_info("sockname")[1]
+        ep = await UdpEndpoint.bind("127.0.0.1", 0, lambda m, f: None)
+        flow = ep.flow(Endpoint("127.0.0.1", port))
+        ka = UdpKeepAlive(lambda: flow, 0.02, lambda old, new: None)
+        try:
+            ka.start()
+            while len(got) < 5:
+                await asyncio.sleep(0.01)
+            assert all(is_stun(d) for d in got[:3]), got
+            assert all(d == b"\r\n\r\n" for d in got[3:5]), got
+            assert ka.stun_ignored and ka.public is None
+        finally:
+            ka.close()
+            ep.close()
+            server.close()
+
+    asyncio.run(asyncio.wait_for(main(), 10))

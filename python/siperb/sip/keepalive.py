@@ -7,7 +7,8 @@ keeps the NAT mapping alive, and the response's mapped address is the flow's pub
 The same address is learnt from the ``received``/``rport`` of responses (RFC 3581). When it
 changes (the NAT forgot the mapping and made another), the registrar's binding points to a
 dead mapping: ``on_change`` is called so the UA registers again over the new one. A proxy that
-does not answer STUN still gets its mapping refreshed by the requests.
+leaves three requests unanswered does not speak STUN: CRLF CRLF keep-alives follow, which
+keep the mapping alive (without revealing the public address).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from ..errors import TransportError
 from . import Message
 from .stun import Address, binding_request, parse_binding_response
-from .transport import Endpoint, Flow, TransportKind
+from .transport import CRLF_PING, Endpoint, Flow, TransportKind
 
 log = logging.getLogger("siperb.sip.keepalive")
 
@@ -70,11 +71,19 @@ class UdpKeepAlive:
         flow = self._flow()
         if flow is None or flow.closed or flow.kind is not TransportKind.UDP:
             return
-        txid, request = binding_request()
-        self._pending = {*list(self._pending)[-3:], txid}
+        if self.stun_ignored:
+            data = CRLF_PING  # a proxy that ignores STUN: a CRLF keeps the mapping all the same
+        else:
+            txid, data = binding_request()
+            self._pending = {*list(self._pending)[-3:], txid}
         with contextlib.suppress(TransportError):
-            flow.send_nowait(request)
+            flow.send_nowait(data)
             self.sent += 1
+
+    @property
+    def stun_ignored(self) -> bool:
+        """STUN went unanswered (three requests, no response): the proxy does not speak it."""
+        return self.answered == 0 and self.sent >= 3
 
     async def _run(self) -> None:
         while True:
