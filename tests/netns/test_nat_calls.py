@@ -83,7 +83,7 @@ def test_phone_behind_nat_calls_baresip_audio_both_ways(
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("transport", ["udp", "tcp", "ws"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
 def test_baresip_calls_the_phone_behind_nat_audio_both_ways(
     pbx: Kamailio, pbx_baresip: Callable[..., Baresip],
     phone: Callable[..., PhoneAgent], transport: str,
