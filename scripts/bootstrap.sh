@@ -9,7 +9,7 @@ packages=(
   clang libclang-rt-14-dev
   kamailio kamailio-websocket-modules kamailio-tls-modules
   baresip sip-tester pulseaudio pulseaudio-utils libasound2-plugins sox openssl
-  dnsmasq-base
+  dnsmasq-base iproute2 nftables conntrack rtpengine-daemon
 )
 
 # Debian starts kamailio as a system service on install; the tests start their own on free
@@ -23,6 +23,11 @@ stop_distro_kamailio() {
   elif [ -x /etc/init.d/kamailio ] && [ -s /run/kamailio/kamailio.pid ] \
     && kill -0 "$(cat /run/kamailio/kamailio.pid)" 2>/dev/null; then
     $sudo /etc/init.d/kamailio stop >/dev/null 2>&1 || true
+  fi
+  # Likewise rtpengine-daemon: the tests start their own (userspace, in a namespace).
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet rtpengine-daemon 2>/dev/null; then
+    $sudo systemctl stop rtpengine-daemon || true
+    $sudo systemctl disable rtpengine-daemon >/dev/null 2>&1 || true
   fi
 }
 

@@ -14,15 +14,18 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .audio import TONE_RATE
 from .kamailio import DOMAIN, Kamailio
+from .netns import Netns
 from .ports import LOOPBACK4, free_port, wait_tcp
 from .procs import ManagedProcess, PeerError
 
+T = TypeVar("T")
 MODULE_PATH = "/usr/lib/baresip/modules"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 AUDIO_PATH = "/usr/share/baresip"
@@ -38,6 +41,10 @@ CALL_DTMF_START = "CALL_DTMF_START"
 CALL_DTMF_END = "CALL_DTMF_END"
 CALL_RTPESTAB = "CALL_RTPESTAB"  # first RTP packet received
 TRANSFER = "TRANSFER"  # a REFER arrived; baresip 1.0 follows it by itself
+
+
+def _here(fn: Callable[..., T], *args: Any) -> T:
+    return fn(*args)
 
 
 class CtrlClient:
@@ -173,12 +180,14 @@ def render_config(
     record_dir: Path | None,
     audio_source: str,
     audio_player: str,
+    host: str = LOOPBACK4,
 ) -> str:
-    """baresip's `config` file: loopback only, g711/opus/srtp, ctrl_tcp, optional recording."""
+    """baresip's `config` file: SIP and RTP on `host` only (loopback by default), g711/opus/
+    srtp, ctrl_tcp on loopback, optional recording."""
     lines = [
         "poll_method\t\tepoll",
-        f"sip_listen\t\t{LOOPBACK4}:{sip_port}",
-        f"net_interface\t\t{LOOPBACK4}",
+        f"sip_listen\t\t{f'[{host}]' if ':' in host else host}:{sip_port}",
+        f"net_interface\t\t{host}",
         "call_local_timeout\t120",
         "call_max_calls\t\t4",
         "rtp_ports\t\t40000-49998",  # away from the signalling ports ports.py hands out
@@ -220,6 +229,8 @@ class Baresip:
         audio_player: str = "alsa,null",
         record: bool = True,
         timeout: float = 10.0,
+        host: str = LOOPBACK4,
+        netns: Netns | None = None,
     ) -> None:
         binary = shutil.which("baresip")
         if binary is None:
@@ -234,20 +245,24 @@ class Baresip:
             self.record_dir.mkdir(exist_ok=True)
         (workdir / "config").write_text(
             render_config(
-                self.sip_port, self.ctrl_port, self.record_dir, audio_source, audio_player
+                self.sip_port, self.ctrl_port, self.record_dir, audio_source, audio_player, host
             )
         )
         (workdir / "accounts").write_text(account.line() + "\n")
         (workdir / "contacts").write_text("")
         self.process = ManagedProcess(
-            f"baresip[{account.user}]", [binary, "-f", str(workdir), "-v"],
+            f"baresip[{account.user}]",
+            [*(netns.prefix() if netns else []), binary, "-f", str(workdir), "-v"],
             workdir / "baresip.log", cwd=workdir,
         )  # fmt: skip
+        inside = netns.call if netns else _here  # ctrl_tcp is on the host's own loopback
         try:
             self.process.wait_until(
-                lambda: wait_tcp(LOOPBACK4, self.ctrl_port, 0.2), timeout, "ctrl_tcp listening"
+                lambda: inside(wait_tcp, LOOPBACK4, self.ctrl_port, 0.2),
+                timeout,
+                "ctrl_tcp listening",
             )
-            self.ctrl = CtrlClient(LOOPBACK4, self.ctrl_port)
+            self.ctrl = inside(CtrlClient, LOOPBACK4, self.ctrl_port)
         except BaseException:
             self.process.stop()
             raise
@@ -339,12 +354,15 @@ def start_baresip(
     register: bool = True,
     password: str | None = None,
     timeout: float = 10.0,
+    host: str | None = None,
 ) -> Baresip:
-    """A baresip registered as `user` to `kamailio` over UDP, TCP or TLS (1.0 has no WS)."""
+    """A baresip registered as `user` to `kamailio` over UDP, TCP or TLS (1.0 has no WS); on
+    Kamailio's test host and address when Kamailio runs in a namespace (``host``: another of
+    its addresses, e.g. its IPv6 one, for SIP, RTP and the proxy URI)."""
     account = BaresipAccount(
         user=user,
         password=kamailio.accounts[user] if password is None else password,
-        proxy=kamailio.uri(transport),
+        proxy=kamailio.uri(transport, host),
         answermode=answermode,
         audio_codecs=audio_codecs,
         mediaenc=mediaenc,
@@ -352,7 +370,8 @@ def start_baresip(
     for attempt in range(3):
         try:
             ua = Baresip(workdir, account, audio_source=audio_source, audio_player=audio_player,
-                         record=record, timeout=timeout)  # fmt: skip
+                         record=record, timeout=timeout, host=host or kamailio.host,
+                         netns=kamailio.netns)  # fmt: skip
             break
         except PeerError as e:  # a free port taken before baresip bound it: pick others
             if "Address already in use" not in str(e) or attempt == 2:

@@ -12,9 +12,12 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
+from .netns import Netns
 from .ports import LOOPBACK4, LOOPBACK6, free_port, wait_tcp
 from .procs import ManagedProcess, PeerError
 
@@ -35,7 +38,13 @@ DOMAIN = "siperb.test"
 REALM = DOMAIN
 
 # Test accounts: user -> password.
+T = TypeVar("T")
+
 ACCOUNTS: dict[str, str] = {str(u): f"pw{u}secret" for u in range(1000, 1006)}
+
+
+def _here(fn: Callable[..., T], *args: Any) -> T:
+    return fn(*args)
 
 
 class KamailioRpcError(PeerError):
@@ -60,13 +69,17 @@ class KamailioPorts:
         return cls(free_port(), free_port(), free_port(), free_port())
 
 
-def make_self_signed_cert(directory: Path, cn: str = "127.0.0.1") -> tuple[Path, Path]:
-    """A throw-away certificate + key for the TLS/WSS listeners (clients do not verify)."""
+def make_self_signed_cert(
+    directory: Path, cn: str = "127.0.0.1", ips: tuple[str, ...] = ()
+) -> tuple[Path, Path]:
+    """A throw-away certificate + key for the TLS/WSS listeners, valid for loopback (and
+    ``ips``, the addresses of a test host)."""
     cert, key = directory / "cert.pem", directory / "key.pem"
+    san = ",".join(["IP:127.0.0.1", "IP:::1", *(f"IP:{ip}" for ip in ips), "DNS:localhost"])
     subprocess.run(
         [
             "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-subj", f"/CN={cn}", "-addext", "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost",
+            "-subj", f"/CN={cn}", "-addext", f"subjectAltName={san}",
             "-keyout", str(key), "-out", str(cert),
         ],
         check=True, capture_output=True, timeout=30,
@@ -91,20 +104,27 @@ def render_config(
     accounts: dict[str, str] | None = None,
     ipv6: bool = True,
     debug: int = 2,
+    host4: str = LOOPBACK4,
+    host6: str = LOOPBACK6,
+    rtpengine_port: int | None = None,
 ) -> str:
-    """The kamailio.cfg text for these ports and accounts."""
-    ipv6_listen = ""
-    if ipv6:
-        ipv6_listen = "\n".join(
-            [
-                f"listen=udp:[{LOOPBACK6}]:{ports.sip}",
-                f"listen=tcp:[{LOOPBACK6}]:{ports.sip}",
-                f"listen=tls:[{LOOPBACK6}]:{ports.tls}",
-                f"listen=tcp:[{LOOPBACK6}]:{ports.ws}",
-                f"listen=tls:[{LOOPBACK6}]:{ports.wss}",
-            ]
+    """The kamailio.cfg text for these ports and accounts, listening on ``host4`` (and
+    ``host6`` when ``ipv6``)."""
+    hosts = [host4, f"[{host6}]"] if ipv6 else [host4]
+    listen = "\n".join(
+        line
+        for h in hosts
+        for line in (
+            f"listen=udp:{h}:{ports.sip}",
+            f"listen=tcp:{h}:{ports.sip}",
+            f"listen=tls:{h}:{ports.tls}",
+            f"listen=tcp:{h}:{ports.ws}",
+            f"listen=tls:{h}:{ports.wss}",
         )
+    )
     values = {
+        "DEFINES": "#!define WITH_RTPENGINE" if rtpengine_port else "",
+        "RTPENGINE_PORT": str(rtpengine_port or 0),
         "DEBUG": str(debug),
         "REALM": REALM,
         "SIP_PORT": str(ports.sip),
@@ -112,7 +132,7 @@ def render_config(
         "WS_PORT": str(ports.ws),
         "WSS_PORT": str(ports.wss),
         "WS_PATH": WS_PATH,
-        "IPV6_LISTEN": ipv6_listen,
+        "LISTEN": listen,
         "MODULE_PATH": MODULE_PATH,
         "TLS_CFG": str(tls_cfg),
         "CTL_SOCKET": str(ctl_socket),
@@ -175,9 +195,12 @@ class Kamailio:
     ipv6: bool = True
 
     host: str = LOOPBACK4
+    host6: str = LOOPBACK6
+    netns: Netns | None = None  # the test host it runs on (None: this namespace, loopback)
 
-    def uri(self, transport: str = "udp", host: str = LOOPBACK4) -> str:
+    def uri(self, transport: str = "udp", host: str | None = None) -> str:
         """Proxy URI for a transport (udp, tcp, tls, ws, wss), e.g. as a client's outbound."""
+        host = host or self.host
         h = f"[{host}]" if ":" in host else host
         if transport in ("udp", "tcp"):
             return f"sip:{h}:{self.ports.sip};transport={transport}"
@@ -189,7 +212,8 @@ class Kamailio:
             return f"sip:{h}:{self.ports.wss};transport=wss"
         raise ValueError(transport)
 
-    def ws_url(self, secure: bool = False, host: str = LOOPBACK4) -> str:
+    def ws_url(self, secure: bool = False, host: str | None = None) -> str:
+        host = host or self.host
         h = f"[{host}]" if ":" in host else host
         if secure:
             return f"wss://{h}:{self.ports.wss}{WS_PATH}"
@@ -254,15 +278,24 @@ def start_kamailio(
     debug: int = 2,
     timeout: float = 15.0,
     shm_mb: int = 64,
+    host4: str = LOOPBACK4,
+    host6: str = LOOPBACK6,
+    netns: Netns | None = None,
+    rtpengine_port: int | None = None,
 ) -> Kamailio:
     """Write config + certificate into `workdir`, start Kamailio in the foreground, wait ready.
 
     `shm_mb` is its shared memory: every transaction lives there until tm's wait timer (5 s)
-    ends it, so hundreds of calls per second need more than the 64 MB the tests use."""
+    ends it, so hundreds of calls per second need more than the 64 MB the tests use.
+    `netns`: run inside that test host, listening on `host4`/`host6` (its addresses); its
+    ports are then all free, so `ports` defaults to the standard ones. `rtpengine_port`: relay
+    every call's media through the rtpengine whose ng port that is (127.0.0.1)."""
     binary = shutil.which("kamailio") or "/usr/sbin/kamailio"
     if not Path(binary).exists():
         raise PeerError("kamailio not installed (Debian: kamailio)")
     workdir.mkdir(parents=True, exist_ok=True)
+    if ports is None and netns is not None:
+        ports = KamailioPorts.defaults()
     if ports is None:
         for attempt in range(3):  # a free port taken before Kamailio bound it: pick others
             try:
@@ -274,29 +307,34 @@ def start_kamailio(
                     raise
         raise AssertionError("unreachable")
     accounts = dict(accounts if accounts is not None else ACCOUNTS)
-    cert, key = make_self_signed_cert(workdir)
+    cert, key = make_self_signed_cert(workdir, ips=(host4, host6) if netns else ())
     tls_cfg = workdir / "tls.cfg"
     tls_cfg.write_text(_tls_cfg(cert, key))
     cfg = workdir / "kamailio.cfg"
     run_dir = workdir / "run"
     run_dir.mkdir(exist_ok=True)
     ctl = run_dir / "ctl.sock"
-    cfg.write_text(render_config(ports, tls_cfg, ctl, accounts=accounts, ipv6=ipv6, debug=debug))
+    cfg.write_text(render_config(ports, tls_cfg, ctl, accounts=accounts, ipv6=ipv6, debug=debug,
+                                 host4=host4, host6=host6,
+                                 rtpengine_port=rtpengine_port))  # fmt: skip
     check = subprocess.run(
         [binary, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=30
     )
     if check.returncode != 0:
         raise PeerError(f"kamailio config check failed:\n{check.stderr[-3000:]}")
     argv = [
-        binary, "-DD", "-E", "-f", str(cfg), "-Y", str(run_dir), "-P", str(run_dir / "pid"),
+        *(netns.prefix() if netns else []), binary, "-DD", "-E", "-f", str(cfg),
+        "-Y", str(run_dir), "-P", str(run_dir / "pid"),
         "-w", str(workdir), "-m", str(shm_mb), "-M", "8",
     ]  # fmt: skip
     proc = ManagedProcess("kamailio", argv, workdir / "kamailio.log", cwd=workdir)
-    kam = Kamailio(workdir, ports, proc, cert, key, ctl, accounts, ipv6)
+    kam = Kamailio(workdir, ports, proc, cert, key, ctl, accounts, ipv6, host4, host6, netns)
+    inside = netns.call if netns else _here
+    sip_port = ports.sip
     try:
-        proc.wait_until(lambda: wait_tcp(LOOPBACK4, ports.sip, 0.2), timeout, "listening on TCP")
+        proc.wait_until(lambda: inside(wait_tcp, host4, sip_port, 0.2), timeout, "listening on TCP")
         deadline = time.monotonic() + timeout
-        while options_ping(LOOPBACK4, ports.sip, 0.5) is None:
+        while inside(options_ping, host4, sip_port, 0.5) is None:
             if time.monotonic() > deadline or not proc.alive():
                 raise proc.fail("not answering OPTIONS over UDP")
     except BaseException:

@@ -38,6 +38,9 @@ class UserAgentConfig:
     tls_verify: bool = True
     timers: Timers = field(default_factory=Timers)
     keepalive_interval: float | None = 30.0
+    #: STUN keep-alive period over UDP (RFC 5626 4.4.1; below common 30 s NAT UDP timeouts);
+    #: a change of the public address it reveals makes the UA register again. None: off.
+    udp_keepalive_interval: float | None = 25.0
     pong_timeout: float = 10.0
     reconnect_min: float = 0.5
     reconnect_max: float = 30.0

@@ -19,6 +19,7 @@ from ..errors import SiperbError, TransportError
 from ..events import EventHub
 from . import Message, Uri
 from .config import UserAgentConfig
+from .localaddr import require_source_address
 from .resolver import Resolver, ServerTarget
 from .transport import (
     Endpoint,
@@ -96,6 +97,8 @@ class ProxyConnection:
         self.connected = asyncio.Event()
         self.closing = False
         self._udp: UdpEndpoint | None = None
+        #: Gets STUN datagrams arriving on the UDP socket (the UDP keep-alive's responses).
+        self.on_stun: Callable[[bytes, Endpoint], None] | None = None
         self._failover_lock = asyncio.Lock()
         self._reconnect_task: asyncio.Task[None] | None = None
 
@@ -152,14 +155,17 @@ class ProxyConnection:
         kind = target.kind
         remote = target.endpoint
         if kind is TransportKind.UDP:
-            if self._udp is not None and (":" in self._udp.local.host) != (":" in remote.host):
-                self._udp.close()  # the next target is of the other address family
+            # The address of the interface that reaches this target (never loopback toward a
+            # peer off loopback), unless the application chose one.
+            local = cfg.local_host or require_source_address(remote.host, remote.port)
+            if self._udp is not None and self._udp.local.host != local:
+                self._udp.close()  # the next target is reached from another address
                 self._udp = None
             if self._udp is None:
-                local = cfg.local_host or ("::1" if ":" in remote.host else "127.0.0.1")
                 self._udp = await UdpEndpoint.bind(
                     local, cfg.local_port, self._on_message, cfg.trace, self._on_malformed
                 )
+                self._udp.on_stun = self.on_stun
             self.flow = self._udp.flow(remote)
         elif kind in (TransportKind.TCP, TransportKind.TLS):
             ctx = (

@@ -22,6 +22,7 @@ from typing import Any, cast
 
 from ..errors import SiperbError, TransportError
 from . import Message, StreamFramer, parse
+from .stun import is_stun
 
 log = logging.getLogger("siperb.sip.transport")
 
@@ -204,6 +205,8 @@ class UdpEndpoint(asyncio.DatagramProtocol):
         self.local = Endpoint("0.0.0.0", 0)
         self._transport: asyncio.DatagramTransport | None = None
         self._flows: dict[Endpoint, UdpFlow] = {}
+        #: Gets the STUN datagrams (RFC 5626 keep-alive responses) that share the socket.
+        self.on_stun: Callable[[bytes, Endpoint], None] | None = None
 
     @classmethod
     async def bind(
@@ -238,6 +241,10 @@ class UdpEndpoint(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: Any) -> None:
         if data.strip(b"\r\n\0 ") == b"":
             return  # keep-alive
+        if is_stun(data):
+            if self.on_stun is not None:
+                self.on_stun(data, _endpoint(addr))
+            return
         self.flow(_endpoint(addr))._deliver(data, self.on_message, self.on_malformed)
 
     def error_received(self, exc: Exception) -> None:

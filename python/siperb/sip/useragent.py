@@ -25,6 +25,8 @@ from . import Message, Request, Uri
 from .auth import Credentials, DigestClient
 from .config import UserAgentConfig
 from .connection import ProxyConnection, ProxyTarget, parse_proxy
+from .keepalive import UdpKeepAlive
+from .localaddr import is_unspecified, source_address
 from .registration import Registration
 from .requests import RequestSender
 from .resolver import Resolver, ServerTarget
@@ -33,7 +35,7 @@ from .session import InviteSession, MediaHandler
 from .stack import DialogKey, DialogUser
 from .subscription import Subscription
 from .transaction import ClientTransaction, TransactionLayer, new_branch
-from .transport import Flow, TransportKind
+from .transport import Endpoint, Flow, TransportKind
 
 __all__ = [
     "DialogKey",
@@ -67,9 +69,14 @@ class UserAgent:
         self.layer: TransactionLayer | None = None
         self.router = Router(self)
         self.connection = ProxyConnection(
-            config, self.events, self.router.on_message, self.router.on_malformed,
+            config, self.events, self._on_message, self.router.on_malformed,
             self._on_reconnected,
         )  # fmt: skip
+        self.keepalive = UdpKeepAlive(
+            lambda: self.connection.flow, config.udp_keepalive_interval or 0.0,
+            self._on_public_address,
+        )  # fmt: skip
+        self.connection.on_stun = self.keepalive.on_stun
         self.requests = RequestSender(self, self.connection, DigestClient(creds))
         self.calls: list[InviteSession] = []  # live calls, oldest first
         self.registration: Registration | None = None
@@ -126,6 +133,8 @@ class UserAgent:
             self.router.on_request, self.router.on_stray, self.config.timers
         )
         await self.connection.connect()
+        if self.config.udp_keepalive_interval:
+            self.keepalive.start()
         if register:
             self.registration = Registration(
                 self, self.config.expires, retry_min=self.config.register_retry_min,
@@ -147,6 +156,18 @@ class UserAgent:
 
         self.spawn(later())
 
+    def _on_message(self, message: Message, flow: Flow) -> None:
+        if message.status is not None and flow.kind is TransportKind.UDP:
+            self.keepalive.observe_response(message)
+        self.router.on_message(message, flow)
+
+    def _on_public_address(self, old: tuple[str, int], new: tuple[str, int]) -> None:
+        """The NAT mapped the UDP flow anew (RFC 5626 4.4.1): the registrar's binding points
+        to the old mapping, so register again over the new one."""
+        self.events.emit("transport", state="remapped", kind="UDP",
+                         previous=f"{old[0]}:{old[1]}", public=f"{new[0]}:{new[1]}")  # fmt: skip
+        self._on_reconnected()
+
     def _on_reconnected(self) -> None:
         """The registrar may have lost the binding with the old flow: register again now."""
         if self.registration is not None:
@@ -162,6 +183,7 @@ class UserAgent:
         if self.registration is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.registration.close(), 5.0)
+        self.keepalive.close()
         for task in list(self._tasks):
             task.cancel()
         if self.layer is not None:
@@ -201,11 +223,20 @@ class UserAgent:
 
     # ---- addressing (overridable: a subclass may name another host or Contact user) ----
 
+    def local_endpoint(self) -> Endpoint:
+        """The flow's local address; for a wildcard bind, the address toward the proxy."""
+        flow = self.connection.require_flow()
+        if is_unspecified(flow.local.host):
+            host = source_address(flow.remote.host, flow.remote.port)
+            if host is not None:
+                return Endpoint(host, flow.local.port)
+        return flow.local
+
     def sent_by(self) -> str:
         flow = self.connection.require_flow()
         if flow.kind in (TransportKind.WS, TransportKind.WSS):
-            return self._ws_host
-        return str(flow.local)
+            return self._ws_host  # RFC 7118 section 5.2: a .invalid host
+        return str(self.local_endpoint())
 
     def via(self, branch: str | None = None) -> str:
         kind = self.connection.require_flow().kind.value
@@ -248,11 +279,10 @@ class UserAgent:
         return f"sip:{target}@{self.aor.host}"
 
     def media_host(self) -> str:
-        """The address RTP should be bound to and advertised on, for the current flow."""
-        flow = self.connection.require_flow()
-        if flow.kind in (TransportKind.WS, TransportKind.WSS):
-            return "::1" if ":" in flow.remote.host else "127.0.0.1"
-        return flow.local.host
+        """The address RTP should be bound to and advertised on, for the current flow: the
+        local address of the connection (of any transport) to the proxy, so the interface
+        that reaches the peer."""
+        return self.local_endpoint().host
 
     # ---- the stack interface (see siperb.sip.stack.SipStack) ----
 
