@@ -38,18 +38,6 @@ log = logging.getLogger(__name__)
 ALL = "*"
 DEFAULT_QUEUE_SIZE = 256
 
-#: The events Phone emits (documentation; any name may be used).
-PHONE_EVENTS = (
-    "incoming_call",
-    "session_state_change",
-    "registered",
-    "unregistered",
-    "dtmf",
-    "toast",
-    "recording_started",
-    "recording_ended",
-)
-
 
 @dataclass(frozen=True)
 class Event:
@@ -399,7 +387,6 @@ class FdQueue:
 
 __all__ = [
     "ALL",
-    "PHONE_EVENTS",
     "Event",
     "EventHub",
     "FdQueue",
