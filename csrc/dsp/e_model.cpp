@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace siperb::media {
+namespace siperb::dsp {
 
 namespace {
 bool iequals(std::string_view a, std::string_view b) {
@@ -35,4 +35,4 @@ double mos_from_r(double r) noexcept {
     return 1.0 + 0.035 * r + r * (r - 60.0) * (100.0 - r) * 7e-6;
 }
 
-}  // namespace siperb::media
+}  // namespace siperb::dsp

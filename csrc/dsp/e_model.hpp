@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-namespace siperb::media {
+namespace siperb::dsp {
 
 struct CodecImpairment {
     double ie = 0;   // equipment impairment factor
@@ -22,4 +22,4 @@ double r_factor(CodecImpairment codec, double loss_percent, double one_way_ms) n
 // MOS-CQE from R (G.107 Annex B): 1 below 0, 4.5 above 100.
 double mos_from_r(double r) noexcept;
 
-}  // namespace siperb::media
+}  // namespace siperb::dsp

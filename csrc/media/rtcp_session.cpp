@@ -127,8 +127,8 @@ void RtcpSession::send_report(bool bye, const ReportInput& in) noexcept {
 void RtcpSession::update_score(unsigned ptime, CodecKind kind) noexcept {
     // Mouth-to-ear estimate: network (RTT/2), jitter buffer, packetisation, and ~5 ms codec.
     const double one_way = (st_.rtt_ms > 0 ? st_.rtt_ms / 2 : 0) + st_.jb_delay_ms + ptime + 5.0;
-    st_.r_factor = r_factor(codec_impairment(to_string(kind)), st_.loss_percent, one_way);
-    st_.mos = mos_from_r(st_.r_factor);
+    st_.r_factor = dsp::r_factor(dsp::codec_impairment(to_string(kind)), st_.loss_percent, one_way);
+    st_.mos = dsp::mos_from_r(st_.r_factor);
 }
 
 void RtcpSession::publish(bool force) noexcept {

@@ -146,8 +146,8 @@ void RtpReceiver::fill_chain(RxChain& c, double now_ms) {
             // (an underrun is worse than a stretch) in any frame.
             const std::size_t amount = static_cast<std::size_t>(f.stretch_samples) * static_cast<std::size_t>(rate) / c.clock;
             const bool strong = f.stretch == jbuf::Stretch::Decelerate || amount * 2 >= got;
-            if (strong || mean_abs(out) < 300.0) {
-                const std::size_t m = time_stretch(out, f.stretch == jbuf::Stretch::Accelerate, amount, stretch_buf_, static_cast<std::uint32_t>(rate));
+            if (strong || dsp::mean_abs(out) < 300.0) {
+                const std::size_t m = dsp::time_stretch(out, f.stretch == jbuf::Stretch::Accelerate, amount, stretch_buf_, static_cast<std::uint32_t>(rate));
                 ++(f.stretch == jbuf::Stretch::Accelerate ? st_.accelerated : st_.decelerated);
                 out = std::span<const std::int16_t>(stretch_buf_.data(), m);
             }
@@ -173,7 +173,7 @@ int RtpReceiver::play(std::int64_t now_ns, std::span<std::int16_t> out, std::siz
     std::fill(out.begin() + static_cast<std::ptrdiff_t>(n), out.begin() + static_cast<std::ptrdiff_t>(need), std::int16_t{0});
     take_front(c.sync, n);
     out_len = need;
-    mean_sq_ = mean_square(out.first(need));
+    mean_sq_ = dsp::mean_square(out.first(need));
     if (sink_) {
         sink_buf_.clear();
         try {
@@ -201,7 +201,7 @@ bool RtpReceiver::take_report(std::uint32_t& remote_ssrc, rtp::ReceptionReport& 
 }
 
 void RtpReceiver::update_stats() noexcept {
-    st_.rx_level_dbfs = level_dbfs(mean_sq_);
+    st_.rx_level_dbfs = dsp::level_dbfs(mean_sq_);
     if (rstats_) {
         st_.packets_lost = rstats_->lost();
         const std::int64_t expected = rstats_->expected();

@@ -45,7 +45,7 @@ public:
     // A codec change: rx becomes the chain; the one it replaces plays out first if it still
     // holds packets. rx gets what is to be freed (by the caller, off the engine thread).
     void swap_chain(std::unique_ptr<RxChain>& rx);
-    void swap_sink(std::shared_ptr<AudioSink>& s) noexcept { std::swap(sink_, s); }
+    void swap_sink(std::shared_ptr<audio::AudioSink>& s) noexcept { std::swap(sink_, s); }
     void set_telephone_event_rate(std::uint32_t rate) { dtmf_.set_clock_rate(rate); }
     // The inactivity timer starts (again) at now_ns; receiving again after not receiving
     // re-arms the Timeout event.
@@ -74,7 +74,7 @@ private:
     SessionStats& st_;
     StreamEvents& events_;
     std::unique_ptr<RxChain> rx_, rx_old_;
-    std::shared_ptr<AudioSink> sink_;
+    std::shared_ptr<audio::AudioSink> sink_;
     std::vector<std::int16_t> dec_buf_, stretch_buf_, play_buf_, sink_buf_;
     std::unique_ptr<rtp::RtpReceiverStats> rstats_;
     IncomingDtmf dtmf_;

@@ -59,11 +59,11 @@ std::unique_ptr<StreamSetup> RtpStream::prepare(const SessionConfig& cfg, const 
     if (p.local_telephone_event_pt < 0) p.local_telephone_event_pt = p.telephone_event_pt;
     if (p.telephone_event_rate == 0) p.telephone_event_rate = rtp_clock_rate(s->kind);
     if (!p.remote_address.empty() && p.remote_port != 0) {
-        s->remote_rtp = SocketAddress::parse(p.remote_address, p.remote_port, "remote_address");
+        s->remote_rtp = net::SocketAddress::parse(p.remote_address, p.remote_port, "remote_address");
         const std::string rtcp_host = p.remote_rtcp_address.empty() ? p.remote_address : p.remote_rtcp_address;
         const std::uint16_t rtcp_port =
             p.rtcp_mux ? p.remote_port : (p.remote_rtcp_port ? p.remote_rtcp_port : static_cast<std::uint16_t>(p.remote_port + 1));
-        s->remote_rtcp = SocketAddress::parse(rtcp_host, rtcp_port, "remote_rtcp_address");
+        s->remote_rtcp = net::SocketAddress::parse(rtcp_host, rtcp_port, "remote_rtcp_address");
     }
     const bool same_codec = current && codec_kind_from(current->codec) == s->kind &&
                             current->payload_type == p.payload_type && current->local_payload_type == p.local_payload_type &&
@@ -123,7 +123,7 @@ void RtpStream::set_direction(sdp::Direction d) noexcept {
     params_.direction = d;
 }
 
-void RtpStream::set_remote(const SocketAddress& rtp, const SocketAddress& rtcp) noexcept {
+void RtpStream::set_remote(const net::SocketAddress& rtp, const net::SocketAddress& rtcp) noexcept {
     net_.set_remote_rtp(rtp);
     net_.set_remote_rtcp(rtcp);
     params_.remote_address = rtp.host();
@@ -137,7 +137,7 @@ void RtpStream::note_ticks(std::uint64_t late, std::uint64_t missed) noexcept {
 
 // ---- datagrams: RTP and RTCP on one socket or two (RFC 5761) ----
 
-void RtpStream::learn_remote(const SocketAddress& from, bool rtcp) {
+void RtpStream::learn_remote(const net::SocketAddress& from, bool rtcp) {
     if (rtcp) {
         if (!(from == net_.remote_rtcp())) net_.set_remote_rtcp(from);
         return;
@@ -150,7 +150,7 @@ void RtpStream::learn_remote(const SocketAddress& from, bool rtcp) {
     events_.emit(MediaEventType::RemoteAddressChanged, 0, &from);
 }
 
-void RtpStream::on_datagram(std::uint8_t* buf, int len, const SocketAddress& from, bool rtcp_socket, std::int64_t now_ns) {
+void RtpStream::on_datagram(std::uint8_t* buf, int len, const net::SocketAddress& from, bool rtcp_socket, std::int64_t now_ns) {
     if (!configured_ || len < 4) {
         ++st_.invalid_packets;
         return;

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <random>
 
-namespace siperb::media {
+namespace siperb::net {
 
 SocketAddress SocketAddress::parse(const std::string& host_in, std::uint16_t port, const char* field) {
     std::string host = host_in;
@@ -147,4 +147,4 @@ std::pair<UdpSocket, UdpSocket> bind_rtp_pair(const std::string& address, std::u
     throw MediaError("port", "no free RTP/RTCP port pair in " + std::to_string(port_min) + "-" + std::to_string(port_max));
 }
 
-}  // namespace siperb::media
+}  // namespace siperb::net

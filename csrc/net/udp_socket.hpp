@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-namespace siperb::media {
+namespace siperb::net {
 
 struct SocketAddress {
     sockaddr_storage storage{};
@@ -49,4 +49,4 @@ private:
 std::pair<UdpSocket, UdpSocket> bind_rtp_pair(const std::string& address, std::uint16_t port_min,
                                               std::uint16_t port_max);
 
-}  // namespace siperb::media
+}  // namespace siperb::net
