@@ -26,7 +26,7 @@ double delay_impairment(double d) noexcept {
 double r_factor(CodecImpairment codec, double loss_percent, double one_way_ms) noexcept {
     const double ppl = std::clamp(loss_percent, 0.0, 100.0);
     const double ie_eff = codec.ie + (95.0 - codec.ie) * ppl / (ppl + codec.bpl);
-    return 93.2 - delay_impairment(one_way_ms) - ie_eff;
+    return std::clamp(93.2 - delay_impairment(one_way_ms) - ie_eff, 0.0, 100.0);
 }
 
 double mos_from_r(double r) noexcept {

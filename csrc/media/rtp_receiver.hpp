@@ -78,8 +78,12 @@ private:
     std::vector<std::int16_t> dec_buf_, stretch_buf_, play_buf_, sink_buf_;
     std::unique_ptr<rtp::RtpReceiverStats> rstats_;
     IncomingDtmf dtmf_;
+    static constexpr int kSsrcProbation = 3;  // in-sequence packets that prove a new SSRC
     bool have_remote_ssrc_ = false;
     std::uint32_t remote_ssrc_ = 0;
+    std::uint32_t new_ssrc_ = 0;  // a would-be new source and its progress
+    std::uint16_t new_ssrc_seq_ = 0;
+    int new_ssrc_count_ = 0;
     std::int64_t last_rx_ns_ = 0;
     bool timed_out_ = false;
     double mean_sq_ = 0;  // of the last frame played (the level meter)

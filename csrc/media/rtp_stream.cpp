@@ -2,6 +2,7 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "rtp/bytes.hpp"
 
 #include <array>
 #include <cstdio>
@@ -99,9 +100,13 @@ void RtpStream::apply(StreamSetup& s, std::int64_t now_ns) {
         rx_.swap_chain(s.rx);
     }
     if (s.srtp_changed) net_.swap_srtp(s.srtp_tx, s.srtp_rx);
-    if (!s.remote_rtp.empty()) {
+    // A re-negotiation naming the same remote keeps what was latched since (NAT).
+    if (!s.remote_rtp.empty() && !(s.remote_rtp == negotiated_rtp_ && s.remote_rtcp == negotiated_rtcp_)) {
+        negotiated_rtp_ = s.remote_rtp;
+        negotiated_rtcp_ = s.remote_rtcp;
         net_.set_remote_rtp(s.remote_rtp);
         net_.set_remote_rtcp(s.remote_rtcp);
+        rtp_src_.reset(s.remote_rtp);
     }
     kind_ = s.kind;
     std::swap(params_, s.params);
@@ -126,6 +131,9 @@ void RtpStream::set_direction(sdp::Direction d) noexcept {
 void RtpStream::set_remote(const net::SocketAddress& rtp, const net::SocketAddress& rtcp) noexcept {
     net_.set_remote_rtp(rtp);
     net_.set_remote_rtcp(rtcp);
+    negotiated_rtp_ = rtp;
+    negotiated_rtcp_ = rtcp;
+    rtp_src_.reset(rtp);
     params_.remote_address = rtp.host();
     params_.remote_port = rtp.port();
 }
@@ -163,6 +171,12 @@ void RtpStream::on_datagram(std::uint8_t* buf, int len, const net::SocketAddress
     const bool is_rtcp = rtcp_socket || (buf[1] >= 192 && buf[1] <= 223);
     if (is_rtcp) {
         if (!net_.unprotect(buf, len, true)) return;
+        // RTCP from the remote's RTCP address, or from the host our RTP comes from (a NAT
+        // maps the RTCP port apart), or authenticated (SRTCP).
+        if (!(from == net_.remote_rtcp() || from.same_host(rtp_src_.source()) || net_.authenticates())) {
+            ++st_.foreign_source;
+            return;
+        }
         if (cfg_.symmetric_rtp) learn_remote(from, true);
         rtcp_.on_rtcp(buf, len, now_ns, tx_.ssrc(), rx_.clock_rate());
         return;
@@ -172,11 +186,11 @@ void RtpStream::on_datagram(std::uint8_t* buf, int len, const net::SocketAddress
         return;
     }
     if (!net_.unprotect(buf, len, false)) return;
-    if (cfg_.symmetric_rtp) {
-        learn_remote(from, false);
-    } else if (!net_.remote_rtp().empty() && !(from == net_.remote_rtp())) {
-        ++st_.foreign_source;
+    if (!rtp_src_.accept(from, rtp::read32(buf + 8), rtp::read16(buf + 2), net_.authenticates(), now_ns)) {
+        ++st_.foreign_source;  // not (yet) the stream's source: never played
+        return;
     }
+    if (rtp_src_.latched() && cfg_.symmetric_rtp) learn_remote(from, false);
     rx_.on_rtp(buf, len, now_ns);
 }
 

@@ -14,6 +14,7 @@
 #include "media/rtp_transport.hpp"
 #include "media/session_config.hpp"
 #include "media/session_stats.hpp"
+#include "media/source_latch.hpp"
 #include "media/srtp.hpp"
 #include "media/stream_events.hpp"
 #include "media/stream_recording.hpp"
@@ -99,6 +100,8 @@ private:
     CodecKind kind_ = CodecKind::Pcmu;
     SessionStats st_;
 
+    net::SocketAddress negotiated_rtp_, negotiated_rtcp_;
+    SourceLatch rtp_src_;  // where RTP is taken from
     RtpTransport net_;
     RtcpSession rtcp_;
     RtpSender tx_;

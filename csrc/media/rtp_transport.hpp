@@ -31,6 +31,8 @@ public:
     void send_rtcp(std::uint8_t* buf, int len) noexcept {
         send(rtcp_mux_ ? rtp_fd_ : rtcp_fd_, buf, len, true, remote_rtcp_);
     }
+    // True when received packets are SRTP: one that unprotects came from the key holder.
+    bool authenticates() const noexcept { return srtp_rx_ != nullptr; }
     // Unprotects in place (len updated); false, and counted, when the packet must be dropped.
     bool unprotect(std::uint8_t* buf, int& len, bool rtcp) noexcept;
 

@@ -23,6 +23,7 @@ struct SocketAddress {
     // Writes the numeric host into buf (NUL-terminated, truncated to n).
     void host_into(char* buf, std::size_t n) const noexcept;
     bool operator==(const SocketAddress& o) const noexcept;
+    bool same_host(const SocketAddress& o) const noexcept;  // the address, whatever the port
     const sockaddr* sa() const noexcept { return reinterpret_cast<const sockaddr*>(&storage); }
 };
 
