@@ -147,3 +147,28 @@ def test_an_ssrc_change_is_proven_before_the_statistics_restart(engine):
     finally:
         sender.close()
         b.close()
+
+
+def test_rtcp_from_a_foreign_host_is_dropped(engine):
+    from siperb.media import rtcp
+
+    peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    peer.bind(("127.0.0.1", 0))
+    intruder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    intruder.bind(("127.0.0.2", 0))  # another host
+    b = engine.session(media.SessionConfig(symmetric_rtp=True))
+    b.start(params(peer.getsockname()[1]))
+    bye = rtcp.build_compound([rtcp.RtcpReceiverReport(ssrc=7), rtcp.RtcpBye([7], "bye")])
+    engine.poll_events()
+    try:
+        _send(peer, b.local_port, [rtp(i, i * 160, 7) for i in range(5)])
+        intruder.sendto(bye, ("127.0.0.1", b.local_port + 1))
+        time.sleep(0.3)
+        assert not [e for e in engine.poll_events() if e.name == "rtcp_bye"]
+        assert b.stats().rtcp_received == 0
+        peer.sendto(bye, ("127.0.0.1", b.local_port + 1))  # the peer's host, another port
+        assert wait_until(lambda: any(e.name == "rtcp_bye" for e in engine.poll_events()))
+    finally:
+        peer.close()
+        intruder.close()
+        b.close()
