@@ -52,6 +52,7 @@ class Flooder:
         self.sock.setblocking(False)
         self.port = self.sock.getsockname()[1]
         self.responses: dict[str, list[tuple[int, str]]] = {}
+        self.untagged: set[int] = set()  # final statuses whose To has no tag (RFC 3261 8.2.6.2)
 
     def send(self, call_id: str) -> None:
         self.sock.sendto(invite(self.port, call_id), self.target)
@@ -68,6 +69,9 @@ class Flooder:
             call_id = re.search(rb"\r\nCall-ID: *(\S+)", data)
             retry = re.search(rb"\r\nRetry-After: *(\S+)", data)
             assert call_id is not None
+            to = re.search(rb"\r\nTo: *([^\r]*)", data)
+            if status >= 200 and (to is None or b";tag=" not in to.group(1)):
+                self.untagged.add(status)
             self.responses.setdefault(call_id.group(1).decode(), []).append(
                 (status, retry.group(1).decode() if retry else "")
             )
@@ -108,6 +112,7 @@ def test_invite_flood_is_bounded_and_the_phone_still_calls(kamailio: Kamailio) -
             assert len(ringing) == 2 and len(refused) == 38, finals
             assert all((180, "") in flood.responses[c] for c in ringing)
             assert all((503, "7") in flood.responses[c] for c in refused)
+            assert not flood.untagged
             assert len(a.calls) == 2
             assert during <= baseline + 2 * 2  # RTP + RTCP for each ringing call, no more
             # The ring timeout ends both unanswered calls with 480 and frees their media.
@@ -129,7 +134,7 @@ def test_invite_flood_is_bounded_and_the_phone_still_calls(kamailio: Kamailio) -
             busy.send("busy-1")
             await busy.collect(1.0)
             busy.sock.close()
-            assert busy.finals()["busy-1"] == {486}
+            assert busy.finals()["busy-1"] == {486} and not busy.untagged
             await call.hangup()
             await inbound.wait_for(CallState.TERMINATED, timeout=10)
             assert a.calls == [] and b.calls == []

@@ -58,7 +58,7 @@ class AcceptMixin(SessionBase):
         refusal = None if replaced is not None else _over_limit(ua)
         if refusal is not None:  # before make_media: a refused INVITE binds no socket
             log.info("refusing an incoming call: %d %s", refusal[0], refusal[1])
-            tx.respond(*refusal)
+            tx.respond(*refusal, to_tag=new_tag())  # RFC 3261 8.2.6.2
             return None
         try:
             media = ua.make_media()
