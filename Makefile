@@ -56,6 +56,8 @@ test-asan: $(VENV)/.stamp
 	  $(PY) -m pytest -q -p no:cacheprovider tests/unit
 
 # libFuzzer targets (clang), each run for a bounded time on its seed corpus.
+# Each target's output goes to build/fuzz/<name>.log and its exit status is checked directly
+# (a pipe into tail would report tail's status): a crash, leak or timeout fails the target.
 fuzz: .stamps/bootstrap
 	@test -f build/fuzz/build.ninja || CXX=clang++ cmake -S . -B build/fuzz -G Ninja \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIPERB_FUZZ=ON -DSIPERB_PYTHON=OFF
@@ -64,8 +66,11 @@ fuzz: .stamps/bootstrap
 	  [ -x "$$t" ] || continue; name=$$(basename $$t); \
 	  mkdir -p fuzz/corpus-$$name; \
 	  echo "fuzzing $$name for $(FUZZ_SECONDS)s"; \
-	  $$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=0 -artifact_prefix=fuzz/ \
-	    fuzz/corpus-$$name $$( [ -d fuzz/seeds/$$name ] && echo fuzz/seeds/$$name ) 2>&1 | tail -n 2 || exit 1; \
+	  rc=0; $$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=0 -artifact_prefix=fuzz/ \
+	    fuzz/corpus-$$name $$( [ -d fuzz/seeds/$$name ] && echo fuzz/seeds/$$name ) >build/fuzz/$$name.log 2>&1 || rc=$$?; \
+	  if [ $$rc -ne 0 ]; then tail -n 40 build/fuzz/$$name.log; \
+	    echo "$$name FAILED (exit $$rc); full output in build/fuzz/$$name.log"; exit 1; fi; \
+	  tail -n 2 build/fuzz/$$name.log; \
 	done
 
 bench: build

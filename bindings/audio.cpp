@@ -1,4 +1,4 @@
-// Bindings for csrc/audio/: the AudioSource/AudioSink seam (media/audio_port.hpp) and every
+// Bindings for csrc/audio/: the AudioSource/AudioSink seam (audio/audio_port.hpp) and every
 // source and sink, held by std::shared_ptr so the engine's bindings can take them. Glue only.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -31,8 +31,8 @@ namespace pb = pybind11;
 namespace siperb::py {
 namespace {
 
-using media::AudioSink;
-using media::AudioSource;
+using audio::AudioSink;
+using audio::AudioSource;
 // PCM in: int16 arrays and buffers without a copy, and what numpy converts to int16 without loss.
 using Pcm = PcmIn<MediaError>;
 constexpr PcmCast kPcmCast = PcmCast::Safe;

@@ -55,7 +55,7 @@ pb::dict event_data(const MediaEvent& e) {
 void bind_media(pb::module_& m) {
     // AudioSource/AudioSink are bound by bind_audio, which module.cpp calls first.
 
-    pb::class_<MemorySource, AudioSource, std::shared_ptr<MemorySource>>(m, "MemorySource")
+    pb::class_<MemorySource, audio::AudioSource, std::shared_ptr<MemorySource>>(m, "MemorySource")
         .def(pb::init([](pb::handle a, int rate, bool loop) {
                  const PcmIn<MediaError> in(a, "samples", PcmCast::Force);
                  std::vector<std::int16_t> v(in.samples().begin(), in.samples().end());
@@ -64,7 +64,7 @@ void bind_media(pb::module_& m) {
              pb::arg("samples"), pb::arg("sample_rate"), pb::arg("loop") = false)
         .def_property_readonly("position", &MemorySource::position);
 
-    pb::class_<MemorySink, AudioSink, std::shared_ptr<MemorySink>>(m, "MemorySink")
+    pb::class_<MemorySink, audio::AudioSink, std::shared_ptr<MemorySink>>(m, "MemorySink")
         .def(pb::init<int, std::size_t>(), pb::arg("sample_rate"), pb::arg("capacity"))
         .def("samples", [](const MemorySink& s) {
             return pcm_copy(s.samples());
@@ -188,7 +188,7 @@ void bind_media(pb::module_& m) {
         std::size_t m = 0;
         {
             pb::gil_scoped_release nogil;
-            m = time_stretch(in, accelerate, amount, out, sample_rate);
+            m = dsp::time_stretch(in, accelerate, amount, out, sample_rate);
         }
         return pcm_copy({out.data(), m});
     }, pb::arg("pcm"), pb::arg("accelerate"), pb::arg("amount"), pb::arg("sample_rate"));

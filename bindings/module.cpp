@@ -13,8 +13,15 @@ PYBIND11_MODULE(_core, m) {
         try {
             if (p) std::rethrow_exception(p);
         } catch (const siperb::Error& e) {
+            // siperb::Error keeps its text printable UTF-8; the lenient decode is a second guard
+            // so that a translation can never raise UnicodeDecodeError in place of the error.
+            const auto text = [](const std::string& s) {
+                PyObject* o = PyUnicode_DecodeUTF8(s.data(), Py_ssize_t(s.size()), "backslashreplace");
+                if (!o) throw py::error_already_set();
+                return py::reinterpret_steal<py::object>(o);
+            };
             py::object cls = py::module_::import("siperb.errors").attr(e.kind());
-            py::object exc = cls(e.what(), py::arg("field") = e.field(), py::arg("reason") = e.reason());
+            py::object exc = cls(text(e.what()), py::arg("field") = text(e.field()), py::arg("reason") = text(e.reason()));
             PyErr_SetObject(cls.ptr(), exc.ptr());
         }
     });

@@ -32,6 +32,12 @@ pybind11::object str(std::string_view s) {
     if (!o) throw pybind11::error_already_set();
     return pybind11::reinterpret_steal<pybind11::object>(o);
 }
+// For __repr__: undecodable octets shown as \xHH, so that printing a repr never fails.
+pybind11::object repr_str(std::string_view s) {
+    PyObject* o = PyUnicode_DecodeUTF8(s.data(), Py_ssize_t(s.size()), "backslashreplace");
+    if (!o) throw pybind11::error_already_set();
+    return pybind11::reinterpret_steal<pybind11::object>(o);
+}
 pybind11::object opt_str(bool present, std::string_view s) { return present ? str(s) : pybind11::none(); }
 pybind11::object opt_int(int64_t v) { return v < 0 ? pybind11::object(pybind11::none()) : pybind11::int_(v); }
 
@@ -132,7 +138,7 @@ void bind_sip(pybind11::module_& m) {
         })
         .def("__hash__", [](const HUri& u) { return pb::hash(str(sip::uri_equality_key(u.v))); })
         .def("__str__", [](const HUri& u) { return str(u.v.raw); })
-        .def("__repr__", [](const HUri& u) { return "Uri(" + std::string(u.v.raw) + ")"; });
+        .def("__repr__", [](const HUri& u) { return repr_str("Uri(" + std::string(u.v.raw) + ")"); });
 
     using HVia = Held<sip::Via>;
     pb::class_<HVia>(m, "Via", "One Via value (a header line may hold several).")
@@ -153,7 +159,7 @@ void bind_sip(pybind11::module_& m) {
         .def_property_readonly("maddr", [](const HVia& v) { return opt_str(v.v.has_maddr, v.v.maddr); })
         .def_property_readonly("ttl", [](const HVia& v) { return opt_int(v.v.ttl); })
         .def_property_readonly("params", [](const HVia& v) { return params_dict(v.v.params, "Via"); })
-        .def("__repr__", [](const HVia& v) { return "Via(" + std::string(v.v.raw) + ")"; });
+        .def("__repr__", [](const HVia& v) { return repr_str("Via(" + std::string(v.v.raw) + ")"); });
 
     using HNA = Held<sip::NameAddr>;
     pb::class_<HNA>(m, "NameAddr", "name-addr or addr-spec with header parameters (From, To, Contact, ...).")
@@ -166,14 +172,14 @@ void bind_sip(pybind11::module_& m) {
         .def_property_readonly("params", [](const HNA& n) { return params_dict(n.v.params, "name-addr"); })
         .def_property_readonly("expires", [](const HNA& n) { return n.v.expires(); })
         .def_property_readonly("q", [](const HNA& n) { return n.v.q(); })
-        .def("__repr__", [](const HNA& n) { return "NameAddr(" + std::string(n.v.raw) + ")"; });
+        .def("__repr__", [](const HNA& n) { return repr_str("NameAddr(" + std::string(n.v.raw) + ")"); });
 
     using HCSeq = Held<sip::CSeq>;
     pb::class_<HCSeq>(m, "CSeq")
         .def_property_readonly("number", [](const HCSeq& c) { return c.v.number; })
         .def_property_readonly("method", [](const HCSeq& c) { return str(c.v.method); })
         .def("__repr__", [](const HCSeq& c) {
-            return "CSeq(" + std::to_string(c.v.number) + ", " + std::string(c.v.method) + ")";
+            return repr_str("CSeq(" + std::to_string(c.v.number) + ", " + std::string(c.v.method) + ")");
         });
 
     using HAuth = Held<sip::Auth>;
@@ -187,7 +193,7 @@ void bind_sip(pybind11::module_& m) {
         .def_property_readonly("token68", [](const HAuth& a) {
             return a.v.token68.empty() ? pb::object(pb::none()) : str(a.v.token68);
         })
-        .def("__repr__", [](const HAuth& a) { return "Challenge(" + std::string(a.v.scheme) + ")"; });
+        .def("__repr__", [](const HAuth& a) { return repr_str("Challenge(" + std::string(a.v.scheme) + ")"); });
 
     using HRep = Held<sip::Replaces>;
     pb::class_<HRep>(m, "Replaces")
@@ -319,8 +325,8 @@ void bind_sip(pybind11::module_& m) {
             return std::make_shared<Message>(m->with_body(bytes_view(body), ctv));
         }, "body"_a, "content_type"_a = pb::none())
         .def("__repr__", [](const MessagePtr& m) {
-            if (m->is_request()) return "<sip.Message " + std::string(m->method()) + " " + std::string(m->uri()->raw) + ">";
-            return "<sip.Message " + std::to_string(m->status()) + " " + std::string(m->reason()) + ">";
+            if (m->is_request()) return repr_str("<sip.Message " + std::string(m->method()) + " " + std::string(m->uri()->raw) + ">");
+            return repr_str("<sip.Message " + std::to_string(m->status()) + " " + std::string(m->reason()) + ">");
         });
 
     m.def("sip_parse", &parse_bytes, "data"_a);
@@ -351,6 +357,9 @@ void bind_sip(pybind11::module_& m) {
         .def_property_readonly("keepalives", &sip::StreamFramer::keepalives)
         .def("take_keepalives", &sip::StreamFramer::take_keepalives)
         .def_property_readonly("buffered", &sip::StreamFramer::buffered)
+        .def_property_readonly("rejected", [](const sip::StreamFramer& f) {
+            return pb::bytes(f.rejected().data(), f.rejected().size());
+        })
         .def_property_readonly("max_message_size", &sip::StreamFramer::max_message_size)
         .def("reset", &sip::StreamFramer::reset);
 }

@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t mode = data[0] % 6;
     static Harness plain_pcmu("PCMU", 0, false), plain_opus("opus", 111, false), srtp("PCMA", 8, true);
     Harness& h = mode < 2 ? plain_pcmu : mode < 4 ? plain_opus : srtp;
-    const SocketAddress from = SocketAddress::parse("127.0.0.1", 9);
+    const siperb::net::SocketAddress from = siperb::net::SocketAddress::parse("127.0.0.1", 9);
     // Datagrams separated by 0xFF 0xFE; a tick after each.
     std::size_t start = 1;
     for (std::size_t i = 1; i <= size; ++i) {

@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!in.empty()) std::memcpy(in.data(), data + 4, in.size() * sizeof(std::int16_t));
     if (data[0] & 2) amount %= in.size() / 2 + 1;  // mostly within the contract's range
     std::vector<std::int16_t> out(in.size() + amount);
-    const std::size_t m = siperb::media::time_stretch(in, accelerate, amount, out, rate);
+    const std::size_t m = siperb::dsp::time_stretch(in, accelerate, amount, out, rate);
     const std::size_t n = in.size();
     if (amount == 0 || n < 2 * amount) {
         check(m == n && std::equal(in.begin(), in.end(), out.begin()));

@@ -31,7 +31,7 @@ int main() {
                 for (int pass = 0; pass < 10; ++pass) {
                     const auto start = Clock::now();
                     for (std::size_t f = 0; f < kFrames; ++f)
-                        sink += static_cast<long long>(siperb::media::time_stretch(std::span(pcm).subspan(f * frame, frame), accelerate,
+                        sink += static_cast<long long>(siperb::dsp::time_stretch(std::span(pcm).subspan(f * frame, frame), accelerate,
                                                                                    amount, out, rate));
                     best = std::min(best, std::chrono::duration<double, std::nano>(Clock::now() - start).count() / kFrames);
                 }

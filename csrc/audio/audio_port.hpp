@@ -1,15 +1,14 @@
 // The seam between the media engine and everything that produces or consumes audio (devices,
 // WAV files, tones, Python buffers). The engine thread calls these every packet time: they must
 // never block, never allocate on the hot path, and never call into Python.
-// It lives in audio/ (below media/) so that audio/ implements it without including media/; the
-// namespace stays siperb::media, the engine's name for it.
+// It lives in audio/ (below media/) so that audio/ implements it without including media/.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
-namespace siperb::media {
+namespace siperb::audio {
 
 // Mono 16-bit PCM at sample_rate(); the engine resamples to and from the codec's rate.
 class AudioSource {
@@ -30,4 +29,4 @@ public:
     virtual void write(std::span<const std::int16_t> in) noexcept = 0;
 };
 
-}  // namespace siperb::media
+}  // namespace siperb::audio

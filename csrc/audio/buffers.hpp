@@ -23,7 +23,7 @@ namespace siperb::audio {
 
 enum class Overflow { DropOldest, RejectNewest };
 
-class BufferSource final : public media::AudioSource {
+class BufferSource final : public AudioSource {
 public:
     // Throws MediaError naming sample_rate or capacity (1..60 s of audio).
     BufferSource(int sample_rate, std::size_t capacity, Overflow overflow = Overflow::DropOldest);
@@ -53,7 +53,7 @@ private:
     std::mutex push_mu_;
 };
 
-class BufferSink final : public media::AudioSink {
+class BufferSink final : public AudioSink {
 public:
     BufferSink(int sample_rate, std::size_t capacity, Overflow overflow = Overflow::DropOldest);
 

@@ -272,7 +272,7 @@ int stream_callback(const void* input, void* output, unsigned long frames, const
     return paContinue;
 }
 
-class DeviceSource final : public media::AudioSource {
+class DeviceSource final : public AudioSource {
 public:
     explicit DeviceSource(std::shared_ptr<AudioDevice::Core> c) : c_(std::move(c)) {}
     int sample_rate() const noexcept override { return c_->sample_rate; }
@@ -287,7 +287,7 @@ private:
     std::shared_ptr<AudioDevice::Core> c_;
 };
 
-class DeviceSink final : public media::AudioSink {
+class DeviceSink final : public AudioSink {
 public:
     explicit DeviceSink(std::shared_ptr<AudioDevice::Core> c) : c_(std::move(c)) {
         chunk_ = c_->playback_rs ? c_->sink_out.size() * static_cast<std::size_t>(c_->sample_rate) /
@@ -437,12 +437,12 @@ void AudioDevice::close() noexcept {
     pa_.reset();
 }
 
-std::shared_ptr<media::AudioSource> AudioDevice::source() const {
+std::shared_ptr<AudioSource> AudioDevice::source() const {
     if (!source_) throw MediaError("input", "this device was opened without input");
     return source_;
 }
 
-std::shared_ptr<media::AudioSink> AudioDevice::sink() const {
+std::shared_ptr<AudioSink> AudioDevice::sink() const {
     if (!sink_) throw MediaError("output", "this device was opened without output");
     return sink_;
 }

@@ -99,8 +99,8 @@ public:
 
     // Engine endpoints (MediaError if the direction was not opened); they outlive close()
     // (then silent).
-    std::shared_ptr<media::AudioSource> source() const;
-    std::shared_ptr<media::AudioSink> sink() const;
+    std::shared_ptr<AudioSource> source() const;
+    std::shared_ptr<AudioSink> sink() const;
 
     void close() noexcept;
     DeviceStatus status() const noexcept;
@@ -119,8 +119,8 @@ private:
 
     std::unique_ptr<PortAudioSession> pa_;
     std::shared_ptr<Core> core_;
-    std::shared_ptr<media::AudioSource> source_;
-    std::shared_ptr<media::AudioSink> sink_;
+    std::shared_ptr<AudioSource> source_;
+    std::shared_ptr<AudioSink> sink_;
     std::thread watchdog_;
 };
 

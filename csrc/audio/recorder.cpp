@@ -27,7 +27,7 @@ struct Recorder::Shared {
 
 namespace {
 
-class RecorderInput final : public media::AudioSink {
+class RecorderInput final : public AudioSink {
 public:
     RecorderInput(std::shared_ptr<Recorder::Shared> s, std::size_t i)
         : s_(std::move(s)), ring_(*s_->rings[i]), lost_(s_->lost[i]) {}
@@ -69,7 +69,7 @@ Recorder::~Recorder() {
 
 int Recorder::sample_rate() const noexcept { return shared_->sample_rate; }
 
-std::shared_ptr<media::AudioSink> Recorder::input(std::size_t i) const {
+std::shared_ptr<AudioSink> Recorder::input(std::size_t i) const {
     if (i >= inputs()) throw MediaError("input", std::to_string(i) + " is not an input of this recorder");
     return sinks_[i];
 }

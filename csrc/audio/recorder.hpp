@@ -55,7 +55,7 @@ public:
 
     // The engine-side endpoint of input i (0, or 0 and 1); valid for the engine after the
     // recorder is gone (it then discards).
-    std::shared_ptr<media::AudioSink> input(std::size_t i) const;
+    std::shared_ptr<AudioSink> input(std::size_t i) const;
     std::size_t inputs() const noexcept { return layout_ == RecordLayout::Mono ? 1 : 2; }
     RecordLayout layout() const noexcept { return layout_; }
     int sample_rate() const noexcept;
@@ -82,7 +82,7 @@ private:
     std::string path_;
     RecordLayout layout_;
     std::shared_ptr<Shared> shared_;
-    std::array<std::shared_ptr<media::AudioSink>, 2> sinks_;
+    std::array<std::shared_ptr<AudioSink>, 2> sinks_;
     std::unique_ptr<WavWriter> writer_;
     std::thread thread_;
     mutable std::mutex mu_;  // error_, stop_ with cv_
@@ -100,7 +100,7 @@ private:
 namespace siperb::audio {
 
 // Records one engine stream to a mono 16-bit WAV from construction until close().
-class WavFileSink final : public media::AudioSink {
+class WavFileSink final : public AudioSink {
 public:
     WavFileSink(const std::string& path, int sample_rate)
         : rec_(path, sample_rate, RecordLayout::Mono), in_(rec_.input(0)) {
@@ -114,7 +114,7 @@ public:
 
 private:
     Recorder rec_;
-    std::shared_ptr<media::AudioSink> in_;
+    std::shared_ptr<AudioSink> in_;
 };
 
 }  // namespace siperb::audio

@@ -24,7 +24,7 @@ struct ToneSegment {
 
 enum class ToneRegion { Us, Eu };
 
-class ToneSource final : public media::AudioSource {
+class ToneSource final : public AudioSource {
 public:
     // level_dbfs: peak level of each sine (a dual tone peaks 6 dB higher). Throws
     // MediaError naming sample_rate, segments, freqs or level_dbfs.

@@ -23,7 +23,7 @@
 
 namespace siperb::audio {
 
-class WavFileSource final : public media::AudioSource {
+class WavFileSource final : public AudioSource {
 public:
     static constexpr std::uint64_t kPreloadBytes = 4u << 20;
 

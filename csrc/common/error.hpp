@@ -8,11 +8,15 @@
 
 namespace siperb {
 
+// Field and reason often quote the input (a header name, a version, an SDP line), which may
+// hold any octet: the text is made printable UTF-8 (invalid sequences and control characters
+// become \xHH) so that every message crosses into Python as a str without a decode error.
+std::string printable_utf8(std::string text);
+
 class Error : public std::runtime_error {
 public:
     Error(std::string field, std::string reason)
-        : std::runtime_error(field.empty() ? reason : field + ": " + reason),
-          field_(std::move(field)), reason_(std::move(reason)) {}
+        : Error(Printable{}, printable_utf8(std::move(field)), printable_utf8(std::move(reason))) {}
 
     const std::string& field() const noexcept { return field_; }
     const std::string& reason() const noexcept { return reason_; }
@@ -20,6 +24,11 @@ public:
     virtual const char* kind() const noexcept { return "SiperbError"; }
 
 private:
+    struct Printable {};
+    Error(Printable, std::string field, std::string reason)
+        : std::runtime_error(field.empty() ? reason : field + ": " + reason),
+          field_(std::move(field)), reason_(std::move(reason)) {}
+
     std::string field_;
     std::string reason_;
 };

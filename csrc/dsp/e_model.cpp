@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace siperb::media {
+namespace siperb::dsp {
 
 namespace {
 bool iequals(std::string_view a, std::string_view b) {
@@ -26,7 +26,7 @@ double delay_impairment(double d) noexcept {
 double r_factor(CodecImpairment codec, double loss_percent, double one_way_ms) noexcept {
     const double ppl = std::clamp(loss_percent, 0.0, 100.0);
     const double ie_eff = codec.ie + (95.0 - codec.ie) * ppl / (ppl + codec.bpl);
-    return 93.2 - delay_impairment(one_way_ms) - ie_eff;
+    return std::clamp(93.2 - delay_impairment(one_way_ms) - ie_eff, 0.0, 100.0);
 }
 
 double mos_from_r(double r) noexcept {
@@ -35,4 +35,4 @@ double mos_from_r(double r) noexcept {
     return 1.0 + 0.035 * r + r * (r - 60.0) * (100.0 - r) * 7e-6;
 }
 
-}  // namespace siperb::media
+}  // namespace siperb::dsp

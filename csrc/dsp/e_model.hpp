@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-namespace siperb::media {
+namespace siperb::dsp {
 
 struct CodecImpairment {
     double ie = 0;   // equipment impairment factor
@@ -17,9 +17,9 @@ struct CodecImpairment {
 CodecImpairment codec_impairment(std::string_view codec) noexcept;
 // Delay impairment for a one-way delay in ms (G.107 simplified: 0.024 d + 0.11 (d - 177.3) H).
 double delay_impairment(double one_way_ms) noexcept;
-// R-factor for loss_percent (random loss, BurstR 1) and one-way delay.
+// R-factor for loss_percent (random loss, BurstR 1) and one-way delay, within [0, 100].
 double r_factor(CodecImpairment codec, double loss_percent, double one_way_ms) noexcept;
 // MOS-CQE from R (G.107 Annex B): 1 below 0, 4.5 above 100.
 double mos_from_r(double r) noexcept;
 
-}  // namespace siperb::media
+}  // namespace siperb::dsp

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <span>
 
-namespace siperb::media {
+namespace siperb::dsp {
 
 // Mean square of a frame (integer arithmetic: this runs for every frame sent and played).
 inline double mean_square(std::span<const std::int16_t> pcm) noexcept {
@@ -22,4 +22,4 @@ inline double level_dbfs(double mean_sq) noexcept {
     return rms > 1e-5 ? std::max(-100.0, 20.0 * std::log10(rms)) : -100.0;
 }
 
-}  // namespace siperb::media
+}  // namespace siperb::dsp

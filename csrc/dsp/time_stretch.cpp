@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
-namespace siperb::media {
+namespace siperb::dsp {
 
 namespace {
 
@@ -108,4 +108,4 @@ std::size_t time_stretch(std::span<const std::int16_t> in, bool accelerate, std:
     return m;
 }
 
-}  // namespace siperb::media
+}  // namespace siperb::dsp

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <span>
 
-namespace siperb::media {
+namespace siperb::dsp {
 
 // Removes about `amount` samples from in (accelerate) or adds about that many (decelerate),
 // writing to out (room for in.size() + amount); returns the output length: in.size() - lag or
@@ -20,4 +20,4 @@ std::size_t time_stretch(std::span<const std::int16_t> in, bool accelerate, std:
 // Mean absolute sample value (a cheap loudness measure for "is this frame silence?").
 double mean_abs(std::span<const std::int16_t> pcm) noexcept;
 
-}  // namespace siperb::media
+}  // namespace siperb::dsp

@@ -24,7 +24,7 @@ std::shared_ptr<MediaSession> Engine::create_session(const SessionConfig& cfg) {
     // The least loaded engine thread.
     auto worker = *std::min_element(workers_.begin(), workers_.end(),
                                     [](const auto& a, const auto& b) { return a->session_count() < b->session_count(); });
-    auto sockets = bind_rtp_pair(cfg.local_address, cfg.port_min, cfg.port_max);
+    auto sockets = net::bind_rtp_pair(cfg.local_address, cfg.port_min, cfg.port_max);
     const std::uint64_t id = next_id_.fetch_add(1);
     return std::make_shared<MediaSession>(id, cfg, worker, &events_, std::move(sockets));
 }

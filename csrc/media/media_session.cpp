@@ -21,7 +21,7 @@ void stop_quietly(const std::shared_ptr<audio::Recorder>& r) noexcept {
 }  // namespace
 
 MediaSession::MediaSession(std::uint64_t id, SessionConfig cfg, std::shared_ptr<Worker> worker, EventQueue* events,
-                           std::pair<UdpSocket, UdpSocket> sockets)
+                           std::pair<net::UdpSocket, net::UdpSocket> sockets)
     : id_(id), cfg_(std::move(cfg)), worker_(std::move(worker)), rtp_(std::move(sockets.first)),
       rtcp_(std::move(sockets.second)), rtp_port_(rtp_.local_port()), rtcp_port_(rtcp_.local_port()),
       stream_(id, cfg_, events, rtp_.fd(), rtcp_.fd()) {}
@@ -80,8 +80,8 @@ void MediaSession::close() {
         }
     }
     // Off the loop: this thread owns the stream again.
-    std::shared_ptr<AudioSource> src;
-    std::shared_ptr<AudioSink> sink;
+    std::shared_ptr<audio::AudioSource> src;
+    std::shared_ptr<audio::AudioSink> sink;
     std::shared_ptr<audio::Recorder> rec;
     stream_.swap_source(src);
     stream_.swap_sink(sink);
@@ -106,9 +106,9 @@ void MediaSession::set_direction(sdp::Direction d) {
 void MediaSession::set_remote(const std::string& host, std::uint16_t port, const std::string& rtcp_host,
                               std::uint16_t rtcp_port) {
     std::lock_guard lock(ctl_mu_);
-    const SocketAddress rtp = SocketAddress::parse(host, port, "remote_address");
+    const net::SocketAddress rtp = net::SocketAddress::parse(host, port, "remote_address");
     const std::uint16_t rport = rtcp_port ? rtcp_port : (params_.rtcp_mux ? port : static_cast<std::uint16_t>(port + 1));
-    const SocketAddress rtcp = SocketAddress::parse(rtcp_host.empty() ? host : rtcp_host, rport, "remote_rtcp_address");
+    const net::SocketAddress rtcp = net::SocketAddress::parse(rtcp_host.empty() ? host : rtcp_host, rport, "remote_rtcp_address");
     control([&] { stream_.set_remote(rtp, rtcp); });
     params_.remote_address = host;
     params_.remote_port = port;
@@ -116,13 +116,13 @@ void MediaSession::set_remote(const std::string& host, std::uint16_t port, const
     params_.remote_rtcp_port = rtcp_port;
 }
 
-void MediaSession::set_source(std::shared_ptr<AudioSource> source) {
+void MediaSession::set_source(std::shared_ptr<audio::AudioSource> source) {
     std::lock_guard lock(ctl_mu_);
     control([&] { stream_.swap_source(source); });
     // `source` now holds the previous one, released on this thread.
 }
 
-void MediaSession::set_sink(std::shared_ptr<AudioSink> sink) {
+void MediaSession::set_sink(std::shared_ptr<audio::AudioSink> sink) {
     std::lock_guard lock(ctl_mu_);
     control([&] { stream_.swap_sink(sink); });
 }

@@ -27,7 +27,7 @@ class Engine;
 class MediaSession : public std::enable_shared_from_this<MediaSession> {
 public:
     MediaSession(std::uint64_t id, SessionConfig cfg, std::shared_ptr<Worker> worker, EventQueue* events,
-                 std::pair<UdpSocket, UdpSocket> sockets);
+                 std::pair<net::UdpSocket, net::UdpSocket> sockets);
     ~MediaSession();
     MediaSession(const MediaSession&) = delete;
     MediaSession& operator=(const MediaSession&) = delete;
@@ -55,8 +55,8 @@ public:
     void set_remote(const std::string& host, std::uint16_t port, const std::string& rtcp_host = {},
                     std::uint16_t rtcp_port = 0);
     // Any AudioSource/AudioSink (nullptr detaches); the replaced one is released by the caller.
-    void set_source(std::shared_ptr<AudioSource> source);
-    void set_sink(std::shared_ptr<AudioSink> sink);
+    void set_source(std::shared_ptr<audio::AudioSource> source);
+    void set_sink(std::shared_ptr<audio::AudioSink> sink);
     // Records both directions through a two-input recorder (Stereo: left sent, right received;
     // or Mix), starting it unless already started; a previous recorder is stopped. Throws
     // MediaError("recorder") for nullptr or a Mono recorder, WavError if the file won't open.
@@ -87,7 +87,7 @@ private:
     std::uint64_t id_;
     SessionConfig cfg_;
     std::shared_ptr<Worker> worker_;
-    UdpSocket rtp_, rtcp_;
+    net::UdpSocket rtp_, rtcp_;
     std::uint16_t rtp_port_ = 0, rtcp_port_ = 0;
     RtpStream stream_;
     mutable std::mutex ctl_mu_;  // serialises control calls; never taken by the engine thread

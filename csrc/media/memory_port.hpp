@@ -13,7 +13,7 @@
 
 namespace siperb::media {
 
-class MemorySource : public AudioSource {
+class MemorySource : public audio::AudioSource {
 public:
     MemorySource(std::vector<std::int16_t> samples, int sample_rate, bool loop = false);
     int sample_rate() const noexcept override { return rate_; }
@@ -29,7 +29,7 @@ private:
     std::atomic<bool> ended_{false};
 };
 
-class MemorySink : public AudioSink {
+class MemorySink : public audio::AudioSink {
 public:
     // Keeps at most `capacity` samples; further samples are counted in dropped().
     MemorySink(int sample_rate, std::size_t capacity);

@@ -4,6 +4,7 @@
 #include "common/error.hpp"
 #include "dsp/e_model.hpp"
 #include "rtp/ntp.hpp"
+#include "rtp/receiver_stats.hpp"
 #include "rtp/rtcp.hpp"
 
 #include <algorithm>
@@ -60,7 +61,7 @@ void RtcpSession::on_rtcp(std::uint8_t* buf, int len, std::int64_t now_ns, std::
             if (b.ssrc != ssrc) continue;
             if (auto rtt = rtp::rtcp_round_trip_time(b, ntp_now); rtt && *rtt >= 0 && *rtt < 60) st_.rtt_ms = *rtt * 1000.0;
             st_.remote_loss_percent = b.fraction_lost * 100.0 / 256.0;
-            st_.remote_jitter_ms = rx_clock ? b.jitter * 1000.0 / rx_clock : 0;
+            st_.remote_jitter_ms = rx_clock ? std::min(b.jitter * 1000.0 / rx_clock, rtp::RtpReceiverStats::kMaxJitterMs) : 0;
         }
     };
     for (const auto& p : pkts) {
@@ -127,8 +128,8 @@ void RtcpSession::send_report(bool bye, const ReportInput& in) noexcept {
 void RtcpSession::update_score(unsigned ptime, CodecKind kind) noexcept {
     // Mouth-to-ear estimate: network (RTT/2), jitter buffer, packetisation, and ~5 ms codec.
     const double one_way = (st_.rtt_ms > 0 ? st_.rtt_ms / 2 : 0) + st_.jb_delay_ms + ptime + 5.0;
-    st_.r_factor = r_factor(codec_impairment(to_string(kind)), st_.loss_percent, one_way);
-    st_.mos = mos_from_r(st_.r_factor);
+    st_.r_factor = dsp::r_factor(dsp::codec_impairment(to_string(kind)), st_.loss_percent, one_way);
+    st_.mos = dsp::mos_from_r(st_.r_factor);
 }
 
 void RtcpSession::publish(bool force) noexcept {

@@ -70,10 +70,25 @@ void RtpReceiver::on_rtp(std::uint8_t* buf, int len, std::int64_t now_ns) {
     // Receiver statistics cover every packet of the remote source, telephone-events included
     // (they share the sequence space; counting only audio would report them as lost).
     if (!have_remote_ssrc_ || remote_ssrc_ != v.ssrc) {
+        // A new SSRC replaces the source only after kSsrcProbation in-sequence packets (a
+        // stray packet must not restart the statistics); until then its packets are dropped.
+        const bool next = new_ssrc_count_ > 0 && v.ssrc == new_ssrc_ && v.sequence_number == static_cast<std::uint16_t>(new_ssrc_seq_ + 1);
+        new_ssrc_count_ = next ? new_ssrc_count_ + 1 : 1;
+        new_ssrc_ = v.ssrc;
+        new_ssrc_seq_ = v.sequence_number;
+        if (have_remote_ssrc_ && new_ssrc_count_ < kSsrcProbation) {
+            ++st_.foreign_source;
+            return;
+        }
+        new_ssrc_count_ = 0;
         have_remote_ssrc_ = true;
         remote_ssrc_ = v.ssrc;
-        rstats_ = std::make_unique<rtp::RtpReceiverStats>(rx_ ? rx_->clock : 8000);
+        const std::uint32_t clock = rx_ ? rx_->clock : 8000;
+        if (rstats_ && rstats_->clock_rate() == clock) *rstats_ = rtp::RtpReceiverStats(clock);  // no allocation
+        else rstats_ = std::make_unique<rtp::RtpReceiverStats>(clock);
         st_.remote_ssrc = v.ssrc;
+    } else {
+        new_ssrc_count_ = 0;  // the source is alive: a newcomer starts over
     }
     rstats_->update(v.sequence_number, v.timestamp, now_ms);
     if (params_.local_telephone_event_pt >= 0 && v.payload_type == params_.local_telephone_event_pt) {
@@ -146,8 +161,8 @@ void RtpReceiver::fill_chain(RxChain& c, double now_ms) {
             // (an underrun is worse than a stretch) in any frame.
             const std::size_t amount = static_cast<std::size_t>(f.stretch_samples) * static_cast<std::size_t>(rate) / c.clock;
             const bool strong = f.stretch == jbuf::Stretch::Decelerate || amount * 2 >= got;
-            if (strong || mean_abs(out) < 300.0) {
-                const std::size_t m = time_stretch(out, f.stretch == jbuf::Stretch::Accelerate, amount, stretch_buf_, static_cast<std::uint32_t>(rate));
+            if (strong || dsp::mean_abs(out) < 300.0) {
+                const std::size_t m = dsp::time_stretch(out, f.stretch == jbuf::Stretch::Accelerate, amount, stretch_buf_, static_cast<std::uint32_t>(rate));
                 ++(f.stretch == jbuf::Stretch::Accelerate ? st_.accelerated : st_.decelerated);
                 out = std::span<const std::int16_t>(stretch_buf_.data(), m);
             }
@@ -173,7 +188,7 @@ int RtpReceiver::play(std::int64_t now_ns, std::span<std::int16_t> out, std::siz
     std::fill(out.begin() + static_cast<std::ptrdiff_t>(n), out.begin() + static_cast<std::ptrdiff_t>(need), std::int16_t{0});
     take_front(c.sync, n);
     out_len = need;
-    mean_sq_ = mean_square(out.first(need));
+    mean_sq_ = dsp::mean_square(out.first(need));
     if (sink_) {
         sink_buf_.clear();
         try {
@@ -201,12 +216,13 @@ bool RtpReceiver::take_report(std::uint32_t& remote_ssrc, rtp::ReceptionReport& 
 }
 
 void RtpReceiver::update_stats() noexcept {
-    st_.rx_level_dbfs = level_dbfs(mean_sq_);
+    st_.rx_level_dbfs = dsp::level_dbfs(mean_sq_);
     if (rstats_) {
-        st_.packets_lost = rstats_->lost();
+        // Duplicates make RFC 3550's "lost" negative; the figures shown stay physical.
+        st_.packets_lost = std::max<std::int64_t>(0, rstats_->lost());
         const std::int64_t expected = rstats_->expected();
-        st_.loss_percent = expected > 0 ? std::max<double>(0.0, double(st_.packets_lost) * 100.0 / double(expected)) : 0.0;
-        st_.jitter_ms = rstats_->jitter_ms();
+        st_.loss_percent = expected > 0 ? std::clamp(double(st_.packets_lost) * 100.0 / double(expected), 0.0, 100.0) : 0.0;
+        st_.jitter_ms = std::clamp(rstats_->jitter_ms(), 0.0, rtp::RtpReceiverStats::kMaxJitterMs);
     }
     if (rx_) {
         const auto js = rx_->jb->stats();

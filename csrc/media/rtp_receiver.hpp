@@ -45,7 +45,7 @@ public:
     // A codec change: rx becomes the chain; the one it replaces plays out first if it still
     // holds packets. rx gets what is to be freed (by the caller, off the engine thread).
     void swap_chain(std::unique_ptr<RxChain>& rx);
-    void swap_sink(std::shared_ptr<AudioSink>& s) noexcept { std::swap(sink_, s); }
+    void swap_sink(std::shared_ptr<audio::AudioSink>& s) noexcept { std::swap(sink_, s); }
     void set_telephone_event_rate(std::uint32_t rate) { dtmf_.set_clock_rate(rate); }
     // The inactivity timer starts (again) at now_ns; receiving again after not receiving
     // re-arms the Timeout event.
@@ -74,12 +74,16 @@ private:
     SessionStats& st_;
     StreamEvents& events_;
     std::unique_ptr<RxChain> rx_, rx_old_;
-    std::shared_ptr<AudioSink> sink_;
+    std::shared_ptr<audio::AudioSink> sink_;
     std::vector<std::int16_t> dec_buf_, stretch_buf_, play_buf_, sink_buf_;
     std::unique_ptr<rtp::RtpReceiverStats> rstats_;
     IncomingDtmf dtmf_;
+    static constexpr int kSsrcProbation = 3;  // in-sequence packets that prove a new SSRC
     bool have_remote_ssrc_ = false;
     std::uint32_t remote_ssrc_ = 0;
+    std::uint32_t new_ssrc_ = 0;  // a would-be new source and its progress
+    std::uint16_t new_ssrc_seq_ = 0;
+    int new_ssrc_count_ = 0;
     std::int64_t last_rx_ns_ = 0;
     bool timed_out_ = false;
     double mean_sq_ = 0;  // of the last frame played (the level meter)

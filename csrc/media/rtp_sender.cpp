@@ -24,13 +24,13 @@ void RtpSender::swap_encoder(std::unique_ptr<AudioEncoder>& e) noexcept {
     marker_next_ = true;
 }
 
-void RtpSender::swap_source(std::shared_ptr<AudioSource>& s) noexcept {
+void RtpSender::swap_source(std::shared_ptr<audio::AudioSource>& s) noexcept {
     std::swap(source_, s);
     source_end_reported_ = false;
     enc_fifo_.clear();
 }
 
-void RtpSender::update_stats() noexcept { st_.tx_level_dbfs = level_dbfs(mean_sq_); }
+void RtpSender::update_stats() noexcept { st_.tx_level_dbfs = dsp::level_dbfs(mean_sq_); }
 
 void RtpSender::tick(bool sending, std::uint32_t clock_rate, std::span<std::int16_t> frame_out, std::size_t& frame_len) {
     frame_len = 0;
@@ -108,7 +108,7 @@ void RtpSender::send_audio(std::span<std::int16_t> frame_out, std::size_t& frame
     if (enc_fifo_.size() < frame) enc_fifo_.insert(enc_fifo_.begin(), frame - enc_fifo_.size(), 0);
     std::copy_n(enc_fifo_.begin(), frame, frame_out.begin());
     take_front(enc_fifo_, frame);
-    mean_sq_ = mean_square(std::span<const std::int16_t>(frame_out.data(), frame));
+    mean_sq_ = dsp::mean_square(std::span<const std::int16_t>(frame_out.data(), frame));
     if (enc_fifo_.size() > frame * 4) enc_fifo_.clear();  // a source faster than its rate
     if (muted()) std::fill_n(frame_out.begin(), frame, std::int16_t{0});
     frame_len = frame;

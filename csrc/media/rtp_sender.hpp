@@ -36,7 +36,7 @@ public:
 
     // A codec change: the replaced encoder is left in e; the next packet starts a talk spurt.
     void swap_encoder(std::unique_ptr<AudioEncoder>& e) noexcept;
-    void swap_source(std::shared_ptr<AudioSource>& s) noexcept;
+    void swap_source(std::shared_ptr<audio::AudioSource>& s) noexcept;
     void queue_dtmf(std::deque<DtmfRequest>& digits) { dtmf_.queue(digits); }
     void set_mute(bool m) noexcept { mute_.store(m, std::memory_order_relaxed); }  // any thread
     bool muted() const noexcept { return mute_.load(std::memory_order_relaxed); }
@@ -68,7 +68,7 @@ private:
     bool marker_next_ = true;
     bool sent_since_report_ = false;
     std::unique_ptr<AudioEncoder> enc_;
-    std::shared_ptr<AudioSource> source_;
+    std::shared_ptr<audio::AudioSource> source_;
     std::unique_ptr<codec::Resampler> src_rs_;
     std::vector<std::int16_t> src_buf_, rs_buf_, enc_fifo_;
     std::array<std::uint8_t, 1500 + SrtpContext::kSrtpTrailer> pkt_{};

@@ -2,6 +2,7 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "rtp/bytes.hpp"
 
 #include <array>
 #include <cstdio>
@@ -59,11 +60,11 @@ std::unique_ptr<StreamSetup> RtpStream::prepare(const SessionConfig& cfg, const 
     if (p.local_telephone_event_pt < 0) p.local_telephone_event_pt = p.telephone_event_pt;
     if (p.telephone_event_rate == 0) p.telephone_event_rate = rtp_clock_rate(s->kind);
     if (!p.remote_address.empty() && p.remote_port != 0) {
-        s->remote_rtp = SocketAddress::parse(p.remote_address, p.remote_port, "remote_address");
+        s->remote_rtp = net::SocketAddress::parse(p.remote_address, p.remote_port, "remote_address");
         const std::string rtcp_host = p.remote_rtcp_address.empty() ? p.remote_address : p.remote_rtcp_address;
         const std::uint16_t rtcp_port =
             p.rtcp_mux ? p.remote_port : (p.remote_rtcp_port ? p.remote_rtcp_port : static_cast<std::uint16_t>(p.remote_port + 1));
-        s->remote_rtcp = SocketAddress::parse(rtcp_host, rtcp_port, "remote_rtcp_address");
+        s->remote_rtcp = net::SocketAddress::parse(rtcp_host, rtcp_port, "remote_rtcp_address");
     }
     const bool same_codec = current && codec_kind_from(current->codec) == s->kind &&
                             current->payload_type == p.payload_type && current->local_payload_type == p.local_payload_type &&
@@ -99,9 +100,13 @@ void RtpStream::apply(StreamSetup& s, std::int64_t now_ns) {
         rx_.swap_chain(s.rx);
     }
     if (s.srtp_changed) net_.swap_srtp(s.srtp_tx, s.srtp_rx);
-    if (!s.remote_rtp.empty()) {
+    // A re-negotiation naming the same remote keeps what was latched since (NAT).
+    if (!s.remote_rtp.empty() && !(s.remote_rtp == negotiated_rtp_ && s.remote_rtcp == negotiated_rtcp_)) {
+        negotiated_rtp_ = s.remote_rtp;
+        negotiated_rtcp_ = s.remote_rtcp;
         net_.set_remote_rtp(s.remote_rtp);
         net_.set_remote_rtcp(s.remote_rtcp);
+        rtp_src_.reset(s.remote_rtp);
     }
     kind_ = s.kind;
     std::swap(params_, s.params);
@@ -123,9 +128,12 @@ void RtpStream::set_direction(sdp::Direction d) noexcept {
     params_.direction = d;
 }
 
-void RtpStream::set_remote(const SocketAddress& rtp, const SocketAddress& rtcp) noexcept {
+void RtpStream::set_remote(const net::SocketAddress& rtp, const net::SocketAddress& rtcp) noexcept {
     net_.set_remote_rtp(rtp);
     net_.set_remote_rtcp(rtcp);
+    negotiated_rtp_ = rtp;
+    negotiated_rtcp_ = rtcp;
+    rtp_src_.reset(rtp);
     params_.remote_address = rtp.host();
     params_.remote_port = rtp.port();
 }
@@ -137,7 +145,7 @@ void RtpStream::note_ticks(std::uint64_t late, std::uint64_t missed) noexcept {
 
 // ---- datagrams: RTP and RTCP on one socket or two (RFC 5761) ----
 
-void RtpStream::learn_remote(const SocketAddress& from, bool rtcp) {
+void RtpStream::learn_remote(const net::SocketAddress& from, bool rtcp) {
     if (rtcp) {
         if (!(from == net_.remote_rtcp())) net_.set_remote_rtcp(from);
         return;
@@ -150,7 +158,7 @@ void RtpStream::learn_remote(const SocketAddress& from, bool rtcp) {
     events_.emit(MediaEventType::RemoteAddressChanged, 0, &from);
 }
 
-void RtpStream::on_datagram(std::uint8_t* buf, int len, const SocketAddress& from, bool rtcp_socket, std::int64_t now_ns) {
+void RtpStream::on_datagram(std::uint8_t* buf, int len, const net::SocketAddress& from, bool rtcp_socket, std::int64_t now_ns) {
     if (!configured_ || len < 4) {
         ++st_.invalid_packets;
         return;
@@ -163,6 +171,12 @@ void RtpStream::on_datagram(std::uint8_t* buf, int len, const SocketAddress& fro
     const bool is_rtcp = rtcp_socket || (buf[1] >= 192 && buf[1] <= 223);
     if (is_rtcp) {
         if (!net_.unprotect(buf, len, true)) return;
+        // RTCP from the remote's RTCP address, or from the host our RTP comes from (a NAT
+        // maps the RTCP port apart), or authenticated (SRTCP).
+        if (!(from == net_.remote_rtcp() || from.same_host(rtp_src_.source()) || net_.authenticates())) {
+            ++st_.foreign_source;
+            return;
+        }
         if (cfg_.symmetric_rtp) learn_remote(from, true);
         rtcp_.on_rtcp(buf, len, now_ns, tx_.ssrc(), rx_.clock_rate());
         return;
@@ -172,11 +186,11 @@ void RtpStream::on_datagram(std::uint8_t* buf, int len, const SocketAddress& fro
         return;
     }
     if (!net_.unprotect(buf, len, false)) return;
-    if (cfg_.symmetric_rtp) {
-        learn_remote(from, false);
-    } else if (!net_.remote_rtp().empty() && !(from == net_.remote_rtp())) {
-        ++st_.foreign_source;
+    if (!rtp_src_.accept(from, rtp::read32(buf + 8), rtp::read16(buf + 2), net_.authenticates(), now_ns)) {
+        ++st_.foreign_source;  // not (yet) the stream's source: never played
+        return;
     }
+    if (rtp_src_.latched() && cfg_.symmetric_rtp) learn_remote(from, false);
     rx_.on_rtp(buf, len, now_ns);
 }
 

@@ -14,6 +14,7 @@
 #include "media/rtp_transport.hpp"
 #include "media/session_config.hpp"
 #include "media/session_stats.hpp"
+#include "media/source_latch.hpp"
 #include "media/srtp.hpp"
 #include "media/stream_events.hpp"
 #include "media/stream_recording.hpp"
@@ -39,7 +40,7 @@ struct StreamSetup {
     std::unique_ptr<RxChain> rx;
     std::unique_ptr<SrtpContext> srtp_tx, srtp_rx;
     bool srtp_changed = true;
-    SocketAddress remote_rtp, remote_rtcp;
+    net::SocketAddress remote_rtp, remote_rtcp;
 };
 
 class RtpStream {
@@ -59,18 +60,18 @@ public:
 
     // Engine thread, once per packet time.
     void on_tick(std::int64_t now_ns);
-    void on_datagram(std::uint8_t* buf, int len, const SocketAddress& from, bool rtcp_socket, std::int64_t now_ns);
+    void on_datagram(std::uint8_t* buf, int len, const net::SocketAddress& from, bool rtcp_socket, std::int64_t now_ns);
     void on_error_queue(int fd, std::int64_t now_ns) { net_.on_error_queue(fd, now_ns); }
-    void on_recv_error(int err, const SocketAddress* to, std::int64_t now_ns) { net_.on_recv_error(err, to, now_ns); }
+    void on_recv_error(int err, const net::SocketAddress* to, std::int64_t now_ns) { net_.on_recv_error(err, to, now_ns); }
     void send_bye() noexcept;
 
     // Controls (engine thread, except mute which is an atomic).
     void set_mute(bool m) noexcept { tx_.set_mute(m); }
     bool muted() const noexcept { return tx_.muted(); }
     void set_direction(sdp::Direction d) noexcept;
-    void set_remote(const SocketAddress& rtp, const SocketAddress& rtcp) noexcept;
-    void swap_source(std::shared_ptr<AudioSource>& s) noexcept { tx_.swap_source(s); }
-    void swap_sink(std::shared_ptr<AudioSink>& s) noexcept { rx_.swap_sink(s); }
+    void set_remote(const net::SocketAddress& rtp, const net::SocketAddress& rtcp) noexcept;
+    void swap_source(std::shared_ptr<audio::AudioSource>& s) noexcept { tx_.swap_source(s); }
+    void swap_sink(std::shared_ptr<audio::AudioSink>& s) noexcept { rx_.swap_sink(s); }
     // r: a two-input audio::Recorder (MediaSession checks): input 0 gets what we send, input 1
     // what we receive, at the recorder's rate, the same number of frames each packet time.
     void swap_recorder(std::shared_ptr<audio::Recorder>& r) noexcept { rec_.swap(r); }
@@ -88,7 +89,7 @@ public:
 
 private:
     void send_rtcp(bool bye) noexcept;
-    void learn_remote(const SocketAddress& from, bool rtcp);
+    void learn_remote(const net::SocketAddress& from, bool rtcp);
 
     // Declared before the parts, which hold references to them.
     SessionConfig cfg_;
@@ -99,6 +100,8 @@ private:
     CodecKind kind_ = CodecKind::Pcmu;
     SessionStats st_;
 
+    net::SocketAddress negotiated_rtp_, negotiated_rtcp_;
+    SourceLatch rtp_src_;  // where RTP is taken from
     RtpTransport net_;
     RtcpSession rtcp_;
     RtpSender tx_;

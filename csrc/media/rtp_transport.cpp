@@ -17,7 +17,7 @@ void RtpTransport::swap_srtp(std::unique_ptr<SrtpContext>& tx, std::unique_ptr<S
     std::swap(srtp_rx_, rx);
 }
 
-void RtpTransport::send(int fd, std::uint8_t* buf, int len, bool rtcp, const SocketAddress& to) noexcept {
+void RtpTransport::send(int fd, std::uint8_t* buf, int len, bool rtcp, const net::SocketAddress& to) noexcept {
     SrtpContext* srtp = srtp_tx_.get();
     if (srtp && !(rtcp ? srtp->protect_rtcp(buf, len) : srtp->protect_rtp(buf, len))) {
         ++st_.srtp_errors;
@@ -39,7 +39,7 @@ bool RtpTransport::unprotect(std::uint8_t* buf, int& len, bool rtcp) noexcept {
     return false;
 }
 
-void RtpTransport::on_recv_error(int err, const SocketAddress* to, std::int64_t now_ns) noexcept {
+void RtpTransport::on_recv_error(int err, const net::SocketAddress* to, std::int64_t now_ns) noexcept {
     ++st_.icmp_errors;
     if (now_ns == 0) now_ns = monotonic_ns();
     if (last_icmp_ns_ != 0 && now_ns - last_icmp_ns_ < 1'000'000'000) return;  // one event a second
@@ -68,7 +68,7 @@ void RtpTransport::on_error_queue(int fd, std::int64_t now_ns) noexcept {
             sock_extended_err ee;
             std::memcpy(&ee, CMSG_DATA(c), sizeof ee);
             if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6) continue;
-            SocketAddress to;
+            net::SocketAddress to;
             to.storage = name;
             to.length = msg.msg_namelen;
             on_recv_error(static_cast<int>(ee.ee_errno), to.length ? &to : nullptr, now_ns);

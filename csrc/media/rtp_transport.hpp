@@ -18,10 +18,10 @@ public:
     RtpTransport(int rtp_fd, int rtcp_fd, SessionStats& st, StreamEvents& events) noexcept
         : rtp_fd_(rtp_fd), rtcp_fd_(rtcp_fd), st_(st), events_(events) {}
 
-    const SocketAddress& remote_rtp() const noexcept { return remote_rtp_; }
-    const SocketAddress& remote_rtcp() const noexcept { return remote_rtcp_; }
-    void set_remote_rtp(const SocketAddress& a) noexcept { remote_rtp_ = a; }
-    void set_remote_rtcp(const SocketAddress& a) noexcept { remote_rtcp_ = a; }
+    const net::SocketAddress& remote_rtp() const noexcept { return remote_rtp_; }
+    const net::SocketAddress& remote_rtcp() const noexcept { return remote_rtcp_; }
+    void set_remote_rtp(const net::SocketAddress& a) noexcept { remote_rtp_ = a; }
+    void set_remote_rtcp(const net::SocketAddress& a) noexcept { remote_rtcp_ = a; }
     void set_rtcp_mux(bool mux) noexcept { rtcp_mux_ = mux; }
     // The replaced contexts are left in tx and rx (freed by the caller, off the engine thread).
     void swap_srtp(std::unique_ptr<SrtpContext>& tx, std::unique_ptr<SrtpContext>& rx) noexcept;
@@ -31,21 +31,23 @@ public:
     void send_rtcp(std::uint8_t* buf, int len) noexcept {
         send(rtcp_mux_ ? rtp_fd_ : rtcp_fd_, buf, len, true, remote_rtcp_);
     }
+    // True when received packets are SRTP: one that unprotects came from the key holder.
+    bool authenticates() const noexcept { return srtp_rx_ != nullptr; }
     // Unprotects in place (len updated); false, and counted, when the packet must be dropped.
     bool unprotect(std::uint8_t* buf, int& len, bool rtcp) noexcept;
 
     // An ICMP error (ECONNREFUSED ...) for a datagram to `to` (null: the remote RTP address);
     // now_ns 0 reads the clock. Counted; reported at most once a second.
-    void on_recv_error(int err, const SocketAddress* to, std::int64_t now_ns) noexcept;
+    void on_recv_error(int err, const net::SocketAddress* to, std::int64_t now_ns) noexcept;
     // Drains fd's error queue (IP_RECVERR) into on_recv_error.
     void on_error_queue(int fd, std::int64_t now_ns) noexcept;
 
 private:
-    void send(int fd, std::uint8_t* buf, int len, bool rtcp, const SocketAddress& to) noexcept;
+    void send(int fd, std::uint8_t* buf, int len, bool rtcp, const net::SocketAddress& to) noexcept;
 
     int rtp_fd_, rtcp_fd_;
     bool rtcp_mux_ = false;
-    SocketAddress remote_rtp_, remote_rtcp_;
+    net::SocketAddress remote_rtp_, remote_rtcp_;
     std::unique_ptr<SrtpContext> srtp_tx_, srtp_rx_;
     std::int64_t last_icmp_ns_ = 0;
     SessionStats& st_;

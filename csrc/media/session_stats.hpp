@@ -14,7 +14,7 @@ struct SessionStats {
     double jitter_ms = 0;                // RFC 3550 A.8 interarrival jitter
     std::uint64_t invalid_packets = 0;   // not RTP/RTCP, bad header, wrong version
     std::uint64_t unknown_payload = 0;   // RTP with a payload type we did not negotiate
-    std::uint64_t foreign_source = 0;    // from an address other than the remote's (not symmetric)
+    std::uint64_t foreign_source = 0;    // dropped: not from the stream's source (see SourceLatch)
     std::uint64_t send_errors = 0;
     // SRTP
     std::uint64_t srtp_auth_failures = 0, srtp_replays = 0, srtp_errors = 0;

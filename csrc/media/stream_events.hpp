@@ -15,7 +15,7 @@ public:
 
     std::uint64_t session() const noexcept { return session_; }
 
-    void emit(MediaEventType t, std::int64_t value = 0, const SocketAddress* addr = nullptr) noexcept {
+    void emit(MediaEventType t, std::int64_t value = 0, const net::SocketAddress* addr = nullptr) noexcept {
         if (!queue_) return;
         MediaEvent e;
         e.type = t;

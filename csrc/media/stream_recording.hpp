@@ -31,7 +31,7 @@ public:
 
 private:
     std::shared_ptr<audio::Recorder> recorder_;
-    std::array<std::shared_ptr<AudioSink>, 2> in_;  // recorder_'s inputs: sent, received
+    std::array<std::shared_ptr<audio::AudioSink>, 2> in_;  // recorder_'s inputs: sent, received
     std::unique_ptr<codec::Resampler> tx_rs_, rx_rs_;
     std::vector<std::int16_t> tx_, rx_, tmp_;
     std::uint64_t dropped_ = 0;

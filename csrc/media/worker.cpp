@@ -304,7 +304,7 @@ void Worker::drain(MediaSession& s, int fd, bool rtcp, std::int64_t now) {
         }
         for (int i = 0; i < n; ++i) {
             const msghdr& h = b.msgs[static_cast<std::size_t>(i)].msg_hdr;
-            SocketAddress from;
+            net::SocketAddress from;
             std::memcpy(&from.storage, h.msg_name, std::min<std::size_t>(h.msg_namelen, sizeof from.storage));
             from.length = h.msg_namelen;
             ++stats_.datagrams;

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <random>
 
-namespace siperb::media {
+namespace siperb::net {
 
 SocketAddress SocketAddress::parse(const std::string& host_in, std::uint16_t port, const char* field) {
     std::string host = host_in;
@@ -59,18 +59,24 @@ std::string SocketAddress::host() const {
     return buf;
 }
 
-bool SocketAddress::operator==(const SocketAddress& o) const noexcept {
+bool SocketAddress::same_host(const SocketAddress& o) const noexcept {
     if (family() != o.family()) return false;
     if (family() == AF_INET) {
         auto* a = reinterpret_cast<const sockaddr_in*>(&storage);
         auto* b = reinterpret_cast<const sockaddr_in*>(&o.storage);
-        return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+        return a->sin_addr.s_addr == b->sin_addr.s_addr;
     }
     if (family() == AF_INET6) {
         auto* a = reinterpret_cast<const sockaddr_in6*>(&storage);
         auto* b = reinterpret_cast<const sockaddr_in6*>(&o.storage);
-        return a->sin6_port == b->sin6_port && std::memcmp(&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr) == 0;
+        return std::memcmp(&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr) == 0;
     }
+    return length == o.length;
+}
+
+bool SocketAddress::operator==(const SocketAddress& o) const noexcept {
+    if (!same_host(o)) return false;
+    if (family() == AF_INET || family() == AF_INET6) return port() == o.port();
     return length == o.length;
 }
 
@@ -147,4 +153,4 @@ std::pair<UdpSocket, UdpSocket> bind_rtp_pair(const std::string& address, std::u
     throw MediaError("port", "no free RTP/RTCP port pair in " + std::to_string(port_min) + "-" + std::to_string(port_max));
 }
 
-}  // namespace siperb::media
+}  // namespace siperb::net

@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-namespace siperb::media {
+namespace siperb::net {
 
 struct SocketAddress {
     sockaddr_storage storage{};
@@ -23,6 +23,7 @@ struct SocketAddress {
     // Writes the numeric host into buf (NUL-terminated, truncated to n).
     void host_into(char* buf, std::size_t n) const noexcept;
     bool operator==(const SocketAddress& o) const noexcept;
+    bool same_host(const SocketAddress& o) const noexcept;  // the address, whatever the port
     const sockaddr* sa() const noexcept { return reinterpret_cast<const sockaddr*>(&storage); }
 };
 
@@ -49,4 +50,4 @@ private:
 std::pair<UdpSocket, UdpSocket> bind_rtp_pair(const std::string& address, std::uint16_t port_min,
                                               std::uint16_t port_max);
 
-}  // namespace siperb::media
+}  // namespace siperb::net

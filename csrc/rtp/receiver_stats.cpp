@@ -59,7 +59,7 @@ bool RtpReceiverStats::update(std::uint16_t seq, std::uint32_t timestamp, double
         // Timestamps wrap: take the transit difference modulo 2^32 as a signed value.
         double d = transit - transit_;
         d = std::remainder(d, 4294967296.0);
-        jitter_ += (std::fabs(d) - jitter_) / 16.0;
+        if (std::fabs(d) <= kMaxTransitJumpMs * clock_rate_ / 1000.0) jitter_ += (std::fabs(d) - jitter_) / 16.0;
     }
     transit_ = transit;
     have_transit_ = true;

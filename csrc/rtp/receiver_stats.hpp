@@ -18,6 +18,10 @@ public:
     static constexpr int kMinSequential = 2;
     static constexpr int kMaxDropout = 3000;
     static constexpr int kMaxMisorder = 100;
+    // A transit-time change beyond this is a timestamp discontinuity (a restarted or bogus
+    // clock), not network jitter: it does not enter the A.8 estimate, which stays below it.
+    static constexpr double kMaxTransitJumpMs = 2000.0;
+    static constexpr double kMaxJitterMs = kMaxTransitJumpMs;
 
     explicit RtpReceiverStats(std::uint32_t clock_rate);
 

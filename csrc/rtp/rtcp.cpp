@@ -100,6 +100,8 @@ RtcpPacket parse_one(std::uint8_t pt, std::size_t count, Bytes body) {
         app.subtype = static_cast<std::uint8_t>(count);
         app.ssrc = read32(body.data());
         app.name.assign(body.begin() + 4, body.begin() + 8);
+        for (const char c : app.name)
+            if (static_cast<unsigned char>(c) >= 0x80) throw RtpError("APP", "name must be 4 ASCII characters");
         app.data.assign(body.begin() + 8, body.end());
         return app;
     }

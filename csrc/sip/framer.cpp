@@ -55,6 +55,7 @@ size_t StreamFramer::take_keepalives() {
 }
 
 std::vector<Message> StreamFramer::feed(std::string_view chunk) {
+    rejected_.clear();
     buf_.append(chunk);
     std::vector<Message> out;
     while (true) {
@@ -95,7 +96,12 @@ std::vector<Message> StreamFramer::feed(std::string_view chunk) {
             start_ += total;
             crlf_run_ = 0;
             searched_ = 0;
-            out.push_back(Message::parse(one));  // may throw; the bad message is consumed
+            try {
+                out.push_back(Message::parse(one));
+            } catch (const SipParseError&) {
+                rejected_.assign(one);  // consumed: the stream goes on after it
+                throw;
+            }
             if (start_ > 4096 && start_ * 2 > buf_.size()) {
                 buf_.erase(0, start_);
                 start_ = 0;

@@ -20,8 +20,13 @@ public:
     // unparseable Content-Length, message over the size bound) throws SipParseError and drops
     // the buffered bytes: the connection cannot be resynchronised. A well-framed but malformed
     // message throws too, after the messages completed before it were returned by this call
-    // (it stays first in line and raises on the next feed).
+    // (it stays first in line and raises on the next feed); the stream stays in sync, and
+    // rejected() holds that message's octets (for a 400) until the next feed. Messages framed
+    // behind a malformed one wait in the buffer: feed an empty chunk to have them.
     std::vector<Message> feed(std::string_view chunk);
+    // The octets of the malformed message the last feed threw for; empty after a framing
+    // error (the stream is lost) or a feed that did not throw.
+    std::string_view rejected() const noexcept { return rejected_; }
 
     size_t keepalives() const { return pings_; }  // double-CRLF pings seen in total
     size_t take_keepalives();                      // pings since the last take
@@ -37,6 +42,7 @@ private:
     size_t crlf_run_ = 0;
     size_t searched_ = 0;  // octets of the pending message already searched for CRLFCRLF
     size_t pings_ = 0, pings_taken_ = 0;
+    std::string rejected_;
 };
 
 }  // namespace siperb::sip

@@ -68,14 +68,20 @@ bool is_valid_ipv4(std::string_view s) {
 
 bool is_valid_ipv6(std::string_view s) {
     // hexpart [":" IPv4address], at most one "::", 8 groups (an IPv4 tail counts for 2).
+    // RFC 5118 4.10: RFC 3261's ABNF let hexpart end in "::" before the ":" of the IPv4 part,
+    // so ":::" right before an IPv4 tail is tolerated ("2001:db8:::192.0.2.1"), nowhere else.
     if (s.empty()) return false;
     int groups = 0;
     bool double_colon = false;
     size_t i = 0;
+    const auto ipv4_after_extra_colon = [&](size_t at) {
+        return at < s.size() && s[at] == ':' && is_valid_ipv4(s.substr(at + 1)) && groups + 2 < 8;
+    };
     if (s.substr(0, 2) == "::") {
         double_colon = true;
         i = 2;
         if (i == s.size()) return true;
+        if (ipv4_after_extra_colon(i)) return true;
     } else if (s[0] == ':') {
         return false;
     }
@@ -98,7 +104,7 @@ bool is_valid_ipv6(std::string_view s) {
             double_colon = true;
             ++i;
             if (i == s.size()) break;
-            if (s[i] == ':') return false;
+            if (s[i] == ':') return ipv4_after_extra_colon(i);
         } else if (i == s.size()) {
             return false;  // trailing single ':'
         }

@@ -62,7 +62,6 @@ REJECT_FIELD = {
     "multi01": "CSeq",
     "mcl01": "Content-Length",
     "ipv6-bad": "Request-URI",
-    "ipv6-bug-abnf-3-colons": "Request-URI",
 }
 
 
@@ -315,6 +314,12 @@ def _two_colons(m: sip.Message) -> None:
     assert m.uri.host == "[2001:db8::192.0.2.1]"
 
 
+def _three_colons(m: sip.Message) -> None:
+    # RFC 5118 4.10: tolerated, the host kept as sent.
+    assert m.uri.host == "[2001:db8:::192.0.2.1]"
+    assert m.to.uri.host == "[2001:db8:::192.0.2.1]"
+
+
 MEANING = {
     "wsinv": _wsinv,
     "intmeth": _intmeth,
@@ -353,6 +358,7 @@ MEANING = {
     "mult-ip-in-sdp": _mult_ip_sdp,
     "ipv4-mapped-ipv6": _ipv4_mapped,
     "ipv6-correct-abnf-2-colons": _two_colons,
+    "ipv6-bug-abnf-3-colons": _three_colons,
 }
 
 

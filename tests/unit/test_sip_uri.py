@@ -36,6 +36,15 @@ def test_hosts_ipv4_ipv6_and_names() -> None:
     u = sip.Uri.parse("sips:[2001:db8::1]:5061")
     assert (u.scheme, u.host, u.port, u.user) == ("sips", "[2001:db8::1]", 5061, None)
     assert sip.Uri.parse("sip:[::ffff:192.0.2.1]").host == "[::ffff:192.0.2.1]"
+    # RFC 5118 4.10: the three colons RFC 3261's ABNF allowed before an embedded IPv4 part.
+    for host in ("[2001:db8:::192.0.2.1]", "[:::192.0.2.1]", "[1:2:3:4:5:::192.0.2.1]"):
+        assert sip.Uri.parse(f"sip:alice@{host}:5060").host == host
+    via = sip.parse(
+        b"OPTIONS sip:a@b SIP/2.0\r\n"
+        b"Via: SIP/2.0/UDP [2001:db8:::192.0.2.1]:5070;branch=z9hG4bK1\r\n"
+        b"From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n"
+    ).via[0]
+    assert (via.host, via.port) == ("[2001:db8:::192.0.2.1]", 5070)
 
 
 def test_tel_and_opaque_schemes() -> None:
@@ -68,7 +77,11 @@ def test_escapes_decoded_exactly_once_and_raw_kept() -> None:
         "sip:alice@exa mple.com",
         "sip:alice@example.com:99999",
         "sip:alice@example.com:5x",
-        "sip:alice@[2001:db8:::1]",
+        "sip:alice@[2001:db8:::1]",  # three colons are tolerated only before an IPv4 part
+        "sip:alice@[2001:db8::::192.0.2.1]",
+        "sip:alice@[2001::db8:::192.0.2.1]",
+        "sip:alice@[1:2:3:4:5:6:::192.0.2.1]",
+        "sip:alice@[2001:db8:::192.0.2]",
         "sip:alice@[2001:db8::1",
         "sip:alice@example.com;;lr",
         "sip:alice@example.com?",

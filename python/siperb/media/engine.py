@@ -72,7 +72,10 @@ class SessionConfig:
     local_address: str = "127.0.0.1"
     port_min: int = 0  #: RTP on an even port of the range, RTCP on the next (0/0: 16384-32767)
     port_max: int = 0
-    symmetric_rtp: bool = False  #: send to where the remote's RTP comes from (NAT)
+    #: Send to where the remote's RTP comes from (NAT). Received RTP is taken from the
+    #: negotiated address, or from another one once latched: after 4 consecutive packets while
+    #: the negotiated address is silent (or SRTP that authenticates), whatever this says.
+    symmetric_rtp: bool = False
     jitter_min_ms: int = 0
     jitter_max_ms: int = 500
     jitter_start_ms: int = 40

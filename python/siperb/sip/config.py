@@ -55,6 +55,17 @@ class UserAgentConfig:
     #: implementation. The argument is typed ``Any`` so the settings need not import the UA.
     media_factory: Callable[[Any], MediaHandler] | None = None
     auto_answer: Callable[[Any], bool] | None = None  # Call -> answer it now?
+    #: Bounds on incoming calls, checked before a new INVITE gets any media socket. With
+    #: ``max_calls`` live calls (either direction) a new INVITE gets 486 Busy Here; with
+    #: ``max_ringing_calls`` inbound calls unanswered it gets 503 Service Unavailable and
+    #: ``Retry-After: retry_after`` (an INVITE flood). None: no bound. An INVITE with Replaces
+    #: (RFC 3891) takes a live call's place and is not counted against these.
+    max_calls: int | None = 8
+    max_ringing_calls: int | None = 4
+    retry_after: int = 10
+    #: Seconds an inbound call may ring unanswered; then it gets 480 Temporarily Unavailable
+    #: and ends with outcome ``timeout``. None: it rings until the caller gives up.
+    ring_timeout: float | None = 120.0
     trace: TraceHook | None = None
     #: DNS servers for RFC 3263 lookups ("ip" or "ip:port"); None: the system's.
     dns_servers: list[str] | None = None

@@ -177,6 +177,7 @@ class ProxyConnection:
                 kind, remote, self._on_message, on_close=self._on_close, ssl_context=ctx,
                 server_hostname=target.hostname, trace=cfg.trace,
                 keepalive_interval=cfg.keepalive_interval, pong_timeout=cfg.pong_timeout,
+                on_malformed=self._on_malformed,
             )  # fmt: skip
         else:
             ctx = (

@@ -238,16 +238,23 @@ class Router:
                 self._on_forked_2xx(message, key)
 
     def note_invite(self, tx: ClientTransaction) -> None:
-        """Remembers an initial INVITE for 64*T1, the time its forks may still answer."""
+        """Remembers an initial INVITE for 64*T1, the time its forks may still answer (then
+        it and its forks' ACKs are dropped, whether or not another INVITE follows)."""
+        loop = asyncio.get_running_loop()
+        keep = 64 * self.host.config.timers.t1
+        self._prune_forks()
+        req = tx.request
+        tag = (req.from_.tag if req.from_ is not None else None) or ""
+        self._sent_invites[(req.call_id or "", tag)] = (loop.time(), tx)
+        loop.call_later(keep + 0.01, self._prune_forks)
+
+    def _prune_forks(self) -> None:
         now = asyncio.get_running_loop().time()
         keep = 64 * self.host.config.timers.t1
         for key in [k for k, (t, _) in self._sent_invites.items() if now - t > keep]:
             del self._sent_invites[key]
         for dkey in [k for k, (t, _) in self._fork_acks.items() if now - t > keep]:
             del self._fork_acks[dkey]
-        req = tx.request
-        tag = (req.from_.tag if req.from_ is not None else None) or ""
-        self._sent_invites[(req.call_id or "", tag)] = (now, tx)
 
     def _on_forked_2xx(self, response: Message, key: DialogKey) -> None:
         """RFC 3261 13.2.2.4: a 2xx for one of our INVITEs from a dialog we did not keep (a
@@ -270,6 +277,7 @@ class Router:
         dialog.local_seq = cseq_of(tx.request).number
         ack = dialog.request("ACK", host.via(), cseq=cseq_of(response).number)
         self._fork_acks[key] = (asyncio.get_running_loop().time(), ack)
+        asyncio.get_running_loop().call_later(64 * host.config.timers.t1 + 0.01, self._prune_forks)
         log.info("2xx from another fork (To tag %s): ACK and BYE", key[2])
         with contextlib.suppress(TransportError):
             host.send_nowait(ack)

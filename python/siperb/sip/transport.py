@@ -280,10 +280,12 @@ class StreamFlow(Flow, asyncio.Protocol):
         trace: TraceHook | None,
         keepalive_interval: float | None,
         pong_timeout: float = 10.0,
+        on_malformed: MalformedHandler | None = None,
     ):
         Flow.__init__(self, kind, Endpoint("0.0.0.0", 0), Endpoint("0.0.0.0", 0), trace)
         self._on_message = on_message
         self._on_close = on_close
+        self._on_malformed = on_malformed or (lambda data, flow, exc: None)
         self._framer = StreamFramer()
         self._transport: asyncio.Transport | None = None
         self._keepalive_interval = keepalive_interval
@@ -307,6 +309,7 @@ class StreamFlow(Flow, asyncio.Protocol):
         keepalive_interval: float | None = 30.0,
         pong_timeout: float = 10.0,
         timeout: float = 10.0,
+        on_malformed: MalformedHandler | None = None,
     ) -> StreamFlow:
         if kind not in (TransportKind.TCP, TransportKind.TLS):
             raise TransportError(f"{kind.value} is not a stream transport", field="transport")
@@ -317,16 +320,15 @@ class StreamFlow(Flow, asyncio.Protocol):
         try:
             _, flow = await asyncio.wait_for(
                 loop.create_connection(
-                    lambda: cls(
-                        kind, on_message, on_close, trace, keepalive_interval, pong_timeout
-                    ),
+                    lambda: cls(kind, on_message, on_close, trace, keepalive_interval,
+                                pong_timeout, on_malformed),
                     remote.host,
                     remote.port,
                     ssl=ssl_context if tls else None,
                     server_hostname=(server_hostname or remote.host) if tls else None,
                 ),
                 timeout,
-            )
+            )  # fmt: skip
         except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
             raise TransportError(
                 f"cannot connect {kind.value} to {remote}: {exc}", field="connect", reason=str(exc)
@@ -363,20 +365,25 @@ class StreamFlow(Flow, asyncio.Protocol):
         self._alive()
         if data == CRLF_PONG:
             return
-        try:
-            messages = self._framer.feed(data)
-        except SiperbError as exc:
-            # A framing error leaves the stream unsynchronised: the connection cannot continue.
-            log.warning("closing %r after a framing error: %s", self, exc)
-            self._abort(exc)
-            return
-        if self._framer.take_keepalives():
-            with contextlib.suppress(TransportError):
-                self._write(CRLF_PONG)
-        for message in messages:
-            if self.trace is not None:
-                self._emit("in", bytes(message))
-            self._on_message(message, self)
+        while True:  # messages framed behind a malformed one wait for another feed
+            try:
+                messages = self._framer.feed(data)
+            except SiperbError as exc:
+                if not self._framer.rejected:  # a framing error: the stream is lost (logged)
+                    self._abort(exc)
+                    return
+                messages = []  # one well-framed bad message: a 400 if its Via can be read
+                self._on_malformed(self._framer.rejected, self, exc)
+            data = b""
+            if self._framer.take_keepalives():
+                with contextlib.suppress(TransportError):
+                    self._write(CRLF_PONG)
+            for message in messages:
+                if self.trace is not None:
+                    self._emit("in", bytes(message))
+                self._on_message(message, self)
+            if not (self._framer.buffered and (messages or self._framer.rejected)):
+                return
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True

@@ -25,6 +25,17 @@ from .state import CallState, Outcome, outcome_for
 _A = TypeVar("_A", bound="AcceptMixin")
 
 
+def _over_limit(ua: SessionStack) -> tuple[int, str, list[tuple[str, str]]] | None:
+    """The refusal for a new INVITE when the configured call limits are reached, else None."""
+    cfg = ua.config
+    if cfg.max_calls is not None and len(ua.calls) >= cfg.max_calls:
+        return 486, "Busy Here", []
+    ringing = sum(1 for c in ua.calls if c.state is CallState.INCOMING)
+    if cfg.max_ringing_calls is not None and ringing >= cfg.max_ringing_calls:
+        return 503, "Service Unavailable", [("Retry-After", str(cfg.retry_after))]
+    return None
+
+
 class AcceptMixin(SessionBase):
     """The UAS side of the initial INVITE."""
 
@@ -44,6 +55,11 @@ class AcceptMixin(SessionBase):
             if replaced is None:
                 tx.respond(481, "Call/Transaction Does Not Exist")
                 return None
+        refusal = None if replaced is not None else _over_limit(ua)
+        if refusal is not None:  # before make_media: a refused INVITE binds no socket
+            log.info("refusing an incoming call: %d %s", refusal[0], refusal[1])
+            tx.respond(*refusal, to_tag=new_tag())  # RFC 3261 8.2.6.2
+            return None
         try:
             media = ua.make_media()
         except Exception as exc:
@@ -70,6 +86,10 @@ class AcceptMixin(SessionBase):
             return call
         if ua.config.send_ringing:
             tx.respond(180, "Ringing", [("Contact", ua.contact())], to_tag=call.dialog.local_tag)
+        if ua.config.ring_timeout is not None:
+            call._ring_timer = asyncio.get_running_loop().call_later(
+                ua.config.ring_timeout, call._ring_timed_out
+            )
         ua.events.emit("incoming_call", call=call, from_=request.header("From") or "")
         policy = ua.config.auto_answer
         if policy is not None and call.state is CallState.INCOMING:
@@ -81,6 +101,13 @@ class AcceptMixin(SessionBase):
             if wanted:
                 ua.spawn(call.answer())
         return call
+
+    def _ring_timed_out(self) -> None:
+        self._ring_timer = None
+        if self.state is CallState.INCOMING:
+            seconds = self.ua.config.ring_timeout
+            self._reject_now(480, "Temporarily Unavailable", Outcome.TIMEOUT,
+                             f"not answered within {seconds:g} s")  # fmt: skip
 
     async def _take_over(self, replaced: SessionBase) -> None:
         """RFC 3891: answer the replacing INVITE and end the replaced call."""

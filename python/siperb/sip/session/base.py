@@ -70,6 +70,7 @@ class SessionBase:
         self._cancel_sent = False
         self._acks: dict[int, Message] = {}  # CSeq -> our ACK, re-sent for 2xx retransmissions
         self._retx: asyncio.TimerHandle | None = None  # our 2xx until its ACK
+        self._ring_timer: asyncio.TimerHandle | None = None  # an inbound call's ring timeout
         self._retx_cseq = 0
         self._late_offer = False
         self._reinvite_pending = False
@@ -134,8 +135,10 @@ class SessionBase:
         if self.state is CallState.TERMINATED:
             return
         self.outcome, self.status, self.reason = outcome, status, reason
-        if self._retx is not None:
-            self._retx.cancel()
+        for timer in (self._retx, self._ring_timer):
+            if timer is not None:
+                timer.cancel()  # a pending timer would keep the ended call alive
+        self._retx = self._ring_timer = None
         with contextlib.suppress(Exception):
             self.media.close()
         if self.dialog is not None:

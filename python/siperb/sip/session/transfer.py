@@ -21,7 +21,12 @@ from .state import CallState, Outcome
 def parse_sipfrag_status(body: bytes) -> int | None:
     """The status code of a message/sipfrag status line (``SIP/2.0 200 OK``)."""
     first = body.decode("utf-8", "replace").split("\n", 1)[0].split()
-    if len(first) >= 2 and first[0].upper().startswith("SIP/") and first[1].isdigit():
+    if (
+        len(first) >= 2
+        and first[0].upper().startswith("SIP/")
+        and first[1].isascii()
+        and first[1].isdigit()
+    ):
         return int(first[1])
     return None
 
