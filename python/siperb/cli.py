@@ -218,7 +218,8 @@ def _connect_hint(exc: SiperbError) -> str:
     text = str(exc)
     if "cannot open WSS" not in text or "Connect call failed" in text:
         return ""
-    return "; if the server speaks plain WebSocket, pass --ws (or --server ws://HOST)"
+    return (" (the TLS handshake failed); if the server speaks plain WebSocket, pass --ws "
+            "(or --server ws://HOST)")  # fmt: skip
 
 
 async def _wait(stop: asyncio.Event, duration: float | None, *others: asyncio.Future[Any]) -> None:

@@ -461,11 +461,8 @@ class WebSocketFlow(Flow):
             )
         except Exception as exc:  # websockets raises several unrelated types on failure
             why = str(exc) or type(exc).__name__  # a bare ConnectionResetError has no text
-            if kind.secure and isinstance(exc, (ConnectionResetError, ssl.SSLError)):
-                why += " during the TLS handshake (a plain ws:// server?)"
-            raise TransportError(
-                f"cannot open {kind.value} to {url}: {why}", field="connect", reason=why
-            ) from exc
+            raise TransportError(f"cannot open {kind.value} to {url}: {why}", field="connect",
+                                 reason=why) from exc  # fmt: skip
         if flow._ws.subprotocol != "sip":
             await flow._ws.close()
             raise TransportError(
