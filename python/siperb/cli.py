@@ -199,7 +199,7 @@ def _run(args: argparse.Namespace, body: Callable[[Any, _Status, asyncio.Event],
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
         prov = _provisioning(args)
-        status(f"connecting as {prov.aor} to {prov.websocket_url}")
+        status(f"connecting as {prov.aor} to {prov.proxy_uri}")
         phone = await _open_phone(args, prov, status)
         try:
             return await body(phone, status, stop)

@@ -353,6 +353,8 @@ async def _fetch_provisioning(
             field="Settings_json",
             reason="missing",
         )
+    if data.get("SelfSignedCertificate") is True:  # the device flag, outside Settings_json
+        settings = {"SelfSignedCertificate": True, **settings}
     return Provisioning.from_api(settings)
 
 
