@@ -124,6 +124,7 @@ def _provisioning(args: argparse.Namespace, *, local: bool = False) -> Provision
         "SipWssServer": args.server, "SipWebsocketPort": args.port, "SipServerPath": args.path,
         "SipUsername": args.user, "SipPassword": args.password, "SipDomain": args.domain,
         "ProfileUserName": args.display_name, "RegistrationMode": args.mode,
+        "SipTransport": args.transport, "SipCaFile": args.ca_file,
     }  # fmt: skip
     data.update({k: v for k, v in flags.items() if v is not None})
     if not data.get("SipPassword") and os.environ.get("SIPERB_PASSWORD"):
@@ -404,6 +405,8 @@ def _account_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--display-name", help="ProfileUserName")
     g.add_argument("--mode", help="RegistrationMode: Socket (default) or Proxy")
     g.add_argument("--ws", action="store_true", help="plain ws:// (lab PBXs, loopback)")
+    g.add_argument("--transport", help="SipTransport: UDP, TCP, TLS, WS or WSS (default WSS)")
+    g.add_argument("--ca-file", help="SipCaFile: PEM file to verify the server's certificate")
     p.add_argument("--profile", help="ProfileUserId (default: the account's AoR)")
     p.add_argument("--session-id", default="siperb-cli", help="SessionId (Proxy mode)")
     p.add_argument("--user-id", help="UserId (Proxy mode; default the SIP user)")

@@ -163,3 +163,14 @@ def test_wss_to_a_plain_ws_server_names_the_option(capsys: Capture) -> None:
     assert code == 1 and error, out
     assert "cannot open WSS" in error[0] and "TLS handshake" in error[0], out
     assert "--ws" in error[0] and "--server ws://HOST" in error[0], out
+
+
+def test_transport_and_ca_file_flags(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    args = cli.build_parser().parse_args(
+        ["register", "--server", "pbx.example", "--port", "5061", "--user", "u", "--password",
+         "p", "--transport", "tls", "--ca-file", str(ca)])  # fmt: skip
+    prov = cli._provisioning(args)
+    assert prov.proxy_uri == "sip:pbx.example:5061;transport=tls"
+    assert prov.sip_ca_file == str(ca) and prov.tls_verify
