@@ -72,6 +72,8 @@ def test_siperb_demo_subprocess_prints_real_figures(argv: list[str]) -> None:
                          out, re.M)  # fmt: skip
     assert incoming, out
     assert 0.9 <= float(incoming.group(1)) < 5.0 and float(incoming.group(2)) > 0
+    heard = re.search(r"^incoming audio: (\d+) RTP packets received in 1 s$", out, re.M)
+    assert heard and int(heard.group(1)) > 10, out
     assert re.search(r"^incoming hangup: by local; history row: inbound, answered, [\d.]+ s$",
                      out, re.M), out  # fmt: skip
 

@@ -63,6 +63,7 @@ class IncomingReport:
     ring_after: float = 0.0  #: from the refused call's end to OnIncomingCall
     answer: float = 0.0  #: from OnIncomingCall to the established state
     caller: str = ""
+    rtp_received: int | None = None  #: packets heard in one second (None: no media engine)
     record: CallRecord | None = None
 
 
@@ -171,6 +172,11 @@ async def call_back(
     report.answer = time.perf_counter() - rang_at
     out(f"incoming: {report.caller} rang {report.ring_after:.2f} s later; OnIncomingCall "
         f"answered it in {_ms(report.answer)} (state {call.state.value})")  # fmt: skip
+    await asyncio.sleep(1.0)  # talk for a second: the echo sends back what we send
+    session = getattr(call.sip.media, "session", None)
+    if session is not None:
+        report.rtp_received = int(session.stats().packets_received)
+        out(f"incoming audio: {report.rtp_received} RTP packets received in 1 s")
     await phone.EndCall(call.id)
     report.record = rec = await call.wait_ended(5.0)
     if rec is not None:
