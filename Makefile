@@ -22,14 +22,17 @@ $(VENV)/.stamp: requirements-dev.txt .stamps/bootstrap
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
-# Development build: ninja in $(BUILD), the extension copied into python/siperb, and a .pth
-# file so the virtualenv imports siperb from the source tree (an editable install).
+# Development build: ninja in $(BUILD), the extension copied into python/siperb, a .pth file
+# so the virtualenv imports siperb from the source tree (an editable install), and the
+# `siperb` console script as a tiny wrapper (a pip editable install is much slower).
 build: $(VENV)/.stamp
 	@test -f $(BUILD)/build.ninja || cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
 	  -DSIPERB_INPLACE=ON -DPython_EXECUTABLE=$(abspath $(PY)) \
 	  -Dpybind11_DIR=$$($(PY) -m pybind11 --cmakedir)
 	cmake --build $(BUILD)
 	@echo "$(CURDIR)/python" > $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/siperb-dev.pth
+	@printf '#!%s\nimport sys\nfrom siperb.cli import main\nsys.exit(main())\n' "$(abspath $(PY))" > $(VENV)/bin/siperb
+	@chmod +x $(VENV)/bin/siperb
 
 demo: build
 	$(PY) -m siperb demo

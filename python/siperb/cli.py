@@ -103,8 +103,12 @@ def _audio_notice(args: argparse.Namespace) -> str:
 # ---- phone commands ----
 
 
-def _provisioning(args: argparse.Namespace) -> Provisioning:
-    """From ``--provisioning FILE`` (flags override its keys) or from flags alone."""
+def _provisioning(args: argparse.Namespace, *, local: bool = False) -> Provisioning:
+    """From ``--provisioning FILE`` (flags override its keys) or from flags alone.
+
+    ``local``: only the account's address is wanted (``history``), so the connection keys a
+    registration needs (password, port, server) may be missing.
+    """
     data: dict[str, Any] = {}
     if args.provisioning:
         try:
@@ -120,6 +124,7 @@ def _provisioning(args: argparse.Namespace) -> Provisioning:
         "SipWssServer": args.server, "SipWebsocketPort": args.port, "SipServerPath": args.path,
         "SipUsername": args.user, "SipPassword": args.password, "SipDomain": args.domain,
         "ProfileUserName": args.display_name, "RegistrationMode": args.mode,
+        "SipTransport": args.transport, "SipCaFile": args.ca_file,
     }  # fmt: skip
     data.update({k: v for k, v in flags.items() if v is not None})
     if not data.get("SipPassword") and os.environ.get("SIPERB_PASSWORD"):
@@ -127,6 +132,10 @@ def _provisioning(args: argparse.Namespace) -> Provisioning:
     if not data:
         raise SiperbError("give --provisioning FILE or --server/--port/--user/--password",
                           field="provisioning")  # fmt: skip
+    if local:  # placeholders that never leave this process: history is a local database
+        data.setdefault("SipWssServer", data.get("SipDomain") or "localhost")
+        data.setdefault("SipWebsocketPort", 443)
+        data["SipPassword"] = data.get("SipPassword") or "-"
     return Provisioning.from_dict(data, secure=False if args.ws else None)
 
 
@@ -191,7 +200,7 @@ def _run(args: argparse.Namespace, body: Callable[[Any, _Status, asyncio.Event],
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
         prov = _provisioning(args)
-        status(f"connecting as {prov.aor} to {prov.websocket_url}")
+        status(f"connecting as {prov.aor} to {prov.proxy_uri}")
         phone = await _open_phone(args, prov, status)
         try:
             return await body(phone, status, stop)
@@ -201,8 +210,17 @@ def _run(args: argparse.Namespace, body: Callable[[Any, _Status, asyncio.Event],
     try:
         return asyncio.run(main())
     except SiperbError as exc:  # RegistrationError's message carries the SIP status
-        status(f"error: {exc}")
+        status(f"error: {exc}{_connect_hint(exc)}")
         return 1
+
+
+def _connect_hint(exc: SiperbError) -> str:
+    """Name the option when a wss:// connection failed: a lab PBX often speaks plain ws://."""
+    text = str(exc)
+    if "cannot open WSS" not in text or "Connect call failed" in text:
+        return ""
+    return (" (the TLS handshake failed); if the server speaks plain WebSocket, pass --ws "
+            "(or --server ws://HOST)")  # fmt: skip
 
 
 async def _wait(stop: asyncio.Event, duration: float | None, *others: asyncio.Future[Any]) -> None:
@@ -319,18 +337,25 @@ def _cmd_listen(args: argparse.Namespace) -> int:
     return _run(args, body)
 
 
+NO_DEVICES = "audio devices: none found (no sound card, or PortAudio cannot see it)"
+
+
 def _cmd_devices(args: argparse.Namespace) -> int:
     try:
-        from . import audio
+        from .media.audio import list_devices
     except ImportError:
         print("audio devices: needs the media engine (not built yet)")
         return 1
-    lister = getattr(audio, "devices", None) or getattr(audio, "list_devices", None)
-    if lister is None:
-        print("audio devices: this build's siperb.media.audio cannot list devices")
-        return 1
-    for device in lister():
-        print(device)
+    devices = list_devices()
+    if not devices:  # an empty listing would look like a hang or a crash
+        print(NO_DEVICES)
+        return 0
+    for d in devices:
+        marks = [m for m, on in (("default in", d.default_input),
+                                 ("default out", d.default_output)) if on]  # fmt: skip
+        extra = f" ({', '.join(marks)})" if marks else ""
+        print(f"{d.index}: {d.name} [{d.max_input_channels} in / {d.max_output_channels} out, "
+              f"{d.default_sample_rate:.0f} Hz]{extra}")  # fmt: skip
     return 0
 
 
@@ -339,7 +364,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
     profile = args.profile
     if profile is None and (args.provisioning or args.user):
-        profile = _provisioning(args).aor
+        profile = _provisioning(args, local=True).aor
     if profile is None:
         print("siperb: give --profile (the ProfileUserId) or the account", file=sys.stderr)
         return 2
@@ -380,6 +405,8 @@ def _account_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--display-name", help="ProfileUserName")
     g.add_argument("--mode", help="RegistrationMode: Socket (default) or Proxy")
     g.add_argument("--ws", action="store_true", help="plain ws:// (lab PBXs, loopback)")
+    g.add_argument("--transport", help="SipTransport: UDP, TCP, TLS, WS or WSS (default WSS)")
+    g.add_argument("--ca-file", help="SipCaFile: PEM file to verify the server's certificate")
     p.add_argument("--profile", help="ProfileUserId (default: the account's AoR)")
     p.add_argument("--session-id", default="siperb-cli", help="SessionId (Proxy mode)")
     p.add_argument("--user-id", help="UserId (Proxy mode; default the SIP user)")

@@ -6,6 +6,10 @@
   ``X-Api-Key: <SessionToken>``: 401 for a wrong or missing key, 403 when the UserId is not the
   session's, 400 without the two query parameters, 404 for an unknown device, else 200 with the
   device record (``Platform``, ``Settings_json`` as a JSON string).
+- ``GET /Users/{UserId}/Devices/`` with ``X-Api-Key``: the same 401/403, else 200 with a list of
+  the user's device records without their secrets (``DeviceToken``, ``Platform``, and the other
+  keys of the record, ``Settings_json`` and ``SipPassword`` left out). This is our reading of
+  the SDK's GetDevices(); the real API may return more fields.
 
 ``fault`` makes the next answers misbehave on purpose: ``"500"``, ``"bad_json"``,
 ``"slow"`` (sleeps ``slow_seconds``), ``"empty_object"``, ``"html_error"``,
@@ -118,6 +122,9 @@ class ContractServer:
                 self._record()
                 url = urllib.parse.urlsplit(self.path)
                 parts = [urllib.parse.unquote(p) for p in url.path.split("/")]
+                if len(parts) == 5 and parts[1] == "Users" and parts[3] == "Devices":
+                    self._list(parts[2])  # ['', 'Users', uid, 'Devices', '']
+                    return
                 # ['', 'Users', uid, 'Devices', token, '']
                 if len(parts) != 6 or parts[1] != "Users" or parts[3] != "Devices" or parts[5]:
                     self._send(404, {"Message": "Not found"})
@@ -139,6 +146,20 @@ class ContractServer:
                     self._send(404, {"Message": "Device not found"})
                     return
                 self._send(200, device)
+
+            def _list(self, user_id: str) -> None:
+                if self._fault():
+                    return
+                if self.headers.get("X-Api-Key") != server.session_token:
+                    self._send(401, {"Message": "Invalid session"})
+                    return
+                if user_id != server.user_id:
+                    self._send(403, {"Message": "Not your user"})
+                    return
+                hidden = {"Settings_json", "SipPassword"}
+                self._send(200, [{**{k: v for k, v in record.items() if k not in hidden},
+                                  "DeviceToken": token}
+                                 for token, record in server.devices.items()])  # fmt: skip
 
         return Handler
 

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -62,6 +63,19 @@ def test_siperb_demo_subprocess_prints_real_figures(argv: list[str]) -> None:
     assert channels == 2 and len(pcm) > rate  # sent left, echoed right, over a second
     assert np.abs(pcm[:, 1].astype(np.int32)).max() > 1000  # the echo really came back
     assert "needs the media engine" not in out
+    # the call back: dial `callback`, the service rings the phone, OnIncomingCall answers
+    assert (
+        "callback: dialled callback, refused with SIP 480 (the service calls back after 1 s)" in out
+    ), out
+    incoming = re.search(r"^incoming: .*sip:echo@127\.0\.0\.1.* rang ([\d.]+) s later; "
+                         r"OnIncomingCall answered it in ([\d.]+) ms \(state established\)$",
+                         out, re.M)  # fmt: skip
+    assert incoming, out
+    assert 0.9 <= float(incoming.group(1)) < 5.0 and float(incoming.group(2)) > 0
+    heard = re.search(r"^incoming audio: (\d+) RTP packets received in 1 s$", out, re.M)
+    assert heard and int(heard.group(1)) > 10, out
+    assert re.search(r"^incoming hangup: by local; history row: inbound, answered, [\d.]+ s$",
+                     out, re.M), out  # fmt: skip
 
 
 def test_demo_with_a_file_points_to_parse() -> None:
@@ -148,5 +162,55 @@ def test_service_refuses_other_paths_and_no_sip_subprotocol() -> None:
             with pytest.raises(InvalidStatus) as info:
                 await connect(svc.url)  # no 'sip' subprotocol offered (RFC 7118)
             assert info.value.response.status_code == 400
+
+    asyncio.run(main())
+
+
+# ---- incoming calls from the service (no outside PBX) ----
+
+
+async def _demo_phone(svc: LoopbackService) -> object:
+    from siperb.demo import manual_provisioning
+    from siperb.phone import ProvisionPhone
+    from siperb.phone.history import MEMORY
+
+    phone = await ProvisionPhone({"Provisioning": manual_provisioning(svc.port),
+                                  "PhoneFrame": None, "ProfileUserId": "t", "SessionId": "s",
+                                  "UserId": "u"}, history_path=MEMORY)  # fmt: skip
+    await phone.wait_loaded(5.0)
+    return phone
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("how", ["service.call", "dial callback"])
+def test_service_calls_the_phone_answered_through_on_incoming_call(how: str) -> None:
+    async def main() -> None:
+        async with LoopbackService(callback_delay=0.2) as svc:
+            phone: Any = await _demo_phone(svc)
+            async with phone:
+                offered: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+                async def on_incoming(info: dict[str, Any]) -> None:
+                    await offered.put(info)
+                    await phone.Answer(info["SessionId"])
+
+                phone.OnIncomingCall = on_incoming
+                if how == "service.call":
+                    echo = await svc.call(DEMO_USER)
+                else:
+                    first = await phone.Dial("callback")
+                    record = await first.wait_ended(5.0)
+                    assert first.status == 480 and record is not None
+                info = await asyncio.wait_for(offered.get(), 5.0)
+                assert info["Direction"] == "inbound" and "echo" in info["CallerId"]
+                call = next(c for c in phone.calls if c.id == info["SessionId"])
+                await call.wait_for("established", timeout=5)
+                if how == "service.call":
+                    await echo.wait_for(sip.session.CallState.ESTABLISHED, timeout=5)
+                await phone.EndCall(info["SessionId"])
+                rec = await call.wait_ended(5.0)
+                assert rec is not None and rec.direction == "inbound" and rec.outcome == "answered"
+            with pytest.raises(LookupError):
+                await svc.call("nobody")
 
     asyncio.run(main())

@@ -81,3 +81,96 @@ def test_history_lists_newest_first_and_clears(tmp_path: Path, capsys: Capture) 
     assert cli.main(["history", "--profile", "me", "--db", str(db), "--clear"]) == 0
     assert "cleared 2 calls" in capsys.readouterr().out
     assert cli.main(["history", "--db", str(db)]) == 2
+
+
+# ---- papercuts of issue #15 ----
+
+
+def test_make_build_writes_a_siperb_console_script(tmp_path: Path) -> None:
+    """`make build` leaves `siperb` in the venv (checked on the recipe `make -n` prints)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    root = Path(__file__).resolve().parents[2]
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    plan = subprocess.run(["make", "-n", "-C", str(root), "build", f"VENV={venv}",
+                           f"PY={sys.executable}"], capture_output=True, text=True,
+                          check=True).stdout  # fmt: skip
+    script = [line for line in plan.splitlines() if str(venv / "bin" / "siperb") in line]
+    assert script, plan
+    for line in script:
+        subprocess.run(line, shell=True, check=True, cwd=root)
+    env = {**os.environ, "PYTHONPATH": str(root / "python")}
+    sample = cli.SAMPLE_INVITE.decode()
+    done = subprocess.run([str(venv / "bin" / "siperb"), "parse", "-"], input=sample, text=True,
+                          capture_output=True, env=env, timeout=60)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.startswith("INVITE request"), done.stderr
+
+
+def test_devices_says_when_there_is_none(monkeypatch: pytest.MonkeyPatch, capsys: Capture) -> None:
+    if not engine_available():
+        pytest.skip("needs the media engine")
+    monkeypatch.setattr("siperb.media.audio.list_devices", lambda: [])
+    assert cli.main(["devices"]) == 0
+    assert capsys.readouterr().out.strip() == cli.NO_DEVICES
+
+
+def test_history_by_user_needs_no_password(tmp_path: Path, capsys: Capture) -> None:
+    db = tmp_path / "h.db"
+    assert cli.main(["history", "--user", "1000", "--domain", "pbx.example", "--db",
+                     str(db)]) == 0  # fmt: skip
+    captured = capsys.readouterr()
+    assert "no calls recorded for sip:1000@pbx.example" in captured.out, captured
+
+
+def test_wss_to_a_plain_ws_server_names_the_option(capsys: Capture) -> None:
+    """A server given without ws:// is tried as wss://; a plain server resets the TLS hello."""
+    import asyncio
+    import threading
+
+    from siperb.demo import LoopbackService
+
+    started, stop = threading.Event(), threading.Event()
+    ports: list[int] = []
+
+    def serve() -> None:
+        async def main() -> None:
+            async with LoopbackService() as svc:
+                ports.append(svc.port)
+                started.set()
+                while not stop.is_set():
+                    await asyncio.sleep(0.05)
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert started.wait(10)
+    try:
+        argv = ["register", "--once", "--server", "127.0.0.1", "--port", str(ports[0]),
+                "--path", "/ws", "--user", "demo", "--password", "demo-secret"]  # fmt: skip
+        code = cli.main(argv)
+    finally:
+        stop.set()
+        thread.join(10)
+    out = capsys.readouterr().out
+    error = [line for line in out.splitlines() if "error:" in line]
+    assert code == 1 and error, out
+    assert "cannot open WSS" in error[0] and "TLS handshake" in error[0], out
+    assert "--ws" in error[0] and "--server ws://HOST" in error[0], out
+
+
+def test_transport_and_ca_file_flags(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    args = cli.build_parser().parse_args(
+        ["register", "--server", "pbx.example", "--port", "5061", "--user", "u", "--password",
+         "p", "--transport", "tls", "--ca-file", str(ca)])  # fmt: skip
+    prov = cli._provisioning(args)
+    assert prov.proxy_uri == "sip:pbx.example:5061;transport=tls"
+    assert prov.sip_ca_file == str(ca) and prov.tls_verify

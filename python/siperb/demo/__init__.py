@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from .runner import AUDIO_PENDING, DemoReport, manual_provisioning, run_demo
-from .service import DEMO_PASSWORD, DEMO_USER, ECHO_USER, LoopbackService
+from .service import CALLBACK_USER, DEMO_PASSWORD, DEMO_USER, ECHO_USER, LoopbackService
 
 __all__ = [
     "AUDIO_PENDING",
+    "CALLBACK_USER",
     "DEMO_PASSWORD",
     "DEMO_USER",
     "ECHO_USER",

@@ -4,11 +4,13 @@ It starts the :class:`~siperb.demo.service.LoopbackService`, provisions a phone 
 provisioning object in Socket mode (``SipWssServer`` 127.0.0.1, ``SipWebsocketPort`` the
 service's port, ``SipServerPath`` ``/ws``, plain ``ws://`` because it is loopback), registers,
 calls ``echo``, sends DTMF, holds the call for a few seconds, resumes, hangs up, and prints
-what it measured. With the media engine it also sends a 1 kHz tone burst through the whole
-native path (our EngineMedia -> RTP -> the echo peer's EchoMedia -> RTP back), records the call
-(stereo WAV: sent left, received right) and prints the round-trip audio latency (onset of the
-returned burst vs the sent one), jitter, loss and the estimated MOS from the session's stats.
-It prints only what really happened.
+what it measured. Then it dials ``callback``: the service refuses that call and rings the phone
+back, and the phone's ``OnIncomingCall`` slot answers it (``Answer(SessionId)``), so the
+incoming side is shown without an outside PBX. With the media engine it also sends a 1 kHz tone
+burst through the whole native path (our EngineMedia -> RTP -> the echo peer's EchoMedia -> RTP
+back), records the call (stereo WAV: sent left, received right) and prints the round-trip audio
+latency (onset of the returned burst vs the sent one), jitter, loss and the estimated MOS from
+the session's stats. It prints only what really happened.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from ..media.audio import WavFile
 from ..phone import ProvisionPhone
 from ..phone.history import MEMORY, CallRecord
 from ..phone.provisioning import Provisioning
-from .service import DEMO_PASSWORD, DEMO_USER, LoopbackService
+from .service import CALLBACK_USER, DEMO_PASSWORD, DEMO_USER, LoopbackService
 
 AUDIO_PENDING = "audio: needs the media engine (not built yet)"
 DTMF_DIGITS = "123"
@@ -50,6 +52,19 @@ class DemoReport:
     record: CallRecord | None = None
     states: list[str] = field(default_factory=list)
     audio: AudioReport | None = None
+    incoming: IncomingReport | None = None
+
+
+@dataclass
+class IncomingReport:
+    """The call back: dial ``callback``, get called, answer in ``OnIncomingCall``."""
+
+    refused_status: int = 0
+    ring_after: float = 0.0  #: from the refused call's end to OnIncomingCall
+    answer: float = 0.0  #: from OnIncomingCall to the established state
+    caller: str = ""
+    rtp_received: int | None = None  #: packets heard in one second (None: no media engine)
+    record: CallRecord | None = None
 
 
 @dataclass
@@ -129,6 +144,47 @@ def _audio_line(a: AudioReport, codec: str | None) -> str:
             f"recording {a.recording}")  # fmt: skip
 
 
+async def call_back(
+    phone: Any, service: LoopbackService, out: Callable[[str], Any]
+) -> IncomingReport:
+    """Dial ``callback``; answer the service's call back through ``OnIncomingCall``."""
+    report = IncomingReport()
+    offered: asyncio.Future[tuple[dict[str, Any], float]] = (
+        asyncio.get_running_loop().create_future()
+    )
+
+    async def on_incoming(info: dict[str, Any]) -> None:
+        if not offered.done():
+            offered.set_result((info, time.perf_counter()))
+        await phone.Answer(info["SessionId"])
+
+    phone.OnIncomingCall = on_incoming
+    first = await phone.Dial(CALLBACK_USER)
+    await first.wait_ended(5.0)
+    report.refused_status = first.status
+    refused_at = time.perf_counter()
+    out(f"callback: dialled {CALLBACK_USER}, refused with SIP {first.status} "
+        f"(the service calls back after {service.callback_delay:g} s)")  # fmt: skip
+    info, rang_at = await asyncio.wait_for(offered, 10.0)
+    report.ring_after, report.caller = rang_at - refused_at, str(info["CallerId"])
+    call = next(c for c in phone.calls if c.id == info["SessionId"])
+    await call.wait_for("established", timeout=5)
+    report.answer = time.perf_counter() - rang_at
+    out(f"incoming: {report.caller} rang {report.ring_after:.2f} s later; OnIncomingCall "
+        f"answered it in {_ms(report.answer)} (state {call.state.value})")  # fmt: skip
+    await asyncio.sleep(1.0)  # talk for a second: the echo sends back what we send
+    session = getattr(call.sip.media, "session", None)
+    if session is not None:
+        report.rtp_received = int(session.stats().packets_received)
+        out(f"incoming audio: {report.rtp_received} RTP packets received in 1 s")
+    await phone.EndCall(call.id)
+    report.record = rec = await call.wait_ended(5.0)
+    if rec is not None:
+        out(f"incoming hangup: by {rec.hangup_by}; history row: {rec.direction}, {rec.outcome}, "
+            f"{rec.duration or 0.0:.2f} s")  # fmt: skip
+    return report
+
+
 async def run_demo(
     *, hold_seconds: float = 3.0, language: str = "en", out: Callable[[str], Any] = print
 ) -> DemoReport:
@@ -201,6 +257,8 @@ async def run_demo(
             if rec is not None:
                 out(f"hangup: by {rec.hangup_by}; history row: {rec.direction}, {rec.outcome}, "
                     f"{rec.duration or 0.0:.2f} s")  # fmt: skip
+            phone.off("session_state_change", status)
+            report.incoming = await call_back(phone, service, out)
         if report.audio is None:
             out(AUDIO_PENDING)
     return report
@@ -213,6 +271,9 @@ def main(hold_seconds: float = 3.0, language: str = "en") -> int:
         and report.record.outcome == "answered"
         and report.dtmf_received == DTMF_DIGITS
         and (report.audio is None or report.audio.latency_ms is not None)
+        and report.incoming is not None
+        and report.incoming.record is not None
+        and report.incoming.record.outcome == "answered"
     )
     return 0 if ok else 1
 
@@ -221,6 +282,8 @@ __all__ = [
     "AUDIO_PENDING",
     "AudioReport",
     "DemoReport",
+    "IncomingReport",
+    "call_back",
     "main",
     "manual_provisioning",
     "measure_echo",

@@ -15,6 +15,10 @@ transaction layer:
   ``media_factory``: by default :class:`~siperb.media.EchoMedia` (sends back the
   audio it receives) when the engine is built, else :class:`~siperb.media.SdpOnlyMedia`.
 - ``OPTIONS`` to the service (no user part) or to ``echo``: 200 with Allow/Accept/Supported.
+- ``INVITE`` to ``callback``: refused with 480 ("calling you back"), then, after
+  ``callback_delay`` seconds, the echo peer calls the authenticated caller back, so incoming
+  calls (``OnIncomingCall``, ``siperb listen``) can be tried without a PBX. An application or
+  test can do the same at any time with :meth:`LoopbackService.call`.
 - Anything for another user: 404 (the demo relays no calls between accounts).
 
 One echo UA per WebSocket connection, so its in-dialog requests (a BYE on shutdown) go back on
@@ -50,6 +54,7 @@ log = logging.getLogger("siperb.demo.service")
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-secret"
 ECHO_USER = "echo"
+CALLBACK_USER = "callback"
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER, MESSAGE"
 
 
@@ -112,6 +117,8 @@ class LoopbackService:
         domain: str | None = None,
         accounts: Mapping[str, str] | None = None,
         echo_user: str = ECHO_USER,
+        callback_user: str = CALLBACK_USER,
+        callback_delay: float = 1.0,
         media_factory: Callable[[UserAgent], MediaHandler] | None = None,
         timers: Timers | None = None,
         max_expires: int = 3600,
@@ -124,6 +131,8 @@ class LoopbackService:
         self.realm = self.domain
         self.accounts = dict(accounts if accounts is not None else {DEMO_USER: DEMO_PASSWORD})
         self.echo_user = echo_user
+        self.callback_user = callback_user
+        self.callback_delay = callback_delay
         self.media_factory = media_factory or self._default_media
         self.timers = timers or Timers()
         self.max_expires = max_expires
@@ -137,6 +146,7 @@ class LoopbackService:
         self._echoes: dict[Flow, _EchoUserAgent] = {}
         self._layer: TransactionLayer | None = None
         self._server: Any = None
+        self._callbacks: set[asyncio.Task[Any]] = set()
 
     def _default_media(self, ua: UserAgent) -> MediaHandler:
         """The echo peer's media: audio sent back (EchoMedia) with the engine, else SDP only."""
@@ -165,6 +175,8 @@ class LoopbackService:
         return self
 
     async def close(self) -> None:
+        for task in list(self._callbacks):
+            task.cancel()
         for echo in list(self._echoes.values()):
             await self._drop_echo(echo)
         if self._server is not None:
@@ -235,6 +247,9 @@ class LoopbackService:
             else:
                 tx.respond(405, "Method Not Allowed", [("Allow", "REGISTER, OPTIONS")])
             return
+        if user == self.callback_user and method == "INVITE":
+            self._callback(request, tx)
+            return
         if user != self.echo_user:
             tx.respond(404, "Not Found", [("Warning", f'399 siperb "only {self.echo_user} '
                                                       'answers here"')])  # fmt: skip
@@ -242,6 +257,40 @@ class LoopbackService:
         if method == "INVITE" and self._authenticate(request, tx, proxy=True) is None:
             return
         self._echo_for(tx.flow).router.on_request(request, tx)
+
+    def _callback(self, request: Message, tx: ServerTransaction) -> None:
+        """Refuse the call, then have the echo call the (authenticated) caller back."""
+        caller = self._authenticate(request, tx, proxy=True)
+        if caller is None:
+            return
+        warning = f'399 siperb "calling you back in {self.callback_delay:g} s"'
+        tx.respond(480, "Temporarily Unavailable", [("Warning", warning)])
+
+        async def later() -> None:
+            await asyncio.sleep(self.callback_delay)
+            try:
+                await self.call(caller)
+            except LookupError:
+                log.warning("cannot call %s back: not registered", caller)
+
+        task = asyncio.get_running_loop().create_task(later())
+        self._callbacks.add(task)
+        task.add_done_callback(self._callbacks.discard)
+
+    async def call(self, user: str) -> InviteSession:
+        """The echo peer calls ``user`` at its newest registered Contact (for incoming calls).
+
+        The session is returned at once (ringing); once answered it echoes like any echo call.
+        :class:`LookupError` if ``user`` has no binding.
+        """
+        bindings = self.registered(user)
+        if not bindings:
+            raise LookupError(f"{user} is not registered here")
+        binding = bindings[-1]
+        echo = self._echo_for(binding.flow)
+        call = await echo.call(binding.contact)
+        self.echo_calls.append(call)
+        return call
 
     def _on_stray(self, message: Message, flow: Flow) -> None:
         echo = self._echoes.get(flow)
@@ -383,11 +432,13 @@ async def serve_forever(**kwargs: Any) -> None:
     """Run a service until cancelled (``python -m siperb.demo``)."""
     async with LoopbackService(**kwargs) as service:
         print(f"loopback SIP service on {service.url}; accounts: "
-              f"{', '.join(service.accounts)}; call '{service.echo_user}'", flush=True)  # fmt: skip
+              f"{', '.join(service.accounts)}; call '{service.echo_user}', or "
+              f"'{service.callback_user}' to be called back", flush=True)  # fmt: skip
         await asyncio.Event().wait()
 
 
 __all__ = [
+    "CALLBACK_USER",
     "DEMO_PASSWORD",
     "DEMO_USER",
     "ECHO_USER",

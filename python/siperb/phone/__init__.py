@@ -15,12 +15,24 @@ from .history import AsyncHistory, CallRecord, History
 from .options import PhoneOptions
 from .phone import Phone, PhoneSettings, ProvisionPhone, RegistrationError, provision_phone
 from .provisioning import Provisioning
-from .rest import GetProvisioning, Login, Session, get_provisioning, login
+from .rest import (
+    Device,
+    GetDevices,
+    GetProvisioning,
+    Login,
+    ProvisioningCache,
+    Session,
+    get_devices,
+    get_provisioning,
+    login,
+)
 
 __all__ = [
     "AsyncHistory",
     "Call",
     "CallRecord",
+    "Device",
+    "GetDevices",
     "GetProvisioning",
     "History",
     "Login",
@@ -29,9 +41,11 @@ __all__ = [
     "PhoneSettings",
     "ProvisionPhone",
     "Provisioning",
+    "ProvisioningCache",
     "RegistrationError",
     "Session",
     "SessionState",
+    "get_devices",
     "get_provisioning",
     "login",
     "provision_phone",

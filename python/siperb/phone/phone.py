@@ -149,7 +149,7 @@ class Phone(SdkVerbs):
             reason = exc.reason or str(exc)
             self._emit("registration_failed", status=0, reason=reason,
                        label=self.translator.t("registration.failed", reason=reason))  # fmt: skip
-            self.toast(self.translator.t("error.connect", server=self.provisioning.websocket_url))
+            self.toast(self.translator.t("error.connect", server=self.provisioning.proxy_uri))
             await self.close()
             raise
         except RegistrationError as exc:
@@ -167,7 +167,9 @@ class Phone(SdkVerbs):
         headers = list(prov.extra_headers(self.options.session_id, self.options.user_id).items())
         kwargs: dict[str, Any] = {
             "aor": prov.aor,
-            "proxy": prov.websocket_url,
+            "proxy": prov.proxy_uri,
+            "tls_ca_file": prov.sip_ca_file or None,
+            "tls_verify": prov.tls_verify,
             "username": prov.user,
             "password": prov.sip_password or None,
             "display_name": prov.display_name or None,
@@ -178,6 +180,10 @@ class Phone(SdkVerbs):
             "instance_id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'siperb:' + prov.aor + ':' + self.options.profile_user_id)}",  # noqa: E501
         }
         kwargs.update(self._ua_options)
+        if prov.secure and not kwargs["tls_verify"]:
+            log.warning("TLS to %s: the server's certificate is not verified "
+                        "(SelfSignedCertificate without SipCaFile); give SipCaFile to check it",
+                        prov.proxy_uri)  # fmt: skip
         return UserAgentConfig(**kwargs)
 
     async def _run_on_load(self) -> None:

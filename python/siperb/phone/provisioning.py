@@ -26,6 +26,12 @@ Decisions where the SDK documentation is silent:
 - ``SipContact`` is the Contact user part; empty gives a random token, fixed per object.
 - The display name is ``ProfileUserName``, else ``profileName``.
 - Secrets (``SipPassword``, ``SipJwt``) never appear in ``repr``/``str`` or in error messages.
+- ``SipTransport`` (our addition; UDP, TCP, TLS, WS or WSS, any case) picks the transport; it
+  defaults to WSS (WS with a ``ws://`` prefix). For UDP/TCP/TLS, ``SipWebsocketPort`` is the
+  server's SIP port and ``SipServerPath`` is unused. TLS and WSS verify the server's
+  certificate against the system CAs, or against ``SipCaFile`` (a PEM file). The REST API's
+  device flag ``SelfSignedCertificate`` without a ``SipCaFile`` turns verification off (the
+  phone logs a warning): with a CA file the self-signed certificate is checked against it.
 """
 
 from __future__ import annotations
@@ -56,6 +62,9 @@ KEYS: dict[str, str] = {
     "SipWebsocketPort": "sip_websocket_port",
     "SipServerPath": "sip_server_path",
     "SipJwt": "sip_jwt",
+    "SipTransport": "sip_transport",
+    "SipCaFile": "sip_ca_file",
+    "SelfSignedCertificate": "self_signed_certificate",
 }
 _ATTR_TO_KEY = {v: k for k, v in KEYS.items()}
 _KEY_BY_FOLDED = {k.casefold(): k for k in KEYS}
@@ -64,6 +73,7 @@ _SECRET_KEYS = frozenset({"SipPassword", "SipJwt"})
 SOCKET = "Socket"
 PROXY = "Proxy"
 _MODES = {"socket": SOCKET, "websocket": SOCKET, "proxy": PROXY}
+TRANSPORTS = ("UDP", "TCP", "TLS", "WS", "WSS")
 
 _HOST_RE = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=%-]+$")
 _SIPERB_SUFFIX = ".siperb.com"
@@ -164,6 +174,9 @@ class Provisioning:
     sip_jwt: str = field(default="", repr=False)
     #: ``None``: from the server prefix, else ``wss``. ``False`` selects ``ws://``.
     secure: bool | None = None
+    sip_transport: str = ""
+    sip_ca_file: str = ""
+    self_signed_certificate: bool | None = False
     #: Keys of an API-provided object that this version does not know (kept, not used).
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, hash=False)
     _contact_token: str = field(default="", repr=False, compare=False)
@@ -189,7 +202,27 @@ class Provisioning:
             raise _err("SipWssServer", "is required (the PBX host name or IP address)")
         host, secure = _split_server(server, self.secure)
         set_(self, "sip_wss_server", host)
+        transport = _text("SipTransport", self.sip_transport).upper()
+        if transport and transport not in TRANSPORTS:
+            raise _err("SipTransport", f"must be one of {', '.join(TRANSPORTS)}, got {transport!r}")
+        if transport:
+            wants_secure = transport in ("TLS", "WSS")
+            prefixed = "://" in server
+            if (prefixed and transport not in ("WS", "WSS")) or (
+                (prefixed or self.secure is not None) and secure != wants_secure
+            ):
+                raise _err("SipTransport", f"{transport} contradicts SipWssServer {server!r}")
+            secure = wants_secure
         set_(self, "secure", secure)
+        set_(self, "sip_transport", transport or ("WSS" if secure else "WS"))
+        ca_file = _text("SipCaFile", self.sip_ca_file)
+        if ca_file and not os.path.isfile(ca_file):
+            raise _err("SipCaFile", f"no such file: {ca_file!r}")
+        set_(self, "sip_ca_file", ca_file)
+        flag = self.self_signed_certificate
+        if flag is not None and not isinstance(flag, bool):
+            raise _err("SelfSignedCertificate", f"must be true or false, got {flag!r}")
+        set_(self, "self_signed_certificate", bool(flag))
 
         username = _text("SipUsername", self.sip_username)
         if username.lower().startswith("sip:"):
@@ -286,7 +319,8 @@ class Provisioning:
 
     def to_dict(self) -> dict[str, Any]:
         """Back to the documented keys (with secrets: this is the object itself)."""
-        server = self.sip_wss_server if self.secure else f"ws://{self.sip_wss_server}"
+        plain_ws = self.sip_transport == "WS"
+        server = f"ws://{self.sip_wss_server}" if plain_ws else self.sip_wss_server
         out: dict[str, Any] = {
             "RegistrationMode": self.registration_mode,
             "profileName": self.profile_name,
@@ -301,6 +335,12 @@ class Provisioning:
         }
         if self.sip_jwt:
             out["SipJwt"] = self.sip_jwt
+        if self.sip_transport not in ("WS", "WSS"):
+            out["SipTransport"] = self.sip_transport
+        if self.sip_ca_file:
+            out["SipCaFile"] = self.sip_ca_file
+        if self.self_signed_certificate:
+            out["SelfSignedCertificate"] = True
         out.update(self.extra)
         return out
 
@@ -320,6 +360,19 @@ class Provisioning:
         """Where the SIP-over-WebSocket transport connects (RFC 7118)."""
         host = bracket_host(self.sip_wss_server)
         return f"{self.scheme}://{host}:{self.port}{self.sip_server_path}"
+
+    @property
+    def proxy_uri(self) -> str:
+        """What the SIP stack connects to: the WebSocket URL, else ``sip:host:port;transport=``."""
+        if self.sip_transport in ("WS", "WSS"):
+            return self.websocket_url
+        host = bracket_host(self.sip_wss_server)
+        return f"sip:{host}:{self.port};transport={self.sip_transport.lower()}"
+
+    @property
+    def tls_verify(self) -> bool:
+        """Verify the server's certificate, unless flagged self-signed with no CA file for it."""
+        return not (self.self_signed_certificate and not self.sip_ca_file)
 
     @property
     def user(self) -> str:
@@ -380,7 +433,7 @@ class Provisioning:
         jwt = ", sip_jwt='***'" if self.sip_jwt else ""
         return (
             f"Provisioning(registration_mode={self.registration_mode!r}, "
-            f"url={self.websocket_url!r}, aor={self.aor!r}, "
+            f"url={self.proxy_uri!r}, aor={self.aor!r}, "
             f"profile_name={self.profile_name!r}, sip_password={secret}{jwt})"
         )
 

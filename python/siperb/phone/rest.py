@@ -1,4 +1,4 @@
-"""Client of the Siperb REST API: Login() and GetProvisioning().
+"""Client of the Siperb REST API: Login(), GetDevices() and GetProvisioning().
 
 Standard library only (``http.client`` in a worker thread via ``asyncio.to_thread``): two small
 requests at start-up do not justify an HTTP dependency. Each request has a socket timeout and an
@@ -7,12 +7,16 @@ HTTP answer came) and ``field`` naming what was wrong. Tokens never reach logs o
 are scrubbed from any server text quoted in an error.
 
 The base URL is the ``base_url`` argument, else ``$SIPERB_API_URL``, else
-``https://api.siperb.com``.
+``https://api.siperb.com``. GetDevices() and GetProvisioning() take either positional strings or
+the SDK's single object (``{"UserId": ..., "DeviceToken": ..., "SessionToken": ...}``); a
+:class:`~siperb.phone.provisioning_cache.ProvisioningCache` passed as ``cache`` makes
+GetProvisioning() answer from memory at once and refresh in the background.
 """
 
 from __future__ import annotations
 
 import asyncio
+import difflib
 import http.client
 import json
 import logging
@@ -26,6 +30,7 @@ from typing import Any
 from .._version import __version__
 from ..errors import ApiError
 from .provisioning import Provisioning
+from .provisioning_cache import ProvisioningCache
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +190,76 @@ def _need(name: str, value: object) -> str:
     return value.strip()
 
 
+_QUERY_KEYS = ("UserId", "DeviceToken", "SessionToken")
+
+
+def _query(first: object, rest: tuple[object, ...], keys: tuple[str, ...]) -> list[str]:
+    """The positional strings, or the same values read from the SDK's single object."""
+    if not isinstance(first, Mapping):
+        values = [first, *rest]
+        values += [""] * (len(keys) - len(values))
+        return [_need(k, v) for k, v in zip(keys, values, strict=False)]
+    if rest:
+        raise ApiError("give either the SDK's object or positional arguments", field="arguments")
+    for name in first:
+        if name not in _QUERY_KEYS:
+            hit = difflib.get_close_matches(str(name), keys, n=1, cutoff=0.6)
+            hint = f"; did you mean {hit[0]!r}?" if hit else f" (keys: {', '.join(keys)})"
+            raise ApiError(f"unknown key {name!r}{hint}", field=str(name), reason="unknown key")
+    return [_need(k, first.get(k)) for k in keys]
+
+
+@dataclass(frozen=True)
+class Device:
+    """One device of GetDevices(): what the listing says, without secrets."""
+
+    device_token: str = field(repr=False)
+    platform: str
+    name: str
+    #: The SDK's flag: the PBX behind this device presents a self-signed TLS certificate.
+    self_signed_certificate: bool
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def DeviceToken(self) -> str:  # the SDK's names
+        return self.device_token
+
+    @property
+    def Platform(self) -> str:
+        return self.platform
+
+    @property
+    def SelfSignedCertificate(self) -> bool:
+        return self.self_signed_certificate
+
+
+def _device(record: Any) -> Device:
+    if not isinstance(record, Mapping):
+        raise ApiError("GetDevices: a device is not a JSON object", status=200, field="body")
+    token = _string_field(record, "DeviceToken", "GetDevices")
+    clean = {k: v for k, v in record.items() if k not in ("Settings_json", "SipPassword")}
+    return Device(token, str(record.get("Platform") or ""), str(record.get("DeviceName") or ""),
+                  record.get("SelfSignedCertificate") is True, clean)  # fmt: skip
+
+
+async def get_devices(
+    user_id: str | Mapping[str, Any],
+    session_token: str | None = None,
+    *,
+    base_url: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[Device]:
+    """The user's devices (``GET /Users/{id}/Devices/``), to pick a ``script`` one."""
+    rest = () if session_token is None else (session_token,)
+    user_id, session_token = _query(user_id, rest, ("UserId", "SessionToken"))
+    url = f"{base_url_from(base_url)}/Users/{urllib.parse.quote(user_id, safe='')}/Devices/"
+    data = await _request("GET", url, {"X-Api-Key": session_token}, timeout=timeout,
+                          what="GetDevices", secrets=(session_token,))  # fmt: skip
+    if not isinstance(data, list):
+        raise ApiError("GetDevices: the answer is not a JSON list", status=200, field="body")
+    return [_device(record) for record in data]
+
+
 async def login(
     pat: str, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT
 ) -> Session:
@@ -205,20 +280,41 @@ async def login(
 
 
 async def get_provisioning(
-    user_id: str,
-    device_token: str,
-    session_token: str,
+    user_id: str | Mapping[str, Any],
+    device_token: str | None = None,
+    session_token: str | None = None,
     *,
     base_url: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    cache: ProvisioningCache | None = None,
+    refresh: bool = False,
+    max_age: float | None = None,
 ) -> Provisioning:
-    """Fetch a ``script`` device's provisioning (``GET /Users/{id}/Devices/{token}/``)."""
-    user_id = _need("UserId", user_id)
-    device_token = _need("DeviceToken", device_token)
-    session_token = _need("SessionToken", session_token)
+    """A ``script`` device's provisioning (``GET /Users/{id}/Devices/{token}/``).
+
+    With ``cache``: a cached copy is returned at once and refreshed in the background;
+    ``refresh=True`` waits for the server instead, and a copy older than ``max_age`` seconds
+    is never served.
+    """
+    rest = tuple(v for v in (device_token, session_token) if v is not None)
+    user_id, device_token, session_token = _query(user_id, rest, _QUERY_KEYS)
+    url = base_url_from(base_url)
+
+    async def fetch() -> Provisioning:
+        return await _fetch_provisioning(url, user_id, device_token, session_token, timeout)
+
+    if cache is None:
+        return await fetch()
+    return await cache.get((url, user_id, device_token), fetch, refresh=refresh,
+                           max_age=max_age)  # fmt: skip
+
+
+async def _fetch_provisioning(
+    base_url: str, user_id: str, device_token: str, session_token: str, timeout: float
+) -> Provisioning:
     quote = urllib.parse.quote
     url = (
-        f"{base_url_from(base_url)}/Users/{quote(user_id, safe='')}/Devices/"
+        f"{base_url}/Users/{quote(user_id, safe='')}/Devices/"
         f"{quote(device_token, safe='')}/?password=yes&settings_json=yes"
     )
     data = await _request(
@@ -257,19 +353,26 @@ async def get_provisioning(
             field="Settings_json",
             reason="missing",
         )
+    if data.get("SelfSignedCertificate") is True:  # the device flag, outside Settings_json
+        settings = {"SelfSignedCertificate": True, **settings}
     return Provisioning.from_api(settings)
 
 
 # The Siperb SDK's names.
 Login = login
 GetProvisioning = get_provisioning
+GetDevices = get_devices
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "ENV_BASE_URL",
+    "Device",
+    "GetDevices",
     "GetProvisioning",
     "Login",
+    "ProvisioningCache",
     "Session",
+    "get_devices",
     "get_provisioning",
     "login",
 ]

@@ -467,9 +467,9 @@ class WebSocketFlow(Flow):
                 **extra,
             )
         except Exception as exc:  # websockets raises several unrelated types on failure
-            raise TransportError(
-                f"cannot open {kind.value} to {url}: {exc}", field="connect", reason=str(exc)
-            ) from exc
+            why = str(exc) or type(exc).__name__  # a bare ConnectionResetError has no text
+            raise TransportError(f"cannot open {kind.value} to {url}: {why}", field="connect",
+                                 reason=why) from exc  # fmt: skip
         if flow._ws.subprotocol != "sip":
             await flow._ws.close()
             raise TransportError(
