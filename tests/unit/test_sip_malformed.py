@@ -14,14 +14,14 @@ from typing import Any
 from siperb import sip
 from siperb.errors import SiperbError, SipParseError
 from siperb.sip.router import bad_request_for
+from siperb.sip.stream import StreamFlow
 from siperb.sip.transport import (
     Endpoint,
     Flow,
-    StreamFlow,
     TransportKind,
     UdpEndpoint,
-    WebSocketFlow,
 )
+from siperb.sip.websocket import WebSocketFlow
 
 
 def request(

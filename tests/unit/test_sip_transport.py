@@ -16,19 +16,19 @@ import pytest
 
 from siperb import sip
 from siperb.errors import TransportError
+from siperb.sip.stream import StreamFlow
 from siperb.sip.transport import (
     CRLF_PING,
     CRLF_PONG,
     Endpoint,
     Flow,
-    StreamFlow,
     TraceRecord,
     TransportKind,
     UdpEndpoint,
-    WebSocketFlow,
     client_ssl_context,
     redact,
 )
+from siperb.sip.websocket import WebSocketFlow
 
 
 def options(n: int = 1, body: bytes = b"", extra: str = "") -> bytes:

@@ -46,8 +46,9 @@ from ..sip import Message
 from ..sip.auth import DigestChallenge, digest_response
 from ..sip.session import InviteSession, MediaHandler
 from ..sip.transaction import ServerTransaction, Timers, TransactionLayer
-from ..sip.transport import Endpoint, Flow, TransportKind, WebSocketFlow
+from ..sip.transport import Endpoint, Flow, TransportKind
 from ..sip.useragent import UserAgent, UserAgentConfig
+from ..sip.websocket import WebSocketFlow
 
 log = logging.getLogger("siperb.demo.service")
 

@@ -21,15 +21,15 @@ from . import Message, Uri
 from .config import UserAgentConfig
 from .localaddr import require_source_address
 from .resolver import Resolver, ServerTarget
+from .stream import StreamFlow
 from .transport import (
     Endpoint,
     Flow,
-    StreamFlow,
     TransportKind,
     UdpEndpoint,
-    WebSocketFlow,
     client_ssl_context,
 )
+from .websocket import WebSocketFlow
 
 log = logging.getLogger("siperb.sip.ua")
 

@@ -1,6 +1,6 @@
 """Keep-alive for SIP over UDP through NAT (RFC 5626 section 4.4.1), and flow-change detection.
 
-Stream transports have the CRLF ping/pong of :class:`~siperb.sip.transport.StreamFlow`. Over
+Stream transports have the CRLF ping/pong of :class:`~siperb.sip.stream.StreamFlow`. Over
 UDP, :class:`UdpKeepAlive` sends a STUN Binding request to the proxy every ``interval`` seconds
 (jittered to 80-100 %, so phones behind one NAT do not ping in step): the outgoing datagram
 keeps the NAT mapping alive, and the response's mapped address is the flow's public address.

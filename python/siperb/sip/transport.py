@@ -1,9 +1,10 @@
 """SIP transports on asyncio: UDP, TCP, TLS, WS and WSS (RFC 3261 18, RFC 7118).
 
 Every received message arrives with the :class:`Flow` it came on (RFC 5626's word for a transport
-association), so responses and in-dialog requests go back the same way. Stream transports frame
-messages with the native :class:`siperb.sip.StreamFramer`; datagram and WebSocket transports get
-one message per datagram/frame and use :func:`siperb.sip.parse`. Sending is synchronous
+association), so responses and in-dialog requests go back the same way. This module has the flow
+base and UDP; stream transports (:mod:`siperb.sip.stream`: TCP, TLS) frame messages with the
+native :class:`siperb.sip.StreamFramer`; WebSocket (:mod:`siperb.sip.websocket`) and UDP get one
+message per frame/datagram and use :func:`siperb.sip.parse`. Sending is synchronous
 (``send_nowait``): UDP and stream writes never block, and WebSocket frames go through a queue,
 so the transaction layer needs no task per message.
 """
@@ -11,7 +12,6 @@ so the transaction layer needs no task per message.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 import re
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from ..errors import SiperbError, TransportError
-from . import Message, StreamFramer, parse
+from . import Message, parse
 from .stun import is_stun
 
 log = logging.getLogger("siperb.sip.transport")
@@ -118,7 +118,7 @@ def client_ssl_context(
     return ctx
 
 
-def _endpoint(addr: Any) -> Endpoint:
+def endpoint_of(addr: Any) -> Endpoint:
     return Endpoint(str(addr[0]), int(addr[1]))
 
 
@@ -228,7 +228,7 @@ class UdpEndpoint(asyncio.DatagramProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.DatagramTransport, transport)
-        self.local = _endpoint(transport.get_extra_info("sockname"))
+        self.local = endpoint_of(transport.get_extra_info("sockname"))
 
     def flow(self, remote: Endpoint) -> UdpFlow:
         flow = self._flows.get(remote)
@@ -243,9 +243,9 @@ class UdpEndpoint(asyncio.DatagramProtocol):
             return  # keep-alive
         if is_stun(data):
             if self.on_stun is not None:
-                self.on_stun(data, _endpoint(addr))
+                self.on_stun(data, endpoint_of(addr))
             return
-        self.flow(_endpoint(addr))._deliver(data, self.on_message, self.on_malformed)
+        self.flow(endpoint_of(addr))._deliver(data, self.on_message, self.on_malformed)
 
     def error_received(self, exc: Exception) -> None:
         log.debug("UDP error on %s: %s", self.local, exc)
@@ -263,265 +263,3 @@ class UdpEndpoint(asyncio.DatagramProtocol):
 
 
 # --- TCP and TLS -----------------------------------------------------------------------------
-
-
-class StreamFlow(Flow, asyncio.Protocol):
-    """A TCP or TLS connection framed with the native stream framer, with RFC 5626 keep-alives.
-
-    The keep-alive sends a CRLF CRLF ping every ``keepalive_interval`` seconds and aborts the
-    connection when no CRLF pong (or any other data) comes back within ``pong_timeout``.
-    """
-
-    def __init__(
-        self,
-        kind: TransportKind,
-        on_message: MessageHandler,
-        on_close: CloseHandler | None,
-        trace: TraceHook | None,
-        keepalive_interval: float | None,
-        pong_timeout: float = 10.0,
-        on_malformed: MalformedHandler | None = None,
-    ):
-        Flow.__init__(self, kind, Endpoint("0.0.0.0", 0), Endpoint("0.0.0.0", 0), trace)
-        self._on_message = on_message
-        self._on_close = on_close
-        self._on_malformed = on_malformed or (lambda data, flow, exc: None)
-        self._framer = StreamFramer()
-        self._transport: asyncio.Transport | None = None
-        self._keepalive_interval = keepalive_interval
-        self._pong_timeout = pong_timeout
-        self._loop = asyncio.get_running_loop()
-        self._ping_timer: asyncio.TimerHandle | None = None
-        self._pong_deadline: asyncio.TimerHandle | None = None
-        self.closed_future: asyncio.Future[None] = self._loop.create_future()
-
-    @classmethod
-    async def connect(
-        cls,
-        kind: TransportKind,
-        remote: Endpoint,
-        on_message: MessageHandler,
-        *,
-        on_close: CloseHandler | None = None,
-        ssl_context: ssl.SSLContext | None = None,
-        server_hostname: str | None = None,
-        trace: TraceHook | None = None,
-        keepalive_interval: float | None = 30.0,
-        pong_timeout: float = 10.0,
-        timeout: float = 10.0,
-        on_malformed: MalformedHandler | None = None,
-    ) -> StreamFlow:
-        if kind not in (TransportKind.TCP, TransportKind.TLS):
-            raise TransportError(f"{kind.value} is not a stream transport", field="transport")
-        loop = asyncio.get_running_loop()
-        tls = kind is TransportKind.TLS
-        if tls and ssl_context is None:
-            ssl_context = client_ssl_context()
-        try:
-            _, flow = await asyncio.wait_for(
-                loop.create_connection(
-                    lambda: cls(kind, on_message, on_close, trace, keepalive_interval,
-                                pong_timeout, on_malformed),
-                    remote.host,
-                    remote.port,
-                    ssl=ssl_context if tls else None,
-                    server_hostname=(server_hostname or remote.host) if tls else None,
-                ),
-                timeout,
-            )  # fmt: skip
-        except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
-            raise TransportError(
-                f"cannot connect {kind.value} to {remote}: {exc}", field="connect", reason=str(exc)
-            ) from exc
-        return flow
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = cast(asyncio.Transport, transport)
-        self.local = _endpoint(transport.get_extra_info("sockname"))
-        self.remote = _endpoint(transport.get_extra_info("peername"))
-        self._schedule_ping()
-
-    def _schedule_ping(self) -> None:
-        if self._keepalive_interval and not self.closed:
-            self._ping_timer = self._loop.call_later(self._keepalive_interval, self._ping)
-
-    def _ping(self) -> None:
-        if self.closed:
-            return
-        with contextlib.suppress(TransportError):
-            self._write(CRLF_PING)
-        self._pong_deadline = self._loop.call_later(self._pong_timeout, self._no_pong)
-
-    def _no_pong(self) -> None:
-        self._abort(TransportError(f"no keep-alive pong from {self.remote}", field="keepalive"))
-
-    def _alive(self) -> None:
-        if self._pong_deadline is not None:
-            self._pong_deadline.cancel()
-            self._pong_deadline = None
-            self._schedule_ping()
-
-    def data_received(self, data: bytes) -> None:
-        self._alive()
-        if data == CRLF_PONG:
-            return
-        while True:  # messages framed behind a malformed one wait for another feed
-            try:
-                messages = self._framer.feed(data)
-            except SiperbError as exc:
-                if not self._framer.rejected:  # a framing error: the stream is lost (logged)
-                    self._abort(exc)
-                    return
-                messages = []  # one well-framed bad message: a 400 if its Via can be read
-                self._on_malformed(self._framer.rejected, self, exc)
-            data = b""
-            if self._framer.take_keepalives():
-                with contextlib.suppress(TransportError):
-                    self._write(CRLF_PONG)
-            for message in messages:
-                if self.trace is not None:
-                    self._emit("in", bytes(message))
-                self._on_message(message, self)
-            if not (self._framer.buffered and (messages or self._framer.rejected)):
-                return
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        for handle in (self._ping_timer, self._pong_deadline):
-            if handle is not None:
-                handle.cancel()
-        if not self.closed_future.done():
-            self.closed_future.set_result(None)
-        if self._on_close is not None:
-            self._on_close(self, exc)
-
-    def _send(self, data: bytes) -> None:
-        self._write(data)
-
-    def _write(self, data: bytes) -> None:
-        if self._transport is None or self._transport.is_closing():
-            raise TransportError(f"{self.kind.value} connection to {self.remote} is closed")
-        self._transport.write(data)
-
-    def _abort(self, exc: BaseException) -> None:
-        log.info("%r: %s", self, exc)
-        if self._transport is not None:
-            self._transport.abort()
-
-    def close(self) -> None:
-        super().close()
-        if self._transport is not None:
-            self._transport.close()
-
-
-# --- WebSocket (RFC 7118) --------------------------------------------------------------------
-
-
-class WebSocketFlow(Flow):
-    """A SIP-over-WebSocket client connection: subprotocol ``sip``, one message per frame.
-
-    Liveness is the WebSocket ping/pong (``ping_interval``); a lost pong closes the flow.
-    """
-
-    def __init__(self, kind: TransportKind, url: str, trace: TraceHook | None):
-        super().__init__(kind, Endpoint("0.0.0.0", 0), Endpoint("0.0.0.0", 0), trace)
-        self.url = url
-        self._ws: Any = None
-        self._reader: asyncio.Task[None] | None = None
-        self._writer: asyncio.Task[None] | None = None
-        self._queue: asyncio.Queue[bytes] = asyncio.Queue()
-        self.closed_future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    @classmethod
-    async def connect(
-        cls,
-        url: str,
-        on_message: MessageHandler,
-        *,
-        on_close: CloseHandler | None = None,
-        on_malformed: MalformedHandler | None = None,
-        ssl_context: ssl.SSLContext | None = None,
-        trace: TraceHook | None = None,
-        ping_interval: float | None = 20.0,
-        timeout: float = 10.0,
-        server_hostname: str | None = None,
-    ) -> WebSocketFlow:
-        """Open ``url``; ``server_hostname`` names the TLS peer when the URL holds an address."""
-        from websockets.asyncio.client import connect
-
-        kind = TransportKind.WSS if url.lower().startswith("wss:") else TransportKind.WS
-        flow = cls(kind, url, trace)
-        extra: dict[str, Any] = {}
-        if kind.secure and server_hostname:
-            extra["server_hostname"] = server_hostname
-        try:
-            flow._ws = await connect(
-                url,
-                subprotocols=["sip"],  # type: ignore[list-item]
-                ssl=(ssl_context or client_ssl_context()) if kind.secure else None,
-                open_timeout=timeout,
-                ping_interval=ping_interval,
-                ping_timeout=ping_interval,
-                max_size=2**20,
-                compression=None,
-                **extra,
-            )
-        except Exception as exc:  # websockets raises several unrelated types on failure
-            why = str(exc) or type(exc).__name__  # a bare ConnectionResetError has no text
-            raise TransportError(f"cannot open {kind.value} to {url}: {why}", field="connect",
-                                 reason=why) from exc  # fmt: skip
-        if flow._ws.subprotocol != "sip":
-            await flow._ws.close()
-            raise TransportError(
-                f"{url} did not accept the 'sip' WebSocket subprotocol", field="subprotocol"
-            )
-        flow.local = _endpoint(flow._ws.local_address)
-        flow.remote = _endpoint(flow._ws.remote_address)
-        loop = asyncio.get_running_loop()
-        flow._reader = loop.create_task(flow._read(on_message, on_close, on_malformed))
-        flow._writer = loop.create_task(flow._write_loop())
-        return flow
-
-    async def _read(
-        self,
-        on_message: MessageHandler,
-        on_close: CloseHandler | None,
-        on_malformed: MalformedHandler | None,
-    ) -> None:
-        error: BaseException | None = None
-        try:
-            async for frame in self._ws:
-                data = frame.encode() if isinstance(frame, str) else frame
-                self._deliver(data, on_message, on_malformed)
-        except Exception as exc:
-            error = exc
-        finally:
-            self.closed = True
-            if self._writer is not None:
-                self._writer.cancel()
-            if not self.closed_future.done():
-                self.closed_future.set_result(None)
-            if on_close is not None:
-                on_close(self, error)
-
-    def _send(self, data: bytes) -> None:
-        self._queue.put_nowait(data)
-
-    async def _write_loop(self) -> None:
-        while True:
-            data = await self._queue.get()
-            # Text frames for UTF-8 messages, binary frames otherwise (RFC 7118 section 5).
-            try:
-                frame: str | bytes = data.decode("utf-8")
-            except UnicodeDecodeError:
-                frame = data
-            try:
-                await self._ws.send(frame)
-            except Exception as exc:
-                log.info("WebSocket send to %s failed: %s", self.url, exc)
-                return
-
-    def close(self) -> None:
-        super().close()
-        if self._ws is not None:
-            asyncio.get_running_loop().create_task(self._ws.close())
