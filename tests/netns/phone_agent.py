@@ -1,8 +1,9 @@
 """The phone side of a netns scenario: a siperb UserAgent run inside the phone's namespace.
 
 Started as ``ip netns exec <phone> python phone_agent.py '<json>'``; prints one JSON line with
-what happened. Actions: ``call`` (call ``target`` with a tone, FFT what comes back) and
-``wait_call`` (register, answer the first incoming call, FFT what comes back). Every step's
+what happened. Actions: ``call`` (call ``target`` with a tone, FFT what comes back),
+``wait_call`` (register, answer the first incoming call, FFT what comes back) and ``idle``
+(register, report call events for ``wait_s``). Every step's
 facts (registration, the flow's addresses, media host, Via) go into the result, so the test
 asserts on them in the parent process.
 """
@@ -82,6 +83,10 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
             incoming.put_nowait(ev["call"])
         if ev.name == "call_state":
             out["call_states"].append(str(ev.get("state")))
+            if ev.get("state") is CallState.TERMINATED:
+                call = ev["call"]
+                out["ended"] = {"outcome": str(call.outcome), "status": call.status,
+                                "reason": call.reason}  # fmt: skip
         if ev.name in ("registered", "registration_failed", "transport"):
             fields = ("status", "state", "public")
             out["events"].append({"name": ev.name, **{k: ev.get(k) for k in fields}})
@@ -98,6 +103,9 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
         print(json.dumps({"ready": True, **out}), flush=True)
         if args.get("idle_s"):
             await asyncio.sleep(float(args["idle_s"]))
+        if args["action"] == "idle":  # registered; the test sends something at us
+            await asyncio.sleep(float(args.get("wait_s", 5)))
+            return out
         if args["action"] == "call":
             call = await ua.call(args["target"])
         else:
