@@ -115,6 +115,8 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
         out["established"] = state is CallState.ESTABLISHED
         if isinstance(call.media, EngineMedia) and call.media.local is not None:
             out["sdp_c"] = [ln for ln in str(call.media.local).splitlines() if ln[:2] == "c="]
+            out["remote_sdp_c"] = [ln for ln in str(call.media.remote).splitlines()
+                                   if ln[:2] == "c="]  # fmt: skip
         out["heard_hz"], out["heard_rms"] = await listen(sink, 1.0)
         if args.get("fault_s"):  # the test breaks the network now, then repairs it
             print(json.dumps({"in_call": True}), flush=True)
