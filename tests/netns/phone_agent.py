@@ -117,6 +117,10 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
             out["sdp_c"] = [ln for ln in str(call.media.local).splitlines() if ln[:2] == "c="]
             out["remote_sdp_c"] = [ln for ln in str(call.media.remote).splitlines()
                                    if ln[:2] == "c="]  # fmt: skip
+        if args.get("no_audio"):  # a peer that sends none: hang up after hold_s
+            await asyncio.sleep(float(args.get("hold_s", 0.5)))
+            await call.hangup()
+            return out
         out["heard_hz"], out["heard_rms"] = await listen(sink, 1.0)
         if args.get("fault_s"):  # the test breaks the network now, then repairs it
             print(json.dumps({"in_call": True}), flush=True)

@@ -2,7 +2,9 @@
 NAT, registered over UDP) an INVITE through Kamailio whose SDP names a media address the phone
 cannot use: an IPv6 ``c=`` on the phone's IPv4 path, or a loopback address. The phone refuses
 with 488 (no call with one-way or no audio) and its call ends with outcome not_acceptable and a
-reason naming ``c=`` (python/siperb/media/remote_address.py has the rule)."""
+reason naming ``c=`` (python/siperb/media/remote_address.py has the rule). A Contact naming
+another host only becomes the dialog's Request-URI: requests still go over the phone's flow to
+its proxy."""
 
 from __future__ import annotations
 
@@ -16,27 +18,42 @@ from peers.kamailio import Kamailio
 from peers.natlab import PBX4, NatLab
 from peers.rawsip import RawSipClient, header, new_branch, new_tag, status_code
 
+ELSEWHERE = "203.0.113.66"  # no host has it
 
-def invite_with_c(pbx: Kamailio, addrtype: str, address: str) -> tuple[int, str]:
-    """Send an INVITE for 1000 from a stranger on the PBX host; (final status, Warning)."""
+
+def invite_from_a_stranger(pbx: Kamailio, addrtype: str, address: str,
+                           contact_host: str | None = None) -> tuple[int, str]:  # fmt: skip
+    """Send an INVITE for 1000 from a stranger on the PBX host (SDP ``c=IN addrtype address``,
+    Contact at ``contact_host`` or its own socket) and ACK the final response; (status,
+    Warning)."""
     with RawSipClient("udp", PBX4, pbx.ports.sip) as raw:
         host, port = raw.local
         sdp = (f"v=0\r\no=- 1 1 IN {addrtype} {address}\r\ns=-\r\nc=IN {addrtype} {address}\r\n"
                "t=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")  # fmt: skip
         branch, tag, call_id = new_branch(), new_tag(), uuid.uuid4().hex
-        head = (f"INVITE {pbx.aor('1000')} SIP/2.0\r\n"
-                f"Via: SIP/2.0/UDP {host}:{port};branch={branch};rport\r\n"
-                "Max-Forwards: 70\r\n"
-                f"From: <sip:stranger@peer.example>;tag={tag}\r\nTo: <{pbx.aor('1000')}>\r\n"
-                f"Call-ID: {call_id}\r\nCSeq: 1 INVITE\r\nContact: <sip:stranger@{host}:{port}>\r\n"
-                f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n")  # fmt: skip
-        raw.send(head + sdp)
+        contact = f"sip:stranger@{contact_host or host}:{5060 if contact_host else port}"
+        common = (f"Max-Forwards: 70\r\nFrom: <sip:stranger@peer.example>;tag={tag}\r\n"
+                  f"Call-ID: {call_id}\r\n")  # fmt: skip
+        raw.send(f"INVITE {pbx.aor('1000')} SIP/2.0\r\n"
+                 f"Via: SIP/2.0/UDP {host}:{port};branch={branch};rport\r\n{common}"
+                 f"To: <{pbx.aor('1000')}>\r\nCSeq: 1 INVITE\r\nContact: <{contact}>\r\n"
+                 "Content-Type: application/sdp\r\n"
+                 f"Content-Length: {len(sdp)}\r\n\r\n{sdp}")  # fmt: skip
         final = raw.recv_response("INVITE", timeout=10)
-        raw.send(f"ACK {pbx.aor('1000')} SIP/2.0\r\n"
-                 f"Via: SIP/2.0/UDP {host}:{port};branch={branch};rport\r\nMax-Forwards: 70\r\n"
-                 f"From: <sip:stranger@peer.example>;tag={tag}\r\nTo: {header(final, 'To')}\r\n"
-                 f"Call-ID: {call_id}\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n")  # fmt: skip
-        return status_code(final), header(final, "Warning")
+        status = status_code(final)
+        if status < 300:  # ACK of a 2xx: its own transaction, to the Contact via the route
+            target = header(final, "Contact").strip("<>").split(">")[0]
+            route = header(final, "Record-Route")
+            via = f"{host}:{port};branch={new_branch()};rport"
+            raw.send(f"ACK {target} SIP/2.0\r\nVia: SIP/2.0/UDP {via}\r\nRoute: {route}\r\n"
+                     f"{common}To: {header(final, 'To')}\r\nCSeq: 1 ACK\r\n"
+                     "Content-Length: 0\r\n\r\n")  # fmt: skip
+        else:
+            raw.send(f"ACK {pbx.aor('1000')} SIP/2.0\r\n"
+                     f"Via: SIP/2.0/UDP {host}:{port};branch={branch};rport\r\n{common}"
+                     f"To: {header(final, 'To')}\r\nCSeq: 1 ACK\r\n"
+                     "Content-Length: 0\r\n\r\n")  # fmt: skip
+        return status, header(final, "Warning")
 
 
 @pytest.mark.timeout(60)
@@ -53,10 +70,31 @@ def test_an_unusable_sdp_address_is_refused_with_488(
     agent = phone(aor=pbx.aor("1000"), proxy=pbx.uri("udp"), password=pbx.accounts["1000"],
                   action="idle", wait_s=3)  # fmt: skip
     assert agent.ready()["registered"]
-    status, _ = natlab.pbx.call(invite_with_c, pbx, addrtype, address)
+    status, _ = natlab.pbx.call(invite_from_a_stranger, pbx, addrtype, address)
     assert status == 488
     result = agent.result()
     assert result["ok"], result
     ended = result["ended"]
     assert ended["status"] == 488 and "not_acceptable" in ended["outcome"].lower(), result
     assert "c=" in ended["reason"] and reason in ended["reason"], result
+
+
+@pytest.mark.timeout(60)
+def test_a_contact_pointing_elsewhere_is_only_the_request_uri(
+    pbx: Kamailio, phone: Callable[..., PhoneAgent], natlab: NatLab
+) -> None:
+    """The stranger's INVITE (and so the dialog's remote target) names a Contact at
+    203.0.113.66, a host that is not the peer. The phone answers; its BYE still goes over its
+    flow to Kamailio (Route: the record-route), with the Contact only as Request-URI: nothing
+    is ever sent to 203.0.113.66 from the phone's side of the NAT."""
+    pbx.unregister("1000")
+    agent = phone(aor=pbx.aor("1000"), proxy=pbx.uri("udp"), password=pbx.accounts["1000"],
+                  action="wait_call", no_audio=True, hold_s=0.5, t1=0.05)  # fmt: skip
+    assert agent.ready()["registered"]
+    status, _ = natlab.pbx.call(invite_from_a_stranger, pbx, "IP4", PBX4, ELSEWHERE)
+    assert status == 200
+    result = agent.result()
+    assert result["ok"] and result["established"], result
+    assert "CallState.TERMINATED" in result["call_states"], result
+    flows = natlab.mappings()
+    assert ELSEWHERE not in flows, flows
