@@ -8,6 +8,7 @@ its proxy."""
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import Callable
 
@@ -15,7 +16,7 @@ import pytest
 
 from conftest import PhoneAgent
 from peers.kamailio import Kamailio
-from peers.natlab import PBX4, NatLab
+from peers.natlab import DOMAIN, NAT_PRIVATE4, PBX4, NatLab
 from peers.rawsip import RawSipClient, header, new_branch, new_tag, status_code
 
 ELSEWHERE = "203.0.113.66"  # no host has it
@@ -98,3 +99,33 @@ def test_a_contact_pointing_elsewhere_is_only_the_request_uri(
     assert "CallState.TERMINATED" in result["call_states"], result
     flows = natlab.mappings()
     assert ELSEWHERE not in flows, flows
+
+
+def send_spoofed_response(to: str) -> None:
+    """From the router's LAN address: a 200 OK claiming the phone is at 198.51.100.66:1234."""
+    host, port = to.rsplit(":", 1)
+    text = ("SIP/2.0 200 OK\r\n"
+            f"Via: SIP/2.0/UDP {to};branch=z9hG4bKspoof;rport=1234;received=198.51.100.66\r\n"
+            f"From: <sip:1000@{DOMAIN}>;tag=x\r\nTo: <sip:1000@{DOMAIN}>;tag=y\r\n"
+            "Call-ID: spoof\r\nCSeq: 2 REGISTER\r\nContent-Length: 0\r\n\r\n")  # fmt: skip
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((NAT_PRIVATE4, 5060))
+        for _ in range(3):
+            s.sendto(text.encode(), (host, int(port)))
+
+
+@pytest.mark.timeout(60)
+def test_a_spoofed_via_received_does_not_move_the_phone(
+    pbx: Kamailio, phone: Callable[..., PhoneAgent], natlab: NatLab
+) -> None:
+    """A response from a host on the phone's LAN (not its proxy) whose Via received/rport name
+    another address: ignored (logged), so no "remapped" event and no re-registration."""
+    pbx.unregister("1000")
+    agent = phone(aor=pbx.aor("1000"), proxy=pbx.uri("udp"), password=pbx.accounts["1000"],
+                  action="idle", wait_s=2, udp_keepalive_interval=0.5)  # fmt: skip
+    state = agent.ready()
+    natlab.nat.call(send_spoofed_response, state["local"])
+    result = agent.result()
+    assert result["ok"], result
+    assert not [e for e in result["events"] if e["state"] == "remapped"], result
+    assert [e["name"] for e in result["events"]].count("registered") == 1, result
