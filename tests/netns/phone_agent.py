@@ -113,6 +113,8 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
             await call.answer()
         state = await call.wait_for(CallState.ESTABLISHED, timeout=15)
         out["established"] = state is CallState.ESTABLISHED
+        if state is not CallState.ESTABLISHED:
+            return out
         if isinstance(call.media, EngineMedia) and call.media.local is not None:
             out["sdp_c"] = [ln for ln in str(call.media.local).splitlines() if ln[:2] == "c="]
             out["remote_sdp_c"] = [ln for ln in str(call.media.remote).splitlines()

@@ -9,6 +9,7 @@ its proxy."""
 from __future__ import annotations
 
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 
@@ -129,3 +130,55 @@ def test_a_spoofed_via_received_does_not_move_the_phone(
     assert result["ok"], result
     assert not [e for e in result["events"] if e["state"] == "remapped"], result
     assert [e["name"] for e in result["events"]].count("registered") == 1, result
+
+
+def answering_stranger(port: int, got: list[str]) -> None:
+    """A UAS on the PBX host (PBX4:``port``) answering one INVITE with 200 whose SDP says
+    ``c=IN IP6``; records the methods it receives, answers the BYE, then returns."""
+
+    def reply(head: list[str], status: str, body: str = "", tag: str = "") -> str:
+        keep = ("via", "record-route", "from", "call-id", "cseq")
+        lines = [f"SIP/2.0 {status}"] + [ln for ln in head if ln.split(":")[0].lower() in keep]
+        lines += [ln + tag for ln in head if ln.split(":")[0].lower() == "to"]
+        lines += [f"Contact: <sip:stranger@{PBX4}:{port}>"] if body else []
+        if body:
+            lines.append("Content-Type: application/sdp")
+        return "\r\n".join([*lines, f"Content-Length: {len(body)}", "", body])
+
+    sdp = ("v=0\r\no=- 1 1 IN IP6 2001:db8:203::99\r\ns=-\r\nc=IN IP6 2001:db8:203::99\r\n"
+           "t=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")  # fmt: skip
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((PBX4, port))
+        s.settimeout(15)
+        while "BYE" not in got:
+            data, addr = s.recvfrom(65535)
+            head = data.decode(errors="replace").split("\r\n\r\n", 1)[0].split("\r\n")
+            method = head[0].split(" ", 1)[0]
+            got.append(method)
+            if method == "INVITE":
+                s.sendto(reply(head[1:], "200 OK", sdp, ";tag=stranger").encode(), addr)
+            elif method == "BYE":
+                s.sendto(reply(head[1:], "200 OK").encode(), addr)
+
+
+@pytest.mark.timeout(60)
+def test_an_answer_with_an_unusable_address_ends_the_call(
+    pbx: Kamailio, phone: Callable[..., PhoneAgent], natlab: NatLab
+) -> None:
+    """The phone calls a UAS on the PBX host whose 200 OK carries an IPv6 c= (the phone's
+    media is IPv4): the phone ACKs, then sends BYE at once; the call ends not_acceptable
+    (status 488) with a reason naming c=. No call is left up without audio."""
+    got: list[str] = []
+    port = 5099
+    uas = threading.Thread(target=natlab.pbx.call, args=(answering_stranger, port, got))
+    uas.start()
+    agent = phone(aor=pbx.aor("1000"), proxy=pbx.uri("udp"), password=pbx.accounts["1000"],
+                  action="call", target=f"sip:stranger@{PBX4}:{port}")  # fmt: skip
+    assert agent.ready()["registered"]
+    result = agent.result()
+    uas.join(20)
+    assert result["ok"] and not result["established"], result
+    ended = result["ended"]
+    assert ended["status"] == 488 and "not_acceptable" in ended["outcome"].lower(), result
+    assert "c=: IN IP6" in ended["reason"], result
+    assert got[0] == "INVITE" and "ACK" in got and got[-1] == "BYE", got
