@@ -24,8 +24,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # makes tests/peers importable
 
 from peers.baresip import Baresip, start_baresip
+from peers.dns import DnsServer, start_dnsmasq
 from peers.kamailio import Kamailio, start_kamailio
-from peers.natlab import PBX4, PBX6, PBX_RELAY4, NatLab, build_natlab
+from peers.natlab import PBX4, PBX6, PBX_RELAY4, NatLab, build_natlab, pbx_dns_records
 from peers.netns import Netns, unavailable_reason
 from peers.procs import install_sigterm_cleanup
 from peers.rtpengine import start_rtpengine
@@ -96,6 +97,20 @@ def relay_pbx(natlab: NatLab, tmp_path_factory: pytest.TempPathFactory) -> Itera
         relay.stop()
 
 
+@pytest.fixture(scope="session")
+def pbx_dns(natlab: NatLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsServer]:
+    """dnsmasq on the PBX host (203.0.113.10:53) with the PBX domain's NAPTR/SRV/A/AAAA
+    records (natlab.pbx_dns_records); skips without dnsmasq."""
+    if shutil.which("dnsmasq", path=_SBIN) is None:
+        pytest.skip("dnsmasq not installed (Debian dnsmasq-base; scripts/bootstrap.sh)")
+    dns = start_dnsmasq(tmp_path_factory.mktemp("dns"), pbx_dns_records(), host=PBX4,
+                        netns=natlab.pbx)  # fmt: skip
+    try:
+        yield dns
+    finally:
+        dns.stop()
+
+
 @pytest.fixture
 def pbx_baresip(
     request: pytest.FixtureRequest, pbx: Kamailio, tmp_path: Path
@@ -158,6 +173,12 @@ class PhoneAgent:
         if first is None or not first.get("ready"):
             raise AssertionError(f"phone agent not ready: {first}\n{self.stderr()}")
         return first
+
+    def in_call(self) -> None:
+        """Wait until the call carries audio and the agent waits for the test's fault."""
+        line = self._next()
+        if line is None or not line.get("in_call"):
+            raise AssertionError(f"phone agent not in a call: {line}\n{self.stderr()}")
 
     def result(self, timeout: float = 90.0) -> dict[str, Any]:
         last = self._next()

@@ -17,7 +17,7 @@ from conftest import PhoneAgent
 from peers.audio import dominant_frequency
 from peers.baresip import CALL_CLOSED, CALL_ESTABLISHED, Baresip
 from peers.kamailio import Kamailio
-from peers.natlab import NAT_PUBLIC4, PHONE4, NatLab
+from peers.natlab import NAT_PUBLIC4, PBX_RELAY4, PHONE4, NatLab
 
 TRANSPORTS = ["udp", "tcp", "tls", "ws", "wss"]
 PHONE_HZ, BOB_HZ = 1000.0, 600.0
@@ -162,6 +162,29 @@ def test_symmetric_nat_audio_both_ways_through_rtpengine(
     assert_off_loopback(agent.ready(), transport)
     result = agent.result()
     assert result["ok"] and result["established"], result
+    assert result["remote_sdp_c"] == [f"c=IN IP4 {PBX_RELAY4}"], result  # rtpengine's
+    assert_tone(result["heard_hz"], result["heard_rms"], BOB_HZ)
+    bob.await_event(CALL_CLOSED, 10)
+    baresip_heard_us(bob)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("transport", ["udp", "tcp", "ws"])
+def test_symmetric_nat_baresip_calls_the_phone_through_rtpengine(
+    relay_pbx: Kamailio, pbx_baresip: Callable[..., Baresip],
+    phone: Callable[..., PhoneAgent], symmetric_nat: NatLab, transport: str,
+) -> None:  # fmt: skip
+    """The incoming direction through the relaying Kamailio: rtpengine rewrites baresip's
+    offer (INVITE) and the phone's answer (200) to its own address, and latches onto the
+    phone's randomly mapped RTP source, so audio flows both ways."""
+    bob = pbx_baresip("1001", kamailio=relay_pbx, audio_source=f"ausine,{BOB_HZ:.0f}",
+                      audio_codecs="PCMU")  # fmt: skip
+    agent = phone(**scenario(relay_pbx, transport, action="wait_call"))
+    assert_off_loopback(agent.ready(), transport)
+    bob.dial(relay_pbx.aor("1000"))
+    result = agent.result()
+    assert result["ok"] and result["established"], result
+    assert result["remote_sdp_c"] == [f"c=IN IP4 {PBX_RELAY4}"], result  # rtpengine's
     assert_tone(result["heard_hz"], result["heard_rms"], BOB_HZ)
     bob.await_event(CALL_CLOSED, 10)
     baresip_heard_us(bob)

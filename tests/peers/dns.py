@@ -1,6 +1,7 @@
-"""A private DNS server (dnsmasq) on 127.0.0.1 and a free port, serving only the records a test
-gives it: NAPTR, SRV and A/AAAA for RFC 3263 server location. It reads no resolv.conf and no
-hosts file, so it answers nothing else (and forwards nothing anywhere)."""
+"""A private DNS server (dnsmasq) serving only the records a test gives it: NAPTR, SRV and A/AAAA
+for RFC 3263 server location. It reads no resolv.conf and no hosts file, so it answers nothing
+else (and forwards nothing anywhere). By default on 127.0.0.1 and a free port; with ``netns``
+on a test host's address (port 53 unless given), as the PBX host's own DNS server."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .netns import Netns
 from .ports import LOOPBACK4, free_port
 from .procs import ManagedProcess, PeerError
 
@@ -76,28 +78,38 @@ def _answers(host: str, port: int, name: str) -> bool:
             return False
 
 
-def start_dnsmasq(workdir: Path, records: DnsRecords, *, port: int | None = None) -> DnsServer:
-    """dnsmasq in the foreground on 127.0.0.1:<free port> with exactly ``records``."""
+def _probe(netns: Netns | None, host: str, port: int) -> bool:
+    if netns is None:
+        return _answers(host, port, "ready.invalid")
+    return netns.call(_answers, host, port, "ready.invalid")
+
+
+def start_dnsmasq(workdir: Path, records: DnsRecords, *, port: int | None = None,
+                  host: str = LOOPBACK4, netns: Netns | None = None) -> DnsServer:  # fmt: skip
+    """dnsmasq in the foreground on ``host``:<free port> with exactly ``records``; with
+    ``netns`` inside that test host (``host`` one of its IPv4 addresses, port 53 by default)."""
     binary = shutil.which("dnsmasq", path="/usr/sbin:/usr/bin:/sbin")
     if binary is None:
         raise PeerError("dnsmasq not installed (Debian: dnsmasq-base)")
     workdir.mkdir(parents=True, exist_ok=True)
+    if netns is not None and port is None:
+        port = 53  # a test host of its own: the standard port is free
     for attempt in range(3):
         chosen = port or free_port(ipv6=False)
         argv = [
+            *(netns.prefix() if netns else []),
             binary, "--no-daemon", "--no-resolv", "--no-hosts", "--no-poll",
-            f"--port={chosen}", f"--listen-address={LOOPBACK4}", "--bind-interfaces",
+            f"--port={chosen}", f"--listen-address={host}", "--bind-interfaces",
             "--conf-file=/dev/null", "--log-queries", "--log-facility=-", "--pid-file=",
             *records.argv(),
         ]  # fmt: skip
         proc = ManagedProcess("dnsmasq", argv, workdir / "dnsmasq.log", cwd=workdir)
         try:
-            proc.wait_until(lambda p=chosen: _answers(LOOPBACK4, p, "ready.invalid"), 5.0,
-                            "answering DNS")  # fmt: skip
+            proc.wait_until(lambda p=chosen: _probe(netns, host, p), 5.0, "answering DNS")
         except PeerError:
             proc.stop()
             if attempt == 2 or port is not None:
                 raise
             continue
-        return DnsServer(LOOPBACK4, chosen, proc)
+        return DnsServer(host, chosen, proc)
     raise PeerError("dnsmasq did not start")

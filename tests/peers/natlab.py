@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .dns import DnsRecords, Naptr, Srv
 from .netns import Netns, link, remove_leftovers
 
 PHONE4 = "198.51.100.10"
@@ -35,6 +36,27 @@ PBX6 = "2001:db8:203::10"
 PBX_RELAY4 = "203.0.113.11"  # a second PBX address: the Kamailio that relays media (rtpengine)
 PHONE6 = "2001:db8:100::10"
 PHONE6_ONLY = "2001:db8:6::10"
+DOMAIN = "siperb.test"  # the PBX's SIP domain (Kamailio's alias)
+FAILOVER = f"failover.{DOMAIN}"  # a proxy name whose first SRV target is down
+DOWN_PORT = 5070  # nothing listens there on the PBX host: a proxy that is not running
+
+
+def pbx_dns_records() -> DnsRecords:
+    """The PBX domain in DNS. ``siperb.test``: NAPTR prefers UDP (order 10) over TCP (20),
+    both SRV to ``pbx.siperb.test`` (A 203.0.113.10, AAAA 2001:db8:203::10) port 5060.
+    ``failover.siperb.test``: SRV priority 1 is ``down.siperb.test:5070`` (the PBX host, no
+    server there), priority 2 the relay Kamailio ``relay.siperb.test:5060`` (203.0.113.11)."""
+    srv = [Srv(f"_sip._{t}.{DOMAIN}", f"pbx.{DOMAIN}", 5060) for t in ("udp", "tcp")]
+    for t in ("udp", "tcp"):
+        srv += [Srv(f"_sip._{t}.{FAILOVER}", f"down.{DOMAIN}", DOWN_PORT, priority=1),
+                Srv(f"_sip._{t}.{FAILOVER}", f"relay.{DOMAIN}", 5060, priority=2)]  # fmt: skip
+    return DnsRecords(
+        naptr=[Naptr(DOMAIN, 10, 10, "SIP+D2U", f"_sip._udp.{DOMAIN}"),
+               Naptr(DOMAIN, 20, 10, "SIP+D2T", f"_sip._tcp.{DOMAIN}")],
+        srv=srv,
+        hosts={f"pbx.{DOMAIN}": [PBX4, PBX6], f"down.{DOMAIN}": [PBX4],
+               f"relay.{DOMAIN}": [PBX_RELAY4]},
+    )  # fmt: skip
 
 
 def nat_ruleset(*, symmetric: bool = False) -> str:

@@ -129,3 +129,41 @@ def test_a_proxy_that_ignores_stun_gets_crlf_keepalives() -> None:
             server.close()
 
     asyncio.run(asyncio.wait_for(main(), 10))
+
+
+def _response(via_params: str) -> Any:
+    return sip.parse(
+        b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 198.51.100.10:5062;branch=z9hG4bK1;"
+        + via_params.encode()
+        + b"\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:a@x>;tag=2\r\nCall-ID: c\r\n"
+        b"CSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n"
+    )
+
+
+def test_only_the_proxy_flow_teaches_the_public_address() -> None:
+    """A spoofed received/rport (a response from someone else, a name, the wrong family) is
+    ignored: no remapping, no re-registration; the proxy's own response counts."""
+
+    async def main() -> None:
+        ep = await UdpEndpoint.bind("127.0.0.1", 0, lambda m, f: None)
+        proxy = ep.flow(Endpoint("127.0.0.1", 5060))
+        other = ep.flow(Endpoint("127.0.0.2", 5060))
+        changes: list[tuple[Any, Any]] = []
+        ka = UdpKeepAlive(lambda: proxy, 30, lambda old, new: changes.append((old, new)))
+        try:
+            ka.observe_response(_response("rport=40000;received=203.0.113.1"), proxy)
+            assert ka.public == ("203.0.113.1", 40000)
+            for params, flow in (
+                ("rport=1234;received=198.51.100.66", other),  # not from our proxy
+                ("rport=1234;received=evil.example", proxy),  # not an address
+                ("rport=1234;received=2001:db8::66", proxy),  # wrong family for this flow
+            ):
+                ka.observe_response(_response(params), flow)
+                assert ka.public == ("203.0.113.1", 40000), params
+            assert changes == []
+            ka.observe_response(_response("rport=40002;received=203.0.113.1"), proxy)
+            assert changes == [(("203.0.113.1", 40000), ("203.0.113.1", 40002))]
+        finally:
+            ep.close()
+
+    asyncio.run(asyncio.wait_for(main(), 10))

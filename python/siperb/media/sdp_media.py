@@ -23,6 +23,7 @@ from ..sdp import (
     negotiate,
 )
 from ..sip.session import DTMF_DIGITS
+from .remote_address import check_remote_address
 
 
 def default_codecs() -> list[Codec]:
@@ -86,7 +87,9 @@ class SdpOnlyMedia:
 
     def create_answer(self, offer: SessionDescription) -> SessionDescription:
         answer = create_answer(offer, self._answer_capabilities(), self.local)
-        self.negotiated = negotiate(offer, answer, local_is_offerer=False)
+        negotiated = negotiate(offer, answer, local_is_offerer=False)
+        check_remote_address(negotiated.remote_address, self.capabilities.address)
+        self.negotiated = negotiated
         self.local, self.remote = answer, offer
         self._negotiated()
         return answer
@@ -95,7 +98,9 @@ class SdpOnlyMedia:
         offer = self._pending_offer or self.local
         if offer is None:
             raise SdpNegotiationError("an answer without an offer", field="sdp")
-        self.negotiated = negotiate(offer, answer, local_is_offerer=True)
+        negotiated = negotiate(offer, answer, local_is_offerer=True)
+        check_remote_address(negotiated.remote_address, self.capabilities.address)
+        self.negotiated = negotiated
         self.remote = answer
         self._pending_offer = None
         self._negotiated()

@@ -9,12 +9,19 @@ changes (the NAT forgot the mapping and made another), the registrar's binding p
 dead mapping: ``on_change`` is called so the UA registers again over the new one. A proxy that
 leaves three requests unanswered does not speak STUN: CRLF CRLF keep-alives follow, which
 keep the mapping alive (without revealing the public address).
+
+Only the flow to our proxy teaches the public address: a response arriving on the UDP socket
+from anyone else (another peer, a spoofer) is not our NAT's view of that flow, and a
+``received`` that is not an IP address of the flow's family is not an address at all. Such
+values are logged and ignored: they never trigger a re-registration, and nothing binds to or
+sends to a learnt address (it is only compared, to detect a remapping).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import random
 from collections.abc import Callable
@@ -40,6 +47,20 @@ def via_public_address(response: Message) -> Address | None:
     if via.received is None and port is None:
         return None
     return via.received or via.host.strip("[]"), port or via.port or 5060
+
+
+def _same_family(host: str, local: str | None) -> bool:
+    """``host`` is an IP literal of the same family as ``local`` (any family without one)."""
+    try:
+        version = ipaddress.ip_address(host).version
+    except ValueError:
+        return False
+    if local is None:
+        return True
+    try:
+        return ipaddress.ip_address(local.strip("[]")).version == version
+    except ValueError:
+        return True
 
 
 class UdpKeepAlive:
@@ -100,11 +121,21 @@ class UdpKeepAlive:
         if parsed[1] is not None:
             self.observe(parsed[1])
 
-    def observe_response(self, response: Message) -> None:
-        """A response arrived on the UDP flow: learn our public address from its Via."""
+    def observe_response(self, response: Message, flow: Flow | None = None) -> None:
+        """A response arrived on the UDP socket (on ``flow``): learn our public address from its
+        Via when it came on the flow to our proxy and names an address of the flow's family."""
         address = via_public_address(response)
-        if address is not None:
-            self.observe(address)
+        if address is None:
+            return
+        ours = self._flow()
+        if flow is not None and (ours is None or flow.remote != ours.remote):
+            log.info("ignoring Via received/rport %s:%s of a response from %s (not our proxy)",
+                     *address, flow.remote)  # fmt: skip
+            return
+        if not _same_family(address[0], ours.local.host if ours else None):
+            log.info("ignoring Via received/rport %s:%s: not an address of this flow", *address)
+            return
+        self.observe(address)
 
     def observe(self, address: Address) -> None:
         old, self.public = self.public, address

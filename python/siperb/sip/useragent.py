@@ -158,7 +158,7 @@ class UserAgent:
 
     def _on_message(self, message: Message, flow: Flow) -> None:
         if message.status is not None and flow.kind is TransportKind.UDP:
-            self.keepalive.observe_response(message)
+            self.keepalive.observe_response(message, flow)
         self.router.on_message(message, flow)
 
     def _on_public_address(self, old: tuple[str, int], new: tuple[str, int]) -> None:
