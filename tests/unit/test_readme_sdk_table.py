@@ -54,3 +54,10 @@ def test_every_sdk_verb_and_slot_is_listed() -> None:
     listed = {name.split(".", 1)[1] for row in _rows() for name in _names(row[1])}
     verbs = {n for n in vars(SdkVerbs) if n[:1].isupper()}
     assert verbs | set(SLOTS) | {"GetRecentCalls", "Toast", "Close"} <= listed
+
+
+def test_every_buddy_and_cdr_sdk_name_is_listed() -> None:
+    listed = {name for row in _rows() for name in _names(row[1])}
+    buddies = {f"PhoneBuddies.{n}" for n in vars(PhoneBuddies) if n[:1].isupper()}
+    cdr = {f"CallRecord.{n}" for n in dir(CallRecord) if n[:1].isupper()}
+    assert buddies | cdr <= listed

@@ -98,6 +98,7 @@ class Call:
         self.record: CallRecord | None = None  # the history row, once the call ended
         self.recorded: asyncio.Event = asyncio.Event()  # set when the row is written
         self._local_end = False
+        self._events: list[tuple[float, str, dict[str, Any]]] = []  # the CDR's Events, to store
         self._waiters: list[asyncio.Future[None]] = []
 
     def __repr__(self) -> str:

@@ -36,6 +36,13 @@ class CdrFields:
     sip_reason: str | None
     end_reason: str | None
     recording: str | None
+    events: tuple[dict[str, Any], ...]
+
+    @property
+    def Events(self) -> list[dict[str, Any]]:
+        """The call's event log: ``{"time", "name", "data"}`` each (state changes, hold, DTMF,
+        transfer, recording), oldest first, at most ``MAX_CALL_EVENTS``."""
+        return list(self.events)
 
     @property
     def TerminatedBy(self) -> str | None:
@@ -96,6 +103,7 @@ class CdrFields:
             "ReasonText": self.ReasonText,
             "Outcome": self.outcome,
             "Recording": self.recording,
+            "Events": [{**e, "time": e["time"].isoformat()} for e in self.events],
         }
 
 

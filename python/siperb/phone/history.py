@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import dataclasses
 import json
 import os
 import sqlite3
@@ -48,6 +49,8 @@ OUTCOMES: tuple[str, ...] = (
 )  # fmt: skip
 HANGUP_BY: tuple[str, ...] = ("local", "remote")
 MEMORY = ":memory:"
+#: Events kept per call: a remote party sending DTMF or re-INVITEs all day cannot grow a row.
+MAX_CALL_EVENTS = 200
 
 
 def _err(field: str, reason: str) -> SiperbError:
@@ -96,6 +99,7 @@ class CallRecord(CdrFields):
     sip_reason: str | None
     end_reason: str | None = None  # set when the row was closed without seeing the call end
     recording: str | None = None  # the call's recording file, if it was recorded
+    events: tuple[dict[str, Any], ...] = ()  # the call's event log (the CDR's Events)
 
     @property
     def ended(self) -> bool:
@@ -316,12 +320,38 @@ class History:
         self._write("UPDATE calls SET recording = ? WHERE profile = ? AND call_id = ?",
                     (path, self.profile, call_id))  # fmt: skip
 
+    def add_events(self, call_id: str, events: Sequence[tuple[float, str, Any]]) -> int:
+        """Append to the call's event log (``(time, name, data)``, data JSON-able; other values
+        are kept as text), up to :data:`MAX_CALL_EVENTS` a call; the number stored."""
+
+        def go(conn: sqlite3.Connection) -> int:
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                seq: int = conn.execute(
+                    "SELECT COUNT(*) FROM call_events WHERE profile = ? AND call_id = ?",
+                    (self.profile, call_id)).fetchone()[0]  # fmt: skip
+                rows = [(self.profile, call_id, seq + i, float(t), str(name),
+                         json.dumps(data, default=str))
+                        for i, (t, name, data) in enumerate(events[: MAX_CALL_EVENTS - seq])]  # fmt: skip
+                conn.executemany("INSERT INTO call_events VALUES (?, ?, ?, ?, ?, ?)", rows)
+                return len(rows)
+
+        return self._run(go)
+
+    def _events(self, conn: sqlite3.Connection, call_id: str) -> tuple[dict[str, Any], ...]:
+        rows = conn.execute(
+            "SELECT time, name, data FROM call_events WHERE profile = ? AND call_id = ?"
+            " ORDER BY seq", (self.profile, call_id)).fetchall()  # fmt: skip
+        return tuple({"time": _dt(t), "name": n, "data": json.loads(d)} for t, n, d in rows)
+
     def _get(self, conn: sqlite3.Connection, call_id: str) -> CallRecord | None:
         row = conn.execute(
             f"SELECT {_COLUMNS} FROM calls WHERE profile = ? AND call_id = ?",
             (self.profile, call_id),
         ).fetchone()
-        return None if row is None else _record(row)
+        if row is None:
+            return None
+        return dataclasses.replace(_record(row), events=self._events(conn, call_id))
 
     def get(self, call_id: str) -> CallRecord | None:
         return self._run(lambda conn: self._get(conn, call_id))
@@ -341,11 +371,16 @@ class History:
             params.append(direction)
         sql += " ORDER BY start_time DESC, rowid DESC LIMIT ? OFFSET ?"
         params += [limit, offset]
-        rows = self._run(lambda conn: conn.execute(sql, params).fetchall())
-        return [_record(r) for r in rows]
+
+        def go(conn: sqlite3.Connection) -> builtins.list[CallRecord]:
+            return [dataclasses.replace(_record(r), events=self._events(conn, r[0]))
+                    for r in conn.execute(sql, params).fetchall()]  # fmt: skip
+
+        return self._run(go)
 
     def clear(self) -> int:
         """Forget this profile's calls (settings stay); the number removed."""
+        self._write("DELETE FROM call_events WHERE profile = ?", (self.profile,))
         return self._write("DELETE FROM calls WHERE profile = ?", (self.profile,))
 
     # ---- settings ----
@@ -407,6 +442,9 @@ class AsyncHistory:
 
     async def get(self, call_id: str) -> CallRecord | None:
         return await asyncio.to_thread(self.sync.get, call_id)
+
+    async def add_events(self, call_id: str, events: Sequence[tuple[float, str, Any]]) -> int:
+        return await asyncio.to_thread(self.sync.add_events, call_id, events)
 
     async def close_interrupted(self, reason: str) -> int:
         return await asyncio.to_thread(self.sync.close_interrupted, reason)

@@ -27,12 +27,41 @@ PHONE_EVENT_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 
 
+
+def _pascal(snake: str) -> str:
+    return "".join(part.capitalize() for part in snake.split("_"))
+
+
+#: The SDK's name of each event (``phone.on("IncomingCall", fn)``): one table, so a new
+#: snake_case event has its SDK twin at once.
+SDK_EVENT_NAMES: dict[str, str] = {name: _pascal(name) for name in PHONE_EVENT_NAMES}
+_FROM_SDK = {sdk: snake for snake, sdk in SDK_EVENT_NAMES.items()}
+#: The SDK's field names where they differ from a plain PascalCase of the snake_case key.
+_SDK_FIELDS = {"call": "SessionId", "caller": "CallerId", "buddy_id": "BuddyId",
+               "previous": "PreviousState", "method": "DtmfType", "new_call": "NewSessionId"}  # fmt: skip
+
+
+def _sdk_value(value: Any) -> Any:
+    session_id = getattr(value, "id", None)  # a Call is passed on as its session id
+    return session_id if isinstance(session_id, str) and hasattr(value, "sip") else value
+
+
+def sdk_event(event: Event) -> Event:
+    """``event`` in the SDK's shape: ``{Event, Source, Data}`` under its SDK name."""
+    name = SDK_EVENT_NAMES.get(event.name, _pascal(event.name))
+    call = event.data.get("call")
+    source = _sdk_value(call) if call is not None else "phone"
+    data = {_SDK_FIELDS.get(k, _pascal(k)): _sdk_value(v) for k, v in event.data.items()}
+    return Event(name, {"Event": name, "Source": source, "Data": data})
+
+
 def check_event_name(name: object) -> str:
-    """``name`` if the phone emits it (or ``"*"``); else an error naming it, with a suggestion."""
+    """``name`` if the phone emits it (or ``"*"``) under it or its SDK name; else an error naming
+    it, with a suggestion."""
     if not isinstance(name, str):
         raise SiperbError(f"event name must be a string, got {type(name).__name__}",
                           field="name")  # fmt: skip
-    if name == ALL or name in PHONE_EVENT_NAMES:
+    if name == ALL or name in PHONE_EVENT_NAMES or name in _FROM_SDK:
         return name
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name.removeprefix("On")).lower()
     hit = [snake] if snake in PHONE_EVENT_NAMES else difflib.get_close_matches(
@@ -52,22 +81,43 @@ class PhoneEvents:
         self._frame_queue: asyncio.Queue[tuple[str, tuple[Any, ...]] | None] = asyncio.Queue()
         self._frame_task: asyncio.Task[None] | None = None
         self._closed = False
+        self._sdk_callbacks: dict[tuple[str, Callback], Callback] = {}
 
     # ---- events ----
 
     def on(self, name: str, callback: Callback | None = None) -> Any:
-        """``callback(event)`` for every ``name`` event (``"*"``: all); usable as a decorator."""
+        """``callback(event)`` for every ``name`` event (``"*"``: all); usable as a decorator.
+
+        An SDK name (``"IncomingCall"``) gets the same event as ``{Event, Source, Data}``: the
+        callback rides on the snake_case event, so there is one emit path and one order."""
         check_event_name(name)
-        return self.hub.on(name) if callback is None else self.hub.on(name, callback)
+        if name not in _FROM_SDK:
+            return self.hub.on(name) if callback is None else self.hub.on(name, callback)
+
+        def register(cb: Callback) -> Callback:
+            def twin(event: Event) -> Any:
+                return cb(sdk_event(event))
+
+            self._sdk_callbacks[(name, cb)] = twin
+            self.hub.on(_FROM_SDK[name], twin)
+            return cb
+
+        return register if callback is None else register(callback)
 
     def off(self, name: str, callback: Callback) -> bool:
         check_event_name(name)
+        if name in _FROM_SDK:
+            twin = self._sdk_callbacks.pop((name, callback), None)
+            return twin is not None and self.hub.off(_FROM_SDK[name], twin)
         return self.hub.off(name, callback)
 
     def events(self, *names: str, maxsize: int | None = None) -> Subscription:
-        """``async for ev in phone.events("incoming_call"): ...`` (all events without names)."""
+        """``async for ev in phone.events("incoming_call"): ...`` (all events without names;
+        snake_case names only: the SDK's shape is for callbacks, ``on("IncomingCall", fn)``)."""
         for name in names:
-            check_event_name(name)
+            if check_event_name(name) in _FROM_SDK:
+                raise SiperbError(f"events() takes snake_case names: {_FROM_SDK[name]!r}, not "
+                                  f"{name!r}", field=name, reason="SDK name")  # fmt: skip
         return self.hub.events(*names, maxsize=maxsize)
 
     def _emit(self, name: str, **data: Any) -> Event:

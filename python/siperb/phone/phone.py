@@ -117,6 +117,9 @@ class Phone(SdkVerbs):
         buddy = self.buddies.find(call.remote_uri)
         return buddy.buddy_id if buddy is not None else None
 
+    def _buddy_number(self, target: str) -> str | None:
+        return next((b.number for b in self.buddies._cache if b.buddy_id == target), None)
+
     def _known_targets(self) -> list[str]:
         return self.buddies.numbers()
 

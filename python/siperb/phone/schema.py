@@ -48,6 +48,15 @@ _MIGRATIONS: tuple[Sequence[str], ...] = (
             PRIMARY KEY (profile, buddy_id)
         )""",
     ),
+    # 5: a buddy's pending delete (two-phase), each call's event log (the CDR's Events)
+    (
+        "ALTER TABLE buddies ADD COLUMN deleted REAL",
+        """CREATE TABLE call_events (
+            profile TEXT NOT NULL, call_id TEXT NOT NULL, seq INTEGER NOT NULL,
+            time REAL NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
+            PRIMARY KEY (profile, call_id, seq)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -29,7 +29,8 @@ class SdkVerbs(TransferVerbs):
         return self._resolve(value, SESSION)
 
     async def Dial(self, number: str, withVideo: bool = False) -> Call:
-        """Call ``number``; video calls are not supported (refused, not sent as audio)."""
+        """Call ``number`` (or a buddy id: its number); video calls are not supported (refused,
+        not sent as audio)."""
         if withVideo:
             raise SiperbError("video calls are not supported", field="withVideo",
                               reason="audio only")  # fmt: skip

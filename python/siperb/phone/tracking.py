@@ -17,12 +17,17 @@ from ..events import Event
 from ..sip.session import CallState, InviteSession, Outcome
 from ..sip.useragent import UserAgent
 from .call import OUTCOME_TOASTS, STATE_LABELS, Call, CallControl, SessionState, session_state
-from .history import AsyncHistory, Direction
+from .history import MAX_CALL_EVENTS, AsyncHistory, Direction
 from .media_control import MediaControl
 from .options import PhoneOptions
 from .slots import PhoneSlots, incoming_call_payload
 
 log = logging.getLogger("siperb.phone")
+
+#: Phone events kept in a call's CDR ``Events`` (under these names).
+LOGGED_EVENTS = {"session_state_change": "state", "hold": "hold", "mute": "mute",
+                 "dtmf": "dtmf_received", "transfer": "transfer",
+                 "recording_started": "recording_started", "recording_ended": "recording_ended"}  # fmt: skip
 
 
 class CallTracking(PhoneSlots):
@@ -62,6 +67,20 @@ class CallTracking(PhoneSlots):
         if handler is not None:
             handler(ev)
 
+    def _emit(self, name: str, **data: Any) -> Event:
+        call = data.get("call")
+        if name in LOGGED_EVENTS and isinstance(call, Call):
+            self._log_event(call, LOGGED_EVENTS[name], data)
+        return super()._emit(name, **data)
+
+    @staticmethod
+    def _log_event(call: Call, name: str, data: dict[str, Any]) -> None:
+        """Note an event in the call's CDR log (capped: the far end may send DTMF all day)."""
+        if len(call._events) < MAX_CALL_EVENTS:
+            kept = {k: (v.id if isinstance(v, Call) else v) for k, v in data.items()
+                    if k not in ("call", "label")}  # fmt: skip
+            call._events.append((time.time(), name, kept))
+
     def _ua_registered(self, ev: Event) -> None:
         self._set_online(True)
         label = self.translator.t("registration.registered")
@@ -93,9 +112,10 @@ class CallTracking(PhoneSlots):
         call = self._wrap(ev["call"])
         caller = call.remote_name or call.remote_uri
         label = self.translator.t("call.incoming", caller=caller)
-        self._emit("incoming_call", call=call, caller=caller, label=label)
+        buddy_id = self._buddy_id(call)
+        self._emit("incoming_call", call=call, caller=caller, label=label, buddy_id=buddy_id)
         self._state_changed("incoming_call", {"call": call.id, "caller": caller, "label": label})
-        self._fire_slot("OnIncomingCall", incoming_call_payload(call, self._buddy_id(call)))
+        self._fire_slot("OnIncomingCall", incoming_call_payload(call, buddy_id))
 
     def _ua_call_state(self, ev: Event) -> None:
         sip_call: InviteSession = ev["call"]
@@ -211,10 +231,15 @@ class CallTracking(PhoneSlots):
             status = call.status if call.status >= 300 else None
             if call.recording_path is not None:
                 await store.set_recording(key, call.recording_path)
-            call.record = await store.record_end(
+            record = await store.record_end(
                 key, hangup_by=call.hangup_by, sip_status=status,
                 sip_reason=(call.reason or None) if status else None, at=call.end_time,
             )  # fmt: skip
+            await asyncio.sleep(0)  # the terminated state's event first
+            if call._events:
+                await store.add_events(key, call._events)
+                record = await store.get(key) or record
+            call.record = record
             self._emit("call_recorded", call=call, record=call.record)
         except Exception:
             log.exception("could not write the history of %r", call)
@@ -228,6 +253,10 @@ class CallTracking(PhoneSlots):
 
     def _buddy_id(self, call: Call) -> str | None:
         """The caller's buddy, if the phone keeps buddies."""
+        return None
+
+    def _buddy_number(self, target: str) -> str | None:
+        """What a buddy id dials (None: not a buddy id)."""
         return None
 
     def _known_targets(self) -> list[str]:

@@ -86,11 +86,12 @@ class CallVerbs(CallTracking):
     # ---- calling ----
 
     async def dial(self, target: str, *, known: Collection[str] = ()) -> Call:
-        """Call ``target`` (``"1001"``, ``"user@host"`` or a SIP URI); returns at once."""
+        """Call ``target`` (``"1001"``, ``"user@host"``, a SIP URI or a buddy id: its number);
+        returns at once."""
         ua = self._ua_ready()
         if not isinstance(target, str) or not target.strip():
             raise SiperbError("dial target is empty", field="target")
-        target = target.strip()
+        target = self._buddy_number(target.strip()) or target.strip()
         allowed = set(known) | set(self._known_targets())
         if not self.options.enable_dial_pad and target not in allowed:
             history_uris = {r.remote_uri for r in await self._store().list(limit=500)}
@@ -155,6 +156,7 @@ class CallVerbs(CallTracking):
         if not 200 <= status < 300:
             raise SiperbError(f"re-INVITE refused: {status} {response.reason}", field="INVITE",
                               reason=f"{status} {response.reason}")  # fmt: skip
+        self._log_event(call, "hold" if hold else "resume", {"by": "local"})
         self._update_state(call)
 
     async def mute(self, call: Call | str | None = None) -> None:
@@ -182,6 +184,7 @@ class CallVerbs(CallTracking):
         sip_method = dtmf_method(method)
         target = self._pick(call)
         await target.sip.send_dtmf(digits, sip_method)
+        self._log_event(target, "dtmf_sent", {"digits": digits, "method": method})
 
     # ---- recording (through MediaControl) ----
 
