@@ -77,11 +77,14 @@ def list_buddies(h: History, *, deleted: bool = False) -> list[Buddy]:
 
 def update_buddy(h: History, buddy: Buddy) -> bool:
     """Store a changed buddy (not one pending delete); whether it was there (blocking)."""
-    return h._write(
-        "UPDATE buddies SET display_name = ?, number = ?, email = ? WHERE profile = ?"
-        " AND buddy_id = ? AND deleted IS NULL",
-        (buddy.display_name, buddy.number, buddy.email, h.profile, buddy.buddy_id),
-    ) > 0
+    return (
+        h._write(
+            "UPDATE buddies SET display_name = ?, number = ?, email = ? WHERE profile = ?"
+            " AND buddy_id = ? AND deleted IS NULL",
+            (buddy.display_name, buddy.number, buddy.email, h.profile, buddy.buddy_id),
+        )
+        > 0
+    )
 
 
 def mark_deleted(h: History, buddy_id: str, deleted: bool) -> bool:
@@ -143,8 +146,14 @@ class PhoneBuddies:
     async def get(self, buddy_id: str) -> Buddy | None:
         return next((b for b in await self.list() if b.buddy_id == buddy_id), None)
 
-    async def update(self, buddy_id: str, *, display_name: str | None = None,
-                     number: str | None = None, email: str | None = None) -> Buddy:
+    async def update(
+        self,
+        buddy_id: str,
+        *,
+        display_name: str | None = None,
+        number: str | None = None,
+        email: str | None = None,
+    ) -> Buddy:
         """Change a buddy's name, number or email (None: keep); the changed buddy."""
         old = await self.get(buddy_id)
         if old is None:
@@ -232,5 +241,13 @@ class PhoneBuddies:
     Selected = selected
 
 
-__all__ = ["Buddy", "PhoneBuddies", "add_buddy", "list_buddies", "mark_deleted",
-           "purge_buddies", "remove_buddy", "update_buddy"]
+__all__ = [
+    "Buddy",
+    "PhoneBuddies",
+    "add_buddy",
+    "list_buddies",
+    "mark_deleted",
+    "purge_buddies",
+    "remove_buddy",
+    "update_buddy",
+]

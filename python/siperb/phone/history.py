@@ -330,9 +330,10 @@ class History:
                 seq: int = conn.execute(
                     "SELECT COUNT(*) FROM call_events WHERE profile = ? AND call_id = ?",
                     (self.profile, call_id)).fetchone()[0]  # fmt: skip
+                room = events[: MAX_CALL_EVENTS - seq]
                 rows = [(self.profile, call_id, seq + i, float(t), str(name),
                          json.dumps(data, default=str))
-                        for i, (t, name, data) in enumerate(events[: MAX_CALL_EVENTS - seq])]  # fmt: skip
+                        for i, (t, name, data) in enumerate(room)]  # fmt: skip
                 conn.executemany("INSERT INTO call_events VALUES (?, ?, ?, ?, ?, ?)", rows)
                 return len(rows)
 

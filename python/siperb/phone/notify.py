@@ -27,7 +27,6 @@ PHONE_EVENT_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 
 
-
 def _pascal(snake: str) -> str:
     return "".join(part.capitalize() for part in snake.split("_"))
 
@@ -37,8 +36,10 @@ def _pascal(snake: str) -> str:
 SDK_EVENT_NAMES: dict[str, str] = {name: _pascal(name) for name in PHONE_EVENT_NAMES}
 _FROM_SDK = {sdk: snake for snake, sdk in SDK_EVENT_NAMES.items()}
 #: The SDK's field names where they differ from a plain PascalCase of the snake_case key.
-_SDK_FIELDS = {"call": "SessionId", "caller": "CallerId", "buddy_id": "BuddyId",
-               "previous": "PreviousState", "method": "DtmfType", "new_call": "NewSessionId"}  # fmt: skip
+_SDK_FIELDS = {
+    "call": "SessionId", "caller": "CallerId", "buddy_id": "BuddyId",
+    "previous": "PreviousState", "method": "DtmfType", "new_call": "NewSessionId",
+}  # fmt: skip
 
 
 def _sdk_value(value: Any) -> Any:

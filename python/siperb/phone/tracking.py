@@ -25,9 +25,11 @@ from .slots import PhoneSlots, incoming_call_payload
 log = logging.getLogger("siperb.phone")
 
 #: Phone events kept in a call's CDR ``Events`` (under these names).
-LOGGED_EVENTS = {"session_state_change": "state", "hold": "hold", "mute": "mute",
-                 "dtmf": "dtmf_received", "transfer": "transfer",
-                 "recording_started": "recording_started", "recording_ended": "recording_ended"}  # fmt: skip
+LOGGED_EVENTS = {
+    "session_state_change": "state", "hold": "hold", "mute": "mute", "dtmf": "dtmf_received",
+    "transfer": "transfer", "recording_started": "recording_started",
+    "recording_ended": "recording_ended",
+}  # fmt: skip
 
 
 class CallTracking(PhoneSlots):
