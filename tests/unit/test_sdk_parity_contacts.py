@@ -117,6 +117,8 @@ def test_sdk_event_names_get_event_source_data() -> None:
             assert not phone.off("SessionStateChange", sdk.append)
             with pytest.raises(SiperbError, match="did you mean"):
                 phone.on("SessionStateChang", sdk.append)
+            with pytest.raises(SiperbError, match="snake_case"):
+                phone.events("IncomingCall")
             await svc.call(DEMO_USER)
             await settle(lambda: any(e.name == "IncomingCall" for e in sdk))
             ring = next(e for e in sdk if e.name == "IncomingCall")

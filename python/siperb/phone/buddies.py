@@ -199,6 +199,10 @@ class PhoneBuddies:
         """The buddy a caller's URI belongs to (from memory: safe in an event callback)."""
         return next((b for b in self._cache if b.matches(uri)), None)
 
+    def number_of(self, buddy_id: str) -> str | None:
+        """What a buddy id dials (None: no such buddy); from memory, for ``Dial(buddy_id)``."""
+        return next((b.number for b in self._cache if b.buddy_id == buddy_id), None)
+
     def lookup(self, key: str) -> Buddy | None:
         """A buddy by id, else by its number or a URI of it (from memory)."""
         by_id = next((b for b in self._cache if b.buddy_id == key), None)
@@ -221,7 +225,7 @@ class PhoneBuddies:
 
     @property
     def selected(self) -> Buddy | None:
-        """The selected buddy (None if none, or it is deleted)."""
+        """The selected buddy (None if none, or it is pending delete: undelete selects it again)."""
         return next((b for b in self._cache if b.buddy_id == self._selected), None)
 
     def numbers(self) -> builtins.list[str]:

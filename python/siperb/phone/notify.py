@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import SiperbError
 from ..events import ALL, Callback, Event, EventHub, Subscription
+from .call import Call
 from .frame import call_frame
 from .i18n import catalogue
 from .options import PhoneOptions
@@ -43,8 +44,7 @@ _SDK_FIELDS = {
 
 
 def _sdk_value(value: Any) -> Any:
-    session_id = getattr(value, "id", None)  # a Call is passed on as its session id
-    return session_id if isinstance(session_id, str) and hasattr(value, "sip") else value
+    return value.id if isinstance(value, Call) else value  # the SDK passes session ids around
 
 
 def sdk_event(event: Event) -> Event:
@@ -159,4 +159,5 @@ class PhoneEvents:
 
     # the SDK's names
     On = on
+    Off = off
     Toast = toast

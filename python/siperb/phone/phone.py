@@ -118,7 +118,7 @@ class Phone(SdkVerbs):
         return buddy.buddy_id if buddy is not None else None
 
     def _buddy_number(self, target: str) -> str | None:
-        return next((b.number for b in self.buddies._cache if b.buddy_id == target), None)
+        return self.buddies.number_of(target)
 
     def _known_targets(self) -> list[str]:
         return self.buddies.numbers()
