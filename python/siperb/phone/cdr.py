@@ -9,6 +9,9 @@ gives the whole record as the SDK's dict.
 - ``Duration``: start to end, ringing included; ``TalkTime``: answered seconds (0 if never).
 - ``ReasonCode``/``ReasonText``: the final SIP status (200 OK for an answered call) or, for a
   row closed without seeing its end, 0 and why.
+- ``Events``: the call's log, written to the store when the call ends (one transaction, so a
+  DTMF-heavy call costs no disk writes mid-call; a process killed mid-call leaves it empty),
+  capped at ``history.MAX_CALL_EVENTS``.
 """
 
 from __future__ import annotations
