@@ -44,6 +44,10 @@ class UserAgentConfig:
     pong_timeout: float = 10.0
     reconnect_min: float = 0.5
     reconnect_max: float = 30.0
+    #: The reconnect delay doubles (reconnect_min .. reconnect_max) and starts again from the
+    #: minimum only once a connection has stayed up this long: a server that accepts and drops
+    #: every connection is not hammered with a new connection and REGISTER every 0.5 s.
+    reconnect_stable: float = 30.0
     register_retry_min: float = 1.0
     register_retry_max: float = 60.0
     extra_headers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)

@@ -101,6 +101,8 @@ class ProxyConnection:
         self.on_stun: Callable[[bytes, Endpoint], None] | None = None
         self._failover_lock = asyncio.Lock()
         self._reconnect_task: asyncio.Task[None] | None = None
+        self._backoff = config.reconnect_min  # the next reconnect's delay
+        self._up_since = 0.0  # loop time of the current flow's connect
 
     def require_flow(self) -> Flow:
         if self.flow is None or self.flow.closed:
@@ -198,6 +200,7 @@ class ProxyConnection:
                 ping_interval=cfg.keepalive_interval, server_hostname=sni,
             )  # fmt: skip
         self.connected.set()
+        self._up_since = asyncio.get_running_loop().time()
         local = str(self.flow.local)
         self.events.emit("transport", state="connected", kind=kind.value, local=local,
                          remote=str(self.flow.remote))  # fmt: skip
@@ -236,20 +239,22 @@ class ProxyConnection:
         if flow is not self.flow or self.closing:
             return
         self.connected.clear()
+        if asyncio.get_running_loop().time() - self._up_since >= self.config.reconnect_stable:
+            self._backoff = self.config.reconnect_min
         self.events.emit("transport", state="lost", kind=flow.kind.value,
                          reason=str(exc) if exc else "closed")  # fmt: skip
         if self._reconnect_task is None or self._reconnect_task.done():
             self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect())
 
     async def _reconnect(self) -> None:
-        delay = self.config.reconnect_min
         while not self.closing:
+            delay = self._backoff
+            self._backoff = min(self.config.reconnect_max, delay * 2)
             await asyncio.sleep(delay)
             try:
                 await self.connect()
             except (TransportError, OSError) as exc:
-                log.info("reconnect failed: %s; next try in %.1fs", exc, delay)
-                delay = min(self.config.reconnect_max, delay * 2)
+                log.info("reconnect failed: %s; next try in %.1fs", exc, self._backoff)
                 continue
             self.reconnects += 1
             self._on_reconnected()
