@@ -115,3 +115,18 @@ def test_every_ui_string_of_the_page_is_in_every_catalogue() -> None:
 )  # fmt: skip
 def test_initials_for_the_default_avatar(name: str, expected: str) -> None:
     assert initials(name) == expected
+
+
+def test_the_static_files_go_into_the_wheel() -> None:
+    """scikit-build-core copies every unignored file of python/siperb: the page ships."""
+    from pathlib import Path
+
+    pathutil = pytest.importorskip("scikit_build_core.build._pathutil")
+    root = Path(__file__).resolve().parents[2]
+    files = pathutil.iter_package_files(
+        packages={"siperb": str(root / "python" / "siperb")}, include=[], src_exclude=[],
+        target_exclude=[], build_dir="build/{wheel_tag}", mode="default",
+    )  # fmt: skip
+    targets = {str(target) for _, target in files}
+    for name in STATIC:
+        assert f"siperb/ui/static/{name}" in targets, name

@@ -33,7 +33,7 @@ AVATAR_PATH = "avatar"
 @cache
 def static_file(name: str) -> bytes:
     """One shipped file of siperb/ui/static (package data)."""
-    return resources.files("siperb.ui").joinpath("static", name).read_bytes()
+    return resources.files("siperb.ui").joinpath("static").joinpath(name).read_bytes()
 
 
 def page_weight() -> int:

@@ -59,7 +59,9 @@ class _Client:
         self.browser_languages: list[str] = []
         self.ready = False  # after hello
 
-    def put(self, text: str) -> bool:
+    def put(self, text: str | None) -> bool:
+        """Queue ``text`` for the page (``None``: stop its writer); False when the queue is
+        full."""
         try:
             self.queue.put_nowait(text)
         except asyncio.QueueFull:
@@ -161,8 +163,8 @@ class WebFrame:
 
         def done(t: asyncio.Future[Any]) -> None:
             self._tasks.discard(t)
-            if not t.cancelled() and t.exception() is not None:
-                exc = t.exception()
+            exc = None if t.cancelled() else t.exception()
+            if exc is not None:
                 log.info("UI command failed later: %s", exc)
                 for client in self._clients:
                     client.put(message("error", error=self._error(exc, client)))
