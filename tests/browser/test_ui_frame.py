@@ -96,6 +96,14 @@ def test_dial_the_echo_peer_hold_mute_dtmf_record_hang_up(
     s.f.locator("#btn-backspace").click()
     expect(s.f.locator("#target")).to_have_value("1")
     s.f.locator("#target").fill("")
+    # a pasted phone number loses its formatting
+    s.f.locator("#target").evaluate(
+        """el => { const dt = new DataTransfer(); dt.setData('text', '+1 (555) 010-0100');
+        el.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true,
+                                                        cancelable: true})); }"""
+    )
+    expect(s.f.locator("#target")).to_have_value("+15550100100")
+    s.f.locator("#target").fill("")
     dial_echo(s)
     expect(s.f.locator("#quality")).to_contain_text("MOS")  # stats arrive once a second
     expect(s.f.locator(".timer")).to_have_text(re.compile(r"00:0\d"))
@@ -272,6 +280,11 @@ def test_themes_light_dark_and_system_under_both_schemes(
     expect(s.f.locator("html")).to_have_attribute("data-theme", "dark")
     assert _background(s) == DARK
     s.shot(artifacts, "dark-400x640")
+    s.f.locator("#btn-devices").click()  # the native device list (PortAudio) feeds it
+    expect(s.f.locator("#dev-input option").first).to_have_text("System default")
+    expect(s.f.locator("#dev-output option").first).to_have_text("System default")
+    expect(s.f.locator("#dev-ringer option").first).to_have_text("System default")
+    s.f.locator("#view-devices .back").click()
     s.f.locator("#btn-settings").click()
     expect(s.f.locator("#acct-aor")).to_have_text(re.compile(r"^sip:demo@127\.0\.0\.1"))
     s.shot(artifacts, "settings-400x640")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable
@@ -259,3 +260,54 @@ def test_allowed_origins_must_be_origins_and_postmessage_target_is_never_a_wildc
         WebFrame(allowed_origins=["*"])
     assert WebFrame(allowed_origins=["https://a.example/"]).parent_origin == "https://a.example"
     assert WebFrame().parent_origin is None
+
+
+def test_avatar_picture_and_dtmf_setting_reach_the_page() -> None:
+    async def main() -> None:
+        async with LoopbackService() as svc, WebFrame() as frame:
+            phone = await provision(svc, frame, EnableSettings=True)
+            async with phone:
+                ws, page = await open_page(frame)
+                hello = await page.until(lambda m: m["type"] == "hello")
+                assert hello["avatar"] is None and hello["initials"] == "DU"
+                assert hello["settings"] == {"DtmfType": "info"}
+                png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+                frame.set_avatar(png, "image/png")
+                m = await page.until(lambda m: m["type"] == "avatar")
+                status, headers, body = await asyncio.to_thread(_http, frame.url + "avatar")
+                assert (status, headers["Content-Type"], body) == (200, "image/png", png)
+                assert m["url"].startswith("avatar?")
+                assert (await page.send("set_setting", key="DtmfType", value="inband"))["ok"]
+                assert await phone.settings.get("DtmfType") == "inband"
+                await ws.close()
+                ws2, page2 = await open_page(frame)
+                hello2 = await page2.until(lambda m: m["type"] == "hello")
+                assert hello2["settings"] == {"DtmfType": "inband"} and hello2["avatar"]
+                await ws2.close()
+            with pytest.raises(siperb.errors.SiperbError):
+                frame.set_avatar(b"x" * 300_000)
+
+    run(main())
+
+
+def test_siperb_ui_demo_serves_the_page_and_quits() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "siperb", "ui", "--demo", "--no-open", "--duration", "20"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root / "python")},
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("phone UI: http://127.0.0.1:"), line + proc.stderr.read()
+        url = line.split(": ", 1)[1].strip()
+        status, _, body = _http(url)
+        assert status == 200 and b'<script src="app.js"' in body
+    finally:
+        proc.terminate()
+        assert proc.wait(10) == 0

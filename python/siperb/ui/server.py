@@ -99,6 +99,7 @@ class WebFrame:
         self.chosen_devices: dict[str, str] = {}
         self.missed_seen_at = 0.0
         self.language_override: str | None = None
+        self.settings: dict[str, str] = {"DtmfType": "info"}  # shown in the settings panel
         self.runner = CommandRunner(self)
         self._clients: set[_Client] = set()
         self._toasts: deque[str] = deque(maxlen=MAX_PENDING_TOASTS)
@@ -296,6 +297,10 @@ class WebFrame:
             client.put(reply_error(_id_of(raw), self._error(exc, client)))
             return
         if cmd.op == "hello":
+            if self.phone is not None and not self._closed_phone():
+                with contextlib.suppress(Exception):  # a closing phone has no store any more
+                    self.settings["DtmfType"] = str(
+                        await self.phone.settings.get("DtmfType", "info"))  # fmt: skip
             self._hello(client, cmd.get("languages") or [])
             client.put(reply(cmd.id))
             return
@@ -311,8 +316,13 @@ class WebFrame:
             client.put(reply_error(cmd.id, self._error(exc, client)))
             return
         client.put(reply(cmd.id, result))
+        if cmd.op == "set_setting" and cmd.args["key"] == "DtmfType":
+            self.settings["DtmfType"] = cmd.args["value"]
         if cmd.op == "set_setting" and cmd.args["key"] in ("Language", "UiThemeStyle"):
             self._setting_changed(cmd.args["key"], cmd.args["value"])
+
+    def _closed_phone(self) -> bool:
+        return bool(getattr(self.phone, "_closed", False))
 
     def _hello(self, client: _Client, browser_languages: list[str]) -> None:
         """Language (the option, else the browser's), options, account, state, queued toasts."""
@@ -334,7 +344,7 @@ class WebFrame:
             messages=dict(catalogue(lang)), options=self.ui_options, account=acct,
             initials=initials(acct["display_name"]) if acct else "?",
             avatar="avatar" if self.http.avatar is not None else None,
-            parent_origin=self.parent_origin,
+            parent_origin=self.parent_origin, settings=dict(self.settings),
             languages={code: LANGUAGE_NAMES.get(code, code) for code in LANGUAGES},
         )  # fmt: skip
 

@@ -98,6 +98,7 @@
     Object.entries(m.languages || {}).forEach(([code, name]) => lang.append(new Option(name, code)));
     lang.value = m.language;
     $("set-theme").value = S.options.UiThemeStyle || "light";
+    $("set-dtmf").value = (m.settings && m.settings.DtmfType) || "info";
     render();
   }
 
