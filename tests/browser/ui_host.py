@@ -35,7 +35,7 @@ class PhoneHost:
         return self.svc
 
     def phone(self, *, allowed_origins: Sequence[str] = (), media: bool = True,
-              **options: Any) -> tuple[Any, Any]:  # fmt: skip
+              provisioning: Any = None, **options: Any) -> tuple[Any, Any]:  # fmt: skip
         """(phone, frame): a registered phone whose PhoneFrame is a started WebFrame."""
         from siperb.demo import manual_provisioning
         from siperb.media import EngineMediaControl, engine_available
@@ -48,7 +48,8 @@ class PhoneHost:
             frame = await WebFrame(allowed_origins=list(allowed_origins)).start()
             control = (EngineMediaControl(auto_device=False) if media and engine_available()
                        else NoMediaEngine())  # fmt: skip
-            opts = {"Provisioning": manual_provisioning(self.svc.port), "PhoneFrame": frame,
+            prov = provisioning or manual_provisioning(self.svc.port)
+            opts = {"Provisioning": prov, "PhoneFrame": frame,
                     "ProfileUserId": f"browser-{len(self.phones)}", "SessionId": "s",
                     "UserId": "u", **options}  # fmt: skip
             phone = await ProvisionPhone(opts, history_path=MEMORY, media_control=control)
