@@ -311,3 +311,22 @@ def test_siperb_ui_demo_serves_the_page_and_quits() -> None:
     finally:
         proc.terminate()
         assert proc.wait(10) == 0
+
+
+def test_a_page_opened_before_the_phone_gets_the_phone_when_it_attaches() -> None:
+    async def main() -> None:
+        async with LoopbackService() as svc, WebFrame() as frame:
+            ws, page = await open_page(frame, ["he-IL"])
+            early = await page.until(lambda m: m["type"] == "hello")
+            assert early["account"] is None and early["dir"] == "rtl"
+            refused = await page.send("dial", target="echo")
+            assert refused["error"]["reason"] == "not ready"
+            phone = await provision(svc, frame, Language="auto")
+            async with phone:
+                late = await page.until(lambda m: m["type"] == "hello" and m["account"])
+                assert late["account"]["aor"] == phone.provisioning.aor
+                assert late["options"]["EnableCallHold"] is True and late["language"] == "he"
+                await page.state(lambda s: s["registration"] == "registered")
+                await ws.close()
+
+    run(main())

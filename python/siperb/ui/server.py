@@ -181,6 +181,10 @@ class WebFrame:
 
     def configure(self, ui_options: dict[str, Any]) -> None:
         self.ui_options = dict(ui_options)
+        for client in list(self._clients):  # a page opened before the phone: refresh it
+            if client.ready:
+                client.language = self._language(client.browser_languages)
+                client.put(self._hello_message(client))
         self._broadcast_state()
 
     def toast(self, message_: str, title: str | None) -> None:
@@ -305,8 +309,9 @@ class WebFrame:
             client.put(reply(cmd.id))
             return
         if not client.ready or self.phone is None:
+            why = "say hello first" if not client.ready else "no phone attached yet"
             client.put(reply_error(cmd.id, error_payload(SiperbError(
-                "UI command op: say hello first", field="op", reason="not ready"))))  # fmt: skip
+                f"UI command op: {why}", field="op", reason="not ready"))))  # fmt: skip
             return
         try:
             result = await self.runner.run(self.phone, cmd)
