@@ -161,6 +161,7 @@ def test_incoming_call_answer_decline_and_missed_badge(
     host.run(host.svc.call("demo"))
     expect(s.f.locator("#incoming")).to_be_visible()
     expect(s.f.locator("#incoming-who")).to_contain_text("echo")
+    expect(s.f.locator("#incoming-avatar")).to_have_text("EC")  # initials of the user part
     s.shot(artifacts, "incoming-320")
     s.f.locator("#btn-answer").click()
     expect(s.f.locator(".callline[data-state=established]")).to_have_count(1)

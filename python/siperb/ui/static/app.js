@@ -209,7 +209,8 @@
   }
 
   function initialsOf(name) {
-    const words = name.split(/[\s._@]+/).filter(Boolean);
+    const user = name.replace(/^sips?:/, "").split("@")[0];
+    const words = user.split(/[\s._]+/).filter(Boolean);
     if (!words.length) return "?";
     return (words.length === 1 ? words[0].slice(0, 2) : words[0][0] + words[words.length - 1][0]).toUpperCase();
   }
