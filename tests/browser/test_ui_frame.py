@@ -141,6 +141,7 @@ def test_dial_the_echo_peer_hold_mute_dtmf_record_hang_up(
     s.f.locator("#btn-history").click()
     expect(s.f.locator("#history li")).to_have_count(1)
     expect(s.f.locator("#history li").first).to_contain_text("echo@127.0.0.1")
+    expect(s.f.locator("#history li .sub").first).to_contain_text(re.compile(r"Outgoing · 00:\d\d"))
     s.shot(artifacts, "history-320")
     # The host page got the SDK's events, from the frame's origin only.
     events = s.page.evaluate("window.sdkEvents")
@@ -183,6 +184,8 @@ def test_incoming_call_answer_decline_and_missed_badge(
     s.f.locator("#btn-history").click()
     expect(s.f.locator("#missed")).to_be_hidden()
     expect(s.f.locator("#history li.missed")).to_have_count(1)
+    expect(s.f.locator("#history li")).to_have_count(3)  # answered, declined, missed
+    expect(s.f.locator("#history li .sub").nth(1)).to_contain_text("The call was declined")
 
 
 def test_call_waiting_answers_a_second_call_and_swaps(

@@ -197,10 +197,12 @@
     document.querySelectorAll(".timer").forEach((el) => {
       const since = Number(el.dataset.since);
       if (!since) { el.textContent = ""; return; }
-      const s = Math.max(0, Math.floor((now - since) / 1000));
-      const mm = String(Math.floor(s / 60)).padStart(2, "0"); const ss = String(s % 60).padStart(2, "0");
-      el.textContent = s >= 3600 ? `${Math.floor(s / 3600)}:${mm.slice(-2)}:${ss}` : `${mm}:${ss}`;
+      el.textContent = clock(Math.max(0, Math.floor((now - since) / 1000)));
     });
+  }
+  function clock(s) {
+    const mm = String(Math.floor(s / 60) % 60).padStart(2, "0"); const ss = String(s % 60).padStart(2, "0");
+    return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${String(Math.floor(s / 60)).padStart(2, "0")}:${ss}`;
   }
   function renderQuality() {
     const cur = currentCall();
@@ -269,7 +271,9 @@
     const name = document.createElement("span"); name.className = "who2"; name.textContent = r.name || r.remote.replace(/^sips?:/, "");
     const sub = document.createElement("span"); sub.className = "sub";
     const kind = r.outcome === "missed" ? t("ui.history.missed") : t(r.direction === "inbound" ? "ui.history.inbound" : "ui.history.outbound");
-    sub.textContent = kind + " · " + new Date(r.start).toLocaleString(document.documentElement.lang);
+    const why = { busy: "call.busy", declined: "call.declined", cancelled: "call.cancelled", "no answer": "call.no_answer" }[r.outcome];
+    const talk = r.outcome === "answered" && r.duration ? clock(Math.round(r.duration)) : (why ? t(why) : "");
+    sub.textContent = [kind, talk, new Date(r.start).toLocaleString(document.documentElement.lang)].filter(Boolean).join(" · ");
     info.append(name, sub);
     const back = document.createElement("button"); back.textContent = t("ui.history.call_back");
     back.addEventListener("click", () => { S.view = "dial"; send("dial", { target: r.remote }); });
