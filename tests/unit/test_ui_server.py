@@ -330,3 +330,31 @@ def test_a_page_opened_before_the_phone_gets_the_phone_when_it_attaches() -> Non
                 await ws.close()
 
     run(main())
+
+
+def test_the_phones_own_toasts_are_shown_in_the_pages_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from siperb.phone.i18n import catalogue
+
+    monkeypatch.setenv("LC_ALL", "C")  # the phone speaks English, the page German
+
+    async def main() -> None:
+        async with LoopbackService() as svc, WebFrame() as frame:
+            phone = await provision(svc, frame, Language="auto")
+            async with phone:
+                assert phone.translator.language != "de"
+                ws, page = await open_page(frame, ["de-DE"])
+                await page.until(lambda m: m["type"] == "hello" and m["language"] == "de")
+                call = (await page.send("dial", target="echo"))["result"]["call"]
+                await page.state(lambda s: any(c["state"] == "established" for c in s["calls"]))
+                assert (await page.send("hold", call=call, on=True))["ok"]
+                toast = await page.until(lambda m: m["type"] == "toast")
+                assert toast["message"] == catalogue("de")["toast.on_hold"]
+                phone.Toast("plain text stays as given")
+                toast = await page.until(lambda m: m["type"] == "toast")
+                assert toast["message"] == "plain text stays as given"
+                await page.send("hangup", call=call)
+                await ws.close()
+
+    run(main())

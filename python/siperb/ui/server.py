@@ -25,10 +25,18 @@ import logging
 import secrets
 import time
 from collections import deque
+from functools import cache
 from typing import Any
 
 from ..errors import FeatureDisabledError, SiperbError
-from ..phone.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, catalogue, match_language
+from ..phone.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    Translator,
+    catalogue,
+    match_language,
+    placeholders,
+)
 from ..phone.options import FEATURES
 from .commands import CommandRunner
 from .pages import FrameHttp
@@ -102,7 +110,7 @@ class WebFrame:
         self.settings: dict[str, str] = {"DtmfType": "info"}  # shown in the settings panel
         self.runner = CommandRunner(self)
         self._clients: set[_Client] = set()
-        self._toasts: deque[str] = deque(maxlen=MAX_PENDING_TOASTS)
+        self._toasts: deque[tuple[str, str | None]] = deque(maxlen=MAX_PENDING_TOASTS)
         self._server: Any = None
         self._tasks: set[asyncio.Future[Any]] = set()
         self._stats_task: asyncio.Task[None] | None = None
@@ -188,11 +196,26 @@ class WebFrame:
         self._broadcast_state()
 
     def toast(self, message_: str, title: str | None) -> None:
-        text = message("toast", message=message_, title=title)
         if self.clients == 0:
-            self._toasts.append(text)  # OnLoad's toast comes before any page: keep it
+            self._toasts.append((message_, title))  # OnLoad's toast comes before any page
             return
-        self._broadcast(text)
+        for client in list(self._clients):
+            if client.ready:
+                self._send_toast(client, message_, title)
+
+    def _send_toast(self, client: _Client, text: str, title: str | None) -> None:
+        """A toast in the page's language when it is one of the phone's own fixed messages."""
+        shown = self._retranslate(text, client.language)
+        if not client.put(message("toast", message=shown,
+                                  title=self._retranslate(title, client.language))):  # fmt: skip
+            log.warning("a UI page is not reading: toast dropped")
+
+    def _retranslate(self, text: str | None, language: str) -> str | None:
+        phone_lang = getattr(getattr(self.phone, "translator", None), "language", language)
+        if text is None or phone_lang == language:
+            return text
+        key = _reverse_catalogue(phone_lang).get(text)
+        return text if key is None else Translator(language).t(key)
 
     def state_changed(self, event: str, data: dict[str, Any]) -> None:
         if event in _REGISTRATION:
@@ -339,7 +362,7 @@ class WebFrame:
             client.put(message("state", state=snapshot(self.phone, self.registration)))
             self._spawn(self._push_history())
         while self._toasts:
-            client.put(self._toasts.popleft())
+            self._send_toast(client, *self._toasts.popleft())
 
     def _hello_message(self, client: _Client) -> str:
         lang = client.language
@@ -385,6 +408,12 @@ class WebFrame:
                 return error_payload(exc, tr.t("feature.disabled", feature=tr.t(key)))
         reason = exc.reason if isinstance(exc, SiperbError) else "internal error"
         return error_payload(exc, tr.t("ui.error.generic", reason=reason or ""))
+
+
+@cache
+def _reverse_catalogue(language: str) -> dict[str, str]:
+    """Text -> key for the messages without parameters (a toast the phone already translated)."""
+    return {text: key for key, text in catalogue(language).items() if not placeholders(text)}
 
 
 def _id_of(raw: str | bytes) -> int | None:

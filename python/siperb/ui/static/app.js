@@ -160,7 +160,9 @@
       const info = document.createElement("div"); info.className = "info";
       const name = document.createElement("div"); name.className = "name"; name.textContent = who(c);
       const st = document.createElement("div"); st.className = "state";
-      let label = c.label;
+      const STATE_KEYS = { calling: "call.state.calling", incoming: "call.state.ringing", ringing: "call.state.ringing",
+        early_media: "call.state.ringing", established: "call.state.connected", on_hold: "call.state.on_hold", terminated: "call.state.ended" };
+      let label = STATE_KEYS[c.state] ? t(STATE_KEYS[c.state]) : c.label; // in the page's language
       if (c.consultation_of) label = t("ui.consultation") + " · " + label;
       if (c.remote_hold) label += " · " + t("ui.on_hold_remote");
       if (c.recording) label += " · " + t("ui.recording");
