@@ -125,6 +125,9 @@ def test_dial_the_echo_peer_hold_mute_dtmf_record_hang_up(
     infos = host.svc.counts.get("INFO", 0)
     s.f.locator("#btn-keypad").click()
     s.f.locator('#incall-pad button[data-key="5"]').click()
+    box = s.f.locator("#btn-hangup").bounding_box()  # fits 320x320 with the keypad open
+    assert box is not None and box["y"] + box["height"] <= 320, box
+    s.shot(artifacts, "in-call-keypad-320")
     wait_until(lambda: any(e[1] == "dtmf_sent" for e in call._events), "DTMF sent")
     wait_until(lambda: host.svc.counts.get("INFO", 0) > infos, "SIP INFO at the peer")
 
