@@ -358,3 +358,15 @@ def test_the_phones_own_toasts_are_shown_in_the_pages_language(
                 await ws.close()
 
     run(main())
+
+
+def test_the_frame_serves_on_ipv6_loopback_too() -> None:
+    async def main() -> None:
+        async with WebFrame(host="::1") as frame:
+            assert frame.url.startswith("http://[::1]:")
+            status, _, body = await asyncio.to_thread(_http, frame.url)
+            assert status == 200 and b"app.js" in body
+            ws = await connect(ws_url(frame), origin=frame.origin)  # type: ignore[arg-type]
+            await ws.close()
+
+    run(main())

@@ -81,12 +81,17 @@ class FrameHttp:
         self.avatar: tuple[bytes, str] | None = None
 
     @property
+    def netloc(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host  # IPv6 literal
+        return f"{host}:{self.port}"
+
+    @property
     def origin(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{self.netloc}"
 
     def _hosts(self) -> set[str]:
-        hosts = {f"{self.host}:{self.port}"}
-        if self.host in ("127.0.0.1", "::1", "[::1]"):
+        hosts = {self.netloc}
+        if self.host in ("127.0.0.1", "::1"):
             hosts.add(f"localhost:{self.port}")
         return hosts
 
