@@ -151,6 +151,8 @@ def test_dial_the_echo_peer_hold_mute_dtmf_record_hang_up(
     assert events and {e["origin"] for e in events} == {s.frame.origin}
     names = {e["data"]["Event"] for e in events}
     assert {"SessionStateChange", "Mute", "RecordingStarted", "CallRecorded"} <= names, names
+    started = next(e["data"] for e in events if e["data"]["Event"] == "RecordingStarted")
+    assert started["Data"]["Path"] == Path(call.recording_path).name  # no local directory
     # call back from the history row
     s.f.locator("#history li button").first.click()
     expect(s.f.locator(".callline[data-state=established]")).to_have_count(1)

@@ -102,7 +102,13 @@ def device_view(device: Any) -> dict[str, Any]:
 def event_view(event: Any) -> dict[str, Any]:
     """The SDK's shape of a phone event (``{Event, Source, Data}``) with JSON-safe values."""
     sdk = sdk_event(event)
-    return {k: _jsonable(v) for k, v in sdk.data.items()}
+    out = {k: _jsonable(v) for k, v in sdk.data.items()}
+    data = out.get("Data")
+    if isinstance(data, dict):
+        for key in ("Path", "Recording"):  # a file name, not where this machine keeps it
+            if isinstance(data.get(key), str):
+                data[key] = data[key].replace("\\", "/").rsplit("/", 1)[-1]
+    return out
 
 
 def _jsonable(value: Any) -> Any:
