@@ -370,3 +370,35 @@ def test_the_frame_serves_on_ipv6_loopback_too() -> None:
             await ws.close()
 
     run(main())
+
+
+def test_history_pages_and_the_missed_badge_count() -> None:
+    async def main() -> None:
+        async with LoopbackService() as svc, WebFrame() as frame:
+            phone = await provision(svc, frame)
+            async with phone:
+                ws, page = await open_page(frame)
+
+                def pushed(n: int) -> Any:  # the frame pushes the history after each call
+                    return page.until(lambda m: m["type"] == "history" and len(m["rows"]) == n)
+
+                for n, target in enumerate(("echo", f"sip:echo@127.0.0.1:{svc.port}"), 1):
+                    call = (await page.send("dial", target=target))["result"]["call"]
+                    await page.state(lambda s: any(c["state"] == "established"
+                                                   for c in s["calls"]))  # fmt: skip
+                    await page.send("hangup", call=call)
+                    await pushed(n)
+                ringing = await svc.call("demo")
+                await page.state(lambda s: any(c["state"] == "incoming" for c in s["calls"]))
+                await ringing.hangup()
+                await pushed(3)
+                first = (await page.send("history", limit=2))["result"]
+                second = (await page.send("history", limit=2, offset=2))["result"]
+                assert [r["outcome"] for r in first["rows"]] == ["missed", "answered"]
+                assert [r["outcome"] for r in second["rows"]] == ["answered"]
+                assert first["missed"] == 1
+                assert (await page.send("seen_missed"))["result"] == {"missed": 0}
+                assert (await page.send("history"))["result"]["missed"] == 0
+                await ws.close()
+
+    run(main())
