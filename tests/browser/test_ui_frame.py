@@ -169,9 +169,12 @@ def test_incoming_call_answer_decline_and_missed_badge(
     expect(s.f.locator("#incoming-who")).to_contain_text("echo")
     expect(s.f.locator("#incoming-avatar")).to_have_text("EC")  # initials of the user part
     s.shot(artifacts, "incoming-320")
+    inner = s.page.frames[1]
+    assert inner.evaluate("siperbFrame.ringing()") is True  # the ringtone (WebAudio) plays
     s.f.locator("#btn-answer").click()
     expect(s.f.locator(".callline[data-state=established]")).to_have_count(1)
     expect(s.f.locator("#incoming")).to_be_hidden()
+    assert inner.evaluate("siperbFrame.ringing()") is False
     s.f.locator("#btn-hangup").click()
     wait_until(lambda: not s.calls(), "hung up")
 

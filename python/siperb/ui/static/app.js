@@ -57,7 +57,8 @@
       S.ws.send(JSON.stringify(msg));
     });
   }
-  window.siperbFrame = { send: send }; // for tests and host integrations inside this origin
+  // for tests and integrations inside this origin: send a command; is the ringtone playing?
+  window.siperbFrame = { send: send, ringing: () => !!S.ring };
 
   function onMessage(m) {
     switch (m.type) {
