@@ -258,6 +258,8 @@ def test_allowed_origins_must_be_origins_and_postmessage_target_is_never_a_wildc
 
     with pytest.raises(SiperbError, match="allowed_origins"):
         WebFrame(allowed_origins=["*"])
+    with pytest.raises(SiperbError, match="loopback"):
+        WebFrame(host="0.0.0.0")
     assert WebFrame(allowed_origins=["https://a.example/"]).parent_origin == "https://a.example"
     assert WebFrame().parent_origin is None
 

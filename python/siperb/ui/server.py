@@ -49,6 +49,7 @@ MAX_CLIENTS = 8  # pages at once per frame (each holds a socket and a queue)
 MAX_QUEUED = 512  # messages waiting for one slow page before it is dropped
 MAX_PENDING_TOASTS = 32  # toasts kept until the first page connects
 RTL_LANGUAGES = frozenset({"he"})
+LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 #: Each language by its own name, for the settings panel's picker (the same in every language).
 LANGUAGE_NAMES: dict[str, str] = {
     "en": "English", "fr": "Français", "ja": "日本語", "zh-hans": "简体中文", "zh": "繁體中文",
@@ -90,6 +91,10 @@ class WebFrame:
         token: str | None = None,
         browser_audio: Any = None,
     ) -> None:
+        if host not in LOOPBACK_HOSTS:
+            raise SiperbError(f"host: {host!r} is not a loopback address (the frame serves "
+                              "127.0.0.1 or ::1 only)", field="host",
+                              reason="not a loopback address")  # fmt: skip
         origins = tuple(o.rstrip("/") for o in allowed_origins)
         if any("*" in o or not o.startswith(("http://", "https://")) for o in origins):
             raise SiperbError("allowed_origins: each must be an http(s) origin, no wildcard",
