@@ -309,6 +309,11 @@ def test_themes_light_dark_and_system_under_both_schemes(
         s.page.emulate_media(color_scheme=scheme)  # the page follows it live
         wait_until(lambda c=colour: _background(s) == c, f"{scheme} background")  # type: ignore[misc]
     s.shot(artifacts, "system-dark-400x640")
+    s.f.locator("#set-language").select_option("he")  # the settings panel's language
+    expect(s.f.locator("html")).to_have_attribute("dir", "rtl")
+    expect(s.f.locator("#set-language option").first).to_have_text("שפת הדפדפן")
+    s.f.locator("#set-language").select_option("auto")  # back to the browser's (en-US)
+    expect(s.f.locator("html")).to_have_attribute("lang", "en")
     assert "demo-secret" not in s.f.locator("html").inner_html()  # the password never shows
 
 
