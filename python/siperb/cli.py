@@ -1,10 +1,12 @@
-"""The ``siperb`` command: a telephone in the terminal.
+"""The siperb command: a telephone in the terminal.
 
-``siperb register | call TARGET | listen`` run a phone from a provisioning JSON file
-(``--provisioning FILE``, the SDK's documented keys) or from flags, print live status lines,
-and hang up cleanly on Ctrl-C. ``siperb history`` lists a profile's calls, ``siperb devices``
-the audio devices (media engine), ``siperb demo`` calls the built-in loopback echo service,
-and ``siperb parse [FILE]`` pretty-prints a SIP message.
+siperb register | call TARGET | listen run a phone from a provisioning JSON file
+(--provisioning FILE, the SDK's documented keys) or from flags, print live status lines,
+and hang up cleanly on Ctrl-C. siperb history lists a profile's calls, siperb devices
+the audio devices, siperb demo calls the built-in loopback echo service,
+and siperb parse [FILE] pretty-prints a SIP message.
+
+(Plain text, no markup: argparse shows it in --help.)
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -21,6 +24,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from . import sip
+from ._version import __version__
 from .errors import SiperbError
 from .events import Event
 from .phone.provisioning import Provisioning
@@ -182,10 +186,41 @@ async def _open_phone(args: argparse.Namespace, prov: Provisioning, status: _Sta
         user_id=args.user_id or prov.user,
         language=args.language,
     )
-    phone = Phone(options, history_path=args.db, user_agent_options={"expires": args.expires})
+    ua_options: dict[str, Any] = {"expires": args.expires}
+    if getattr(args, "trace", False):
+        ua_options["trace"] = print_trace
+    phone = Phone(options, history_path=args.db, user_agent_options=ua_options)
     phone.on("*", status.on_event)  # before start(): the first registration is shown too
     await phone.start()
+    device_in, device_out = (
+        getattr(args, "input_device", None),
+        getattr(args, "output_device", None),
+    )
+    if device_in is not None or device_out is not None:
+        try:  # for this run only: Phone.select_device would also store it in the profile
+            phone.media.select_device(input=_device(device_in), output=_device(device_out))
+        except BaseException:
+            await phone.close()
+            raise
+        status(f"audio devices: input {device_in or 'default'}, output {device_out or 'default'}")
     return phone
+
+
+def _device(text: str | None) -> str | int | bool | None:
+    """A device flag's value: an index, 'none' (no device that way), else a name."""
+    if text is None:
+        return None
+    if text.isdigit():
+        return int(text)
+    return False if text.lower() == "none" else text
+
+
+def print_trace(record: Any) -> None:
+    """The --trace hook: each SIP message in or out, credentials already redacted."""
+    arrow = "<<<" if record.direction == "in" else ">>>"
+    print(f"{arrow} {record.direction} {record.kind.value} {record.local} {arrow} "
+          f"{record.remote}\n{record.data.decode('utf-8', 'replace').rstrip()}\n",
+          file=sys.stderr, flush=True)  # fmt: skip
 
 
 def _run(args: argparse.Namespace, body: Callable[[Any, _Status, asyncio.Event],
@@ -337,7 +372,27 @@ def _cmd_listen(args: argparse.Namespace) -> int:
     return _run(args, body)
 
 
-NO_DEVICES = "audio devices: none found (no sound card, or PortAudio cannot see it)"
+NO_DEVICES = "no audio devices found (no sound card, or PortAudio cannot see it)"
+
+
+def device_table(devices: Sequence[Any]) -> str:
+    """The devices as an aligned table: index, name, host API, channels, rate, defaults."""
+    header = ("#", "name", "host API", "in", "out", "rate", "default")
+    rows = [header] + [
+        (str(d.index), d.name, d.host_api, str(d.max_input_channels),
+         str(d.max_output_channels), f"{d.default_sample_rate:.0f} Hz",
+         ", ".join(m for m, on in (("input", d.default_input), ("output", d.default_output))
+                   if on) or "-")
+        for d in devices
+    ]  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    right = {0, 3, 4, 5}  # numbers line up on the right
+    lines = [
+        "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                  for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+        for r in rows
+    ]  # fmt: skip
+    return "\n".join(lines)
 
 
 def _cmd_devices(args: argparse.Namespace) -> int:
@@ -346,16 +401,16 @@ def _cmd_devices(args: argparse.Namespace) -> int:
     except ImportError:
         print("audio devices: needs the media engine (not built yet)")
         return 1
-    devices = list_devices()
+    try:
+        devices = list_devices()
+    except SiperbError as exc:  # PortAudio missing or failing: say what, not a traceback
+        print(f"siperb: {exc}", file=sys.stderr)
+        return 1
     if not devices:  # an empty listing would look like a hang or a crash
         print(NO_DEVICES)
         return 0
-    for d in devices:
-        marks = [m for m, on in (("default in", d.default_input),
-                                 ("default out", d.default_output)) if on]  # fmt: skip
-        extra = f" ({', '.join(marks)})" if marks else ""
-        print(f"{d.index}: {d.name} [{d.max_input_channels} in / {d.max_output_channels} out, "
-              f"{d.default_sample_rate:.0f} Hz]{extra}")  # fmt: skip
+    print(device_table(devices))
+    print("choose one with --input-device / --output-device (an index or part of a name)")
     return 0
 
 
@@ -388,12 +443,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if args.file:  # the old `siperb demo FILE` meaning: pretty-print a message
         print("siperb: `siperb demo FILE` is now `siperb parse FILE`", file=sys.stderr)
         return 2
+    if args.trace:
+        print("siperb: --trace applies to register, call and listen; the demo prints its own "
+              "summary", file=sys.stderr)  # fmt: skip
     from .demo.runner import main as demo_main
 
-    return demo_main(hold_seconds=args.hold, language=args.language)
+    return demo_main(hold_seconds=args.hold, language=args.language, recording=args.record)
 
 
 def _account_options(p: argparse.ArgumentParser) -> None:
+    _logging_options(p, default=argparse.SUPPRESS)
     g = p.add_argument_group("account (a provisioning file, or flags that override it)")
     g.add_argument("--provisioning", metavar="FILE", help="JSON with the documented keys")
     g.add_argument("--server", help="SipWssServer (host; a ws:// or wss:// prefix allowed)")
@@ -415,8 +474,43 @@ def _account_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--expires", type=int, default=600, help="registration expiry (s)")
 
 
+def _logging_options(p: argparse.ArgumentParser, default: Any = None) -> None:
+    """--verbose and --trace, before or after the subcommand (``default`` SUPPRESS in the
+    subcommands, so a flag given before the subcommand is not reset by it)."""
+    p.add_argument("-v", "--verbose", action="count", default=default,
+                   help="log what siperb does (-vv for debug detail)")  # fmt: skip
+    p.add_argument(
+        "--trace",
+        action="store_true",
+        default=default,
+        help="print every SIP message sent and received (credentials redacted)",
+    )
+
+
+def _device_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("audio devices (see siperb devices)")
+    g.add_argument("--input-device", metavar="DEVICE",
+                   help="microphone: an index, part of a name, or 'none'")  # fmt: skip
+    g.add_argument("--output-device", metavar="DEVICE",
+                   help="speaker: an index, part of a name, or 'none'")  # fmt: skip
+
+
+def version_text() -> str:
+    """``siperb --version``: the package, the native core and the libraries it carries."""
+    try:
+        from . import _core
+
+        native = f"core {_core.__version__}, {_core.opus_version}"
+    except ImportError as exc:  # pragma: no cover - a broken install still reports its version
+        native = f"native core not loadable: {exc}"
+    py = sys.version_info
+    return f"siperb {__version__} ({native}, Python {py.major}.{py.minor}.{py.micro})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="siperb", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=version_text())
+    _logging_options(parser, default=None)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="parse and pretty-print a SIP message (file or stdin)")
     p.add_argument("file", nargs="?", help="file with one SIP message; '-' or none for stdin")
@@ -426,6 +520,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("file", nargs="?", help=argparse.SUPPRESS)
     d.add_argument("--hold", type=float, default=3.0, help="seconds to hold the call")
     d.add_argument("--language", default="en", help="language of the status texts")
+    _logging_options(d, default=argparse.SUPPRESS)
+    d.add_argument(
+        "--record",
+        metavar="FILE",
+        help="keep the echo call's recording in FILE (by default it is removed)",
+    )
     d.set_defaults(func=_cmd_demo)
 
     r = sub.add_parser("register", help="register and stay registered until Ctrl-C")
@@ -436,6 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("call", help="call TARGET; Ctrl-C hangs up")
     _account_options(c)
+    _device_options(c)
     c.add_argument("target", help="number, user@host or SIP URI")
     c.add_argument("--duration", type=float, help="hang up this many seconds after the answer")
     c.add_argument(
@@ -452,6 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listen = sub.add_parser("listen", help="answer incoming calls until Ctrl-C")
     _account_options(listen)
+    _device_options(listen)
     listen.add_argument("--no-answer", dest="answer", action="store_false",
                         help="only show incoming calls")  # fmt: skip
     listen.add_argument("--duration", type=float, help="quit after this many seconds")
@@ -469,8 +571,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _setup_logging(verbose: int | None) -> None:
+    """-v: siperb's INFO messages on stderr, -vv: DEBUG; nothing is configured without it."""
+    if not verbose:
+        return
+    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    logging.getLogger("siperb").setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The console script: parse ``argv`` and run the subcommand; the exit status."""
     args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
     try:
         return int(args.func(args))
     except SiperbError as exc:
