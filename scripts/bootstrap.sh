@@ -9,6 +9,7 @@ set -euo pipefail
 demo_packages=(
   build-essential cmake ninja-build pkg-config python3-venv python3-dev
   libopus-dev portaudio19-dev libsrtp2-dev libspeexdsp-dev
+  libssl-dev  # OpenSSL: libcrypto.a under libsrtp2 in the wheel (make wheel); DTLS/STUN (#14)
 )
 
 # `make test` adds these (a package the extension itself needs belongs in demo_packages).

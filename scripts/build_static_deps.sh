@@ -69,10 +69,11 @@ if [ ! -f "$prefix/lib/libspeexdsp.a" ]; then
 fi
 if [ ! -f "$prefix/lib/libsrtp2.a" ]; then
   d=$(unpack libsrtp2)
-  # Its own AES-ICM and HMAC-SHA1 (no NSS, whose crypto module Debian's build loads at run
-  # time); SIPERB_SRTP_OPENSSL=1 builds it on OpenSSL's libcrypto instead (AES-GCM).
+  # Its crypto from OpenSSL's libcrypto (AES-ICM, HMAC-SHA1 and the AEAD_AES_*_GCM suites),
+  # which CMake links statically too; not NSS, whose crypto module Debian's libsrtp2 loads at
+  # run time. SIPERB_SRTP_OPENSSL=0: libsrtp2's own AES-ICM and HMAC-SHA1 (no GCM suites).
   crypto=()
-  [ "${SIPERB_SRTP_OPENSSL:-0}" = 1 ] && crypto=(--enable-openssl)
+  if [ "${SIPERB_SRTP_OPENSSL:-1}" = 1 ]; then crypto=(--enable-openssl); fi
   (cd "$d" && ./configure -q --prefix="$prefix" "${crypto[@]}" && make -s -j"$jobs" libsrtp2.a \
     && make -s install)
 fi
