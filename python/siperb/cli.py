@@ -198,7 +198,8 @@ async def _open_phone(args: argparse.Namespace, prov: Provisioning, status: _Sta
     )
     if device_in is not None or device_out is not None:
         try:  # for this run only: Phone.select_device would also store it in the profile
-            phone.media.select_device(input=_device(device_in), output=_device(device_out))
+            media: Any = phone.media  # the engine's control also takes an index or False
+            media.select_device(input=_device(device_in), output=_device(device_out))
         except BaseException:
             await phone.close()
             raise

@@ -63,8 +63,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel-user")
     assert not str(work).startswith(str(ROOT))
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    py = shutil.which("python3.11") or sys.executable
-    base = getattr(sys, "_base_executable", py) if py == sys.executable else py
+    base = getattr(sys, "_base_executable", sys.executable)  # the system Python, not .venv
     subprocess.run([base, "-m", "venv", str(work / "venv")], check=True, env=env, timeout=120)
     subprocess.run([str(work / "venv" / "bin" / "python"), "-m", "pip", "install", "-q",
                     "--disable-pip-version-check", str(wheel), "pytest"], check=True, env=env,
