@@ -104,7 +104,8 @@ docs: build
 	@echo "API reference: docs/api/index.html"
 
 # A wheel as PyPI takes it: opus, speexdsp and srtp2 built from Debian's source packages and
-# linked statically (build/deps, built once), libstdc++ static, PortAudio loaded at run time;
+# linked statically (build/deps, built once; libsrtp2 on a static libcrypto), PortAudio loaded
+# at run time;
 # then auditwheel gives it the lowest manylinux tag its symbols allow (wheelhouse/).
 # Built once: the scikit-build tree in build/cp3*-linux_* is reused, so a rebuild only
 # compiles what changed.
@@ -114,7 +115,7 @@ wheel: $(VENV)/.stamp
 	rm -f dist/siperb-*.whl
 	SIPERB_STATIC_DEPS=1 SIPERB_DEPS_PREFIX=$(WHEEL_DEPS) $(PY) -m build --wheel --no-isolation --outdir dist .
 	rm -f wheelhouse/siperb-*.whl
-	$(PY) -m auditwheel repair --exclude libportaudio.so.2 -w wheelhouse dist/siperb-*.whl
+	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) -m auditwheel repair --exclude libportaudio.so.2 -w wheelhouse dist/siperb-*.whl
 	$(PY) -m auditwheel show wheelhouse/siperb-*.whl
 
 # The built wheel installed into a fresh virtualenv where the system's codec, SRTP, PortAudio
