@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import signal
 import sys
@@ -24,7 +23,17 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from . import sip
-from ._version import __version__
+from .cli_output import (
+    NO_DEVICES,
+    device_options,
+    device_table,
+    device_value,
+    logging_options,
+    media_line,
+    print_trace,
+    setup_logging,
+    version_text,
+)
 from .errors import SiperbError
 from .events import Event
 from .phone.provisioning import Provisioning
@@ -199,29 +208,12 @@ async def _open_phone(args: argparse.Namespace, prov: Provisioning, status: _Sta
     if device_in is not None or device_out is not None:
         try:  # for this run only: Phone.select_device would also store it in the profile
             media: Any = phone.media  # the engine's control also takes an index or False
-            media.select_device(input=_device(device_in), output=_device(device_out))
+            media.select_device(input=device_value(device_in), output=device_value(device_out))
         except BaseException:
             await phone.close()
             raise
         status(f"audio devices: input {device_in or 'default'}, output {device_out or 'default'}")
     return phone
-
-
-def _device(text: str | None) -> str | int | bool | None:
-    """A device flag's value: an index, 'none' (no device that way), else a name."""
-    if text is None:
-        return None
-    if text.isdigit():
-        return int(text)
-    return False if text.lower() == "none" else text
-
-
-def print_trace(record: Any) -> None:
-    """The --trace hook: each SIP message in or out, credentials already redacted."""
-    arrow = "<<<" if record.direction == "in" else ">>>"
-    print(f"{arrow} {record.direction} {record.kind.value} {record.local} {arrow} "
-          f"{record.remote}\n{record.data.decode('utf-8', 'replace').rstrip()}\n",
-          file=sys.stderr, flush=True)  # fmt: skip
 
 
 def _run(args: argparse.Namespace, body: Callable[[Any, _Status, asyncio.Event],
@@ -266,19 +258,6 @@ async def _wait(stop: asyncio.Event, duration: float | None, *others: asyncio.Fu
         await asyncio.wait(waiters, timeout=duration, return_when=asyncio.FIRST_COMPLETED)
     finally:
         waiters[0].cancel()
-
-
-def media_line(stats: Any) -> str:
-    """One live line of call quality from a media session's statistics."""
-    v = stats.values
-    rtt = f", RTT {v['rtt_ms']:.0f} ms" if v.get("rtt_ms", -1) >= 0 else ""
-    return (
-        f"media: {stats.codec}, {v.get('packets_sent', 0):.0f} sent / "
-        f"{v.get('packets_received', 0):.0f} received, jitter {v.get('jitter_ms', 0):.1f} ms, "
-        f"loss {v.get('loss_percent', 0):.1f} %, buffer {v.get('jb_delay_ms', 0):.0f} ms{rtt}, "
-        f"MOS {v.get('mos', 0):.2f}, level out {v.get('tx_level_dbfs', -100):.0f} / "
-        f"in {v.get('rx_level_dbfs', -100):.0f} dBFS"
-    )
 
 
 async def _report_media(call: Any, status: _Status, every: float) -> None:
@@ -373,29 +352,6 @@ def _cmd_listen(args: argparse.Namespace) -> int:
     return _run(args, body)
 
 
-NO_DEVICES = "no audio devices found (no sound card, or PortAudio cannot see it)"
-
-
-def device_table(devices: Sequence[Any]) -> str:
-    """The devices as an aligned table: index, name, host API, channels, rate, defaults."""
-    header = ("#", "name", "host API", "in", "out", "rate", "default")
-    rows = [header] + [
-        (str(d.index), d.name, d.host_api, str(d.max_input_channels),
-         str(d.max_output_channels), f"{d.default_sample_rate:.0f} Hz",
-         ", ".join(m for m, on in (("input", d.default_input), ("output", d.default_output))
-                   if on) or "-")
-        for d in devices
-    ]  # fmt: skip
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    right = {0, 3, 4, 5}  # numbers line up on the right
-    lines = [
-        "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                  for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
-        for r in rows
-    ]  # fmt: skip
-    return "\n".join(lines)
-
-
 def _cmd_devices(args: argparse.Namespace) -> int:
     try:
         from .media.audio import list_devices
@@ -453,7 +409,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _account_options(p: argparse.ArgumentParser) -> None:
-    _logging_options(p, default=argparse.SUPPRESS)
+    logging_options(p, default=argparse.SUPPRESS)
     g = p.add_argument_group("account (a provisioning file, or flags that override it)")
     g.add_argument("--provisioning", metavar="FILE", help="JSON with the documented keys")
     g.add_argument("--server", help="SipWssServer (host; a ws:// or wss:// prefix allowed)")
@@ -475,43 +431,10 @@ def _account_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--expires", type=int, default=600, help="registration expiry (s)")
 
 
-def _logging_options(p: argparse.ArgumentParser, default: Any = None) -> None:
-    """--verbose and --trace, before or after the subcommand (``default`` SUPPRESS in the
-    subcommands, so a flag given before the subcommand is not reset by it)."""
-    p.add_argument("-v", "--verbose", action="count", default=default,
-                   help="log what siperb does (-vv for debug detail)")  # fmt: skip
-    p.add_argument(
-        "--trace",
-        action="store_true",
-        default=default,
-        help="print every SIP message sent and received (credentials redacted)",
-    )
-
-
-def _device_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("audio devices (see siperb devices)")
-    g.add_argument("--input-device", metavar="DEVICE",
-                   help="microphone: an index, part of a name, or 'none'")  # fmt: skip
-    g.add_argument("--output-device", metavar="DEVICE",
-                   help="speaker: an index, part of a name, or 'none'")  # fmt: skip
-
-
-def version_text() -> str:
-    """``siperb --version``: the package, the native core and the libraries it carries."""
-    try:
-        from . import _core
-
-        native = f"core {_core.__version__}, {_core.opus_version}"
-    except ImportError as exc:  # pragma: no cover - a broken install still reports its version
-        native = f"native core not loadable: {exc}"
-    py = sys.version_info
-    return f"siperb {__version__} ({native}, Python {py.major}.{py.minor}.{py.micro})"
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="siperb", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=version_text())
-    _logging_options(parser, default=None)
+    logging_options(parser, default=None)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="parse and pretty-print a SIP message (file or stdin)")
     p.add_argument("file", nargs="?", help="file with one SIP message; '-' or none for stdin")
@@ -521,7 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("file", nargs="?", help=argparse.SUPPRESS)
     d.add_argument("--hold", type=float, default=3.0, help="seconds to hold the call")
     d.add_argument("--language", default="en", help="language of the status texts")
-    _logging_options(d, default=argparse.SUPPRESS)
+    logging_options(d, default=argparse.SUPPRESS)
     d.add_argument(
         "--record",
         metavar="FILE",
@@ -537,7 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("call", help="call TARGET; Ctrl-C hangs up")
     _account_options(c)
-    _device_options(c)
+    device_options(c)
     c.add_argument("target", help="number, user@host or SIP URI")
     c.add_argument("--duration", type=float, help="hang up this many seconds after the answer")
     c.add_argument(
@@ -554,7 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listen = sub.add_parser("listen", help="answer incoming calls until Ctrl-C")
     _account_options(listen)
-    _device_options(listen)
+    device_options(listen)
     listen.add_argument("--no-answer", dest="answer", action="store_false",
                         help="only show incoming calls")  # fmt: skip
     listen.add_argument("--duration", type=float, help="quit after this many seconds")
@@ -572,19 +495,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: int | None) -> None:
-    """-v: siperb's INFO messages on stderr, -vv: DEBUG; nothing is configured without it."""
-    if not verbose:
-        return
-    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
-    logging.getLogger("siperb").setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script: parse ``argv`` and run the subcommand; the exit status."""
     args = build_parser().parse_args(argv)
-    _setup_logging(args.verbose)
+    setup_logging(args.verbose)
     try:
         return int(args.func(args))
     except SiperbError as exc:

@@ -185,9 +185,10 @@ def test_devices_without_portaudio_says_what_is_missing() -> None:
 def test_device_flags_parse_index_name_and_none() -> None:
     args = cli.build_parser().parse_args(["call", "1001", "--input-device", "3",
                                           "--output-device", "USB"])  # fmt: skip
-    assert (cli._device(args.input_device), cli._device(args.output_device)) == (3, "USB")
+    value = cli.device_value
+    assert (value(args.input_device), value(args.output_device)) == (3, "USB")
     args = cli.build_parser().parse_args(["listen", "--input-device", "none"])
-    assert cli._device(args.input_device) is False and cli._device(args.output_device) is None
+    assert value(args.input_device) is False and value(args.output_device) is None
 
 
 @pytest.mark.timeout(90)
