@@ -56,6 +56,9 @@ unpack() {
 export CFLAGS="${CFLAGS:-} -O2 -fPIC -fvisibility=hidden"
 
 fetch_sources
+if [ "${SIPERB_DEPS_FETCH_ONLY:-0}" = 1 ]; then  # a host with apt fetches for a container
+  exit 0
+fi
 
 if [ ! -f "$prefix/lib/libopus.a" ]; then
   d=$(unpack opus)
@@ -76,6 +79,8 @@ if [ ! -f "$prefix/lib/libsrtp2.a" ]; then
   if [ "${SIPERB_SRTP_OPENSSL:-1}" = 1 ]; then crypto=(--enable-openssl); fi
   (cd "$d" && ./configure -q --prefix="$prefix" "${crypto[@]}" && make -s -j"$jobs" libsrtp2.a \
     && make -s install)
+  # CMake links libcrypto.a only under an OpenSSL build of libsrtp2.
+  if [ ${#crypto[@]} -gt 0 ]; then echo openssl; else echo builtin; fi >"$prefix/srtp2-crypto"
 fi
 # Only the static archives: the linker must not find a shared copy here.
 rm -f "$prefix"/lib/*.so* "$prefix"/lib/*.la

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +175,31 @@ def test_make_docs_generates_the_reference_with_pdoc(tmp_path: Path) -> None:
     page = (tmp_path / "siperb.html").read_text()
     assert inspect.getdoc(siperb.Call.answer) in page  # the docstrings are the reference
     assert "ProvisionPhone" in page and (tmp_path / "siperb" / "media.html").exists()
+
+
+# ---- PortAudio is loaded when a device is first used ----
+
+
+def test_portaudio_is_loaded_only_when_a_device_is_used() -> None:
+    code = textwrap.dedent("""\
+        import siperb
+        from siperb import media
+        from siperb.media.codecs import opus
+        opus.OpusEncoder(48000, 1).encode(bytes(1920))
+        media.Engine.default().session().close()
+        maps = lambda: open("/proc/self/maps").read()
+        print("before", "libportaudio" in maps())
+        from siperb.media.audio import list_devices
+        try:
+            list_devices()
+        except siperb.SiperbError as exc:
+            print("error", exc)
+        print("after", "libportaudio" in maps())
+        """)  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "before False"  # import, codecs and the engine did not load it
+    assert lines[-1] == "after True"  # the device listing did (PortAudio is installed here)
