@@ -18,7 +18,6 @@ import json
 import os
 import signal
 import sys
-import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -33,6 +32,9 @@ from .cli_output import (
     print_trace,
     setup_logging,
     version_text,
+)
+from .cli_output import (
+    Status as _Status,
 )
 from .errors import SiperbError
 from .events import Event
@@ -150,38 +152,6 @@ def _provisioning(args: argparse.Namespace, *, local: bool = False) -> Provision
         data.setdefault("SipWebsocketPort", 443)
         data["SipPassword"] = data.get("SipPassword") or "-"
     return Provisioning.from_dict(data, secure=False if args.ws else None)
-
-
-class _Status:
-    """Live status lines: ``[  1.234] text``, seconds since the command started."""
-
-    def __init__(self, stream: Any = None) -> None:
-        self.t0 = time.monotonic()
-        self.stream = stream
-
-    def __call__(self, text: str) -> None:
-        print(f"[{time.monotonic() - self.t0:7.3f}] {text}", file=self.stream or sys.stdout,
-              flush=True)  # fmt: skip
-
-    def on_event(self, ev: Event) -> None:
-        name = ev.name
-        if name == "registered":
-            self(f"registered {ev['aor']} (expires {ev['expires']} s)")
-        elif name == "unregistered":
-            self(f"unregistered {ev['aor']}")
-        elif name == "registration_failed":
-            self(f"registration failed: {ev['status']} {ev['reason']}")
-        elif name == "session_state_change":
-            call = ev["call"]
-            self(f"call {call.direction} {call.remote_uri}: {ev['label']} ({ev['state']})")
-        elif name == "incoming_call":
-            self(ev["label"])
-        elif name == "dtmf":
-            self(f"dtmf received: {ev['digit']}")
-        elif name == "toast":
-            self(f"toast: {ev['message']}")
-        elif name == "transport" and ev.get("state") == "lost":
-            self(f"connection lost: {ev.get('reason')}")
 
 
 async def _open_phone(args: argparse.Namespace, prov: Provisioning, status: _Status) -> Any:

@@ -1,16 +1,19 @@
 """What the ``siperb`` command prints and the flags several subcommands share: the device
-table, the SIP trace, the version line, media quality lines, logging. Kept apart from cli.py so
-each file holds one concern (the command's structure there, its output here)."""
+table, the SIP trace, the version line, media quality and live status lines, logging. Kept
+apart from cli.py so each file holds one concern (the command's structure there, its output
+here)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from ._version import __version__
+from .events import Event
 
 
 def device_value(text: str | None) -> str | int | bool | None:
@@ -106,3 +109,35 @@ def setup_logging(verbose: int | None) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     logging.getLogger("siperb").setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+
+
+class Status:
+    """Live status lines: ``[  1.234] text``, seconds since the command started."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.t0 = time.monotonic()
+        self.stream = stream
+
+    def __call__(self, text: str) -> None:
+        print(f"[{time.monotonic() - self.t0:7.3f}] {text}", file=self.stream or sys.stdout,
+              flush=True)  # fmt: skip
+
+    def on_event(self, ev: Event) -> None:
+        name = ev.name
+        if name == "registered":
+            self(f"registered {ev['aor']} (expires {ev['expires']} s)")
+        elif name == "unregistered":
+            self(f"unregistered {ev['aor']}")
+        elif name == "registration_failed":
+            self(f"registration failed: {ev['status']} {ev['reason']}")
+        elif name == "session_state_change":
+            call = ev["call"]
+            self(f"call {call.direction} {call.remote_uri}: {ev['label']} ({ev['state']})")
+        elif name == "incoming_call":
+            self(ev["label"])
+        elif name == "dtmf":
+            self(f"dtmf received: {ev['digit']}")
+        elif name == "toast":
+            self(f"toast: {ev['message']}")
+        elif name == "transport" and ev.get("state") == "lost":
+            self(f"connection lost: {ev.get('reason')}")
