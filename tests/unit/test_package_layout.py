@@ -23,6 +23,7 @@ BASE = ("siperb._core", "siperb._compat", "siperb._mirror", "siperb._version", "
         "siperb.events", "siperb.sdp")  # fmt: skip
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", BASE),
+    ("cli output", ("siperb.cli_output",)),  # the command's printing helpers: base only
     ("sip", ("siperb.sip",)),
     ("media", ("siperb.media",)),
     ("phone", ("siperb.phone",)),

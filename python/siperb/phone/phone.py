@@ -239,6 +239,7 @@ class Phone(SdkVerbs):
     # ---- media (through MediaControl) ----
 
     def devices(self) -> list[Any]:
+        """The audio devices (needs EnableDeviceSelector); the SDK's GetDevices."""
         self.options.require("device_selector")
         return self.media.devices()
 
@@ -271,6 +272,7 @@ class Phone(SdkVerbs):
         return await self._store().list(limit, offset, direction)
 
     async def clear_history(self) -> int:
+        """Forget this profile's calls; the number removed (the SDK's ClearHistory)."""
         return await self._store().clear()
 
     async def recent_calls(self, limit: int = 50) -> list[CallRecord]:
