@@ -87,6 +87,7 @@ struct DtlsSession::Impl {
         if (X509_STORE_CTX_get_error_depth(store) != 0 || !self->remote) return 1;
         if (fingerprint_matches(*self->remote, X509_STORE_CTX_get_current_cert(store))) return 1;
         self->mismatch = true;
+        X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);  // alert bad_certificate
         return 0;
     }
 
