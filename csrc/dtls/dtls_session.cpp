@@ -72,6 +72,8 @@ struct DtlsSession::Impl {
     bool mismatch = false;  // set by the verify callback
     std::optional<Fingerprint> remote;
     std::optional<SrtpKeys> keys;
+    // The handshake must be done by then: from start() for a client, from the first datagram
+    // for a server (which may wait for its peer as long as the call rings).
     std::int64_t give_up_ns = INT64_MAX;
     std::int64_t deadline = INT64_MAX;
     Stats stats;
@@ -106,6 +108,9 @@ struct DtlsSession::Impl {
         keys.reset();
     }
 
+    void arm_give_up(std::int64_t now) {
+        if (give_up_ns == INT64_MAX) give_up_ns = now + std::int64_t(cfg.handshake_timeout_ms) * 1'000'000;
+    }
     void setup();
     void drive(std::int64_t now);
     void finish_handshake();
@@ -133,7 +138,8 @@ void DtlsSession::Impl::setup() {
         throw MediaError("srtp_profiles", "OpenSSL refused '" + profiles + "'");
     SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
     SSL_CTX_set_max_cert_list(c, kMaxCertList);
-    SSL_CTX_set_options(c, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_options(c, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                  SSL_OP_NO_RENEGOTIATION);
     SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
 
     ssl.reset(SSL_new(c));
@@ -271,7 +277,7 @@ void DtlsSession::start(std::int64_t now_ns) {
     auto& s = *impl_;
     if (s.state != DtlsState::New) return;
     s.state = DtlsState::Connecting;
-    s.give_up_ns = now_ns + std::int64_t(s.cfg.handshake_timeout_ms) * 1'000'000;
+    if (s.cfg.role == DtlsRole::Client || !s.pending.empty()) s.arm_give_up(now_ns);
     if (s.cfg.role == DtlsRole::Client || s.pending.empty()) s.drive(now_ns);
     while (!s.pending.empty() && s.state == DtlsState::Connecting) {
         s.q.in.push_back(std::move(s.pending.front()));
@@ -297,6 +303,7 @@ void DtlsSession::on_datagram(const std::uint8_t* data, std::size_t len, std::in
         s.pending.emplace_back(data, data + len);
         return;
     }
+    s.arm_give_up(now_ns);
     s.q.in.emplace_back(data, data + len);
     s.drive(now_ns);
 }
