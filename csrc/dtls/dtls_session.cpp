@@ -147,8 +147,7 @@ void DtlsSession::Impl::setup() {
     SSL_set_app_data(ssl.get(), this);
     BIO* bio = make_datagram_bio(&q);
     if (!bio) throw MediaError("dtls", "cannot create the datagram BIO");
-    BIO_up_ref(bio);  // SSL_set_bio takes one reference for rbio and one for wbio
-    SSL_set_bio(ssl.get(), bio, bio);
+    SSL_set_bio(ssl.get(), bio, bio);  // takes our one reference (and adds one itself when rbio == wbio)
     if (!SSL_set_mtu(ssl.get(), long(cfg.mtu)) || !DTLS_set_link_mtu(ssl.get(), long(cfg.mtu)))
         throw MediaError("mtu", std::to_string(cfg.mtu) + " is below the DTLS minimum");
     DTLS_set_timer_cb(ssl.get(), timer_cb);
