@@ -40,6 +40,15 @@ const char* openssl_profile(media::SrtpSuite s) {
     return "";
 }
 
+// OpenSSL's error queue is per thread and shared with every other user of libssl in the
+// process (Python's ssl module among them): empty before a call, and left empty after it.
+struct ErrorQueueScope {
+    ErrorQueueScope() { ERR_clear_error(); }
+    ~ErrorQueueScope() { ERR_clear_error(); }
+    ErrorQueueScope(const ErrorQueueScope&) = delete;
+    ErrorQueueScope& operator=(const ErrorQueueScope&) = delete;
+};
+
 std::string ssl_reason(const char* fallback) {
     const unsigned long e = ERR_peek_last_error();
     const char* r = e ? ERR_reason_error_string(e) : nullptr;
@@ -119,6 +128,7 @@ struct DtlsSession::Impl {
 };
 
 void DtlsSession::Impl::setup() {
+    const ErrorQueueScope errors;
     ctx.reset(SSL_CTX_new(DTLS_method()));
     if (!ctx) throw MediaError("dtls", "SSL_CTX_new: " + ssl_reason("failed"));
     SSL_CTX* c = ctx.get();
@@ -211,7 +221,7 @@ void DtlsSession::Impl::update_deadline(std::int64_t now) {
 }
 
 void DtlsSession::Impl::drive(std::int64_t now) {
-    ERR_clear_error();
+    const ErrorQueueScope errors;
     if (!handshake_done) {
         const int r = SSL_do_handshake(ssl.get());
         if (r == 1) {
@@ -265,6 +275,7 @@ const std::string& DtlsSession::failure() const noexcept { return impl_->failure
 void DtlsSession::set_remote_fingerprint(const std::string& algorithm, const std::string& hex) {
     impl_->remote = parse_fingerprint(algorithm, hex);
     auto& s = *impl_;
+    const ErrorQueueScope errors;
     if (s.state == DtlsState::Connected && !fingerprint_matches(*s.remote, SSL_get0_peer_certificate(s.ssl.get()))) {
         SSL_shutdown(s.ssl.get());
         s.fail("fingerprint mismatch");
@@ -314,7 +325,7 @@ void DtlsSession::on_timeout(std::int64_t now_ns) {
     if (s.state != DtlsState::Connecting && s.state != DtlsState::Connected) return;
     if (now_ns < s.deadline) return;
     if (!s.handshake_done && now_ns >= s.give_up_ns) return s.fail("timeout");
-    ERR_clear_error();
+    const ErrorQueueScope errors;
     // OpenSSL checks expiry against its own clock; when it does not agree yet the deadline is
     // re-armed below with what it says is left.
     const int r = DTLSv1_handle_timeout(s.ssl.get());
@@ -336,7 +347,7 @@ void DtlsSession::close() {
     auto& s = *impl_;
     if (s.state == DtlsState::Closed) return;
     if (s.state != DtlsState::New && s.state != DtlsState::Failed) {
-        ERR_clear_error();
+        const ErrorQueueScope errors;
         SSL_shutdown(s.ssl.get());
     }
     s.state = DtlsState::Closed;
