@@ -466,6 +466,9 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--limit", type=int, default=20)
     h.add_argument("--clear", action="store_true")
     h.set_defaults(func=_cmd_history)
+    from .serve.cli import add_parser as add_serve_parser  # fleets: its own module
+
+    add_serve_parser(sub)
     return parser
 
 

@@ -415,6 +415,16 @@ class History:
         )
 
 
+def open_history(profile_user_id: str, path: str | os.PathLike[str] | None = None) -> History:
+    """The history at ``path``: a SQLite file (default), or a ``postgresql://`` URL shared by
+    a fleet's workers (:mod:`~siperb.phone.history_pg`, same schema and API)."""
+    if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+        from .history_pg import PgHistory
+
+        return PgHistory(profile_user_id, path)
+    return History(profile_user_id, path)
+
+
 class AsyncHistory:
     """:class:`History` for asyncio: every call runs in a worker thread."""
 
@@ -425,7 +435,7 @@ class AsyncHistory:
     async def open(
         cls, profile_user_id: str, path: str | os.PathLike[str] | None = None
     ) -> AsyncHistory:
-        return cls(await asyncio.to_thread(History, profile_user_id, path))
+        return cls(await asyncio.to_thread(open_history, profile_user_id, path))
 
     @property
     def profile(self) -> str:
@@ -482,4 +492,5 @@ __all__ = [
     "default_path",
     "derive_outcome",
     "migrate",
+    "open_history",
 ]

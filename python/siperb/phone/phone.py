@@ -141,9 +141,7 @@ class Phone(SdkVerbs):
         if prepare is not None:  # e.g. open the default sound device (PortAudio blocks)
             await asyncio.to_thread(prepare)
         await self._restore_devices()
-        self.ua = _ProvisionedUserAgent(
-            self._ua_config(), self.provisioning.contact_user, EventHub()
-        )
+        self.ua = self._new_user_agent()
         self.ua.events.on("*", self._on_ua_event)
         self._state_changed("registering", {"label": self.translator.t("registration.registering")})
         try:
@@ -164,6 +162,11 @@ class Phone(SdkVerbs):
             await self.close()
             raise
         self._on_load_task = asyncio.get_running_loop().create_task(self._run_on_load())
+
+    def _new_user_agent(self) -> UserAgent:
+        """The phone's UA; a subclass may give another (``siperb serve``'s workers answer
+        OPTIONS and new INVITEs by their load)."""
+        return _ProvisionedUserAgent(self._ua_config(), self.provisioning.contact_user, EventHub())
 
     def _ua_config(self) -> UserAgentConfig:
         prov = self.provisioning

@@ -1,0 +1,311 @@
+"""siperb serve: the handler API on two real workers calling each other over loopback UDP,
+the 503 gate (full, draining) for INVITE and OPTIONS, metrics over HTTP, the Kamailio render
+(checked by ``kamailio -c`` when Kamailio is installed) and the CLI's errors."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pytest
+
+from siperb.errors import SiperbError
+from siperb.media import engine_available
+from siperb.serve import (
+    HandlerCall,
+    ServeWorker,
+    WorkerConfig,
+    load_handler,
+    render_kamailio,
+    run_campaign,
+)
+from siperb.serve.kamailio import dispatcher_list
+
+T = TypeVar("T")
+
+
+def run(coro: Awaitable[T], timeout: float = 60.0) -> T:
+    return asyncio.run(asyncio.wait_for(coro, timeout))  # type: ignore[arg-type]
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def options(port: int, method: str = "OPTIONS", timeout: float = 5.0) -> str:
+    """Send one out-of-dialog request by hand; the status line and headers of the reply."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        s.settimeout(timeout)
+        me = s.getsockname()[1]
+        sdp = ""
+        if method == "INVITE":
+            sdp = (
+                "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+            )
+        msg = (
+            f"{method} sip:w@127.0.0.1:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bK{uuid.uuid4().hex[:10]};rport\r\n"
+            f"From: <sip:probe@127.0.0.1>;tag=1\r\nTo: <sip:w@127.0.0.1>\r\n"
+            f"Call-ID: {uuid.uuid4().hex}\r\nCSeq: 1 {method}\r\nMax-Forwards: 70\r\n"
+            f"Contact: <sip:probe@127.0.0.1:{me}>\r\n"
+            + ("Content-Type: application/sdp\r\n" if sdp else "")
+            + f"Content-Length: {len(sdp)}\r\n\r\n{sdp}"
+        )
+        s.sendto(msg.encode(), ("127.0.0.1", port))
+        while True:
+            data = s.recv(65535).decode()
+            if not data.startswith("SIP/2.0 1"):  # skip 100 Trying / 180 Ringing
+                return data
+
+
+# ---- the handler API between two workers ----
+
+HEARD: dict[str, Any] = {}
+
+
+async def answering_handler(call: HandlerCall) -> None:
+    """B side: answer, play 1 kHz, collect DTMF and what it hears, wait for the BYE."""
+    await call.answer()
+    t = np.arange(16000) / 16000.0
+    call.play((8000 * np.sin(2 * np.pi * 1000.0 * t)).astype(np.int16))
+    HEARD["digits"] = [await call.dtmf(timeout=10.0) for _ in range(2)]
+    call.annotations["digits"] = "".join(d or "?" for d in HEARD["digits"])
+    await call.wait_ended(timeout=20.0)
+
+
+async def calling_handler(call: HandlerCall) -> None:
+    """A side (a campaign's call): wait for the answer, measure 1 kHz, send DTMF, hang up."""
+    state = await call.next_state(timeout=10.0)
+    while state not in ("established", "terminated"):
+        state = await call.next_state(timeout=10.0)
+    assert state == "established"
+    pcm = await asyncio.wait_for(call.read(8000), 10.0)  # 0.5 s at 16 kHz
+    spectrum = np.abs(np.fft.rfft(pcm.astype(np.float64)))
+    HEARD["peak_hz"] = float(np.argmax(spectrum[1:]) + 1) * 16000 / len(pcm)
+    await call.send_dtmf("42")
+    await asyncio.sleep(1.0)
+    await call.hangup()
+
+
+@pytest.mark.skipif(not engine_available(), reason="media engine not built")
+def test_campaign_call_between_two_workers_carries_audio_dtmf_and_history(tmp_path: Path) -> None:
+    a_port, b_port = free_udp_port(), free_udp_port()
+    db = tmp_path / "history.sqlite3"
+
+    async def main() -> None:
+        b_cfg = WorkerConfig(
+            answering_handler,
+            proxy=f"127.0.0.1:{a_port}",
+            listen_port=b_port,
+            history=str(db),
+            index=1,
+            profile_user_id="fleet",
+        )
+        a_cfg = WorkerConfig(
+            calling_handler,
+            proxy=f"127.0.0.1:{b_port}",
+            listen_port=a_port,
+            history=str(db),
+            index=0,
+            profile_user_id="fleet",
+        )
+        async with ServeWorker(b_cfg) as b, ServeWorker(a_cfg) as a:
+            calls = await asyncio.wait_for(
+                run_campaign(a, [f"sip:bot@127.0.0.1:{b_port}"], concurrency=1), 30.0
+            )
+            assert len(calls) == 1 and calls[0].ended
+            assert await asyncio.wait_for(b.drain(10.0), 15.0)
+            assert b.metrics.calls_setup == 1 and a.metrics.calls_setup == 1
+            assert a.metrics.calls_failed == 0 and b.metrics.calls_failed == 0
+            rows = await a.phone.history() if a.phone else []
+        # one SQLite file, two workers: both rows of the one call (a's outbound, b's inbound)
+        assert sorted(r.direction for r in rows) == ["inbound", "outbound"]
+        assert {r.outcome for r in rows} == {"answered"}
+
+    run(main())
+    assert abs(HEARD["peak_hz"] - 1000.0) < 50.0, HEARD
+    assert HEARD["digits"] == ["4", "2"]
+
+
+# ---- the gate: OPTIONS and INVITE get 503 when full or draining ----
+
+
+async def idle_handler(call: HandlerCall) -> None:
+    await call.wait_ended(timeout=30.0)  # never answers: the call rings until cancelled
+
+
+@pytest.mark.skipif(not engine_available(), reason="media engine not built")
+def test_gate_answers_503_with_retry_after_when_full_and_when_draining(tmp_path: Path) -> None:
+    port = free_udp_port()
+
+    async def main() -> None:
+        cfg = WorkerConfig(
+            idle_handler,
+            proxy="127.0.0.1:9",
+            listen_port=port,
+            max_calls=1,
+            retry_after=7,
+            history=str(tmp_path / "h.sqlite3"),
+        )
+        async with ServeWorker(cfg) as w:
+            ok = await asyncio.to_thread(options, port)
+            assert ok.startswith("SIP/2.0 200"), ok
+            first = asyncio.create_task(asyncio.to_thread(options, port, "INVITE", 3.0))
+            await asyncio.sleep(0.5)  # it rings (180), so it is counted
+            assert w.refusal() == "full"
+            busy = await asyncio.to_thread(options, port, "INVITE")
+            assert busy.startswith("SIP/2.0 503") and "Retry-After: 7" in busy, busy
+            probe = await asyncio.to_thread(options, port)
+            assert probe.startswith("SIP/2.0 503") and "(full)" in probe, probe
+            assert w.metrics.calls_rejected == 1
+            first.cancel()
+            w.draining = True
+            for hc in list(w.calls.values()):
+                await hc.decline()
+            await asyncio.sleep(0.3)
+            probe = await asyncio.to_thread(options, port)
+            assert probe.startswith("SIP/2.0 503") and "(draining)" in probe, probe
+
+    run(main())
+
+
+# ---- metrics ----
+
+
+@pytest.mark.skipif(not engine_available(), reason="media engine not built")
+def test_metrics_endpoint_serves_prometheus_text_on_loopback(tmp_path: Path) -> None:
+    async def main() -> None:
+        cfg = WorkerConfig(
+            idle_handler,
+            proxy="127.0.0.1:9",
+            listen_port=free_udp_port(),
+            metrics_port=0,
+            index=3,
+            history=str(tmp_path / "h.sqlite3"),
+        )
+        async with ServeWorker(cfg) as w:
+            assert w.metrics_server is not None
+            port = w.metrics_server.port
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /metrics HTTP/1.0\r\n\r\n")
+            body = (await reader.read()).decode()
+            assert body.startswith("HTTP/1.0 200")
+            for name in (
+                "calls_active",
+                "calls_setup_total",
+                "calls_failed_total",
+                "media_late_frames_total",
+                "cpu_per_call_second",
+            ):
+                assert f'siperb_serve_{name}{{worker="3"}} ' in body, body
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /admin HTTP/1.0\r\n\r\n")
+            assert (await reader.read()).startswith(b"HTTP/1.0 404")
+
+    run(main())
+
+
+# ---- Kamailio config ----
+
+
+def test_render_kamailio_lists_workers_with_call_load_attributes(tmp_path: Path) -> None:
+    files = render_kamailio(
+        ["127.0.0.1:5080", "[::1]:5081"],
+        listen="127.0.0.1:5060",
+        directory=tmp_path,
+        gateways=["127.0.0.1:5090"],
+        max_load=9,
+        ping_interval=3,
+    )
+    lines = files.dispatcher_list.splitlines()[1:]
+    assert lines == [
+        "1 sip:127.0.0.1:5080 0 0 duid=w0;maxload=9",
+        "1 sip:[::1]:5081 0 0 duid=w1;maxload=9",
+        "2 sip:127.0.0.1:5090 0 0 duid=g0",
+    ]
+    assert 'ds_select_dst("1", "10")' in files.config
+    assert 'modparam("dispatcher", "ds_ping_interval", 3)' in files.config
+    assert "listen=udp:127.0.0.1:5060" in files.config
+    assert "@@" not in files.config
+
+
+@pytest.mark.parametrize("bad", ["", "nohost", "h:0", "h:70000", "a b:5"])
+def test_render_kamailio_refuses_bad_addresses(bad: str) -> None:
+    with pytest.raises(SiperbError) as err:
+        dispatcher_list([bad])
+    assert err.value.field == "workers"
+    with pytest.raises(SiperbError):
+        dispatcher_list([])
+
+
+def test_rendered_config_passes_kamailio_check(tmp_path: Path) -> None:
+    binary = shutil.which("kamailio", path="/usr/sbin:/usr/bin:/sbin")
+    if binary is None:
+        pytest.skip("kamailio not installed (Debian package kamailio)")
+    cfg = render_kamailio(
+        ["127.0.0.1:5080", "127.0.0.1:5081"], directory=tmp_path, gateways=["127.0.0.1:5090"]
+    ).write(tmp_path)
+    check = subprocess.run(
+        [binary, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=60
+    )
+    assert check.returncode == 0, check.stderr[-3000:]
+
+
+# ---- loading handlers, the CLI ----
+
+
+def test_load_handler_errors_name_the_problem() -> None:
+    for spec, words in [
+        ("nocolon", "module:function"),
+        ("no_such_mod_xyz:f", "cannot import"),
+        ("json:no_such", "has no"),
+        ("json:dumps", "async function"),
+    ]:
+        with pytest.raises(SiperbError) as err:
+            load_handler(spec)
+        assert words in str(err.value) and err.value.field == "handler"
+    assert load_handler("asyncio:sleep") is asyncio.sleep
+
+
+def test_cli_renders_kamailio_for_worker_ports(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "siperb",
+            "serve",
+            "--render-kamailio",
+            str(tmp_path),
+            "--workers",
+            "3",
+            "--listen",
+            "127.0.0.1:6000",
+            "--kamailio-listen",
+            "127.0.0.1:5999",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    listed = (tmp_path / "dispatcher.list").read_text()
+    assert [f"sip:127.0.0.1:{6000 + i}" in listed for i in range(3)] == [True] * 3
+    bad = subprocess.run(
+        [sys.executable, "-m", "siperb", "serve", "--worker-index", "0", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 1 and "module:function" in bad.stderr
