@@ -19,6 +19,7 @@ import pytest
 
 from siperb.errors import SiperbError
 from siperb.media import engine_available
+from siperb.phone.history import open_history
 from siperb.serve import (
     HandlerCall,
     ServeWorker,
@@ -111,7 +112,7 @@ def test_campaign_call_between_two_workers_carries_audio_dtmf_and_history(tmp_pa
             listen_port=b_port,
             history=str(db),
             index=1,
-            profile_user_id="fleet",
+            profile_user_id="fleet-b",
         )
         a_cfg = WorkerConfig(
             calling_handler,
@@ -119,7 +120,7 @@ def test_campaign_call_between_two_workers_carries_audio_dtmf_and_history(tmp_pa
             listen_port=a_port,
             history=str(db),
             index=0,
-            profile_user_id="fleet",
+            profile_user_id="fleet-a",
         )
         async with ServeWorker(b_cfg) as b, ServeWorker(a_cfg) as a:
             calls = await asyncio.wait_for(
@@ -129,10 +130,11 @@ def test_campaign_call_between_two_workers_carries_audio_dtmf_and_history(tmp_pa
             assert await asyncio.wait_for(b.drain(10.0), 15.0)
             assert b.metrics.calls_setup == 1 and a.metrics.calls_setup == 1
             assert a.metrics.calls_failed == 0 and b.metrics.calls_failed == 0
-            rows = await a.phone.history() if a.phone else []
-        # one SQLite file, two workers: both rows of the one call (a's outbound, b's inbound)
-        assert sorted(r.direction for r in rows) == ["inbound", "outbound"]
-        assert {r.outcome for r in rows} == {"answered"}
+        # one SQLite file, two workers, two profiles: each reads only its side of the call
+        with open_history("fleet-a", str(db)) as ha, open_history("fleet-b", str(db)) as hb:
+            rows = ha.list() + hb.list()
+        assert [r.direction for r in rows] == ["outbound", "inbound"]
+        assert {r.outcome for r in rows} == {"answered"} and rows[0].call_id == rows[1].call_id
 
     run(main())
     assert abs(HEARD["peak_hz"] - 1000.0) < 50.0, HEARD
@@ -309,3 +311,23 @@ def test_cli_renders_kamailio_for_worker_ports(tmp_path: Path) -> None:
         timeout=60,
     )
     assert bad.returncode == 1 and "module:function" in bad.stderr
+
+
+@pytest.mark.skipif(not engine_available(), reason="media engine not built")
+def test_a_starting_worker_leaves_the_other_workers_live_rows_open(tmp_path: Path) -> None:
+    """Workers share the profile: a (re)started worker must not close the calls the others
+    have up (a phone closes its own leftovers at start; a worker has none it can tell apart)."""
+    db = str(tmp_path / "h.sqlite3")
+    with open_history("fleet", db) as h:
+        h.record_start("live-on-worker-0", "inbound", "sip:caller@x")
+
+    async def main() -> None:
+        cfg = WorkerConfig(idle_handler, proxy="127.0.0.1:9", listen_port=free_udp_port(),
+                           history=db, profile_user_id="fleet", index=1)  # fmt: skip
+        async with ServeWorker(cfg):
+            pass
+
+    run(main())
+    with open_history("fleet", db) as h:
+        row = h.get("live-on-worker-0")
+    assert row is not None and not row.ended

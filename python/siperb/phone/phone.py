@@ -135,7 +135,7 @@ class Phone(SdkVerbs):
         self._frame_task = asyncio.get_running_loop().create_task(self._frame_worker())
         self._frame("configure", self.options.ui_options())
         self._history = await AsyncHistory.open(self.options.profile_user_id, self._history_path)
-        await self._history.close_interrupted(INTERRUPTED)
+        await self._close_interrupted(self._history)
         await self.buddies.load()
         prepare = getattr(self.media, "prepare", None)
         if prepare is not None:  # e.g. open the default sound device (PortAudio blocks)
@@ -162,6 +162,10 @@ class Phone(SdkVerbs):
             await self.close()
             raise
         self._on_load_task = asyncio.get_running_loop().create_task(self._run_on_load())
+
+    async def _close_interrupted(self, history: AsyncHistory) -> None:
+        """Close the rows a previous run of this phone left open (it stopped mid-call)."""
+        await history.close_interrupted(INTERRUPTED)
 
     def _new_user_agent(self) -> UserAgent:
         """The phone's UA; a subclass may give another (``siperb serve``'s workers answer

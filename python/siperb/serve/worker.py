@@ -25,6 +25,7 @@ from ..events import Event, EventHub
 from ..media import EngineMediaControl
 from ..media.engine import Engine
 from ..phone import Call, Phone
+from ..phone.history import AsyncHistory
 from ..phone.options import PhoneOptions
 from ..phone.phone import _ProvisionedUserAgent
 from ..phone.provisioning import Provisioning
@@ -62,6 +63,10 @@ class WorkerConfig:
     metrics_port: int | None = None  # None: no endpoint; 0: a free port
     index: int = 0
     drain_timeout: float = 30.0
+    #: 180 Ringing at once for each INVITE. Off by default: a handler answers within
+    #: milliseconds, and a 180 sent just before the 200 can reach the caller after it (a
+    #: multi-process proxy forwards the two in parallel), which strict callers reject.
+    send_ringing: bool = False
 
 
 class _GatedRouter(Router):
@@ -98,6 +103,10 @@ class _WorkerPhone(Phone):
     def __init__(self, options: PhoneOptions, worker: ServeWorker, **kwargs: Any):
         super().__init__(options, **kwargs)
         self.worker = worker
+
+    async def _close_interrupted(self, history: AsyncHistory) -> None:
+        """Nothing: the fleet's workers share the profile, so the open rows at a worker's
+        start are mostly the live calls of the others, not this worker's leftovers."""
 
     def _new_user_agent(self) -> UserAgent:
         return _WorkerUserAgent(self._ua_config(), self.provisioning.contact_user, self.worker)
@@ -155,6 +164,7 @@ class ServeWorker:
             "retry_after": cfg.retry_after,
             "ring_timeout": cfg.ring_timeout,
             "udp_keepalive_interval": None,
+            "send_ringing": cfg.send_ringing,
         }
         self.metrics.active = lambda: len(self.calls)
         self.metrics.late_frames = lambda: int(Engine.default().stats().get("late_ticks", 0))
