@@ -138,15 +138,25 @@ class Fleet:
         self.kamailio.stop()
 
 
-def start_fleet(workdir: Path, *, history: str, drain_timeout: float = 20.0) -> Fleet:
+def start_fleet(
+    workdir: Path,
+    *,
+    history: str,
+    drain_timeout: float = 20.0,
+    workers: int = WORKERS,
+    max_calls: int = 40,
+) -> Fleet:
     kamailio = _require("kamailio", "kamailio")
     _require("sipp", "sip-tester")
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "fleet_app.py").write_text(APP)
-    kam_port, base = free_port(), free_port(span=WORKERS)
+    kam_port, base = free_port(), free_port(span=workers)
     env = {"PYTHONPATH": str(PYTHON_DIR)}
     cli = [sys.executable, "-m", "siperb", "serve"]
-    common = ["--workers", str(WORKERS), "--listen", f"127.0.0.1:{base}", "--max-calls", "40"]
+    common = [
+        *("--workers", str(workers), "--listen", f"127.0.0.1:{base}"),
+        *("--max-calls", str(max_calls)),
+    ]
     kdir = workdir / "kamailio"
     rendered = subprocess.run(
         [
@@ -214,10 +224,10 @@ def start_fleet(workdir: Path, *, history: str, drain_timeout: float = 20.0) -> 
         kam.wait_until(
             lambda: options_ping("127.0.0.1", kam_port, 0.5) is not None, 20.0, "answering OPTIONS"
         )
-        fleet.wait("all workers ready", lambda: len(fleet.ready_workers()) == WORKERS, 60.0)
+        fleet.wait("all workers ready", lambda: len(fleet.ready_workers()) == workers, 60.0)
         fleet.wait(
             "dispatcher sees every worker up",
-            lambda: list(fleet.dispatcher().values()).count("AP") == WORKERS,
+            lambda: list(fleet.dispatcher().values()).count("AP") == workers,
             20.0,
         )
     except BaseException:
