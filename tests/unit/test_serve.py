@@ -311,6 +311,15 @@ def test_cli_renders_kamailio_for_worker_ports(tmp_path: Path) -> None:
         timeout=60,
     )
     assert bad.returncode == 1 and "module:function" in bad.stderr
+    # the supervisor checks the handler before starting any worker (no crash loop)
+    bad = subprocess.run([sys.executable, "-m", "siperb", "serve", "--workers", "2",
+                          "no_such_module_xyz:handle"], capture_output=True, text=True,
+                         timeout=60)  # fmt: skip
+    assert (
+        bad.returncode == 1
+        and "cannot import" in bad.stderr
+        and "worker_started" not in (bad.stdout)
+    )
 
 
 @pytest.mark.skipif(not engine_available(), reason="media engine not built")

@@ -415,13 +415,18 @@ class History:
         )
 
 
-def open_history(profile_user_id: str, path: str | os.PathLike[str] | None = None) -> History:
-    """The history at ``path``: a SQLite file (default), or a ``postgresql://`` URL shared by
-    a fleet's workers (:mod:`~siperb.phone.history_pg`, same schema and API)."""
-    if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
-        from .history_pg import PgHistory
+#: URL prefix -> the History class for it; a backend module adds itself
+#: (:mod:`~siperb.phone.history_pg`: ``postgresql://``, imported with ``siperb.phone``).
+URL_BACKENDS: dict[str, Callable[[str, str], History]] = {}
 
-        return PgHistory(profile_user_id, path)
+
+def open_history(profile_user_id: str, path: str | os.PathLike[str] | None = None) -> History:
+    """The history at ``path``: a SQLite file (default), or a URL of a registered backend
+    (``postgresql://``: one database shared by a fleet's workers, same schema and API)."""
+    if isinstance(path, str):
+        for prefix, backend in URL_BACKENDS.items():
+            if path.startswith(prefix):
+                return backend(profile_user_id, path)
     return History(profile_user_id, path)
 
 

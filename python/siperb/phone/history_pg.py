@@ -25,10 +25,10 @@ from functools import lru_cache
 from typing import Any
 
 from ..errors import SiperbError
-from .history import History
+from .history import URL_BACKENDS, History
 from .schema import SCHEMA_VERSION
 
-__all__ = ["PgHistory", "is_postgres_url"]
+__all__ = ["PgHistory"]
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS calls (
@@ -58,10 +58,6 @@ _SCHEMA = (
 )
 #: Serialises schema creation between workers starting at once (any constant key).
 _SCHEMA_LOCK = 0x5170E4B
-
-
-def is_postgres_url(path: object) -> bool:
-    return isinstance(path, str) and path.startswith(("postgresql://", "postgres://"))
 
 
 @lru_cache(maxsize=256)
@@ -174,3 +170,7 @@ class PgHistory(History):
             elif row[0] > SCHEMA_VERSION:
                 reason = f"the database has schema {row[0]}, newer than {SCHEMA_VERSION}"
                 raise SiperbError(f"call history: schema: {reason}", field="schema", reason=reason)
+
+
+URL_BACKENDS["postgresql://"] = PgHistory
+URL_BACKENDS["postgres://"] = PgHistory

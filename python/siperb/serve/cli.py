@@ -136,11 +136,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     app_dir = os.path.abspath(args.app_dir)
     if app_dir not in sys.path:
         sys.path.insert(0, app_dir)
+    from .handler import load_handler
+
+    load_handler(args.handler)  # a bad handler fails here, once, not in N restarting workers
     if args.worker_index is not None:
-        from .handler import load_handler
         from .supervisor import run_worker
 
-        load_handler(args.handler)  # fail here, with a clear message, not in the loop
         return run_worker(_worker_config(args, args.worker_index))
     from .supervisor import Supervisor
 

@@ -31,9 +31,12 @@ __all__ = ["Handler", "HandlerCall", "load_handler"]
 
 #: Sample rate of the numpy audio a handler plays and reads (the engine resamples).
 DEFAULT_RATE = 16000
-#: Seconds of audio a call's play buffer and listen buffer hold: what a slow handler can make
-#: us keep per call (bounded; the oldest audio is dropped past it).
-BUFFER_SECONDS = 30
+#: Seconds of audio a call's play buffer holds (a prompt pushed at once); past it ``play``
+#: queues less and says how much, so a longer prompt goes in pieces (after :meth:`played`).
+PLAY_SECONDS = 30
+#: Seconds of received audio kept for a handler that reads late (then the oldest is dropped):
+#: what a slow handler can make us hold per call.
+LISTEN_SECONDS = 5
 #: Received DTMF digits kept per call until the handler reads them.
 MAX_DTMF = 64
 
@@ -109,12 +112,13 @@ class HandlerCall:
 
     def _play_buffer(self) -> BufferSource:
         if self._source is None:
-            self._source = BufferSource(self.rate, self.rate * BUFFER_SECONDS)
+            self._source = BufferSource(self.rate, self.rate * PLAY_SECONDS, "reject_newest")
             self.call.set_source(self._source)
         return self._source
 
     def play(self, pcm: npt.NDArray[np.int16]) -> int:
-        """Queue mono int16 samples at ``rate`` to send; the number queued."""
+        """Queue mono int16 samples at ``rate`` to send; the number queued (fewer when the
+        play buffer is full: queue the rest after :meth:`played`)."""
         samples = np.ascontiguousarray(pcm, dtype=np.int16)
         if samples.ndim != 1:
             raise SiperbError("play: expected mono samples (a 1-D array)", field="pcm")
@@ -132,7 +136,7 @@ class HandlerCall:
     async def read(self, n: int) -> npt.NDArray[np.int16]:
         """The next ``n`` received samples at ``rate`` (fewer once the call ended)."""
         if self._sink is None:
-            self._sink = BufferSink(self.rate, self.rate * BUFFER_SECONDS)
+            self._sink = BufferSink(self.rate, self.rate * LISTEN_SECONDS)
             self.call.set_sink(self._sink)
         return await self._sink.aread(n)
 
