@@ -5,11 +5,13 @@ the 503 gate (full, draining) for INVITE and OPTIONS, metrics over HTTP, the Kam
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import socket
 import subprocess
 import sys
 import uuid
+from collections import Counter
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -77,10 +79,10 @@ HEARD: dict[str, Any] = {}
 
 
 async def answering_handler(call: HandlerCall) -> None:
-    """B side: answer, play 1 kHz, collect DTMF and what it hears, wait for the BYE."""
+    """B side: answer, say 1 kHz, collect DTMF and what it hears, wait for the BYE."""
     await call.answer()
-    t = np.arange(16000) / 16000.0
-    call.play((8000 * np.sin(2 * np.pi * 1000.0 * t)).astype(np.int16))
+    t = np.arange(3 * 16000) / 16000.0  # 3 s: more than the play buffer, say() tops it up
+    await call.say((8000 * np.sin(2 * np.pi * 1000.0 * t)).astype(np.int16))
     HEARD["digits"] = [await call.dtmf(timeout=10.0) for _ in range(2)]
     call.annotations["digits"] = "".join(d or "?" for d in HEARD["digits"])
     await call.wait_ended(timeout=20.0)
@@ -340,3 +342,58 @@ def test_a_starting_worker_leaves_the_other_workers_live_rows_open(tmp_path: Pat
     with open_history("fleet", db) as h:
         row = h.get("live-on-worker-0")
     assert row is not None and not row.ended
+
+
+CAMPAIGN_APP = """
+import asyncio
+import json
+
+async def handle(call):
+    if call.direction == "inbound":
+        await call.answer()
+        await call.wait_ended(timeout=20)
+        return
+    while await call.next_state(timeout=10) != "established":
+        pass
+    await asyncio.sleep(0.3)
+    await call.hangup()
+"""
+
+
+@pytest.mark.skipif(not engine_available(), reason="media engine not built")
+def test_cli_campaign_splits_targets_over_workers_and_the_fleet_exits_when_done(
+    tmp_path: Path,
+) -> None:
+    """``siperb serve --campaign``: two workers call four targets (two each) at a third
+    ``siperb serve`` that answers; the campaign's fleet exits 0 by itself, nothing restarted."""
+    (tmp_path / "camp_app.py").write_text(CAMPAIGN_APP)
+    (tmp_path / "targets.txt").write_text("".join(f"sip:t{i}@127.0.0.1\n" for i in range(4)))
+    b_port, a_port = free_udp_port(), free_udp_port()
+    cli = [sys.executable, "-m", "siperb", "serve", "camp_app:handle", "--app-dir", str(tmp_path)]
+    answering = subprocess.Popen(
+        [*cli, "--workers", "1", "--listen", f"127.0.0.1:{b_port}", "--proxy", "127.0.0.1:9",
+         "--history", str(tmp_path / "b.sqlite3")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert answering.stdout is not None
+        for line in answering.stdout:
+            if '"worker_ready"' in line:
+                break
+        campaign = subprocess.run(
+            [*cli, "--workers", "2", "--listen", f"127.0.0.1:{a_port}", "--proxy",
+             f"127.0.0.1:{b_port}", "--history", str(tmp_path / "a.sqlite3"),
+             "--campaign", str(tmp_path / "targets.txt"), "--concurrency", "2"],
+            capture_output=True, text=True, timeout=90,
+        )  # fmt: skip
+    finally:
+        answering.terminate()
+        answering.wait(30)
+    assert campaign.returncode == 0, campaign.stderr
+    lines = [json.loads(x) for x in campaign.stdout.splitlines() if x.startswith("{")]
+    calls = [x for x in lines if x["event"] == "call"]
+    assert sorted(x["remote"] for x in calls) == [f"sip:t{i}@127.0.0.1" for i in range(4)]
+    assert Counter(x["worker"] for x in calls) == {0: 2, 1: 2}
+    assert all(x["outcome"] == "answered" and x["direction"] == "outbound" for x in calls)
+    started = [x for x in lines if x["event"] == "worker_started"]
+    assert len(started) == 2 and {x["event"] for x in lines} >= {"campaign_done", "worker_done"}

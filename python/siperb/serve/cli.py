@@ -70,6 +70,12 @@ def add_parser(sub: Any) -> None:
         help="on SIGTERM, wait this long for calls to end before hanging up",
     )
     s.add_argument("--app-dir", default=".", help="put this directory on sys.path first")
+    s.add_argument(
+        "--campaign",
+        metavar="FILE",
+        help="call these targets (one a line), split over the workers, then exit",
+    )
+    s.add_argument("--concurrency", type=int, default=4, help="campaign calls up per worker")
     s.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)
     k = s.add_argument_group("Kamailio (render its config instead of serving)")
     k.add_argument("--render-kamailio", metavar="DIR", help="write kamailio.cfg + dispatcher.list")
@@ -111,6 +117,19 @@ def _worker_config(args: argparse.Namespace, index: int) -> Any:
     )
 
 
+def _campaign(args: argparse.Namespace) -> list[str]:
+    """The targets of ``--campaign FILE`` (one a line; blank and # lines skipped)."""
+    from ..errors import SiperbError
+
+    if not args.campaign:
+        return []
+    try:
+        with open(args.campaign, encoding="utf-8") as f:
+            return [t.strip() for t in f if t.strip() and not t.startswith("#")]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SiperbError(f"--campaign: {exc}", field="campaign") from None
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from ..errors import SiperbError
 
@@ -139,10 +158,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from .handler import load_handler
 
     load_handler(args.handler)  # a bad handler fails here, once, not in N restarting workers
+    _campaign(args)  # and so does an unreadable campaign file
     if args.worker_index is not None:
         from .supervisor import run_worker
 
-        return run_worker(_worker_config(args, args.worker_index))
+        targets = _campaign(args)[args.worker_index :: args.workers]
+        return run_worker(_worker_config(args, args.worker_index), targets, args.concurrency)
     from .supervisor import Supervisor
 
     base = [sys.executable, "-m", "siperb", *sys.argv[1:]]

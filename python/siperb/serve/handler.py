@@ -31,12 +31,13 @@ __all__ = ["Handler", "HandlerCall", "load_handler"]
 
 #: Sample rate of the numpy audio a handler plays and reads (the engine resamples).
 DEFAULT_RATE = 16000
-#: Seconds of audio a call's play buffer holds (a prompt pushed at once); past it ``play``
-#: queues less and says how much, so a longer prompt goes in pieces (after :meth:`played`).
-PLAY_SECONDS = 30
-#: Seconds of received audio kept for a handler that reads late (then the oldest is dropped):
-#: what a slow handler can make us hold per call.
-LISTEN_SECONDS = 5
+#: Seconds of audio a call's play buffer holds: :meth:`HandlerCall.say` tops it up as it
+#: drains, so a long prompt costs no more memory than this (a 10,000-call fleet holds 10,000).
+PLAY_SECONDS = 2
+#: Seconds of received audio kept for a handler that reads late (then the oldest is dropped).
+LISTEN_SECONDS = 2
+#: How often :meth:`HandlerCall.say` tops up the play buffer (well under PLAY_SECONDS).
+TOP_UP_SECONDS = 0.2
 #: Received DTMF digits kept per call until the handler reads them.
 MAX_DTMF = 64
 
@@ -117,12 +118,21 @@ class HandlerCall:
         return self._source
 
     def play(self, pcm: npt.NDArray[np.int16]) -> int:
-        """Queue mono int16 samples at ``rate`` to send; the number queued (fewer when the
-        play buffer is full: queue the rest after :meth:`played`)."""
+        """Queue mono int16 samples at ``rate`` to send, as many as fit in the play buffer;
+        the number queued (:meth:`say` queues any length)."""
         samples = np.ascontiguousarray(pcm, dtype=np.int16)
         if samples.ndim != 1:
             raise SiperbError("play: expected mono samples (a 1-D array)", field="pcm")
         return self._play_buffer().push(samples)
+
+    async def say(self, pcm: npt.NDArray[np.int16]) -> None:
+        """Queue all of ``pcm`` (any length), topping the play buffer up as it drains;
+        returns once the last sample is queued (or the call ended)."""
+        rest = np.ascontiguousarray(pcm, dtype=np.int16)
+        while rest.size and not self.ended:
+            rest = rest[self.play(rest) :]
+            if rest.size:
+                await asyncio.sleep(TOP_UP_SECONDS)
 
     async def played(self, timeout: float | None = None) -> None:
         """Wait until what :meth:`play` queued has been sent (or the call ended)."""

@@ -23,12 +23,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .campaign import run_campaign
 from .worker import ServeWorker, WorkerConfig
 
-__all__ = ["Supervisor", "run_worker"]
+__all__ = ["DONE_EXIT", "Supervisor", "run_worker"]
 
 log = logging.getLogger("siperb.serve")
 
+#: A worker's exit code for "finished its work" (a campaign's end): not restarted; the fleet
+#: stops when every worker is done.
+DONE_EXIT = 100
 MIN_BACKOFF = 0.1
 MAX_BACKOFF = 5.0
 #: A worker that lived at least this long before exiting starts again without delay growth.
@@ -47,6 +51,7 @@ class _Slot:
     started: float = 0.0
     backoff: float = MIN_BACKOFF
     restarts: int = 0
+    done: bool = False
     exits: list[int] = field(default_factory=list)
 
 
@@ -76,6 +81,12 @@ class Supervisor:
             assert slot.process is not None
             code = await slot.process.wait()
             slot.exits.append(code)
+            if code == DONE_EXIT:
+                _line(event="worker_done", worker=slot.index)
+                slot.done = True
+                if all(s.done for s in self.slots):
+                    self.stopping.set()
+                break
             if self.stopping.is_set():
                 break
             lived = time.monotonic() - slot.started
@@ -125,8 +136,10 @@ class Supervisor:
         return 0
 
 
-def run_worker(config: WorkerConfig) -> int:
-    """A worker process: serve until SIGTERM/SIGINT, then drain and exit 0."""
+def run_worker(config: WorkerConfig, campaign: Sequence[str] = (), concurrency: int = 4) -> int:
+    """A worker process: serve until SIGTERM/SIGINT, then drain and exit 0. With a
+    ``campaign`` (targets), call them (``concurrency`` at a time) while serving, then exit
+    :data:`DONE_EXIT` so the supervisor does not start the campaign again."""
     logging.basicConfig(
         level=logging.WARNING,
         stream=sys.stderr,
@@ -154,11 +167,25 @@ def run_worker(config: WorkerConfig) -> int:
             sip=f"{config.listen_host}:{worker.sip_port}",
             metrics=metrics,
         )
-        await stop.wait()
+        code = 0
+        if campaign:
+            dialling = asyncio.create_task(run_campaign(worker, campaign, concurrency=concurrency))
+            stopped = asyncio.create_task(stop.wait())
+            await asyncio.wait({dialling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
+            if dialling.done():
+                _line(event="campaign_done", worker=config.index, calls=len(dialling.result()))
+                code = DONE_EXIT
+            else:
+                stop.set()
+                worker.draining = True  # the campaign stops dialling, its calls finish
+                await dialling
+        if code == 0:
+            await stop.wait()
         _line(event="worker_draining", worker=config.index, calls=len(worker.calls))
         clean = await worker.drain()
         await worker.close()
         _line(event="worker_drained", worker=config.index, clean=clean)
-        return 0
+        return code
 
     return asyncio.run(main())
