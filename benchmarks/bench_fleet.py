@@ -2,13 +2,13 @@
 per call; the fleet (one worker per core) against one process (the alternative: a single
 ``siperb serve --workers 1``), both behind the same rendered Kamailio, driven by SIPp.
 
-- **setup**: SIPp places ``SETUP_CALLS`` short calls (no audio, 100 ms each) as fast as the
-  fleet takes them (``-r`` high, ``-l`` bounded); calls per second = calls / SIPp's elapsed time.
-- **audio**: ``AUDIO_CALLS`` concurrent G.711 (PCMU) calls of ``AUDIO_SECONDS`` each, RTP both
-  ways (the handler plays a tone, SIPp echoes it back). CPU seconds per second of call comes
-  from the workers' /metrics (``cpu_seconds_total`` and ``call_seconds_total`` read before and
-  after); calls per core = 1 / that. Memory per call: the workers' RSS with every call up minus
-  idle, divided by the calls.
+- **audio** (first, on fresh workers): ``AUDIO_CALLS`` concurrent G.711 (PCMU) calls of
+  ``AUDIO_SECONDS`` each, RTP both ways (the handler plays a tone, SIPp echoes it back). CPU
+  seconds per second of call comes from the workers' /metrics (``cpu_seconds_total`` and
+  ``call_seconds_total`` read before and after); calls per core = 1 / that. Memory per call:
+  the workers' RSS with every call up minus before the first call, divided by the calls.
+- **setup**: then SIPp places ``SETUP_CALLS`` short calls (no audio, 100 ms each) as fast as
+  the fleet takes them (``-r`` high, ``-l`` bounded); calls per second = calls / elapsed time.
 - **projection**: hosts for 10,000 concurrent calls and 1,000 call setups per second, from
   those figures, with the assumptions printed next to it.
 
@@ -36,7 +36,7 @@ from test_fleet import Fleet, start_fleet
 from peers.sipp import UAC_CALL, Sipp
 
 SETUP_CALLS = 300
-AUDIO_CALLS = 20
+AUDIO_CALLS = 40
 AUDIO_SECONDS = 10
 CORES = os.cpu_count() or 1
 
@@ -71,22 +71,9 @@ def measure(workers: int, workdir: Path) -> dict[str, float]:
     try:
         remote = f"127.0.0.1:{fleet.kam_port}"
         keys = {"domain": remote}
-        t0 = time.monotonic()
-        setup = Sipp(
-            workdir / "setup",
-            UAC_CALL,
-            remote=remote,
-            service="bot",
-            calls=SETUP_CALLS,
-            rate=1000,
-            pause_ms=100,
-            timeout_s=120,
-            keys=keys,
-            extra=["-l", "50"],
-        ).wait(180)
-        elapsed = time.monotonic() - t0
-        ok = setup.count("SuccessfulCall")
         time.sleep(2.0)
+        # Audio first, on fresh workers: their RSS before any call vs with every call up
+        # (first-use allocations included: an upper bound per call).
         idle_rss = sum(_rss_kb(p) for p in _worker_pids(fleet))
         cpu0, calls0 = _totals(fleet)
         audio = Sipp(
@@ -106,6 +93,21 @@ def measure(workers: int, workdir: Path) -> dict[str, float]:
         result = audio.wait(120)
         time.sleep(2.0)  # the call lines and counters of the last calls
         cpu1, calls1 = _totals(fleet)
+        t0 = time.monotonic()
+        setup = Sipp(
+            workdir / "setup",
+            UAC_CALL,
+            remote=remote,
+            service="bot",
+            calls=SETUP_CALLS,
+            rate=1000,
+            pause_ms=100,
+            timeout_s=120,
+            keys=keys,
+            extra=["-l", "50"],
+        ).wait(180)
+        elapsed = time.monotonic() - t0
+        ok = setup.count("SuccessfulCall")
         cpu_per_call_s = (cpu1 - cpu0) / max(calls1 - calls0, 1e-9)
         return {
             "workers": workers,
