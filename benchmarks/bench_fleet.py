@@ -12,8 +12,9 @@ per call; the fleet (one worker per core) against one process (the alternative: 
 - **projection**: hosts for 10,000 concurrent calls and 1,000 call setups per second, from
   those figures, with the assumptions printed next to it.
 
-Opus is not measured here: SIPp offers PCMU only (its RTP echo cannot transcode); the codec's
-own cost per call is in bench_codec_opus.py.
+- **opus**: SIPp offers PCMU only, so Opus is measured between siperb processes: a campaign
+  (``siperb serve --campaign``) calls a bot worker, ``AUDIO_CALLS`` at a time, a tone both
+  ways; the bot's CPU per second of call and memory per call as above.
 
 Run: ``PYTHONPATH=python:tests .venv/bin/python benchmarks/bench_fleet.py``
 or ``pytest benchmarks/bench_fleet.py -s``.
@@ -21,10 +22,14 @@ or ``pytest benchmarks/bench_fleet.py -s``.
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integrat
 
 from test_fleet import Fleet, start_fleet
 
+from peers.ports import free_port
+from peers.procs import ManagedProcess
 from peers.sipp import UAC_CALL, Sipp
 
 SETUP_CALLS = 300
@@ -123,6 +130,110 @@ def measure(workers: int, workdir: Path) -> dict[str, float]:
         fleet.stop()
 
 
+OPUS_APP = """
+import asyncio
+from siperb.media.audio import ToneSource
+
+async def handle(call):
+    if call.direction == "inbound":
+        await call.answer()
+    else:
+        while await call.next_state(timeout=10) != "established":
+            pass
+    call.call.set_source(ToneSource(16000, [([440.0], 1000)]))  # speech-like load both ways
+    if call.direction == "inbound":
+        await call.wait_ended(timeout=120)
+    else:
+        await asyncio.sleep(SECONDS)
+        await call.hangup()
+"""
+
+
+def measure_opus(workdir: Path) -> dict[str, float]:
+    """Opus both ways: a campaign (one ``siperb serve --campaign``) calls a bot worker (another
+    ``siperb serve``) ``AUDIO_CALLS`` at a time; the bot's CPU per second of call, from its
+    /metrics before and after. Both are siperb: SIPp cannot speak Opus."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "opus_app.py").write_text(OPUS_APP.replace("SECONDS", str(AUDIO_SECONDS)))
+    (workdir / "targets.txt").write_text(
+        "".join(f"sip:bot{i}@127.0.0.1\n" for i in range(AUDIO_CALLS))
+    )
+    bot_port, caller_port = free_port(), free_port()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "python")}
+    cli = [sys.executable, "-m", "siperb", "serve", "opus_app:handle", "--app-dir", str(workdir)]
+    bot = ManagedProcess(
+        "bot",
+        [
+            *cli,
+            "--workers",
+            "1",
+            "--listen",
+            f"127.0.0.1:{bot_port}",
+            "--proxy",
+            "127.0.0.1:9",
+            "--metrics-port",
+            "0",
+            "--max-calls",
+            "200",
+            "--history",
+            str(workdir / "b.sqlite3"),
+        ],
+        workdir / "bot.log",
+        env=env,
+    )
+    try:
+        bot.wait_log('"worker_ready"', 60.0)
+        ready = next(json.loads(x) for x in bot.log_text().splitlines() if '"worker_ready"' in x)
+        url = f"http://127.0.0.1:{ready['metrics']}/metrics"
+
+        def totals() -> tuple[float, float]:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                text = r.read().decode()
+            m = dict(re.findall(r"^siperb_serve_(\w+)\{[^}]*\} (\S+)$", text, re.M))
+            return float(m["cpu_seconds_total"]), float(m["call_seconds_total"])
+
+        time.sleep(2.0)
+        pid = int(bot.log_text().split('"pid": ')[1].split(",")[0])
+        idle_rss = _rss_kb(pid)
+        cpu0, calls0 = totals()
+        caller = subprocess.Popen(
+            [
+                *cli,
+                "--workers",
+                "1",
+                "--listen",
+                f"127.0.0.1:{caller_port}",
+                "--proxy",
+                f"127.0.0.1:{bot_port}",
+                "--history",
+                str(workdir / "a.sqlite3"),
+                "--campaign",
+                str(workdir / "targets.txt"),
+                "--concurrency",
+                str(AUDIO_CALLS),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        time.sleep(AUDIO_SECONDS / 2 + 3)
+        loaded_rss = _rss_kb(pid)
+        out, _ = caller.communicate(timeout=120)
+        time.sleep(2.0)
+        cpu1, calls1 = totals()
+        lines = [json.loads(x) for x in out.decode().splitlines() if x.startswith("{")]
+        answered = sum(1 for x in lines if x.get("event") == "call" and x["outcome"] == "answered")
+    finally:
+        bot.stop(timeout=30.0)
+    per_call_s = (cpu1 - cpu0) / max(calls1 - calls0, 1e-9)
+    return {
+        "audio_ok": answered,
+        "cpu_per_call_second": per_call_s,
+        "calls_per_core": 1.0 / per_call_s if per_call_s > 0 else 0.0,
+        "memory_per_call_kb": (loaded_rss - idle_rss) / AUDIO_CALLS,
+    }
+
+
 def projection(fleet: dict[str, float]) -> str:
     per_core = fleet["calls_per_core"]
     per_worker_cps = fleet["setup_cps"] / fleet["workers"]
@@ -153,7 +264,18 @@ def run_all() -> tuple[dict[str, float], dict[str, float]]:
             f"{r['memory_per_call_kb']:.0f} kB per call; idle worker "
             f"{r['idle_rss_mb_per_worker']:.0f} MB"
         )
+    with tempfile.TemporaryDirectory(prefix="bench-fleet-opus-") as d:
+        opus = measure_opus(Path(d))
+    print(
+        f"opus (siperb calling siperb): {opus['audio_ok']:.0f}/{AUDIO_CALLS} ok, "
+        f"{opus['cpu_per_call_second'] * 1000:.1f} ms CPU per call-second = "
+        f"{opus['calls_per_core']:.0f} calls per core; "
+        f"{opus['memory_per_call_kb']:.0f} kB per call"
+    )
     print(projection(fleet))
+    print(
+        projection({**fleet, "calls_per_core": opus["calls_per_core"]}).split("\n")[1] + " (Opus)"
+    )
     return one, fleet
 
 
