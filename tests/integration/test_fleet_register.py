@@ -1,0 +1,69 @@
+"""A worker that registers as one more Contact of an account (``register=True``) instead of
+sitting in Kamailio's dispatcher list: the registrar routes the account's calls to it, and its
+drain unregisters it (the Contact is gone before the process exits)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from peers.kamailio import ACCOUNTS, DOMAIN, Kamailio
+from peers.sipp import UAC_CALL, Sipp
+from siperb.media import engine_available
+from siperb.serve import HandlerCall, ServeWorker, WorkerConfig
+
+pytestmark = [pytest.mark.integration]
+
+
+async def answer_and_wait(call: HandlerCall) -> None:
+    await call.answer()
+    call.annotations["answered"] = True
+    await call.wait_ended(timeout=30.0)
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.skipif(not engine_available(), reason="media engine not built")
+def test_registered_worker_takes_the_accounts_calls_and_unregisters_on_drain(
+    kamailio: Kamailio, sipp_factory: Callable[..., Sipp]
+) -> None:
+    user = "1004"
+    kamailio.unregister(user)
+    port = _free_udp_port()
+    seen: dict[str, Any] = {}
+
+    async def main() -> None:
+        cfg = WorkerConfig(
+            answer_and_wait,
+            proxy=f"127.0.0.1:{kamailio.ports.sip}",
+            listen_port=port,
+            user=user,
+            domain=DOMAIN,
+            password=ACCOUNTS[user],
+            register=True,
+            history=":memory:",
+        )
+        async with ServeWorker(cfg) as worker:
+            contacts = await asyncio.to_thread(kamailio.wait_registered, user)
+            seen["contacts"] = contacts
+            remote = f"127.0.0.1:{kamailio.ports.sip}"
+            sipp = sipp_factory(UAC_CALL, remote=remote, service=user, calls=2, rate=10,
+                                pause_ms=500, keys={"domain": DOMAIN})  # fmt: skip
+            result = await asyncio.to_thread(sipp.wait, 30)
+            seen["sipp"] = (result.ok, result.count("SuccessfulCall"))
+            seen["setup"] = worker.metrics.calls_setup
+            assert await worker.drain(10.0)
+        seen["after"] = await asyncio.to_thread(kamailio.contacts, user)
+
+    asyncio.run(asyncio.wait_for(main(), 60.0))
+    assert any(f":{port}" in c for c in seen["contacts"]), seen
+    assert seen["sipp"] == (True, 2) and seen["setup"] == 2, seen
+    assert seen["after"] == [], seen  # drain + close unregistered the Contact
