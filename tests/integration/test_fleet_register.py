@@ -67,3 +67,60 @@ def test_registered_worker_takes_the_accounts_calls_and_unregisters_on_drain(
     assert any(f":{port}" in c for c in seen["contacts"]), seen
     assert seen["sipp"] == (True, 2) and seen["setup"] == 2, seen
     assert seen["after"] == [], seen  # drain + close unregistered the Contact
+
+
+@pytest.mark.skipif(not engine_available(), reason="media engine not built")
+def test_handler_blind_transfer_moves_the_caller_to_another_worker(kamailio: Kamailio) -> None:
+    """Three workers through Kamailio: a campaign worker calls user 1002 (a registered bot
+    worker), whose handler transfers the call (REFER) to user 1003 (another registered worker);
+    the caller follows the REFER and 1003's handler answers it."""
+    bot_user, target_user = "1002", "1003"
+    for u in (bot_user, target_user):
+        kamailio.unregister(u)
+    proxy = f"127.0.0.1:{kamailio.ports.sip}"
+    seen: dict[str, Any] = {}
+
+    async def bot(call: HandlerCall) -> None:
+        await call.answer()
+        await call.next_state(timeout=10.0)  # established
+        seen["refer_status"] = await call.transfer(f"sip:{target_user}@{DOMAIN}")
+        await call.hangup()  # the transferor leaves once the target answered
+
+    async def target(call: HandlerCall) -> None:
+        seen["target_got"] = call.remote_uri
+        await call.answer()
+        await call.wait_ended(timeout=20.0)
+
+    async def caller(call: HandlerCall) -> None:
+        await call.wait_ended(timeout=20.0)  # the first call ends when the transfer succeeds
+
+    def cfg(handler: Any, user: str | None) -> WorkerConfig:
+        extra: dict[str, Any] = {}
+        if user is not None:
+            extra = {"user": user, "domain": DOMAIN, "password": ACCOUNTS[user], "register": True}
+        return WorkerConfig(handler, proxy=proxy, listen_port=_free_udp_port(),
+                            history=":memory:", **extra)  # fmt: skip
+
+    async def main() -> None:
+        async with (
+            ServeWorker(cfg(bot, bot_user)) as b,
+            ServeWorker(cfg(target, target_user)) as t,
+            ServeWorker(cfg(caller, None)) as a,
+        ):
+            for u in (bot_user, target_user):
+                await asyncio.to_thread(kamailio.wait_registered, u)
+            hc = await a.dial(f"sip:{bot_user}@{DOMAIN}")
+            await hc.wait_ended(timeout=20.0)
+            for _ in range(100):  # the transferred call reaches the target worker
+                if t.metrics.calls_setup:
+                    break
+                await asyncio.sleep(0.1)
+            seen["b_setup"], seen["t_setup"] = b.metrics.calls_setup, t.metrics.calls_setup
+            assert a.phone is not None
+            for c in list(a.phone.calls):
+                await c.hangup()
+
+    asyncio.run(asyncio.wait_for(main(), 60.0))
+    assert seen.get("refer_status") == 200, seen
+    assert seen["b_setup"] == 1 and seen["t_setup"] == 1, seen
+    assert seen["target_got"].startswith("sip:siperb@"), seen
