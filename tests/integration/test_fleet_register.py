@@ -73,7 +73,8 @@ def test_registered_worker_takes_the_accounts_calls_and_unregisters_on_drain(
 def test_handler_blind_transfer_moves_the_caller_to_another_worker(kamailio: Kamailio) -> None:
     """Three workers through Kamailio: a campaign worker calls user 1002 (a registered bot
     worker), whose handler transfers the call (REFER) to user 1003 (another registered worker);
-    the caller follows the REFER and 1003's handler answers it."""
+    the caller follows the REFER (its handler runs on that new call too) and 1003's handler
+    answers it."""
     bot_user, target_user = "1002", "1003"
     for u in (bot_user, target_user):
         kamailio.unregister(u)
@@ -116,6 +117,7 @@ def test_handler_blind_transfer_moves_the_caller_to_another_worker(kamailio: Kam
                     break
                 await asyncio.sleep(0.1)
             seen["b_setup"], seen["t_setup"] = b.metrics.calls_setup, t.metrics.calls_setup
+            seen["a_calls"] = (a.metrics.calls_total, a.metrics.calls_setup)
             assert a.phone is not None
             for c in list(a.phone.calls):
                 await c.hangup()
@@ -123,4 +125,5 @@ def test_handler_blind_transfer_moves_the_caller_to_another_worker(kamailio: Kam
     asyncio.run(asyncio.wait_for(main(), 60.0))
     assert seen.get("refer_status") == 200, seen
     assert seen["b_setup"] == 1 and seen["t_setup"] == 1, seen
+    assert seen["a_calls"] == (2, 2), seen  # the call made by following the REFER is handled too
     assert seen["target_got"].startswith("sip:siperb@"), seen

@@ -179,6 +179,7 @@ class ServeWorker:
         phone.on("incoming_call", self._on_incoming)
         phone.on("session_state_change", self._on_state)
         phone.on("dtmf", self._on_dtmf)
+        phone.on("transfer", self._on_transfer)
         await phone.start()
         self.phone = phone
         if cfg.metrics_port is not None:
@@ -253,6 +254,12 @@ class ServeWorker:
 
     def _on_incoming(self, ev: Event) -> None:
         self._adopt(ev["call"])
+
+    def _on_transfer(self, ev: Event) -> None:
+        """We were transferred (REFER followed): the new call runs the handler too."""
+        new_call = ev.get("new_call")
+        if isinstance(new_call, Call):
+            self._adopt(new_call)
 
     def _on_state(self, ev: Event) -> None:
         hc = self.calls.get(ev["call"])
