@@ -397,3 +397,27 @@ def test_cli_campaign_splits_targets_over_workers_and_the_fleet_exits_when_done(
     assert all(x["outcome"] == "answered" and x["direction"] == "outbound" for x in calls)
     started = [x for x in lines if x["event"] == "worker_started"]
     assert len(started) == 2 and {x["event"] for x in lines} >= {"campaign_done", "worker_done"}
+
+
+def test_supervisor_restarts_a_crashing_worker_with_backoff_and_stops_when_done(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A worker that dies young is restarted with a doubling delay; one that exits DONE_EXIT
+    (a finished campaign) is not, and the supervisor stops when every worker is done."""
+    from siperb.serve.supervisor import DONE_EXIT, Supervisor
+
+    counter = tmp_path / "runs"
+    script = (
+        "import pathlib, sys\n"
+        f"p = pathlib.Path({str(counter)!r})\n"
+        "n = int(p.read_text()) if p.exists() else 0\n"
+        "p.write_text(str(n + 1))\n"
+        f"sys.exit(1 if n < 3 else {DONE_EXIT})\n"
+    )
+    sup = Supervisor(lambda i: [sys.executable, "-c", script], 1, drain_timeout=1.0)
+    assert run(sup.run(), 60.0) == 0
+    assert sup.slots[0].exits == [1, 1, 1, DONE_EXIT] and sup.slots[0].restarts == 3
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    delays = [x["restart_in_s"] for x in lines if x["event"] == "worker_exited"]
+    assert delays == [0.2, 0.4, 0.8], delays
+    assert [x["event"] for x in lines][-2:] == ["fleet_stopping", "fleet_stopped"]
