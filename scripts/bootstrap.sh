@@ -10,6 +10,7 @@ packages=(
   kamailio kamailio-websocket-modules kamailio-tls-modules
   baresip sip-tester pulseaudio pulseaudio-utils libasound2-plugins sox openssl
   dnsmasq-base iproute2 nftables conntrack rtpengine-daemon
+  postgresql  # fleets: the PostgreSQL call-history tests start a private cluster (initdb)
 )
 
 # Debian starts kamailio as a system service on install; the tests start their own on free
