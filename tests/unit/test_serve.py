@@ -314,9 +314,12 @@ def test_cli_renders_kamailio_for_worker_ports(tmp_path: Path) -> None:
     )
     assert bad.returncode == 1 and "module:function" in bad.stderr
     # the supervisor checks the handler before starting any worker (no crash loop)
-    bad = subprocess.run([sys.executable, "-m", "siperb", "serve", "--workers", "2",
-                          "no_such_module_xyz:handle"], capture_output=True, text=True,
-                         timeout=60)  # fmt: skip
+    bad = subprocess.run(
+        [sys.executable, "-m", "siperb", "serve", "--workers", "2", "no_such_module_xyz:handle"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (
         bad.returncode == 1
         and "cannot import" in bad.stderr
@@ -333,8 +336,14 @@ def test_a_starting_worker_leaves_the_other_workers_live_rows_open(tmp_path: Pat
         h.record_start("live-on-worker-0", "inbound", "sip:caller@x")
 
     async def main() -> None:
-        cfg = WorkerConfig(idle_handler, proxy="127.0.0.1:9", listen_port=free_udp_port(),
-                           history=db, profile_user_id="fleet", index=1)  # fmt: skip
+        cfg = WorkerConfig(
+            idle_handler,
+            proxy="127.0.0.1:9",
+            listen_port=free_udp_port(),
+            history=db,
+            profile_user_id="fleet",
+            index=1,
+        )
         async with ServeWorker(cfg):
             pass
 
@@ -371,21 +380,45 @@ def test_cli_campaign_splits_targets_over_workers_and_the_fleet_exits_when_done(
     b_port, a_port = free_udp_port(), free_udp_port()
     cli = [sys.executable, "-m", "siperb", "serve", "camp_app:handle", "--app-dir", str(tmp_path)]
     answering = subprocess.Popen(
-        [*cli, "--workers", "1", "--listen", f"127.0.0.1:{b_port}", "--proxy", "127.0.0.1:9",
-         "--history", str(tmp_path / "b.sqlite3")],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            *cli,
+            "--workers",
+            "1",
+            "--listen",
+            f"127.0.0.1:{b_port}",
+            "--proxy",
+            "127.0.0.1:9",
+            "--history",
+            str(tmp_path / "b.sqlite3"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert answering.stdout is not None
         for line in answering.stdout:
             if '"worker_ready"' in line:
                 break
         campaign = subprocess.run(
-            [*cli, "--workers", "2", "--listen", f"127.0.0.1:{a_port}", "--proxy",
-             f"127.0.0.1:{b_port}", "--history", str(tmp_path / "a.sqlite3"),
-             "--campaign", str(tmp_path / "targets.txt"), "--concurrency", "2"],
-            capture_output=True, text=True, timeout=90,
-        )  # fmt: skip
+            [
+                *cli,
+                "--workers",
+                "2",
+                "--listen",
+                f"127.0.0.1:{a_port}",
+                "--proxy",
+                f"127.0.0.1:{b_port}",
+                "--history",
+                str(tmp_path / "a.sqlite3"),
+                "--campaign",
+                str(tmp_path / "targets.txt"),
+                "--concurrency",
+                "2",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
     finally:
         answering.terminate()
         answering.wait(30)
@@ -421,3 +454,48 @@ def test_supervisor_restarts_a_crashing_worker_with_backoff_and_stops_when_done(
     delays = [x["restart_in_s"] for x in lines if x["event"] == "worker_exited"]
     assert delays == [0.2, 0.4, 0.8], delays
     assert [x["event"] for x in lines][-2:] == ["fleet_stopping", "fleet_stopped"]
+
+
+@pytest.mark.skipif(not engine_available(), reason="media engine not built")
+def test_a_call_without_rtp_for_media_timeout_is_hung_up(tmp_path: Path) -> None:
+    """The far end's media stops without a SIP BYE (its session closed: RTCP BYE, then no
+    RTP): ``media_timeout`` s later the worker ends the call with a BYE, no hanging call."""
+    a_port, b_port = free_udp_port(), free_udp_port()
+    seen: dict[str, Any] = {}
+
+    async def silent_after_answer(call: HandlerCall) -> None:
+        while await call.next_state(timeout=10.0) != "established":
+            pass
+        await asyncio.sleep(0.5)
+        call.call.sip.media.session.close()  # our RTP stops; the call stays up on our side
+        await call.wait_ended(timeout=15.0)
+        seen["a_hangup_by"] = call.call.hangup_by
+
+    async def waits_forever(call: HandlerCall) -> None:
+        await call.answer()
+        await call.wait_ended(timeout=30.0)
+
+    async def main() -> None:
+        b_cfg = WorkerConfig(
+            waits_forever,
+            proxy=f"127.0.0.1:{a_port}",
+            listen_port=b_port,
+            history=":memory:",
+            media_timeout=1.0,
+        )
+        a_cfg = WorkerConfig(
+            silent_after_answer,
+            proxy=f"127.0.0.1:{b_port}",
+            listen_port=a_port,
+            history=":memory:",
+            media_timeout=None,
+        )
+        async with ServeWorker(b_cfg) as b, ServeWorker(a_cfg) as a:
+            t0 = asyncio.get_running_loop().time()
+            await asyncio.wait_for(run_campaign(a, [f"sip:bot@127.0.0.1:{b_port}"]), 20.0)
+            seen["elapsed"] = asyncio.get_running_loop().time() - t0
+            seen["b_idle"] = await asyncio.wait_for(b.drain(5.0), 10.0)
+
+    run(main())
+    assert seen["a_hangup_by"] == "remote", seen  # B sent the BYE
+    assert seen["b_idle"] and 1.0 < seen["elapsed"] < 10.0, seen

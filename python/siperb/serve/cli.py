@@ -69,6 +69,12 @@ def add_parser(sub: Any) -> None:
         default=30.0,
         help="on SIGTERM, wait this long for calls to end before hanging up",
     )
+    s.add_argument(
+        "--media-timeout",
+        type=float,
+        default=30.0,
+        help="hang up a call after this many seconds without RTP (0: never)",
+    )
     s.add_argument("--app-dir", default=".", help="put this directory on sys.path first")
     s.add_argument(
         "--campaign",
@@ -114,6 +120,7 @@ def _worker_config(args: argparse.Namespace, index: int) -> Any:
         metrics_port=metrics,
         index=index,
         drain_timeout=args.drain_timeout,
+        media_timeout=args.media_timeout or None,
     )
 
 

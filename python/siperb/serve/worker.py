@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..events import Event, EventHub
-from ..media import EngineMediaControl
-from ..media.engine import Engine
+from ..media import EngineMedia, EngineMediaControl
+from ..media.call_media import MediaHost
+from ..media.engine import Engine, SessionConfig
 from ..phone import Call, Phone
 from ..phone.history import AsyncHistory
 from ..phone.options import PhoneOptions
@@ -31,6 +32,7 @@ from ..phone.phone import _ProvisionedUserAgent
 from ..phone.provisioning import Provisioning
 from ..sip import Message
 from ..sip.router import Router, RouterHost
+from ..sip.session import MediaHandler
 from ..sip.transaction import ServerTransaction
 from ..sip.useragent import UserAgent, UserAgentConfig
 from .handler import Handler, HandlerCall, load_handler
@@ -67,6 +69,9 @@ class WorkerConfig:
     #: milliseconds, and a 180 sent just before the 200 can reach the caller after it (a
     #: multi-process proxy forwards the two in parallel), which strict callers reject.
     send_ringing: bool = False
+    #: Seconds without RTP after which a call is hung up (its far end or the path to it is
+    #: gone: a cut link, a crashed peer); None: never.
+    media_timeout: float | None = 30.0
 
 
 class _GatedRouter(Router):
@@ -97,6 +102,20 @@ class _WorkerUserAgent(_ProvisionedUserAgent):
 
     async def start(self, *, register: bool = True, wait: bool = True) -> None:
         await super().start(register=register and self.worker.config.register, wait=wait)
+
+
+class _WorkerMediaControl(EngineMediaControl):
+    """The engine's media, each session with the worker's RTP timeout."""
+
+    def __init__(self, rtp_timeout: float | None):
+        super().__init__(auto_device=False)
+        self.session_config = SessionConfig(rtp_timeout_ms=int((rtp_timeout or 0) * 1000))
+
+    def media_factory(self, ua: MediaHost) -> MediaHandler:
+        media = super().media_factory(ua)
+        if isinstance(media, EngineMedia):  # before its session exists (made at offer/answer)
+            media._config = self.session_config
+        return media
 
 
 class _WorkerPhone(Phone):
@@ -173,7 +192,7 @@ class ServeWorker:
             options,
             self,
             history_path=cfg.history,
-            media_control=EngineMediaControl(auto_device=False),
+            media_control=_WorkerMediaControl(cfg.media_timeout),
             user_agent_options=ua_options,
         )
         phone.on("incoming_call", self._on_incoming)
@@ -245,6 +264,12 @@ class ServeWorker:
         hc = self.calls.get(call)
         if hc is None:
             hc = self.calls[call] = HandlerCall(call, self.config.index)
+            session = getattr(call.sip.media, "session", None)
+            if session is not None and self.config.media_timeout:
+                session.on("timeout", lambda ev, hc=hc: self._on_media_timeout(hc))
+                # The far end's RTCP BYE without a SIP BYE (its media stopped, no more RTP
+                # comes): give its SIP BYE media_timeout s to arrive, then end the call.
+                session.on("rtcp_bye", lambda ev, hc=hc: self._after_rtcp_bye(hc))
             self._idle.clear()
             self.metrics.calls_total += 1
             task = asyncio.get_running_loop().create_task(self._run(hc))
@@ -254,6 +279,19 @@ class ServeWorker:
 
     def _on_incoming(self, ev: Event) -> None:
         self._adopt(ev["call"])
+
+    def _after_rtcp_bye(self, hc: HandlerCall) -> None:
+        delay = self.config.media_timeout or 0.0
+        asyncio.get_running_loop().call_later(delay, self._on_media_timeout, hc)
+
+    def _on_media_timeout(self, hc: HandlerCall) -> None:
+        """No RTP for ``media_timeout`` s: the far end is gone; end the call (BYE)."""
+        if hc.ended or "media_timeout" in hc.annotations:
+            return
+        hc.annotations["media_timeout"] = True
+        task = asyncio.get_running_loop().create_task(hc.hangup())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _on_transfer(self, ev: Event) -> None:
         """We were transferred (REFER followed): the new call runs the handler too."""
