@@ -20,6 +20,7 @@ packages=(
   dnsmasq-base iproute2 nftables conntrack rtpengine-daemon
   chromium  # tests/browser: the PhoneFrame UI in a real browser, driven by Playwright
   fonts-ipafont-gothic  # tests/browser: Japanese glyphs in the UI screenshots (else tofu boxes)
+  postgresql  # fleets: the PostgreSQL call-history tests start a private cluster (initdb)
 )
 
 # Debian starts kamailio as a system service on install; the tests start their own on free

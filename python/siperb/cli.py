@@ -485,6 +485,10 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--no-open", dest="open", action="store_false", help="only print the URL")
     u.add_argument("--duration", type=float, help="quit after this many seconds")
     u.set_defaults(func=_cmd_ui)
+
+    from .serve.cli import add_parser as add_serve_parser  # fleets: its own module
+
+    add_serve_parser(sub)
     return parser
 
 

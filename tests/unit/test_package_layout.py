@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("sip", ("siperb.sip",)),
     ("media", ("siperb.media",)),
     ("phone", ("siperb.phone",)),
-    ("apps", ("siperb.cli", "siperb.demo", "siperb.ui", "siperb.__main__")),
+    ("apps", ("siperb.cli", "siperb.demo", "siperb.serve", "siperb.ui", "siperb.__main__")),
 ]
 
 

@@ -420,6 +420,21 @@ class History:
         )
 
 
+#: URL prefix -> the History class for it; a backend module adds itself
+#: (:mod:`~siperb.phone.history_pg`: ``postgresql://``, imported with ``siperb.phone``).
+URL_BACKENDS: dict[str, Callable[[str, str], History]] = {}
+
+
+def open_history(profile_user_id: str, path: str | os.PathLike[str] | None = None) -> History:
+    """The history at ``path``: a SQLite file (default), or a URL of a registered backend
+    (``postgresql://``: one database shared by a fleet's workers, same schema and API)."""
+    if isinstance(path, str):
+        for prefix, backend in URL_BACKENDS.items():
+            if path.startswith(prefix):
+                return backend(profile_user_id, path)
+    return History(profile_user_id, path)
+
+
 class AsyncHistory:
     """:class:`History` for asyncio: every call runs in a worker thread."""
 
@@ -431,7 +446,7 @@ class AsyncHistory:
         cls, profile_user_id: str, path: str | os.PathLike[str] | None = None
     ) -> AsyncHistory:
         """Open (or create) the store in a worker thread: opening may migrate the schema."""
-        return cls(await asyncio.to_thread(History, profile_user_id, path))
+        return cls(await asyncio.to_thread(open_history, profile_user_id, path))
 
     @property
     def profile(self) -> str:
@@ -502,4 +517,5 @@ __all__ = [
     "default_path",
     "derive_outcome",
     "migrate",
+    "open_history",
 ]
