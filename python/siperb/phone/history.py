@@ -14,9 +14,8 @@ disk; a lock serialises the shared connection.
 Outcome when :meth:`History.record_end` is not told one: ``answered`` if the call was answered;
 else from the SIP status (486/600 busy; 404/480/603 declined, the SDK's CallRejected; 408 no
 answer; 487 cancelled for an outbound call and missed for an inbound one, any other 4xx-6xx
-failed); else an unanswered
-inbound call is ``missed`` and an outbound one ``cancelled`` when we hung up, ``no answer``
-otherwise.
+failed); else an unanswered inbound call is ``missed`` and an outbound one ``cancelled`` when
+we hung up, ``no answer`` otherwise.
 """
 
 from __future__ import annotations
