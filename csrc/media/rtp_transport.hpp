@@ -31,6 +31,9 @@ public:
     void send_rtcp(std::uint8_t* buf, int len) noexcept {
         send(rtcp_mux_ ? rtp_fd_ : rtcp_fd_, buf, len, true, remote_rtcp_);
     }
+    // WebRTC: nothing is sent until DTLS gave keys and ICE a pair, nor after consent is lost.
+    void set_send_open(bool open) noexcept { open_ = open; }
+    bool protects() const noexcept { return srtp_tx_ != nullptr; }
     // True when received packets are SRTP: one that unprotects came from the key holder.
     bool authenticates() const noexcept { return srtp_rx_ != nullptr; }
     // Unprotects in place (len updated); false, and counted, when the packet must be dropped.
@@ -47,6 +50,7 @@ private:
 
     int rtp_fd_, rtcp_fd_;
     bool rtcp_mux_ = false;
+    bool open_ = true;
     net::SocketAddress remote_rtp_, remote_rtcp_;
     std::unique_ptr<SrtpContext> srtp_tx_, srtp_rx_;
     std::int64_t last_icmp_ns_ = 0;
