@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from media_helpers import dominant_frequency, rms, wait_until  # noqa: E402
+from media_helpers import dominant_frequency, rms, wait_until
 
-from siperb import media  # noqa: E402
+from siperb import media
 
 aiortc = pytest.importorskip("aiortc")
 av = pytest.importorskip("av")
@@ -101,7 +101,7 @@ def test_aiortc_peer_audio_both_ways(monkeypatch):
     async def main() -> None:
         pc = aiortc.RTCPeerConnection()
         pc.addTrack(ToneTrack(1000))
-        got_track = asyncio.Event()
+        pulls: list[asyncio.Future[None]] = []
 
         @pc.on("track")  # type: ignore[misc]
         def on_track(track: aiortc.MediaStreamTrack) -> None:
@@ -113,8 +113,7 @@ def test_aiortc_peer_audio_both_ways(monkeypatch):
                         return
                     heard.append(frame.to_ndarray().reshape(-1).astype(np.int16))
 
-            asyncio.ensure_future(pull())
-            got_track.set()
+            pulls.append(asyncio.ensure_future(pull()))
 
         try:
             await pc.setRemoteDescription(aiortc.RTCSessionDescription(our_offer(session), "offer"))

@@ -5,6 +5,7 @@ connect through ICE + DTLS-SRTP and carry audio both ways (RFC 7983 demultiplexi
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -143,7 +144,7 @@ def test_update_with_the_same_parameters_keeps_dtls(engine):
     a = engine.session(webrtc=True)
     b = engine.session(webrtc=True)
     try:
-        sink_a, sink_b = with_tones(a, b)
+        _, sink_b = with_tones(a, b)
         pa = webrtc_params(b, controlling=True, setup="active")
         pb = webrtc_params(a, controlling=False, setup="passive")
         a.start(pa)
@@ -281,54 +282,114 @@ def test_bad_webrtc_parameters_are_refused_with_the_field(engine):
         b.close()
 
 
-def test_srtp_before_keys_is_dropped_quietly(engine):
-    """A peer that answers ICE (a lite agent in Python, over aioice's STUN codec) but never does
-    DTLS: its SRTP reaches the selected pair and is dropped, counted, never played."""
-    stun = pytest.importorskip("aioice.stun")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(0.05)
-    port = sock.getsockname()[1]
-    ufrag, pwd = "pyli", "python-lite-agent-password"
-    a = engine.session(webrtc=True)
-    try:
-        sink = media.MemorySink(RATE, RATE)
-        a.set_sink(sink)
-        a.start(
-            media.StreamParams(
-                codec="PCMU", ice_ufrag=ufrag, ice_pwd=pwd, ice_lite=True, ice_controlling=True,
-                ice_candidates=[f"1 1 udp 2130706431 127.0.0.1 {port} typ host"],
-                dtls_setup="passive", dtls_fingerprint="sha-256 " + ":".join(["AB"] * 32),
-            )
-        )  # fmt: skip
-        end = time.monotonic() + CONNECT_S
-        while time.monotonic() < end and a.ice_state not in ("connected", "completed"):
+class PyLiteAgent:
+    """A lite ICE agent in Python over aioice's STUN codec: answers Binding requests made with
+    its password on its own socket (a far end that never does DTLS)."""
+
+    def __init__(self, ufrag: str, pwd: str) -> None:
+        self.stun = pytest.importorskip("aioice.stun")
+        self.ufrag, self.pwd = ufrag, pwd
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.port = self.sock.getsockname()[1]
+        self.answered = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def candidate(self) -> str:
+        return f"1 1 udp 2130706431 127.0.0.1 {self.port} typ host"
+
+    def _run(self) -> None:
+        stun = self.stun
+        while not self._stop.is_set():
             try:
-                data, addr = sock.recvfrom(2048)
-            except TimeoutError:
+                data, addr = self.sock.recvfrom(2048)
+            except (TimeoutError, OSError):
                 continue
             if data[0] > 3:
                 continue
-            req = stun.parse_message(data, integrity_key=pwd.encode())
+            try:
+                req = stun.parse_message(data, integrity_key=self.pwd.encode())
+            except ValueError:
+                continue  # not ours (integrity): no answer, as a real agent would do
             resp = stun.Message(
                 message_method=req.message_method,
                 message_class=stun.Class.RESPONSE,
                 transaction_id=req.transaction_id,
             )
             resp.attributes["XOR-MAPPED-ADDRESS"] = addr
-            resp.add_message_integrity(pwd.encode())
+            resp.add_message_integrity(self.pwd.encode())
             resp.add_fingerprint()
-            sock.sendto(bytes(resp), addr)
-        assert a.ice_state in ("connected", "completed"), a.ice_state
+            self.sock.sendto(bytes(resp), addr)
+            self.answered += 1
+
+    def params(self, **kw: object) -> media.StreamParams:
+        base: dict[str, object] = dict(
+            codec="PCMU", ice_ufrag=self.ufrag, ice_pwd=self.pwd, ice_lite=True,
+            ice_controlling=True, ice_candidates=[self.candidate()], dtls_setup="passive",
+            dtls_fingerprint="sha-256 " + ":".join(["AB"] * 32),
+        )  # fmt: skip
+        base.update(kw)
+        return media.StreamParams(**base)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+def ice_up(s: media.MediaSession) -> bool:
+    return s.ice_state in ("connected", "completed")
+
+
+def test_srtp_before_keys_is_dropped_quietly(engine):
+    """The far end answers ICE but never does DTLS: its SRTP reaches the selected pair and is
+    dropped and counted, never played; and nothing goes out in the clear."""
+    peer = PyLiteAgent("pyli", "python-lite-agent-password")
+    a = engine.session(webrtc=True)
+    try:
+        sink = media.MemorySink(RATE, RATE)
+        a.set_sink(sink)
+        a.set_source(media.MemorySource(media.tone(440, 1, RATE), RATE, loop=True))
+        a.start(peer.params())
+        assert wait_until(lambda: ice_up(a), CONNECT_S), a.ice_state
         for seq in range(20):
             rtp = bytes([0x80, 0]) + seq.to_bytes(2, "big") + (seq * 160).to_bytes(4, "big")
-            sock.sendto(rtp + b"\x12\x34\x56\x78" + b"\xff" * 160, ("127.0.0.1", a.local_port))
+            peer.sock.sendto(rtp + b"\x12\x34\x56\x78" + b"\xff" * 160, ("127.0.0.1", a.local_port))
         assert wait_until(lambda: a.stats().srtp_before_keys >= 20)
         assert a.stats().packets_received == 0 and rms(sink.samples()) == 0
-        assert a.stats().packets_sent == 0  # nothing goes out in the clear either
+        assert a.stats().packets_sent == 0  # no keys: nothing is sent in the clear
     finally:
-        sock.close()
         a.close()
+        peer.close()
+
+
+def test_ice_restart_moves_to_the_new_remote(engine):
+    first = PyLiteAgent("one1", "first-lite-agent-password")
+    second = PyLiteAgent("two2", "second-lite-agent-password")
+    a = engine.session(webrtc=True)
+    try:
+        a.start(first.params())
+        assert wait_until(lambda: ice_up(a), CONNECT_S), a.ice_state
+        pairs: list[int] = []
+
+        def selected(port: int) -> bool:
+            for e in engine.poll_events():
+                if e.name == "selected_pair" and e.data["session"] == a.id:
+                    pairs.append(e.data["port"])
+            return port in pairs
+
+        assert wait_until(lambda: selected(first.port))
+        a.update(second.params())  # a new remote ufrag: an ICE restart
+        assert wait_until(lambda: selected(second.port), CONNECT_S), pairs
+        assert ice_up(a) and second.answered > 0
+        assert a.stats().dtls_handshakes == 1  # the same fingerprint: DTLS is not restarted
+    finally:
+        a.close()
+        first.close()
+        second.close()
 
 
 def test_session_config_never_shows_the_turn_password():
