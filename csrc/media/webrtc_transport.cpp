@@ -153,6 +153,12 @@ void WebRtcTransport::on_packet(PacketKind kind, const std::uint8_t* data, std::
     const bool from_turn = turn_ && from == turn_->server();
     if (from_turn && (kind == PacketKind::Stun || kind == PacketKind::TurnChannel)) {
         on_turn(data, len, now);
+    } else if (kind == PacketKind::Stun && stun_ && from == stun_->server() && stun_->on_datagram(data, len, from, now)) {
+        ++st_.stun_received;  // our Binding answer: the server-reflexive address
+        if (!srflx_added_ && stun_->mapped()) {
+            srflx_added_ = true;
+            if (!(*stun_->mapped() == local_)) ice_->add_server_reflexive(*stun_->mapped(), local_);
+        }
     } else if (kind == PacketKind::Stun) {
         on_stun(data, len, from, false, now);
     } else if (kind == PacketKind::Dtls) {
@@ -205,6 +211,7 @@ std::int64_t WebRtcTransport::next_deadline() const noexcept {
     std::int64_t t = ice_->next_deadline();
     if (dtls_) t = std::min(t, dtls_->next_deadline());
     if (turn_) t = std::min(t, turn_->next_deadline());
+    if (stun_) t = std::min(t, stun_->next_deadline());
     if (gathering_) t = std::min(t, gather_deadline_);
     return t;
 }
@@ -213,6 +220,7 @@ void WebRtcTransport::on_timeout(std::int64_t now) {
     if (ice_->next_deadline() <= now) ice_->on_timeout(now);
     if (dtls_ && dtls_->next_deadline() <= now) dtls_->on_timeout(now);
     if (turn_ && turn_->next_deadline() <= now) turn_->on_timeout(now);
+    if (stun_ && stun_->next_deadline() <= now) stun_->on_timeout(now);
     if (gathering_ && now >= gather_deadline_) gathering_ = false;
     after(now);
 }
@@ -322,6 +330,10 @@ void WebRtcTransport::after(std::int64_t now) {
             std::vector<std::uint8_t> out;
             while (turn_->poll_transmit(out)) send_raw(turn_->server(), out.data(), out.size());
         }
+        if (stun_) {
+            ice::Transmit st;
+            while (stun_->poll_transmit(st)) send_raw(st.to, st.data.data(), st.data.size());
+        }
         if (!more) break;
     }
 }
@@ -335,13 +347,22 @@ void WebRtcTransport::note_gathered() {
 }
 
 void WebRtcTransport::start_gather(std::int64_t now) {
-    if (gathering_ || turn_ || cfg_.turn_server.empty()) return;
-    ice::TurnConfig tc;
-    tc.server = parse_host_port(cfg_.turn_server, "turn_server");
-    tc.username = cfg_.turn_username;
-    tc.password = cfg_.turn_password;
-    turn_ = std::make_unique<ice::TurnClient>(tc);
-    turn_->start(now);
+    if (gathering_ || turn_ || stun_) return;  // once per session: re-INVITEs reuse the candidates
+    if (!cfg_.stun_server.empty()) {
+        ice::StunBindingConfig sc;
+        sc.cap_ms = cfg_.gather_timeout_ms;
+        stun_ = std::make_unique<ice::StunBindingClient>(sc);
+        stun_->start(parse_host_port(cfg_.stun_server, "stun_server"), now);
+    }
+    if (!cfg_.turn_server.empty()) {
+        ice::TurnConfig tc;
+        tc.server = parse_host_port(cfg_.turn_server, "turn_server");
+        tc.username = cfg_.turn_username;
+        tc.password = cfg_.turn_password;
+        turn_ = std::make_unique<ice::TurnClient>(tc);
+        turn_->start(now);
+    }
+    if (!stun_ && !turn_) return;
     gathering_ = true;
     gather_deadline_ = now + std::int64_t{cfg_.gather_timeout_ms} * kMs;
     after(now);
@@ -349,7 +370,9 @@ void WebRtcTransport::start_gather(std::int64_t now) {
 
 bool WebRtcTransport::gather_done(std::int64_t now) const noexcept {
     if (!gathering_ || now >= gather_deadline_) return true;
-    return !turn_ || relay_added_ || turn_->state() == ice::TurnState::Failed;
+    const bool stun_done = !stun_ || stun_->state() == ice::StunBindingState::Done || stun_->state() == ice::StunBindingState::Failed;
+    const bool turn_done = !turn_ || relay_added_ || turn_->state() == ice::TurnState::Failed;
+    return stun_done && turn_done;
 }
 
 std::vector<std::string> WebRtcTransport::candidates() const {

@@ -14,6 +14,7 @@
 
 #include "dtls/dtls_session.hpp"
 #include "ice/ice_agent.hpp"
+#include "ice/stun_gather.hpp"
 #include "ice/turn_client.hpp"
 #include "media/demux.hpp"
 #include "media/session_config.hpp"
@@ -115,7 +116,8 @@ private:
     std::deque<std::vector<std::uint8_t>> early_dtls_, pending_out_;
     std::size_t early_bytes_ = 0;
     std::unique_ptr<ice::TurnClient> turn_;
-    bool gathering_ = false, relay_added_ = false;
+    std::unique_ptr<ice::StunBindingClient> stun_;
+    bool gathering_ = false, relay_added_ = false, srflx_added_ = false;
     std::int64_t gather_deadline_ = 0;
     net::SocketAddress selected_;
     bool selected_changed_ = false;
