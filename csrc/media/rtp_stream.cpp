@@ -172,8 +172,13 @@ void RtpStream::on_datagram(std::uint8_t* buf, int len, const net::SocketAddress
     if (webrtc_ && len > 0) {  // RFC 7983 on the one socket
         const PacketKind kind = classify_packet(buf, static_cast<std::size_t>(len));
         if (kind != PacketKind::Rtp && kind != PacketKind::Rtcp) {
-            webrtc_->on_packet(kind, buf, static_cast<std::size_t>(len), from, now_ns);
+            const bool relayed = webrtc_->on_packet(kind, buf, static_cast<std::size_t>(len), from, now_ns);
             sync_webrtc();
+            if (relayed) {  // SRTP unwrapped from the TURN relay: the RTP path, from the peer
+                std::vector<std::uint8_t>& m = webrtc_->relayed_media();
+                const net::SocketAddress peer = webrtc_->relayed_from();
+                on_datagram(m.data(), static_cast<int>(m.size()), peer, false, now_ns);
+            }
             return;
         }
         if (!webrtc_->accept_media(from, now_ns)) {  // only the selected pair's remote
@@ -240,6 +245,7 @@ void RtpStream::sync_webrtc() noexcept {
         ++st_.srtp_errors;
     }
     net_.set_send_open(!webrtc_->failed() && net_.protects());
+    net_.set_relay(webrtc_->relayed() ? webrtc_.get() : nullptr);
 }
 
 void RtpStream::on_transport_timeout(std::int64_t now_ns) {

@@ -24,6 +24,10 @@ void RtpTransport::send(int fd, std::uint8_t* buf, int len, bool rtcp, const net
         ++st_.srtp_errors;
         return;
     }
+    if (relay_ && !to.empty()) {
+        relay_->send_media(to, buf, static_cast<std::size_t>(len));
+        return;
+    }
     if (fd < 0 || to.empty()) return;
     const ssize_t n = ::sendto(fd, buf, static_cast<std::size_t>(len), 0, to.sa(), to.length);
     if (n < 0) {

@@ -1,5 +1,6 @@
 #include "media/webrtc_transport.hpp"
 
+#include "common/clock.hpp"
 #include "common/error.hpp"
 
 #include <sys/socket.h>
@@ -148,11 +149,12 @@ bool WebRtcTransport::apply(const WebRtcSetup& s, std::int64_t now) {
     return dtls_restart;
 }
 
-void WebRtcTransport::on_packet(PacketKind kind, const std::uint8_t* data, std::size_t len,
+bool WebRtcTransport::on_packet(PacketKind kind, const std::uint8_t* data, std::size_t len,
                                 const net::SocketAddress& from, std::int64_t now) {
     const bool from_turn = turn_ && from == turn_->server();
+    bool media = false;
     if (from_turn && (kind == PacketKind::Stun || kind == PacketKind::TurnChannel)) {
-        on_turn(data, len, now);
+        media = on_turn(data, len, now);
     } else if (kind == PacketKind::Stun && stun_ && from == stun_->server() && stun_->on_datagram(data, len, from, now)) {
         ++st_.stun_received;  // our Binding answer: the server-reflexive address
         if (!srflx_added_ && stun_->mapped()) {
@@ -165,9 +167,10 @@ void WebRtcTransport::on_packet(PacketKind kind, const std::uint8_t* data, std::
         on_dtls(data, len, from, now);
     } else {
         ++st_.demux_dropped;
-        return;
+        return false;
     }
     after(now);
+    return media;
 }
 
 void WebRtcTransport::on_stun(const std::uint8_t* data, std::size_t len, const net::SocketAddress& from, bool relayed,
@@ -191,14 +194,26 @@ void WebRtcTransport::on_dtls(const std::uint8_t* data, std::size_t len, const n
     dtls_->on_datagram(data, len, now);
 }
 
-void WebRtcTransport::on_turn(const std::uint8_t* data, std::size_t len, std::int64_t now) {
-    net::SocketAddress peer;
-    scratch_.clear();
-    if (!turn_->on_datagram(data, len, now, scratch_, peer)) return;
-    const PacketKind k = classify_packet(scratch_.data(), scratch_.size());
-    if (k == PacketKind::Stun) on_stun(scratch_.data(), scratch_.size(), peer, true, now);
-    else if (k == PacketKind::Dtls) on_dtls(scratch_.data(), scratch_.size(), peer, now);
-    else ++st_.demux_dropped;  // media over the relay is not carried yet
+bool WebRtcTransport::on_turn(const std::uint8_t* data, std::size_t len, std::int64_t now) {
+    relayed_buf_.clear();
+    if (!turn_->on_datagram(data, len, now, relayed_buf_, relayed_from_)) return false;
+    const PacketKind k = classify_packet(relayed_buf_.data(), relayed_buf_.size());
+    if (k == PacketKind::Stun) on_stun(relayed_buf_.data(), relayed_buf_.size(), relayed_from_, true, now);
+    else if (k == PacketKind::Dtls) on_dtls(relayed_buf_.data(), relayed_buf_.size(), relayed_from_, now);
+    else if (k == PacketKind::Rtp || k == PacketKind::Rtcp) return true;
+    else ++st_.demux_dropped;
+    return false;
+}
+
+void WebRtcTransport::send_media(const net::SocketAddress& to, const std::uint8_t* data, std::size_t len) noexcept {
+    if (!turn_) return;
+    try {
+        turn_->send_to_peer(to, data, len, monotonic_ns());
+        std::vector<std::uint8_t> out;
+        while (turn_->poll_transmit(out)) send_raw(turn_->server(), out.data(), out.size());
+    } catch (...) {
+        ++st_.send_errors;
+    }
 }
 
 bool WebRtcTransport::accept_media(const net::SocketAddress& from, std::int64_t now) noexcept {

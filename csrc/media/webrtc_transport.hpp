@@ -17,6 +17,7 @@
 #include "ice/stun_gather.hpp"
 #include "ice/turn_client.hpp"
 #include "media/demux.hpp"
+#include "media/rtp_transport.hpp"
 #include "media/session_config.hpp"
 #include "media/session_stats.hpp"
 #include "media/stream_events.hpp"
@@ -43,7 +44,7 @@ struct WebRtcSetup {
     static WebRtcSetup from(const StreamParams& p);
 };
 
-class WebRtcTransport {
+class WebRtcTransport final : public MediaRelay {
 public:
     static constexpr std::size_t kEarlyDtls = 16, kEarlyDtlsBytes = 32 * 1024, kPendingOut = 16;
 
@@ -63,8 +64,15 @@ public:
     // Engine thread. Applies an offer/answer result; true when DTLS restarted (new
     // fingerprint or role), so the caller drops the SRTP contexts until new keys come.
     bool apply(const WebRtcSetup& s, std::int64_t now);
-    void on_packet(PacketKind kind, const std::uint8_t* data, std::size_t len, const net::SocketAddress& from,
+    // True when the datagram was relayed media (TURN ChannelData/Data carrying SRTP): it waits
+    // in relayed_media()/relayed_from() for the stream's RTP path.
+    bool on_packet(PacketKind kind, const std::uint8_t* data, std::size_t len, const net::SocketAddress& from,
                    std::int64_t now);
+    std::vector<std::uint8_t>& relayed_media() noexcept { return relayed_buf_; }
+    const net::SocketAddress& relayed_from() const noexcept { return relayed_from_; }
+    // The selected pair goes through the TURN relay: media is wrapped (MediaRelay).
+    bool relayed() const noexcept { return ice_->selected_is_relayed() && turn_ != nullptr; }
+    void send_media(const net::SocketAddress& to, const std::uint8_t* data, std::size_t len) noexcept override;
     // RTP/RTCP from `from`: true only from the selected pair's remote (refreshes liveness).
     bool accept_media(const net::SocketAddress& from, std::int64_t now) noexcept;
     std::int64_t next_deadline() const noexcept;
@@ -90,7 +98,7 @@ private:
     void on_stun(const std::uint8_t* data, std::size_t len, const net::SocketAddress& from, bool relayed,
                  std::int64_t now);
     void on_dtls(const std::uint8_t* data, std::size_t len, const net::SocketAddress& from, std::int64_t now);
-    void on_turn(const std::uint8_t* data, std::size_t len, std::int64_t now);
+    bool on_turn(const std::uint8_t* data, std::size_t len, std::int64_t now);
     void send_raw(const net::SocketAddress& to, const std::uint8_t* data, std::size_t len) noexcept;
     void send(const net::SocketAddress& to, const std::uint8_t* data, std::size_t len, bool relayed, std::int64_t now);
     void send_dtls(std::vector<std::uint8_t>& d, std::int64_t now);
@@ -124,7 +132,8 @@ private:
     ice::IceState last_ice_ = ice::IceState::New;
     dtls::DtlsState last_dtls_ = dtls::DtlsState::New;
     std::atomic<int> ice_state_{0}, dtls_state_{0};
-    std::vector<std::uint8_t> scratch_;
+    std::vector<std::uint8_t> scratch_, relayed_buf_;
+    net::SocketAddress relayed_from_;
 };
 
 }  // namespace siperb::media
