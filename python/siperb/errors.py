@@ -101,8 +101,8 @@ __all__ = [
     "SdpNegotiationError",
     "SdpParseError",
     "SipParseError",
-    "StunParseError",
     "SiperbError",
+    "StunParseError",
     "TransportError",
     "WavError",
 ]

@@ -75,7 +75,9 @@ class IceNet:
         self.flush()
 
 
-def exchange(net: IceNet, a: Addr, b: Addr, *, signal_a: bool = True, signal_b: bool = True) -> None:
+def exchange(
+    net: IceNet, a: Addr, b: Addr, *, signal_a: bool = True, signal_b: bool = True
+) -> None:
     """Signals credentials (and candidates) both ways, as the SDP offer/answer would."""
     aa, ab = net.agents[a], net.agents[b]
     ab.set_remote_credentials(aa.local_ufrag, aa.local_pwd, net.now)
@@ -90,7 +92,11 @@ def exchange(net: IceNet, a: Addr, b: Addr, *, signal_a: bool = True, signal_b: 
         aa.end_of_remote_candidates()
 
 
-def candidate(addr: Addr, typ: str = "host", foundation: str = "1", priority: int = 2130706431) -> _core.IceCandidate:
-    c = _core.parse_candidate(f"candidate:{foundation} 1 udp {priority} {addr[0]} {addr[1]} typ {typ}")
+def candidate(
+    addr: Addr, typ: str = "host", foundation: str = "1", priority: int = 2130706431
+) -> _core.IceCandidate:
+    c = _core.parse_candidate(
+        f"candidate:{foundation} 1 udp {priority} {addr[0]} {addr[1]} typ {typ}"
+    )
     assert c is not None
     return c

@@ -239,27 +239,45 @@ def test_remote_candidates_are_bounded() -> None:
     agent.add_host_candidate(A)
     agent.set_remote_credentials("ufrg", "p" * 22, 0)
     for i in range(300):
-        agent.add_remote_candidate(candidate(("10.0.%d.%d" % (i // 250, i % 250 + 1), 1000 + i)), 0)
+        agent.add_remote_candidate(candidate((f"10.0.{i // 250}.{i % 250 + 1}", 1000 + i)), 0)
     assert len(agent.remote_candidates()) == 100
     assert agent.stats()["refused"] == 200
     # Peer-reflexive learning is bounded by the same limit.
     user = f"{agent.local_ufrag}:ufrg"
     for i in range(50):
-        agent.on_stun(_check(agent, username=user, pwd=agent.local_pwd), ("10.9.0.%d" % (i + 1), 9), False, 0)
+        agent.on_stun(
+            _check(agent, username=user, pwd=agent.local_pwd), (f"10.9.0.{i + 1}", 9), False, 0
+        )
     assert len(agent.remote_candidates()) == 100
 
 
 def test_mdns_and_tcp_candidates_are_skipped_and_garbage_is_an_error() -> None:
     from siperb.errors import SdpParseError
 
-    assert _core.parse_candidate("candidate:1 1 udp 2122260223 1f2e3d4c-aaaa.local 54321 typ host") is None
-    assert _core.parse_candidate("candidate:2 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active") is None
+    assert (
+        _core.parse_candidate("candidate:1 1 udp 2122260223 1f2e3d4c-aaaa.local 54321 typ host")
+        is None
+    )
+    assert (
+        _core.parse_candidate("candidate:2 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active")
+        is None
+    )
     assert _core.parse_candidate("candidate:3 2 udp 2122260222 127.0.0.1 5001 typ host") is None
     c = _core.parse_candidate(
-        "a=candidate:842163049 1 udp 1677729535 198.51.100.4 61001 typ srflx raddr 10.0.0.2 rport 5000 generation 0"
+        "a=candidate:842163049 1 udp 1677729535 198.51.100.4 61001 typ srflx"
+        " raddr 10.0.0.2 rport 5000 generation 0"
     )
-    assert c is not None and c.type == "srflx" and c.related == ("10.0.0.2", 5000) and c.priority == 1677729535
-    for bad in ["candidate:1 1 udp", "candidate:1 x udp 1 127.0.0.1 5 typ host", "candidate:1 1 udp 1 127.0.0.1 99999 typ host"]:
+    assert (
+        c is not None
+        and c.type == "srflx"
+        and c.related == ("10.0.0.2", 5000)
+        and c.priority == 1677729535
+    )
+    for bad in [
+        "candidate:1 1 udp",
+        "candidate:1 x udp 1 127.0.0.1 5 typ host",
+        "candidate:1 1 udp 1 127.0.0.1 99999 typ host",
+    ]:
         try:
             _core.parse_candidate(bad)
         except SdpParseError as e:
