@@ -10,6 +10,8 @@ packages=(
   kamailio kamailio-websocket-modules kamailio-tls-modules
   baresip sip-tester pulseaudio pulseaudio-utils libasound2-plugins sox openssl
   dnsmasq-base iproute2 nftables conntrack rtpengine-daemon
+  libssl-dev  # libcrypto: STUN MESSAGE-INTEGRITY (HMAC-SHA1/SHA256) and the TURN long-term key (MD5)
+  coturn  # STUN/TURN server the ICE/TURN integration tests start on loopback
 )
 
 # Debian starts kamailio as a system service on install; the tests start their own on free
