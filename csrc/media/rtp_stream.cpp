@@ -265,7 +265,7 @@ void RtpStream::close_transport(std::int64_t now_ns) {
 void RtpStream::on_tick(std::int64_t now_ns) {
     if (!configured_) return;
     ++st_.ticks;
-    const bool sending = sdp::sends(params_.direction) && !net_.remote_rtp().empty();
+    const bool sending = sdp::sends(params_.direction) && !net_.remote_rtp().empty() && net_.send_open();
     std::array<std::int16_t, kMaxFrame> tx;
     std::size_t tx_len = 0;
     tx_.tick(sending, rtp_clock_rate(kind_), tx, tx_len);

@@ -42,6 +42,7 @@ public:
     }
     // WebRTC: nothing is sent until DTLS gave keys and ICE a pair, nor after consent is lost.
     void set_send_open(bool open) noexcept { open_ = open; }
+    bool send_open() const noexcept { return open_; }
     bool protects() const noexcept { return srtp_tx_ != nullptr; }
     void set_relay(MediaRelay* relay) noexcept { relay_ = relay; }
     // True when received packets are SRTP: one that unprotects came from the key holder.

@@ -82,6 +82,16 @@ WebRtcTransport::WebRtcTransport(const SessionConfig& cfg, int fd, SessionStats&
 
 WebRtcTransport::~WebRtcTransport() = default;
 
+std::string WebRtcTransport::local_ufrag() const {
+    std::lock_guard lock(id_mu_);
+    return ufrag_;
+}
+
+std::string WebRtcTransport::local_pwd() const {
+    std::lock_guard lock(id_mu_);
+    return pwd_;
+}
+
 void WebRtcTransport::make_agent(ice::IceRole role, std::int64_t) {
     ice::IceConfig ic;
     ic.role = role;
@@ -108,6 +118,9 @@ bool WebRtcTransport::apply(const WebRtcSetup& s, std::int64_t now) {
         remote_pwd_ = s.pwd;
         remote_candidates_.clear();
         failed_ = false;
+        std::lock_guard lock(id_mu_);  // a restart we answer takes new local credentials
+        ufrag_ = ice_->local_ufrag();
+        pwd_ = ice_->local_pwd();
     }
     for (const ice::Candidate& c : s.candidates) {
         std::string key = c.to_sdp();

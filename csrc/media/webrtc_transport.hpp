@@ -26,6 +26,7 @@
 #include <atomic>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,8 +56,9 @@ public:
     WebRtcTransport(const WebRtcTransport&) = delete;
     WebRtcTransport& operator=(const WebRtcTransport&) = delete;
 
-    const std::string& local_ufrag() const noexcept { return ufrag_; }
-    const std::string& local_pwd() const noexcept { return pwd_; }
+    // Our credentials: new ones after the remote restarted ICE (the answer carries them).
+    std::string local_ufrag() const;
+    std::string local_pwd() const;
     const std::string& local_fingerprint() const noexcept { return fingerprint_; }  // "sha-256 AB:..."
     ice::IceState ice_state() const noexcept { return static_cast<ice::IceState>(ice_state_.load()); }
     dtls::DtlsState dtls_state() const noexcept { return static_cast<dtls::DtlsState>(dtls_state_.load()); }
@@ -111,6 +113,7 @@ private:
     SessionStats& st_;
     StreamEvents& events_;
     net::SocketAddress local_;
+    mutable std::mutex id_mu_;  // ufrag_/pwd_ are read from any thread
     std::string ufrag_, pwd_, fingerprint_;
     std::uint64_t tie_breaker_ = 0;
     std::shared_ptr<const dtls::DtlsCertificate> cert_;

@@ -311,9 +311,11 @@ class PyLiteAgent:
             if data[0] > 3:
                 continue
             try:
-                req = stun.parse_message(data, integrity_key=self.pwd.encode())
+                req = stun.parse_message(data)
             except ValueError:
-                continue  # not ours (integrity): no answer, as a real agent would do
+                continue
+            if not req.check_message_integrity(self.pwd.encode()):
+                continue  # not for our password: no answer, as a real agent would do
             resp = stun.Message(
                 message_method=req.message_method,
                 message_class=stun.Class.RESPONSE,
