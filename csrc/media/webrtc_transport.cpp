@@ -126,6 +126,7 @@ bool WebRtcTransport::apply(const WebRtcSetup& s, std::int64_t now) {
         std::string key = c.to_sdp();
         if (std::find(remote_candidates_.begin(), remote_candidates_.end(), key) != remote_candidates_.end()) continue;
         ice_->add_remote_candidate(c, now);
+        if (turn_) turn_->add_peer(c.address, false, now);  // a permission: its checks may come relayed
         remote_candidates_.push_back(std::move(key));
     }
     if (!ice_started_) {
@@ -287,6 +288,7 @@ void WebRtcTransport::send(const net::SocketAddress& to, const std::uint8_t* dat
         return;
     }
     if (!turn_) return;
+    turn_->add_peer(to, false, now);  // idempotent: the permission a relayed check needs
     turn_->send_to_peer(to, data, len, now);
 }
 

@@ -1,0 +1,120 @@
+"""A WebRTC call whose only working path is a TURN relay (coturn on 127.0.0.1): each side gets
+only the other's relayed candidate, so host-to-relay checks find no permission and the media
+must go relay to relay (ChannelData / Data indications through the TurnClient)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+from media_helpers import dominant_frequency, rms, wait_until
+
+from siperb import media
+
+RATE = 8000
+USER, PASSWORD = "siperb", "turn-secret"
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _answers_stun(port: int) -> bool:
+    stun = pytest.importorskip("aioice.stun")
+    req = stun.Message(message_method=stun.Method.BINDING, message_class=stun.Class.REQUEST)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.2)
+        s.sendto(bytes(req), ("127.0.0.1", port))
+        try:
+            s.recvfrom(2048)
+            return True
+        except TimeoutError:
+            return False
+
+
+@pytest.fixture
+def coturn() -> Iterator[int]:
+    if shutil.which("turnserver") is None:
+        pytest.skip("turnserver not installed (Debian package coturn; scripts/bootstrap.sh)")
+    port = _free_udp_port()
+    relay_min = 40000 + (port % 2000) * 10
+    proc = subprocess.Popen(
+        [
+            "turnserver", "-n", "--listening-ip=127.0.0.1", f"--listening-port={port}",
+            "--relay-ip=127.0.0.1", f"--min-port={relay_min}", f"--max-port={relay_min + 9}",
+            "--lt-cred-mech", f"--user={USER}:{PASSWORD}", "--realm=siperb.test",
+            "--no-tls", "--no-dtls", "--no-cli", "--allow-loopback-peers", "--log-file=stdout",
+            "--simple-log", "--no-rfc5780",
+        ],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        assert wait_until(lambda: proc.poll() is None and _answers_stun(port), 10.0)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def test_audio_through_the_relay_only(coturn):
+    engine = media.Engine()
+    cfg = dict(
+        webrtc=True, turn_server=f"127.0.0.1:{coturn}", turn_username=USER,
+        turn_password=PASSWORD, gather_timeout_ms=3000,
+    )  # fmt: skip
+    a = engine.session(**cfg)  # type: ignore[arg-type]
+    b = engine.session(**cfg)  # type: ignore[arg-type]
+    try:
+        relay_a = [c for c in a.gather_candidates() if " typ relay" in c]
+        relay_b = [c for c in b.gather_candidates() if " typ relay" in c]
+        assert relay_a and relay_b, (relay_a, relay_b)
+        sink_a, sink_b = media.MemorySink(RATE, RATE * 4), media.MemorySink(RATE, RATE * 4)
+        a.set_sink(sink_a)
+        b.set_sink(sink_b)
+        a.set_source(media.MemorySource(media.tone(440, 2, RATE), RATE, loop=True))
+        b.set_source(media.MemorySource(media.tone(1000, 2, RATE), RATE, loop=True))
+
+        def params(
+            remote: media.MediaSession, cands: list[str], **kw: object
+        ) -> media.StreamParams:
+            return media.StreamParams(
+                codec="PCMU", ice_ufrag=remote.ice_ufrag, ice_pwd=remote.ice_pwd,
+                ice_candidates=cands, dtls_fingerprint=remote.dtls_fingerprint, **kw,
+            )  # type: ignore[arg-type]  # fmt: skip
+
+        pairs: list[tuple[int, int]] = []
+        a.start(params(b, relay_b, ice_controlling=True, dtls_setup="active"))
+        b.start(params(a, relay_a, ice_controlling=False, dtls_setup="passive"))
+
+        def up() -> bool:
+            for e in engine.poll_events():
+                if e.name == "selected_pair":
+                    pairs.append((e.data["session"], e.data["port"]))
+            return all(s.dtls_state == "connected" for s in (a, b))
+
+        assert wait_until(up, 20.0), (a.ice_state, a.dtls_state, b.ice_state, b.dtls_state)
+        relay_ports = {int(c.split()[5]) for c in relay_a + relay_b}
+        assert pairs and all(port in relay_ports for _, port in pairs), (pairs, relay_ports)
+        for sink, freq in ((sink_b, 440), (sink_a, 1000)):
+            assert wait_until(lambda s=sink: len(s) >= RATE * 1.5, 10.0)
+            tail = sink.samples()[-RATE:]
+            assert abs(dominant_frequency(tail, RATE) - freq) < 20 and rms(tail) > 2000
+    finally:
+        a.close()
+        b.close()
+        engine.stop()
+        time.sleep(0.1)
