@@ -397,3 +397,24 @@ def test_ice_restart_moves_to_the_new_remote(engine):
 def test_session_config_never_shows_the_turn_password():
     cfg = media.SessionConfig(webrtc=True, turn_password="s3cret")
     assert "s3cret" not in repr(cfg)
+
+
+def test_gathering_is_capped_when_the_stun_server_is_silent(engine):
+    """A STUN server that never answers holds gather_candidates() for gather_timeout_ms at most
+    (an INVITE is never held back longer), and the host candidate still comes out."""
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))  # bound, never answers
+    port = silent.getsockname()[1]
+    s = engine.session(webrtc=True, stun_server=f"127.0.0.1:{port}", gather_timeout_ms=300)
+    try:
+        t0 = time.monotonic()
+        cands = s.gather_candidates()
+        took = time.monotonic() - t0
+        assert any(" typ host" in c for c in cands) and not any(" typ srflx" in c for c in cands)
+        assert 0.25 <= took < 2.0, took
+        silent.settimeout(1.0)
+        data, _ = silent.recvfrom(2048)  # it did ask: a Binding request (first byte 0)
+        assert data[0] == 0 and data[1] == 1
+    finally:
+        s.close()
+        silent.close()
