@@ -102,7 +102,10 @@ bool IceAgent::Impl::pace(std::int64_t now_ns) {
             if (!busy && (!best || pairs[i].priority > pairs[*best].priority)) best = i;
         }
     }
-    if (!best) return false;
+    if (!best) {
+        last_check_ns = now_ns;  // nothing can go now: look again one Ta later, never spin
+        return false;
+    }
     send_check(*best, now_ns);
     return true;
 }
@@ -114,7 +117,10 @@ void IceAgent::Impl::maybe_nominate(std::int64_t now_ns) {
     for (std::size_t i = 0; i < pairs.size(); ++i)
         if (pairs[i].valid && pairs[i].state == PairState::Succeeded && (!best || pairs[i].priority > pairs[*best].priority))
             best = i;
-    if (!best) return;
+    if (!best) {
+        first_valid_ns = INT64_MAX;  // the valid pair failed since: wait for the next one
+        return;
+    }
     // Regular nomination: wait a little for better pairs unless none is left to check.
     const bool better_pending = std::any_of(pairs.begin(), pairs.end(), [&](const CandidatePair& q) {
         return q.priority > pairs[*best].priority && q.state != PairState::Failed && q.state != PairState::Succeeded;
