@@ -47,8 +47,10 @@ def pump_turn(
     until: Callable[[], bool],
     timeout: float = 5.0,
     received: list[tuple[bytes, tuple[str, int]]] | None = None,
+    clock: Callable[[], int] = time.monotonic_ns,
 ) -> bool:
-    """Runs the TurnClient on `sock` (sends, receives, timers) until `until()` or the timeout."""
+    """Runs the TurnClient on `sock` (sends, receives, timers) until `until()` or the timeout.
+    `clock` is the client's notion of now (a shifted clock makes hours pass in a test)."""
     end = time.monotonic() + timeout
     while True:
         while (out := turn.poll_transmit()) is not None:
@@ -58,15 +60,15 @@ def pump_turn(
         left = end - time.monotonic()
         if left <= 0:
             return False
-        wait = min(left, max(0.0, (turn.next_deadline() - now_ns()) / 1e9), 0.05)
+        wait = min(left, max(0.0, (turn.next_deadline() - clock()) / 1e9), 0.05)
         if select.select([sock], [], [], wait)[0]:
             data, src = sock.recvfrom(65536)
             if src == turn.server:
-                got = turn.on_datagram(data, now_ns())
+                got = turn.on_datagram(data, clock())
                 if got is not None and received is not None:
                     received.append(got)
-        if turn.next_deadline() <= now_ns():
-            turn.on_timeout(now_ns())
+        if turn.next_deadline() <= clock():
+            turn.on_timeout(clock())
 
 
 def recv_within(sock: socket.socket, timeout: float) -> tuple[bytes, tuple[str, int]] | None:
@@ -173,6 +175,67 @@ def test_data_relayed_by_send_indication_and_by_channel(coturn: Coturn) -> None:
     assert not forwarded
     sock.close()
     peer.close()
+
+
+def test_refreshes_of_allocation_permission_and_channel(coturn: Coturn) -> None:
+    """Ten minutes pass on the client's clock: it refreshes the allocation (before its
+    lifetime ends), the permission (every 4 min) and the channel (every 9 min), and coturn
+    accepts each; data still flows through the channel afterwards."""
+    turn, sock = allocate(coturn)
+    assert turn.state == "allocated", turn.failure
+    relayed = turn.relayed
+    assert relayed is not None
+    peer = udp_socket()
+    peer_addr = peer.getsockname()
+    turn.add_peer(peer_addr, True, now_ns())
+    assert pump_turn(turn, sock, lambda: turn.channel_bound(peer_addr))
+    before = turn.stats()
+    shift = 0
+
+    def shifted() -> int:
+        return time.monotonic_ns() + shift
+
+    def all_answered() -> bool:
+        st = turn.stats()
+        return st["responses_received"] - before["responses_received"] == (
+            st["requests_sent"] - before["requests_sent"]
+        )
+
+    for minutes in (4, 8, 10):
+        shift = minutes * 60 * 1_000_000_000
+        sent = turn.stats()["requests_sent"]
+        turn.on_timeout(shifted())
+        assert turn.stats()["requests_sent"] > sent  # a refresh was due
+        assert pump_turn(turn, sock, all_answered, clock=shifted)
+        assert turn.state == "allocated" and turn.failure == ""
+    assert turn.stats()["requests_sent"] - before["requests_sent"] >= 4
+    turn.send_to_peer(peer_addr, b"still here", shifted())
+    pump_turn(turn, sock, lambda: False, timeout=0.05, clock=shifted)
+    assert recv_within(peer, 2.0) == (b"still here", relayed)
+    turn.close(shifted())
+    pump_turn(turn, sock, lambda: False, timeout=0.2, clock=shifted)
+    sock.close()
+    peer.close()
+
+
+def test_stale_nonce_438_is_retried_with_the_new_nonce(tmp_path: Path) -> None:
+    server = start_coturn(tmp_path / "stale", extra=["--stale-nonce=1"])
+    try:
+        turn, sock = allocate(server)
+        assert turn.state == "allocated", turn.failure
+        time.sleep(2.1)  # the nonce goes stale on the server
+        peer = udp_socket()
+        turn.add_peer(peer.getsockname(), False, now_ns())
+        assert pump_turn(turn, sock, lambda: turn.permitted(peer.getsockname()))
+        assert turn.failure == ""
+        log = server.process.log_text()
+        assert "438" in log
+        turn.close(now_ns())
+        pump_turn(turn, sock, lambda: False, timeout=0.2)
+        sock.close()
+        peer.close()
+    finally:
+        server.stop()
 
 
 def test_ice_connects_through_the_relay(coturn: Coturn) -> None:
