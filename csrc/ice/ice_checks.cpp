@@ -46,6 +46,7 @@ void IceAgent::Impl::send_check(std::size_t i, std::int64_t now_ns) {
     auto& p = pairs[i];
     p.tid = random_transaction_id();
     p.request = build_check(p, p.tid, p.use_candidate);
+    p.sent_role = role;
     p.transmissions = 1;
     p.rto_ms = cfg.check_rto_ms;
     p.next_retransmit_ns = now_ns + std::int64_t(p.rto_ms) * 1'000'000;
@@ -292,8 +293,9 @@ void IceAgent::Impl::handle_response(const StunMessage& m, const net::SocketAddr
     if (m.cls == StunClass::Error) {
         const auto e = m.error_code();
         if (e && e->code == 487) {
-            // We were wrong about our role: switch and check the pair again (RFC 8445 7.2.5.1).
-            switch_role("487 role conflict answered");
+            // We were wrong about our role: switch and check the pair again (RFC 8445 7.2.5.1),
+            // unless an earlier 487 has switched it already.
+            if (p.sent_role == role) switch_role("487 role conflict answered");
             p.state = PairState::Waiting;
             if (!p.triggered) triggered.push_back(*pi), p.triggered = true;
             pace(now_ns);
