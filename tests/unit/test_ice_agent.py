@@ -328,3 +328,19 @@ def test_restart_after_consent_lost_connects_again() -> None:
     assert connected(a, b)
     net.run(40_000)
     assert connected(a, b)  # consent holds again
+
+
+def test_ipv6_and_ipv4_candidates_pair_by_family() -> None:
+    net = IceNet()
+    a6, b6 = ("::1", 40010), ("::2", 40012)
+    a = net.add(a6, _core.IceAgent(role="controlling"))
+    b = net.add(b6, _core.IceAgent(role="controlled"))
+    a.add_host_candidate(a6)
+    b.add_host_candidate(b6)
+    b.add_host_candidate(("127.0.0.2", 40012))  # no IPv4 on A: never paired, never checked
+    exchange(net, a6, b6)
+    a.start(net.now)
+    b.start(net.now)
+    net.run(5_000, until=lambda: connected(a, b))
+    assert connected(a, b)
+    assert a.selected_remote() == b6 and b.selected_remote() == a6
