@@ -87,3 +87,14 @@ def test_no_answer_fails_after_the_retransmissions() -> None:
         sends += len([m for m in iter(turn.poll_transmit, None)])
         turn.on_timeout(turn.next_deadline())
     assert sends == 3 and turn.state == "failed" and "no answer" in turn.failure
+
+
+def test_sending_to_an_unknown_peer_asks_for_its_permission() -> None:
+    turn = allocated()
+    turn.send_to_peer(PEER, b"check", 3)
+    perm, send = (_core.stun_parse(m) for m in iter(turn.poll_transmit, None))
+    assert (perm.method, perm.cls, perm.address(0x0012)) == (8, 0, PEER)
+    assert perm.check_integrity(KEY)
+    assert (send.method, send.cls, send.data) == (6, 1, b"check")
+    ok = _core.StunBuilder(8, 2, perm.transaction_id).add_integrity(KEY).add_fingerprint()
+    assert turn.on_datagram(ok.to_bytes(), 4) is None and turn.permitted(PEER)
