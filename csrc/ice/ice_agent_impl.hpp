@@ -66,7 +66,7 @@ struct IceAgent::Impl {
     std::deque<Transmit> out;
     std::deque<IceEvent> events;
     IceAgent::Stats stats;
-    std::mt19937_64 rng{std::random_device{}()};
+    std::mt19937_64 rng{std::random_device{}()};  // only for consent interval jitter
     unsigned prflx_counter = 0;
 
     explicit Impl(IceConfig c);
