@@ -10,10 +10,13 @@ namespace siperb::ice {
 
 namespace {
 
-std::string random_ice_chars(std::mt19937_64& rng, std::size_t n) {
+// ufrag/pwd from the CSPRNG: 24 password characters carry 144 bits (RFC 8445 5.3 wants 128).
+std::string random_ice_chars(std::size_t n) {
     static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::vector<unsigned char> r(n);
+    random_bytes(r.data(), n);
     std::string s(n, 'a');
-    for (auto& c : s) c = kAlphabet[rng() % 64];
+    for (std::size_t i = 0; i < n; ++i) s[i] = kAlphabet[r[i] % 64];
     return s;
 }
 
@@ -25,9 +28,9 @@ std::string describe(const net::SocketAddress& a) {
 }  // namespace
 
 IceAgent::Impl::Impl(IceConfig c) : cfg(std::move(c)) {
-    if (cfg.local_ufrag.empty()) cfg.local_ufrag = random_ice_chars(rng, 8);
-    if (cfg.local_pwd.empty()) cfg.local_pwd = random_ice_chars(rng, 24);
-    while (cfg.tie_breaker == 0) cfg.tie_breaker = rng();
+    if (cfg.local_ufrag.empty()) cfg.local_ufrag = random_ice_chars(8);
+    if (cfg.local_pwd.empty()) cfg.local_pwd = random_ice_chars(24);
+    while (cfg.tie_breaker == 0) random_bytes(&cfg.tie_breaker, sizeof cfg.tie_breaker);
     if (cfg.ta_ms == 0) cfg.ta_ms = 50;
     if (cfg.check_rto_ms == 0) cfg.check_rto_ms = 500;
     if (cfg.check_max_transmissions == 0) cfg.check_max_transmissions = 1;
@@ -221,8 +224,8 @@ std::vector<Candidate> IceAgent::remote_candidates() const { return impl_->remot
 
 void IceAgent::restart_local_credentials(const std::string& ufrag, const std::string& pwd) {
     auto& d = *impl_;
-    d.cfg.local_ufrag = ufrag.empty() ? random_ice_chars(d.rng, 8) : ufrag;
-    d.cfg.local_pwd = pwd.empty() ? random_ice_chars(d.rng, 24) : pwd;
+    d.cfg.local_ufrag = ufrag.empty() ? random_ice_chars(8) : ufrag;
+    d.cfg.local_pwd = pwd.empty() ? random_ice_chars(24) : pwd;
     d.local_restart_pending = true;
 }
 
@@ -236,8 +239,8 @@ void IceAgent::set_remote_credentials(const std::string& ufrag, const std::strin
     // ICE restart (RFC 8445 9): new checks over fresh pairs, the selected path kept (media goes
     // on) until a new pair is nominated; our credentials change too.
     if (!d.local_restart_pending) {
-        d.cfg.local_ufrag = random_ice_chars(d.rng, 8);
-        d.cfg.local_pwd = random_ice_chars(d.rng, 24);
+        d.cfg.local_ufrag = random_ice_chars(8);
+        d.cfg.local_pwd = random_ice_chars(24);
     }
     d.local_restart_pending = false;
     d.remotes.clear();
@@ -248,7 +251,13 @@ void IceAgent::set_remote_credentials(const std::string& ufrag, const std::strin
     d.first_valid_ns = INT64_MAX;
     if (d.selected) d.selected->nominated = false;
     std::erase_if(d.locals, [](const LocalCandidate& l) { return l.c.type == CandidateType::PeerReflexive; });
-    if (d.state == IceState::Failed) d.consent_next_ns = INT64_MAX;
+    if (d.state == IceState::Failed) {
+        // Consent was lost (or every pair failed): the old path is dead, start clean.
+        d.selected.reset();
+        d.consent_next_ns = d.keepalive_next_ns = INT64_MAX;
+        d.consent_last_ns = 0;
+        d.consent_tids.clear();
+    }
     if (d.state != IceState::New) d.state = IceState::Checking, d.emit(IceEventType::StateChanged, "checking");
     (void)now_ns;
 }

@@ -51,6 +51,9 @@ struct IceConfig {
     std::uint32_t consent_interval_ms = 5000;  // RFC 7675: randomised 0.8-1.2
     std::uint32_t consent_timeout_ms = 30000;  // no consent response for this long: Failed
     std::uint32_t keepalive_ms = 15000;
+    // A full agent's consent requests double as keep-alives. A lite agent sends no checks: it
+    // sends Binding indications every keepalive_ms and counts consent_timeout_ms without a
+    // valid check from the selected remote as consent lost.
     // Added beside the contract: retransmission of checks (RFC 8445 14.3: RTO doubling from
     // check_rto_ms, at most check_max_transmissions sends, then one more RTO for the answer),
     // the controlling side's wait for better pairs before it nominates the best valid one

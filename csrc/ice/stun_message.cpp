@@ -5,8 +5,9 @@
 
 #include <arpa/inet.h>
 
+#include <openssl/rand.h>
+
 #include <cstring>
-#include <random>
 
 namespace siperb::ice {
 
@@ -109,13 +110,13 @@ const char* stun_attr_name(std::uint16_t type) noexcept {
     }
 }
 
+void random_bytes(void* out, std::size_t n) {
+    if (RAND_bytes(static_cast<unsigned char*>(out), int(n)) != 1) throw MediaError("random", "OpenSSL RAND_bytes failed");
+}
+
 StunTransactionId random_transaction_id() {
-    thread_local std::mt19937_64 rng{std::random_device{}()};
     StunTransactionId id{};
-    for (std::size_t i = 0; i < id.size(); i += 4) {
-        const auto r = std::uint32_t(rng());
-        std::memcpy(id.data() + i, &r, 4);
-    }
+    random_bytes(id.data(), id.size());
     return id;
 }
 

@@ -42,7 +42,10 @@ constexpr std::uint16_t MappedAddress = 0x0001, Username = 0x0006, MessageIntegr
 const char* stun_attr_name(std::uint16_t type) noexcept;
 
 using StunTransactionId = std::array<std::uint8_t, 12>;
+// Cryptographically random (OpenSSL RAND_bytes): transaction ids, ICE credentials and
+// tie-breakers must not be guessable by an off-path attacker (RFC 8489 5, RFC 8445 5.3).
 StunTransactionId random_transaction_id();
+void random_bytes(void* out, std::size_t n);
 
 // RFC 7983: a datagram whose first byte is 0..3 and which is long enough may be STUN (the
 // demultiplexer's test; it does not validate).
