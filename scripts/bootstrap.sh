@@ -6,13 +6,13 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config python3-venv python3-dev
   libopus-dev portaudio19-dev libsrtp2-dev libspeexdsp-dev
+  libssl-dev  # DTLS-SRTP (csrc/dtls): OpenSSL 3 headers and libraries (linked by siperb_core)
   clang libclang-rt-14-dev
   kamailio kamailio-websocket-modules kamailio-tls-modules
   baresip sip-tester pulseaudio pulseaudio-utils libasound2-plugins sox openssl
   dnsmasq-base iproute2 nftables conntrack rtpengine-daemon
   libssl-dev  # libcrypto: STUN MESSAGE-INTEGRITY (HMAC-SHA1/SHA256) and the TURN long-term key (MD5)
   coturn  # STUN/TURN server the ICE/TURN integration tests start on loopback
-  libssl-dev  # DTLS-SRTP (csrc/dtls): OpenSSL 3 headers and libraries (linked by siperb_core)
 )
 
 # Debian starts kamailio as a system service on install; the tests start their own on free

@@ -40,6 +40,15 @@ const char* openssl_profile(media::SrtpSuite s) {
     return "";
 }
 
+// OpenSSL's error queue is per thread and shared with every other user of libssl in the
+// process (Python's ssl module among them): empty before a call, and left empty after it.
+struct ErrorQueueScope {
+    ErrorQueueScope() { ERR_clear_error(); }
+    ~ErrorQueueScope() { ERR_clear_error(); }
+    ErrorQueueScope(const ErrorQueueScope&) = delete;
+    ErrorQueueScope& operator=(const ErrorQueueScope&) = delete;
+};
+
 std::string ssl_reason(const char* fallback) {
     const unsigned long e = ERR_peek_last_error();
     const char* r = e ? ERR_reason_error_string(e) : nullptr;
@@ -72,6 +81,8 @@ struct DtlsSession::Impl {
     bool mismatch = false;  // set by the verify callback
     std::optional<Fingerprint> remote;
     std::optional<SrtpKeys> keys;
+    // The handshake must be done by then: from start() for a client, from the first datagram
+    // for a server (which may wait for its peer as long as the call rings).
     std::int64_t give_up_ns = INT64_MAX;
     std::int64_t deadline = INT64_MAX;
     Stats stats;
@@ -106,6 +117,9 @@ struct DtlsSession::Impl {
         keys.reset();
     }
 
+    void arm_give_up(std::int64_t now) {
+        if (give_up_ns == INT64_MAX) give_up_ns = now + std::int64_t(cfg.handshake_timeout_ms) * 1'000'000;
+    }
     void setup();
     void drive(std::int64_t now);
     void finish_handshake();
@@ -114,6 +128,7 @@ struct DtlsSession::Impl {
 };
 
 void DtlsSession::Impl::setup() {
+    const ErrorQueueScope errors;
     ctx.reset(SSL_CTX_new(DTLS_method()));
     if (!ctx) throw MediaError("dtls", "SSL_CTX_new: " + ssl_reason("failed"));
     SSL_CTX* c = ctx.get();
@@ -133,7 +148,8 @@ void DtlsSession::Impl::setup() {
         throw MediaError("srtp_profiles", "OpenSSL refused '" + profiles + "'");
     SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
     SSL_CTX_set_max_cert_list(c, kMaxCertList);
-    SSL_CTX_set_options(c, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_options(c, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                  SSL_OP_NO_RENEGOTIATION);
     SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
 
     ssl.reset(SSL_new(c));
@@ -141,9 +157,7 @@ void DtlsSession::Impl::setup() {
     SSL_set_app_data(ssl.get(), this);
     BIO* bio = make_datagram_bio(&q);
     if (!bio) throw MediaError("dtls", "cannot create the datagram BIO");
-    // One reference for both: SSL_set_bio takes its second one itself when rbio == wbio (an
-    // extra BIO_up_ref here leaked the BIO of every session: fuzz_demux under LeakSanitizer).
-    SSL_set_bio(ssl.get(), bio, bio);
+    SSL_set_bio(ssl.get(), bio, bio);  // takes our one reference (and adds one itself when rbio == wbio)
     if (!SSL_set_mtu(ssl.get(), long(cfg.mtu)) || !DTLS_set_link_mtu(ssl.get(), long(cfg.mtu)))
         throw MediaError("mtu", std::to_string(cfg.mtu) + " is below the DTLS minimum");
     DTLS_set_timer_cb(ssl.get(), timer_cb);
@@ -207,7 +221,7 @@ void DtlsSession::Impl::update_deadline(std::int64_t now) {
 }
 
 void DtlsSession::Impl::drive(std::int64_t now) {
-    ERR_clear_error();
+    const ErrorQueueScope errors;
     if (!handshake_done) {
         const int r = SSL_do_handshake(ssl.get());
         if (r == 1) {
@@ -261,6 +275,7 @@ const std::string& DtlsSession::failure() const noexcept { return impl_->failure
 void DtlsSession::set_remote_fingerprint(const std::string& algorithm, const std::string& hex) {
     impl_->remote = parse_fingerprint(algorithm, hex);
     auto& s = *impl_;
+    const ErrorQueueScope errors;
     if (s.state == DtlsState::Connected && !fingerprint_matches(*s.remote, SSL_get0_peer_certificate(s.ssl.get()))) {
         SSL_shutdown(s.ssl.get());
         s.fail("fingerprint mismatch");
@@ -272,7 +287,7 @@ void DtlsSession::start(std::int64_t now_ns) {
     auto& s = *impl_;
     if (s.state != DtlsState::New) return;
     s.state = DtlsState::Connecting;
-    s.give_up_ns = now_ns + std::int64_t(s.cfg.handshake_timeout_ms) * 1'000'000;
+    if (s.cfg.role == DtlsRole::Client || !s.pending.empty()) s.arm_give_up(now_ns);
     if (s.cfg.role == DtlsRole::Client || s.pending.empty()) s.drive(now_ns);
     while (!s.pending.empty() && s.state == DtlsState::Connecting) {
         s.q.in.push_back(std::move(s.pending.front()));
@@ -298,6 +313,7 @@ void DtlsSession::on_datagram(const std::uint8_t* data, std::size_t len, std::in
         s.pending.emplace_back(data, data + len);
         return;
     }
+    s.arm_give_up(now_ns);
     s.q.in.emplace_back(data, data + len);
     s.drive(now_ns);
 }
@@ -309,7 +325,7 @@ void DtlsSession::on_timeout(std::int64_t now_ns) {
     if (s.state != DtlsState::Connecting && s.state != DtlsState::Connected) return;
     if (now_ns < s.deadline) return;
     if (!s.handshake_done && now_ns >= s.give_up_ns) return s.fail("timeout");
-    ERR_clear_error();
+    const ErrorQueueScope errors;
     // OpenSSL checks expiry against its own clock; when it does not agree yet the deadline is
     // re-armed below with what it says is left.
     const int r = DTLSv1_handle_timeout(s.ssl.get());
@@ -331,7 +347,7 @@ void DtlsSession::close() {
     auto& s = *impl_;
     if (s.state == DtlsState::Closed) return;
     if (s.state != DtlsState::New && s.state != DtlsState::Failed) {
-        ERR_clear_error();
+        const ErrorQueueScope errors;
         SSL_shutdown(s.ssl.get());
     }
     s.state = DtlsState::Closed;

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from dtls_helpers import Pair
 
 from siperb import _core
@@ -97,3 +98,26 @@ def test_application_data_is_not_delivered_anywhere() -> None:
     pair.pump(0)
     st = pair.server.stats()
     assert st["datagrams_in"] >= 2 and st["datagrams_out"] >= 2 and st["retransmits"] == 0
+
+
+def test_openssl_error_queue_is_left_empty() -> None:
+    """A failed handshake leaves nothing in the thread's OpenSSL error queue, which the
+    process shares with every other libssl user (Python's ssl module among them)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("crypto")
+    if name is None:
+        pytest.skip("libcrypto not found by ctypes")
+    libcrypto = ctypes.CDLL(name)
+    libcrypto.ERR_peek_error.restype = ctypes.c_ulong
+    libcrypto.ERR_clear_error()
+    pair = Pair()
+    pair.client.set_remote_fingerprint("sha-256", _core.DtlsCertificate.generate().fingerprint)
+    pair.server.set_remote_fingerprint("sha-256", pair.client_cert.fingerprint)
+    pair.server.start(0)
+    pair.client.start(0)
+    pair.pump(0)
+    assert pair.client.failure == "fingerprint mismatch"
+    assert pair.server.state == "failed"
+    assert libcrypto.ERR_peek_error() == 0
