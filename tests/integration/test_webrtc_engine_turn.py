@@ -5,8 +5,6 @@ Data indications through the TurnClient, SRTP unwrapped into the RTP path)."""
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -17,64 +15,28 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from media_helpers import dominant_frequency, rms, wait_until
 
+from peers.coturn import Coturn, start_coturn
 from siperb import media
 
 RATE = 8000
-USER, PASSWORD = "siperb", "turn-secret"
-
-
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _answers_stun(port: int) -> bool:
-    stun = pytest.importorskip("aioice.stun")
-    req = stun.Message(message_method=stun.Method.BINDING, message_class=stun.Class.REQUEST)
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(0.2)
-        s.sendto(bytes(req), ("127.0.0.1", port))
-        try:
-            s.recvfrom(2048)
-            return True
-        except TimeoutError:
-            return False
 
 
 @pytest.fixture
-def coturn() -> Iterator[int]:
-    if shutil.which("turnserver") is None:
+def coturn(tmp_path: Path) -> Iterator[Coturn]:
+    if shutil.which("turnserver", path="/usr/bin:/usr/sbin") is None:
         pytest.skip("turnserver not installed (Debian package coturn; scripts/bootstrap.sh)")
-    port = _free_udp_port()
-    relay_min = 40000 + (port % 2000) * 10
-    proc = subprocess.Popen(
-        [
-            "turnserver", "-n", "--listening-ip=127.0.0.1", f"--listening-port={port}",
-            "--relay-ip=127.0.0.1", f"--min-port={relay_min}", f"--max-port={relay_min + 9}",
-            "--lt-cred-mech", f"--user={USER}:{PASSWORD}", "--realm=siperb.test",
-            "--no-tls", "--no-dtls", "--no-cli", "--allow-loopback-peers", "--log-file=stdout",
-            "--simple-log", "--no-rfc5780",
-        ],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    server = start_coturn(tmp_path / "coturn")
     try:
-        assert wait_until(lambda: proc.poll() is None and _answers_stun(port), 10.0)
-        yield port
+        yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        server.stop()
 
 
 def test_audio_through_the_relay_only(coturn):
     engine = media.Engine()
     cfg = dict(
-        webrtc=True, turn_server=f"127.0.0.1:{coturn}", turn_username=USER,
-        turn_password=PASSWORD, gather_timeout_ms=3000,
+        webrtc=True, turn_server=f"{coturn.host}:{coturn.port}", turn_username=coturn.user,
+        turn_password=coturn.password, gather_timeout_ms=3000,
     )  # fmt: skip
     a = engine.session(**cfg)  # type: ignore[arg-type]
     b = engine.session(**cfg)  # type: ignore[arg-type]
