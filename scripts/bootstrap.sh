@@ -21,6 +21,7 @@ packages=(
   chromium  # tests/browser: the PhoneFrame UI in a real browser, driven by Playwright
   fonts-ipafont-gothic  # tests/browser: Japanese glyphs in the UI screenshots (else tofu boxes)
   postgresql  # fleets: the PostgreSQL call-history tests start a private cluster (initdb)
+  coturn  # STUN/TURN server the ICE/TURN integration tests start on loopback
 )
 
 # Debian starts kamailio as a system service on install; the tests start their own on free
