@@ -73,6 +73,8 @@ def test_usable_candidates_leave_out_mdns_tcp_and_rtcp() -> None:
         "garbage",
     ]
     assert usable_candidates(cands) == [cands[1], cands[4]]
+    assert usable_candidates(cands, "127.0.0.1") == [cands[1]]
+    assert usable_candidates(cands, "::1") == [cands[4]]
 
 
 def test_engine_params_of_a_webrtc_stream() -> None:

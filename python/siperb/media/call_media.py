@@ -237,8 +237,10 @@ class EngineMedia(SdpOnlyMedia):
             return
         if self.webrtc_state is not None:
             self.webrtc_state.negotiated(self.negotiated)
-        params = engine_mod.stream_params(self.negotiated, local=self.local, remote=self.remote,
-                                          **engine_params(self.negotiated))  # fmt: skip
+        webrtc = engine_params(self.negotiated, self._address)
+        params = engine_mod.stream_params(
+            self.negotiated, local=self.local, remote=self.remote, **webrtc
+        )
         first = not self.session.started
         self.session.start(params)
         if first:

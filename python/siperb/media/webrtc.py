@@ -130,13 +130,19 @@ class IceServers:
         }
 
 
-def usable_candidates(candidates: list[str]) -> list[str]:
-    """The remote candidates the engine can check: UDP, component 1 (rtcp-mux), IP literals.
+def usable_candidates(candidates: list[str], local_address: str = "") -> list[str]:
+    """The remote candidates the engine can check: UDP, component 1 (rtcp-mux), IP literals
+    (of ``local_address``'s family when it is given: one socket has one family).
 
     mDNS names (``<uuid>.local``, RFC 8839 / draft-ietf-mmusic-mdns-ice-candidates) are left
     out, not resolved: the browser also sends from its real address, which ICE then learns as
     a peer-reflexive candidate, so the call still connects.
     """
+    family: int | None = None
+    try:
+        family = ipaddress.ip_address(local_address.strip("[]")).version if local_address else None
+    except ValueError:
+        family = None
     kept = []
     for value in candidates:
         text = value.removeprefix("candidate:")
@@ -144,14 +150,16 @@ def usable_candidates(candidates: list[str]) -> list[str]:
         if len(fields) < 8 or fields[1] != "1" or fields[2].lower() != "udp":
             continue
         try:
-            ipaddress.ip_address(fields[4])
+            address = ipaddress.ip_address(fields[4])
         except ValueError:
             continue  # .local or any other name
+        if family is not None and address.version != family:
+            continue
         kept.append(text)
     return kept
 
 
-def engine_params(negotiated: Negotiated) -> dict[str, Any]:
+def engine_params(negotiated: Negotiated, local_address: str = "") -> dict[str, Any]:
     """The WebRTC ``StreamParams`` fields of a negotiated WebRTC stream (empty if it is not)."""
     if not negotiated.webrtc:
         return {}
@@ -159,7 +167,7 @@ def engine_params(negotiated: Negotiated) -> dict[str, Any]:
         "rtcp_mux": True,
         "ice_ufrag": negotiated.remote_ice_ufrag,
         "ice_pwd": negotiated.remote_ice_pwd,
-        "ice_candidates": usable_candidates(negotiated.remote_candidates),
+        "ice_candidates": usable_candidates(negotiated.remote_candidates, local_address),
         "ice_lite": negotiated.remote_ice_lite,
         "ice_controlling": negotiated.ice_controlling,
         "dtls_setup": negotiated.dtls_setup,
