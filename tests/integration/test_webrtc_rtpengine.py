@@ -62,8 +62,10 @@ def bob(bridge: tuple[Kamailio, RtpEngine], tmp_path: Path) -> Iterator[Baresip]
     kam, _ = bridge
     wav = write_tone_wav(tmp_path / "bob.wav", (THEIR_HZ,), seconds=30.0)
     kam.unregister("1001")
-    peer = start_baresip(tmp_path / "bob", kam, "1001", answermode="auto",
-                         audio_source=f"aufile,{wav}", audio_codecs="opus/48000/2,PCMU")  # fmt: skip
+    source, codecs = f"aufile,{wav}", "opus/48000/2,PCMU"
+    peer = start_baresip(
+        tmp_path / "bob", kam, "1001", answermode="auto", audio_source=source, audio_codecs=codecs
+    )
     try:
         yield peer
     finally:
