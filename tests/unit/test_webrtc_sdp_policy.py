@@ -128,3 +128,35 @@ def test_warning_text_is_quoted_and_bounded() -> None:
     inner = value.split(" ", 2)[2]
     assert inner.startswith('"') and inner.endswith('"') and "\r" not in inner and "\n" not in inner
     assert '\\"quoted\\"' in inner and "\\\\" in inner and len(inner) < 220
+
+
+def test_webrtc_offer_c_line_of_the_other_family_is_left_to_ice() -> None:
+    """A browser's c= may name an IPv6 default candidate while we are on IPv4: with ICE the c=
+    rule (siperb.media.remote_address) does not apply; for plain RTP it still does."""
+    import dataclasses
+
+    from test_webrtc_sdp import BROWSER, OURS
+
+    from siperb.media.sdp_media import SdpOnlyMedia
+    from siperb.sdp import Capabilities, SessionDescription
+
+    class WebRtcSdp(SdpOnlyMedia):
+        def _answer_capabilities(self) -> Capabilities:
+            return dataclasses.replace(self.capabilities, **OURS)  # type: ignore[arg-type]
+
+    media = WebRtcSdp("127.0.0.1")
+    try:
+        offer = BROWSER.replace("c=IN IP4 127.0.0.1", "c=IN IP6 ::1")
+        answer = media.create_answer(SessionDescription.parse(offer))
+        assert answer.media[0].proto == "UDP/TLS/RTP/SAVPF"
+        assert media.negotiated is not None and media.negotiated.webrtc
+        plain = SdpOnlyMedia("127.0.0.1")
+        try:
+            other = str(plain.create_offer()).replace("IN IP4 127.0.0.1", "IN IP6 ::1")
+            with pytest.raises(SdpNegotiationError) as e:
+                media.create_answer(SessionDescription.parse(other))
+            assert e.value.field == "c="
+        finally:
+            plain.close()
+    finally:
+        media.close()
