@@ -2,6 +2,7 @@
 // RFC 8843 BUNDLE): UDP/TLS/RTP/SAVPF with ICE credentials, candidates, a certificate
 // fingerprint and rtcp-mux, never a=crypto.
 #include <algorithm>
+#include <cctype>
 
 #include "common/error.hpp"
 #include "sdp/attributes.hpp"
@@ -46,7 +47,8 @@ const Fingerprint* pick_fingerprint(const Session& s, const Media& m) {
     const auto& fps = media_or_session(m.fingerprints, s.fingerprints);
     if (fps.empty()) return nullptr;
     auto sha256 = std::find_if(fps.begin(), fps.end(), [](const Fingerprint& f) {
-        return f.hash_func == "sha-256" || f.hash_func == "SHA-256";
+        return f.hash_func.size() == 7 && std::equal(f.hash_func.begin(), f.hash_func.end(), "sha-256",
+                                                      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
     });
     return sha256 != fps.end() ? &*sha256 : &fps.front();
 }
@@ -104,8 +106,11 @@ void negotiate_webrtc(Negotiated& n, const Session& offer, const Session& answer
     n.webrtc = true;
     n.rtcp_mux = true;  // the engine's WebRTC session has one socket
     n.remote_rtcp_port = n.remote_port;
-    const Fingerprint* fp = pick_fingerprint(rs, rm);
-    n.remote_fingerprint = attr::format(*fp);
+    Fingerprint fp = *pick_fingerprint(rs, rm);
+    // Hash names are case-insensitive (RFC 8122 5; baresip writes "SHA-256").
+    std::transform(fp.hash_func.begin(), fp.hash_func.end(), fp.hash_func.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    n.remote_fingerprint = attr::format(fp);
     n.remote_ice_ufrag = rm.ice_ufrag ? *rm.ice_ufrag : *rs.ice_ufrag;
     n.remote_ice_pwd = rm.ice_pwd ? *rm.ice_pwd : *rs.ice_pwd;
     n.remote_candidates.clear();

@@ -312,3 +312,14 @@ def test_browser_offer_on_0000_is_not_hold() -> None:
     answer = create_answer(offer, webrtc_caps())
     assert answer.media[0].direction is not None and str(answer.media[0].direction) == "sendrecv"
     assert str(negotiate(offer, answer, local_is_offerer=False).direction) == "sendrecv"
+
+
+def test_baresip_dtls_offer_uppercase_hash_and_no_rtcp_mux() -> None:
+    """baresip 1.0 (dtls_srtp + ice) writes "SHA-256" at session level and offers no
+    rtcp-mux: the hash name is case-insensitive (RFC 8122), the missing mux is refused."""
+    offer = BROWSER.replace("a=fingerprint:sha-256", "a=fingerprint:SHA-256")
+    n = negotiate(offer, create_answer(offer, webrtc_caps()), local_is_offerer=False)
+    assert n.remote_fingerprint.startswith("sha-256 7B:8B")
+    with pytest.raises(SdpNegotiationError) as e:
+        create_answer(offer.replace("a=rtcp-mux\n", ""), webrtc_caps())
+    assert "rtcp-mux" in e.value.reason
