@@ -160,3 +160,30 @@ def test_webrtc_offer_c_line_of_the_other_family_is_left_to_ice() -> None:
             plain.close()
     finally:
         media.close()
+
+
+def test_provisioning_media_keys() -> None:
+    from siperb.errors import ProvisioningError
+    from siperb.phone.provisioning import Provisioning
+
+    base = {"SipWssServer": "wss://pbx.example", "SipUsername": "1000", "SipPassword": "pw",
+            "SipWebsocketPort": 8089, "SipServerPath": "/ws"}  # fmt: skip
+    p = Provisioning.from_dict({**base, "MediaProfile": "WebRTC", "StunServer": "stun:127.0.0.1",
+                                "TurnServer": "turn:127.0.0.1:3478", "TurnUsername": "u",
+                                "TurnPassword": "turn-secret"})  # fmt: skip
+    assert p.media_options() == {"media_profile": "webrtc", "stun_server": "stun:127.0.0.1",
+                                 "turn_server": "turn:127.0.0.1:3478", "turn_username": "u",
+                                 "turn_password": "turn-secret"}  # fmt: skip
+    assert "turn-secret" not in repr(p)
+    assert Provisioning.from_dict(p.to_dict()) == p
+    assert Provisioning.from_dict(base).media_options()["media_profile"] == "auto"
+    assert "MediaProfile" not in Provisioning.from_dict(base).to_dict()
+    with pytest.raises(ProvisioningError) as e:
+        Provisioning.from_dict({**base, "MediaProfile": "zrtp"})
+    assert e.value.field == "MediaProfile"
+    with pytest.raises(ProvisioningError) as e:
+        Provisioning.from_dict({**base, "TurnServer": "turn:127.0.0.1"})
+    assert e.value.field == "TurnServer"
+    config = UserAgentConfig(aor="sip:1000@pbx.example", proxy="wss://pbx.example:8089/ws",
+                             **p.media_options())  # fmt: skip
+    assert config.media_profile == "webrtc" and "turn-secret" not in repr(config)
