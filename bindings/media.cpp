@@ -6,6 +6,8 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "dtls/dtls_session.hpp"
+#include "ice/ice_agent.hpp"
 #include "media/engine.hpp"
 #include "media/memory_port.hpp"
 #include "media/srtp.hpp"
@@ -36,7 +38,13 @@ pb::dict event_data(const MediaEvent& e) {
         d["ended"] = e.ended;
         break;
     case MediaEventType::Timeout: d["timeout_ms"] = e.value; break;
+    case MediaEventType::IceState: d["state"] = ice::to_string(static_cast<ice::IceState>(e.value)); break;
+    case MediaEventType::DtlsState:
+        d["state"] = dtls::to_string(static_cast<dtls::DtlsState>(e.value));
+        d["reason"] = std::string(e.reason.data());
+        break;
     case MediaEventType::IcmpError:
+    case MediaEventType::SelectedPair:
     case MediaEventType::RemoteAddressChanged:
         if (e.type == MediaEventType::IcmpError) d["errno"] = e.value;
         d["address"] = std::string(e.address.data());
@@ -79,7 +87,10 @@ void bind_media(pb::module_& m) {
         .RW(SessionConfig, symmetric_rtp).RW(SessionConfig, jitter_min_ms).RW(SessionConfig, jitter_max_ms)
         .RW(SessionConfig, jitter_start_ms).RW(SessionConfig, time_stretch).RW(SessionConfig, rtp_timeout_ms)
         .RW(SessionConfig, stats_interval_ms).RW(SessionConfig, rtcp_interval_ms).RW(SessionConfig, opus_complexity)
-        .RW(SessionConfig, opus_bitrate).RW(SessionConfig, opus_decode_rate).RW(SessionConfig, cname);
+        .RW(SessionConfig, opus_bitrate).RW(SessionConfig, opus_decode_rate).RW(SessionConfig, cname)
+        .RW(SessionConfig, webrtc).RW(SessionConfig, ice_lite).RW(SessionConfig, stun_server)
+        .RW(SessionConfig, turn_server).RW(SessionConfig, turn_username).RW(SessionConfig, turn_password)
+        .RW(SessionConfig, gather_timeout_ms).RW(SessionConfig, consent_timeout_ms);
 
     pb::class_<StreamParams>(m, "MediaStreamParams")
         .def(pb::init(&from_kwargs<StreamParams>))
@@ -92,7 +103,10 @@ void bind_media(pb::module_& m) {
                       [](StreamParams& p, const std::string& s) { p.direction = direction_in(s); })
         .RW(StreamParams, opus_maxplaybackrate).RW(StreamParams, opus_maxaveragebitrate).RW(StreamParams, opus_fec)
         .RW(StreamParams, opus_dtx).RW(StreamParams, opus_stereo).RW(StreamParams, srtp_suite)
-        .RW(StreamParams, srtp_local_key).RW(StreamParams, srtp_remote_key);
+        .RW(StreamParams, srtp_local_key).RW(StreamParams, srtp_remote_key)
+        .RW(StreamParams, ice_ufrag).RW(StreamParams, ice_pwd).RW(StreamParams, ice_candidates)
+        .RW(StreamParams, ice_lite).RW(StreamParams, ice_controlling).RW(StreamParams, dtls_setup)
+        .RW(StreamParams, dtls_fingerprint);
     m.def("media_stream_params_from", &stream_params_from, pb::arg("negotiated"));
 
     pb::class_<SessionStats>(m, "MediaSessionStats")
@@ -100,7 +114,10 @@ void bind_media(pb::module_& m) {
         .RO(SessionStats, bytes_received).RO(SessionStats, packets_lost).RO(SessionStats, loss_percent)
         .RO(SessionStats, jitter_ms).RO(SessionStats, invalid_packets).RO(SessionStats, unknown_payload)
         .RO(SessionStats, foreign_source).RO(SessionStats, send_errors).RO(SessionStats, srtp_auth_failures)
-        .RO(SessionStats, srtp_replays).RO(SessionStats, srtp_errors).RO(SessionStats, rtcp_sent)
+        .RO(SessionStats, srtp_replays).RO(SessionStats, srtp_errors).RO(SessionStats, srtp_before_keys)
+        .RO(SessionStats, demux_dropped).RO(SessionStats, dtls_handshakes).RO(SessionStats, srtp_keyings)
+        .RO(SessionStats, stun_received).RO(SessionStats, dtls_received).RO(SessionStats, early_dtls_dropped)
+        .RO(SessionStats, rtcp_sent)
         .RO(SessionStats, rtcp_received).RO(SessionStats, rtt_ms).RO(SessionStats, remote_loss_percent)
         .RO(SessionStats, remote_jitter_ms).RO(SessionStats, jb_delay_ms).RO(SessionStats, jb_target_ms)
         .RO(SessionStats, jb_late).RO(SessionStats, jb_lost).RO(SessionStats, jb_duplicated)
@@ -141,7 +158,13 @@ void bind_media(pb::module_& m) {
         .def("stop_recording", &MediaSession::stop_recording, pb::call_guard<pb::gil_scoped_release>())
         .def("send_dtmf", &MediaSession::send_dtmf, pb::arg("digits"), pb::arg("duration_ms") = 100, pb::arg("volume") = 10,
              pb::call_guard<pb::gil_scoped_release>())
-        .def("stats", &MediaSession::stats);
+        .def("stats", &MediaSession::stats)
+        .def_property_readonly("ice_ufrag", &MediaSession::ice_ufrag)
+        .def_property_readonly("ice_pwd", &MediaSession::ice_pwd)
+        .def_property_readonly("dtls_fingerprint", &MediaSession::dtls_fingerprint)
+        .def_property_readonly("ice_state", &MediaSession::ice_state)
+        .def_property_readonly("dtls_state", &MediaSession::dtls_state)
+        .def("gather_candidates", &MediaSession::gather_candidates, pb::call_guard<pb::gil_scoped_release>());
 
     pb::class_<Engine, std::shared_ptr<Engine>>(m, "MediaEngine")
         .def(pb::init([](unsigned threads, std::size_t capacity, int realtime_priority) {

@@ -36,4 +36,6 @@ PYBIND11_MODULE(_core, m) {
     siperb::py::bind_jbuf(m);
     siperb::py::bind_audio(m);
     siperb::py::bind_media(m);
+    siperb::py::bind_ice(m);
+    siperb::py::bind_dtls(m);
 }

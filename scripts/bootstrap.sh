@@ -12,6 +12,9 @@ packages=(
   dnsmasq-base iproute2 nftables conntrack rtpengine-daemon
   chromium  # tests/browser: the PhoneFrame UI in a real browser, driven by Playwright
   fonts-ipafont-gothic  # tests/browser: Japanese glyphs in the UI screenshots (else tofu boxes)
+  libssl-dev  # libcrypto: STUN MESSAGE-INTEGRITY (HMAC-SHA1/SHA256) and the TURN long-term key (MD5)
+  coturn  # STUN/TURN server the ICE/TURN integration tests start on loopback
+  libssl-dev  # DTLS-SRTP (csrc/dtls): OpenSSL 3 headers and libraries (linked by siperb_core)
 )
 
 # Debian starts kamailio as a system service on install; the tests start their own on free

@@ -76,4 +76,11 @@ public:
     const char* kind() const noexcept override { return "MediaError"; }
 };
 
+// Malformed STUN message (field = attribute name such as "XOR-MAPPED-ADDRESS", or "header").
+class StunParseError : public Error {
+public:
+    using Error::Error;
+    const char* kind() const noexcept override { return "StunParseError"; }
+};
+
 }  // namespace siperb

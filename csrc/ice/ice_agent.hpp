@@ -51,6 +51,15 @@ struct IceConfig {
     std::uint32_t consent_interval_ms = 5000;  // RFC 7675: randomised 0.8-1.2
     std::uint32_t consent_timeout_ms = 30000;  // no consent response for this long: Failed
     std::uint32_t keepalive_ms = 15000;
+    // Added beside the contract: retransmission of checks (RFC 8445 14.3: RTO doubling from
+    // check_rto_ms, at most check_max_transmissions sends, then one more RTO for the answer),
+    // the controlling side's wait for better pairs before it nominates the best valid one
+    // (regular nomination), and the bounds on what a remote can make us hold.
+    std::uint32_t check_rto_ms = 500;
+    std::uint32_t check_max_transmissions = 7;
+    std::uint32_t nomination_delay_ms = 200;
+    std::uint32_t max_remote_candidates = 100;
+    std::uint32_t max_pairs = 100;
 };
 
 // What the agent asks the caller to send. `relayed` is true when it must go through the TURN
@@ -97,6 +106,12 @@ public:
     // Starts connectivity checks (full agent) or waits for them (lite).
     void start(std::int64_t now_ns);
     void close();
+    // Added: our side of an ICE restart (RFC 8445 9): new local ufrag/pwd (empty: random) before
+    // an offer that restarts. When the remote's ufrag changes without this (we answer a
+    // restart), the agent picks new local credentials itself: read local_ufrag() after
+    // set_remote_credentials() for the answer.
+    void restart_local_credentials(const std::string& ufrag = {}, const std::string& pwd = {});
+    std::vector<Candidate> remote_candidates() const;
 
     // A STUN datagram from `from` that arrived on the session socket (relayed: unwrapped by
     // the TurnClient). Anything that is not a valid STUN message for this agent (bad
@@ -125,6 +140,8 @@ public:
     struct Stats {
         std::uint64_t checks_sent = 0, checks_received = 0, responses_received = 0, dropped = 0,
                       role_conflicts = 0;
+        // Added: candidates or pairs refused by the bounds (max_remote_candidates, max_pairs).
+        std::uint64_t refused = 0;
     };
     Stats stats() const noexcept;
 

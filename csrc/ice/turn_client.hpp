@@ -21,6 +21,12 @@ struct TurnConfig {
     net::SocketAddress server;  // numeric: names are resolved in Python
     std::string username, password;
     std::uint32_t lifetime_s = 600;
+    // Added: retransmission of requests (RFC 8489 6.2.1: RTO doubling, Rc sends) and the bound on
+    // peers (permissions/channels) one allocation keeps.
+    std::uint32_t rto_ms = 500;
+    std::uint32_t max_transmissions = 7;
+    std::uint32_t max_peers = 64;
+    std::string software;  // SOFTWARE attribute when not empty
 };
 
 enum class TurnState { New, Allocating, Allocated, Failed, Closed };
@@ -59,6 +65,14 @@ public:
 
     // Datagrams to send to the server.
     bool poll_transmit(std::vector<std::uint8_t>& out);
+
+    // Added: whether a peer's channel is bound (data then goes as ChannelData), and counters.
+    bool channel_bound(const net::SocketAddress& peer) const noexcept;
+    bool permitted(const net::SocketAddress& peer) const noexcept;
+    struct Stats {
+        std::uint64_t requests_sent = 0, responses_received = 0, dropped = 0, data_in = 0, data_out = 0;
+    };
+    Stats stats() const noexcept;
 
 private:
     struct Impl;

@@ -24,9 +24,15 @@ std::shared_ptr<MediaSession> Engine::create_session(const SessionConfig& cfg) {
     // The least loaded engine thread.
     auto worker = *std::min_element(workers_.begin(), workers_.end(),
                                     [](const auto& a, const auto& b) { return a->session_count() < b->session_count(); });
-    auto sockets = net::bind_rtp_pair(cfg.local_address, cfg.port_min, cfg.port_max);
+    if (cfg.webrtc && cfg.consent_timeout_ms < 500) throw MediaError("consent_timeout_ms", "must be at least 500");
+    if (cfg.gather_timeout_ms > 10000) throw MediaError("gather_timeout_ms", "must be at most 10000");
+    // A WebRTC session has one socket (rtcp-mux): STUN, DTLS, SRTP and SRTCP share it.
+    auto sockets = cfg.webrtc ? std::pair{net::bind_single(cfg.local_address, cfg.port_min, cfg.port_max), net::UdpSocket{}}
+                              : net::bind_rtp_pair(cfg.local_address, cfg.port_min, cfg.port_max);
     const std::uint64_t id = next_id_.fetch_add(1);
-    return std::make_shared<MediaSession>(id, cfg, worker, &events_, std::move(sockets));
+    auto session = std::make_shared<MediaSession>(id, cfg, worker, &events_, std::move(sockets));
+    if (cfg.webrtc) session->attach_early();  // ICE checks and a ClientHello may precede start()
+    return session;
 }
 
 void Engine::stop() {

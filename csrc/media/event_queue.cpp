@@ -20,6 +20,10 @@ const char* to_string(MediaEventType t) noexcept {
     case MediaEventType::RemoteAddressChanged: return "remote_address_changed";
     case MediaEventType::RtcpBye: return "rtcp_bye";
     case MediaEventType::Stats: return "stats";
+    case MediaEventType::IceState: return "ice_state";
+    case MediaEventType::DtlsState: return "dtls_state";
+    case MediaEventType::ConsentLost: return "consent_lost";
+    case MediaEventType::SelectedPair: return "selected_pair";
     }
     return "unknown";
 }

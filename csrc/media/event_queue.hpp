@@ -21,6 +21,10 @@ enum class MediaEventType : std::uint8_t {
     RemoteAddressChanged,  // symmetric RTP learned address/port
     RtcpBye,           // the remote sent RTCP BYE
     Stats,             // periodic statistics tick (read session stats)
+    IceState,          // value = ice::IceState
+    DtlsState,         // value = dtls::DtlsState, reason = why it failed
+    ConsentLost,       // RFC 7675: the remote stopped answering consent checks (end the call)
+    SelectedPair,      // address/port = the remote of the pair media now goes to
 };
 
 const char* to_string(MediaEventType t) noexcept;
@@ -35,6 +39,7 @@ struct MediaEvent {
     std::int64_t value = 0;
     std::uint16_t port = 0;
     std::array<char, 48> address{};  // NUL-terminated numeric host
+    std::array<char, 96> reason{};   // NUL-terminated text (DTLS failure reason)
 };
 
 class EventQueue {

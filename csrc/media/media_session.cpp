@@ -4,6 +4,9 @@
 #include "media/worker.hpp"
 #include "rtp/telephone_event.hpp"
 
+#include <chrono>
+#include <thread>
+
 namespace siperb::media {
 
 namespace {
@@ -38,9 +41,15 @@ StreamParams MediaSession::params() const {
     return params_;
 }
 
+void MediaSession::attach_early() {
+    auto self = shared_from_this();
+    worker_->call([&] { worker_->add(self, monotonic_ns(), false); });
+    on_loop_.store(true);
+}
+
 void MediaSession::control(const std::function<void()>& fn) {
     if (closed_.load()) throw MediaError("session", "closed");
-    if (!started_.load()) {  // not on the loop yet: this thread owns the stream
+    if (!on_loop_.load()) {  // not on the loop yet: this thread owns the stream
         fn();
         return;
     }
@@ -53,13 +62,20 @@ void MediaSession::start(const StreamParams& p) {
     // Codecs, jitter buffers and SRTP contexts are built here, off the engine thread.
     auto setup = RtpStream::prepare(cfg_, p, started_.load() ? &params_ : nullptr);
     StreamParams applied = setup->params;
-    if (!started_.load()) {
+    if (!started_.load() && on_loop_.load()) {  // a WebRTC session: on the loop since creation
+        worker_->call([&] {
+            stream_.apply(*setup, monotonic_ns());
+            worker_->start_ticks(this, monotonic_ns());
+        });
+        started_.store(true);
+    } else if (!started_.load()) {
         auto self = shared_from_this();
         worker_->call([&] {
             stream_.apply(*setup, monotonic_ns());
             worker_->add(self, monotonic_ns());
         });
         started_.store(true);
+        on_loop_.store(true);
     } else {
         worker_->call([&] { stream_.apply(*setup, monotonic_ns()); });
     }
@@ -70,10 +86,11 @@ void MediaSession::start(const StreamParams& p) {
 void MediaSession::close() {
     std::lock_guard lock(ctl_mu_);
     if (closed_.exchange(true)) return;
-    if (started_.load()) {
+    if (on_loop_.load()) {
         try {
             worker_->call([&] {
                 stream_.send_bye();
+                stream_.close_transport(monotonic_ns());
                 worker_->remove(this);
             });
         } catch (const MediaError&) {  // the engine stopped first (it sent the BYE)
@@ -169,6 +186,53 @@ void MediaSession::send_dtmf(const std::string& digits, std::uint32_t duration_m
     if (started_.load() && params_.telephone_event_pt < 0)
         throw MediaError("telephone_event", "was not negotiated with the remote side");
     control([&] { stream_.queue_dtmf(q); });
+}
+
+// ---- WebRTC ----
+
+std::string MediaSession::ice_ufrag() const {
+    const WebRtcTransport* t = stream_.webrtc();
+    return t ? t->local_ufrag() : std::string();
+}
+
+std::string MediaSession::ice_pwd() const {
+    const WebRtcTransport* t = stream_.webrtc();
+    return t ? t->local_pwd() : std::string();
+}
+
+std::string MediaSession::dtls_fingerprint() const {
+    const WebRtcTransport* t = stream_.webrtc();
+    return t ? t->local_fingerprint() : std::string();
+}
+
+std::string MediaSession::ice_state() const {
+    const WebRtcTransport* t = stream_.webrtc();
+    return ice::to_string(t ? t->ice_state() : ice::IceState::New);
+}
+
+std::string MediaSession::dtls_state() const {
+    const WebRtcTransport* t = stream_.webrtc();
+    return dtls::to_string(t ? t->dtls_state() : dtls::DtlsState::New);
+}
+
+std::vector<std::string> MediaSession::gather_candidates() {
+    WebRtcTransport* t = stream_.webrtc();
+    if (!t) throw MediaError("webrtc", "not a WebRTC session (SessionConfig.webrtc is false)");
+    std::lock_guard lock(ctl_mu_);
+    if (closed_.load()) throw MediaError("session", "closed");
+    const std::int64_t give_up = monotonic_ns() + (std::int64_t{cfg_.gather_timeout_ms} + 50) * 1'000'000;
+    worker_->call([&] { t->start_gather(monotonic_ns()); });
+    std::vector<std::string> out;
+    for (;;) {
+        bool done = false;
+        worker_->call([&] {
+            const std::int64_t now = monotonic_ns();
+            done = t->gather_done(now) || now >= give_up;
+            if (done) out = t->candidates();
+        });
+        if (done) return out;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
 }
 
 }  // namespace siperb::media

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace siperb::media {
 
@@ -69,6 +70,21 @@ public:
     void send_dtmf(const std::string& digits, std::uint32_t duration_ms = 100, std::uint8_t volume = 10);
     SessionStats stats() const { return stream_.stats(); }
 
+    // WebRTC (SessionConfig::webrtc): our ICE credentials and DTLS fingerprint (fixed for the
+    // session's life: a re-INVITE keeps them), and the states for stats and tests. Empty
+    // strings / "new" for other sessions.
+    std::string ice_ufrag() const;
+    std::string ice_pwd() const;
+    std::string dtls_fingerprint() const;
+    std::string ice_state() const;
+    std::string dtls_state() const;
+    // The a=candidate values (without "candidate:"): the host one at once, relayed and
+    // server-reflexive ones when servers are configured, waiting at most gather_timeout_ms.
+    // Blocks the caller (never the engine thread).
+    std::vector<std::string> gather_candidates();
+    // Engine::create_session, for a WebRTC session: joins the engine loop before start().
+    void attach_early();
+
     // Engine thread only.
     RtpStream& stream() noexcept { return stream_; }
     const RtpStream& stream() const noexcept { return stream_; }
@@ -92,7 +108,7 @@ private:
     RtpStream stream_;
     mutable std::mutex ctl_mu_;  // serialises control calls; never taken by the engine thread
     StreamParams params_;
-    std::atomic<bool> started_{false}, closed_{false};
+    std::atomic<bool> started_{false}, closed_{false}, on_loop_{false};
 };
 
 }  // namespace siperb::media

@@ -42,6 +42,10 @@ RtpStream::RtpStream(std::uint64_t id, SessionConfig cfg, EventQueue* events, in
       rx_(cfg_, params_, st_, events_) {
     if (cfg_.cname.empty()) cfg_.cname = "siperb-" + std::to_string(rng_()) + "@" + cfg_.local_address;
     st_.ssrc = tx_.ssrc();
+    if (cfg_.webrtc) {
+        webrtc_ = std::make_unique<WebRtcTransport>(cfg_, rtp_fd, st_, events_);
+        net_.set_send_open(false);  // until ICE selected a pair and DTLS gave keys
+    }
 }
 
 RtpStream::~RtpStream() = default;
@@ -59,7 +63,10 @@ std::unique_ptr<StreamSetup> RtpStream::prepare(const SessionConfig& cfg, const 
         throw MediaError("telephone_event_pt", "must be 0-127 or -1");
     if (p.local_telephone_event_pt < 0) p.local_telephone_event_pt = p.telephone_event_pt;
     if (p.telephone_event_rate == 0) p.telephone_event_rate = rtp_clock_rate(s->kind);
-    if (!p.remote_address.empty() && p.remote_port != 0) {
+    if (cfg.webrtc) {  // one socket; ICE's selected pair, not c=/m=, says where media goes
+        p.rtcp_mux = true;
+        s->webrtc = WebRtcSetup::from(p);
+    } else if (!p.remote_address.empty() && p.remote_port != 0) {
         s->remote_rtp = net::SocketAddress::parse(p.remote_address, p.remote_port, "remote_address");
         const std::string rtcp_host = p.remote_rtcp_address.empty() ? p.remote_address : p.remote_rtcp_address;
         const std::uint16_t rtcp_port =
@@ -83,8 +90,8 @@ std::unique_ptr<StreamSetup> RtpStream::prepare(const SessionConfig& cfg, const 
         s->encoder = make_encoder(es);
         s->rx = RtpReceiver::make_chain(cfg, p, s->kind);
     }
-    s->srtp_changed = !current || current->srtp_suite != p.srtp_suite || current->srtp_local_key != p.srtp_local_key ||
-                      current->srtp_remote_key != p.srtp_remote_key;
+    s->srtp_changed = !cfg.webrtc && (!current || current->srtp_suite != p.srtp_suite ||
+                                      current->srtp_local_key != p.srtp_local_key || current->srtp_remote_key != p.srtp_remote_key);
     if (s->srtp_changed && !p.srtp_suite.empty()) {
         s->srtp_tx = std::make_unique<SrtpContext>(parse_sdes_key(p.srtp_suite, p.srtp_local_key), true);
         s->srtp_rx = std::make_unique<SrtpContext>(parse_sdes_key(p.srtp_suite, p.srtp_remote_key), false);
@@ -100,6 +107,8 @@ void RtpStream::apply(StreamSetup& s, std::int64_t now_ns) {
         rx_.swap_chain(s.rx);
     }
     if (s.srtp_changed) net_.swap_srtp(s.srtp_tx, s.srtp_rx);
+    // A new DTLS handshake: the old keys go (to be freed by the caller) until new ones come.
+    if (webrtc_ && s.webrtc && webrtc_->apply(*s.webrtc, now_ns)) net_.swap_srtp(s.srtp_tx, s.srtp_rx);
     // A re-negotiation naming the same remote keeps what was latched since (NAT).
     if (!s.remote_rtp.empty() && !(s.remote_rtp == negotiated_rtp_ && s.remote_rtcp == negotiated_rtcp_)) {
         negotiated_rtp_ = s.remote_rtp;
@@ -120,6 +129,7 @@ void RtpStream::apply(StreamSetup& s, std::int64_t now_ns) {
         rx_.start(now_ns);
         rtcp_.start(now_ns);
     }
+    if (webrtc_) sync_webrtc();
     publish(true);
 }
 
@@ -159,6 +169,27 @@ void RtpStream::learn_remote(const net::SocketAddress& from, bool rtcp) {
 }
 
 void RtpStream::on_datagram(std::uint8_t* buf, int len, const net::SocketAddress& from, bool rtcp_socket, std::int64_t now_ns) {
+    if (webrtc_ && len > 0) {  // RFC 7983 on the one socket
+        const PacketKind kind = classify_packet(buf, static_cast<std::size_t>(len));
+        if (kind != PacketKind::Rtp && kind != PacketKind::Rtcp) {
+            const bool relayed = webrtc_->on_packet(kind, buf, static_cast<std::size_t>(len), from, now_ns);
+            sync_webrtc();
+            if (relayed) {  // SRTP unwrapped from the TURN relay: the RTP path, from the peer
+                std::vector<std::uint8_t>& m = webrtc_->relayed_media();
+                const net::SocketAddress peer = webrtc_->relayed_from();
+                on_datagram(m.data(), static_cast<int>(m.size()), peer, false, now_ns);
+            }
+            return;
+        }
+        if (!webrtc_->accept_media(from, now_ns)) {  // only the selected pair's remote
+            ++st_.foreign_source;
+            return;
+        }
+        if (!net_.authenticates()) {  // SRTP ahead of the DTLS keys: quietly dropped
+            ++st_.srtp_before_keys;
+            return;
+        }
+    }
     if (!configured_ || len < 4) {
         ++st_.invalid_packets;
         return;
@@ -194,12 +225,47 @@ void RtpStream::on_datagram(std::uint8_t* buf, int len, const net::SocketAddress
     rx_.on_rtp(buf, len, now_ns);
 }
 
+// ---- WebRTC: what ICE and DTLS changed ----
+
+void RtpStream::sync_webrtc() noexcept {
+    net::SocketAddress sel;
+    if (webrtc_->take_selected(sel)) {
+        net_.set_remote_rtp(sel);
+        net_.set_remote_rtcp(sel);
+        rtp_src_.reset(sel);
+        negotiated_rtp_ = negotiated_rtcp_ = sel;
+    }
+    try {
+        if (auto keys = webrtc_->take_keys()) {
+            auto tx = std::make_unique<SrtpContext>(keys->local, true);
+            auto rx = std::make_unique<SrtpContext>(keys->remote, false);
+            net_.swap_srtp(tx, rx);  // the replaced ones (none after a restart) go here
+        }
+    } catch (...) {
+        ++st_.srtp_errors;
+    }
+    net_.set_send_open(!webrtc_->failed() && net_.protects());
+    net_.set_relay(webrtc_->relayed() ? webrtc_.get() : nullptr);
+}
+
+void RtpStream::on_transport_timeout(std::int64_t now_ns) {
+    if (!webrtc_) return;
+    webrtc_->on_timeout(now_ns);
+    sync_webrtc();
+}
+
+void RtpStream::close_transport(std::int64_t now_ns) {
+    if (!webrtc_) return;
+    webrtc_->close(now_ns);
+    net_.set_send_open(false);
+}
+
 // ---- packet time ----
 
 void RtpStream::on_tick(std::int64_t now_ns) {
     if (!configured_) return;
     ++st_.ticks;
-    const bool sending = sdp::sends(params_.direction) && !net_.remote_rtp().empty();
+    const bool sending = sdp::sends(params_.direction) && !net_.remote_rtp().empty() && net_.send_open();
     std::array<std::int16_t, kMaxFrame> tx;
     std::size_t tx_len = 0;
     tx_.tick(sending, rtp_clock_rate(kind_), tx, tx_len);

@@ -18,10 +18,12 @@
 #include "media/srtp.hpp"
 #include "media/stream_events.hpp"
 #include "media/stream_recording.hpp"
+#include "media/webrtc_transport.hpp"
 #include "net/udp_socket.hpp"
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <random>
 
 namespace siperb::audio {
@@ -41,6 +43,7 @@ struct StreamSetup {
     std::unique_ptr<SrtpContext> srtp_tx, srtp_rx;
     bool srtp_changed = true;
     net::SocketAddress remote_rtp, remote_rtcp;
+    std::optional<WebRtcSetup> webrtc;  // a WebRTC session's ICE/DTLS parameters
 };
 
 class RtpStream {
@@ -64,6 +67,15 @@ public:
     void on_error_queue(int fd, std::int64_t now_ns) { net_.on_error_queue(fd, now_ns); }
     void on_recv_error(int err, const net::SocketAddress* to, std::int64_t now_ns) { net_.on_recv_error(err, to, now_ns); }
     void send_bye() noexcept;
+
+    // WebRTC sessions (null otherwise): the ICE/DTLS layer on the one socket, its timers and
+    // whether the socket is to be read as datagrams come (while connecting) or at ticks.
+    WebRtcTransport* webrtc() noexcept { return webrtc_.get(); }
+    const WebRtcTransport* webrtc() const noexcept { return webrtc_.get(); }
+    std::int64_t transport_deadline() const noexcept { return webrtc_ ? webrtc_->next_deadline() : INT64_MAX; }
+    void on_transport_timeout(std::int64_t now_ns);
+    bool wants_read() const noexcept { return webrtc_ && webrtc_->connecting(); }
+    void close_transport(std::int64_t now_ns);
 
     // Controls (engine thread, except mute which is an atomic).
     void set_mute(bool m) noexcept { tx_.set_mute(m); }
@@ -90,6 +102,7 @@ public:
 private:
     void send_rtcp(bool bye) noexcept;
     void learn_remote(const net::SocketAddress& from, bool rtcp);
+    void sync_webrtc() noexcept;
 
     // Declared before the parts, which hold references to them.
     SessionConfig cfg_;
@@ -107,6 +120,7 @@ private:
     RtpSender tx_;
     RtpReceiver rx_;
     StreamRecording rec_;
+    std::unique_ptr<WebRtcTransport> webrtc_;
 };
 
 }  // namespace siperb::media

@@ -18,9 +18,14 @@ void RtpTransport::swap_srtp(std::unique_ptr<SrtpContext>& tx, std::unique_ptr<S
 }
 
 void RtpTransport::send(int fd, std::uint8_t* buf, int len, bool rtcp, const net::SocketAddress& to) noexcept {
+    if (!open_) return;
     SrtpContext* srtp = srtp_tx_.get();
     if (srtp && !(rtcp ? srtp->protect_rtcp(buf, len) : srtp->protect_rtp(buf, len))) {
         ++st_.srtp_errors;
+        return;
+    }
+    if (relay_ && !to.empty()) {
+        relay_->send_media(to, buf, static_cast<std::size_t>(len));
         return;
     }
     if (fd < 0 || to.empty()) return;

@@ -13,6 +13,15 @@
 
 namespace siperb::media {
 
+// Where protected packets go instead of the socket when the path is a TURN relay (WebRTC).
+class MediaRelay {
+public:
+    virtual void send_media(const net::SocketAddress& to, const std::uint8_t* data, std::size_t len) noexcept = 0;
+
+protected:
+    ~MediaRelay() = default;
+};
+
 class RtpTransport {
 public:
     RtpTransport(int rtp_fd, int rtcp_fd, SessionStats& st, StreamEvents& events) noexcept
@@ -31,6 +40,11 @@ public:
     void send_rtcp(std::uint8_t* buf, int len) noexcept {
         send(rtcp_mux_ ? rtp_fd_ : rtcp_fd_, buf, len, true, remote_rtcp_);
     }
+    // WebRTC: nothing is sent until DTLS gave keys and ICE a pair, nor after consent is lost.
+    void set_send_open(bool open) noexcept { open_ = open; }
+    bool send_open() const noexcept { return open_; }
+    bool protects() const noexcept { return srtp_tx_ != nullptr; }
+    void set_relay(MediaRelay* relay) noexcept { relay_ = relay; }
     // True when received packets are SRTP: one that unprotects came from the key holder.
     bool authenticates() const noexcept { return srtp_rx_ != nullptr; }
     // Unprotects in place (len updated); false, and counted, when the packet must be dropped.
@@ -47,6 +61,8 @@ private:
 
     int rtp_fd_, rtcp_fd_;
     bool rtcp_mux_ = false;
+    bool open_ = true;
+    MediaRelay* relay_ = nullptr;
     net::SocketAddress remote_rtp_, remote_rtcp_;
     std::unique_ptr<SrtpContext> srtp_tx_, srtp_rx_;
     std::int64_t last_icmp_ns_ = 0;

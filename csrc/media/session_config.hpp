@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace siperb::media {
 
@@ -27,6 +28,15 @@ struct SessionConfig {
     int opus_bitrate = 0;                       // 0: libopus chooses (or maxaveragebitrate)
     int opus_decode_rate = 48000;               // PCM rate of the Opus decoder (8/12/16/24/48k)
     std::string cname;                          // RTCP CNAME (empty: random)
+    // WebRTC profile: one socket (rtcp-mux), ICE + DTLS-SRTP on it; no RTCP socket is bound.
+    bool webrtc = false;
+    bool ice_lite = false;                      // we are a lite agent (RFC 8445 2.5)
+    std::string stun_server;                    // numeric "host:port" / "[v6]:port"; empty: none
+    std::string turn_server;
+    std::string turn_username;
+    std::string turn_password;                  // never logged
+    std::uint32_t gather_timeout_ms = 500;      // cap on server-reflexive/relayed gathering
+    std::uint32_t consent_timeout_ms = 30000;   // RFC 7675: no consent this long ends the call
 };
 
 struct StreamParams {
@@ -53,6 +63,14 @@ struct StreamParams {
     std::string srtp_suite;              // empty: plain RTP
     std::string srtp_local_key;          // our a=crypto key params ("inline:...")
     std::string srtp_remote_key;         // the remote's
+    // WebRTC (empty ice_ufrag: not WebRTC). Same ufrag and fingerprint on an update keep ICE
+    // and DTLS; a new ufrag restarts ICE, a new fingerprint or setup restarts DTLS.
+    std::string ice_ufrag, ice_pwd;      // the remote's
+    std::vector<std::string> ice_candidates;  // the remote's a=candidate values
+    bool ice_lite = false;               // the REMOTE is lite
+    bool ice_controlling = false;        // our role
+    std::string dtls_setup;              // OUR role: "active" (client) or "passive" (server)
+    std::string dtls_fingerprint;        // the remote's, "sha-256 AB:CD:..."
 };
 
 // The stream parameters of a negotiated offer/answer (ptime defaults to 20 ms; an Opus packet

@@ -18,6 +18,10 @@ struct SessionStats {
     std::uint64_t send_errors = 0;
     // SRTP
     std::uint64_t srtp_auth_failures = 0, srtp_replays = 0, srtp_errors = 0;
+    // WebRTC: SRTP dropped before the DTLS keys, datagrams of no RFC 7983 range, DTLS
+    // handshakes begun and key sets installed (a hold/resume re-INVITE adds none)
+    std::uint64_t srtp_before_keys = 0, demux_dropped = 0, dtls_handshakes = 0, srtp_keyings = 0;
+    std::uint64_t stun_received = 0, dtls_received = 0, early_dtls_dropped = 0;
     // RTCP
     std::uint64_t rtcp_sent = 0, rtcp_received = 0;
     double rtt_ms = -1;                  // from the remote's reports (LSR/DLSR); -1 unknown

@@ -6,6 +6,7 @@
 #include "net/udp_socket.hpp"
 
 #include <cstdint>
+#include <cstdio>
 
 namespace siperb::media {
 
@@ -24,6 +25,15 @@ public:
             addr->host_into(e.address.data(), e.address.size());
             e.port = addr->port();
         }
+        push(e);
+    }
+
+    void emit_text(MediaEventType t, std::int64_t value, const char* text) noexcept {
+        if (!queue_) return;
+        MediaEvent e;
+        e.type = t;
+        e.value = value;
+        if (text) std::snprintf(e.reason.data(), e.reason.size(), "%s", text);
         push(e);
     }
 

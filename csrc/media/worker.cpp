@@ -136,7 +136,8 @@ std::int64_t Worker::first_deadline(std::int64_t now, std::int64_t period, std::
     constexpr std::size_t kMaxBins = 120;
     std::array<std::int64_t, kMaxBins> load{};
     const std::size_t n = std::clamp<std::size_t>(static_cast<std::size_t>(period / kMs), 1, kMaxBins);
-    for (const Slot& sl : slots_) load[std::min(n - 1, static_cast<std::size_t>(sl.deadline_ns % period / kMs))] += sl.cost_ns;
+    for (const Slot& sl : slots_)
+        if (sl.deadline_ns != INT64_MAX) load[std::min(n - 1, static_cast<std::size_t>(sl.deadline_ns % period / kMs))] += sl.cost_ns;
     std::size_t bin = n;
     for (std::size_t b = 0; b < n && bin == n; ++b)
         if (load[b] + cost <= kBinBudgetNs) bin = b;
@@ -146,31 +147,66 @@ std::int64_t Worker::first_deadline(std::int64_t now, std::int64_t period, std::
     return now + ((edge - now % period) % period + period) % period;
 }
 
-void Worker::add(std::shared_ptr<MediaSession> s, std::int64_t now_ns) {
+void Worker::add(std::shared_ptr<MediaSession> s, std::int64_t now_ns, bool ticking) {
+    const bool webrtc = s->stream().webrtc() != nullptr;
     epoll_event ev{};
-    ev.events = 0;  // RTP is read at ticks; epoll still reports EPOLLERR (ICMP) for it
+    // RTP is read at ticks; epoll still reports EPOLLERR (ICMP) for it. A connecting WebRTC
+    // socket is read as datagrams come (see refresh).
+    ev.events = webrtc && s->stream().wants_read() ? std::uint32_t{EPOLLIN} : 0u;
     ev.data.ptr = &s->watch_rtp;
     if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, s->rtp_fd(), &ev) != 0) throw MediaError("engine", std::strerror(errno));
     ev.events = EPOLLIN;
     ev.data.ptr = &s->watch_rtcp;
-    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, s->rtcp_fd(), &ev) != 0) {
+    if (s->rtcp_fd() >= 0 && ::epoll_ctl(epfd_, EPOLL_CTL_ADD, s->rtcp_fd(), &ev) != 0) {
         const int e = errno;
         ::epoll_ctl(epfd_, EPOLL_CTL_DEL, s->rtp_fd(), nullptr);
         throw MediaError("engine", std::strerror(e));
     }
     const std::int64_t period = std::int64_t{s->stream().ptime()} * kMs;
     const std::int64_t cost = estimated_cost(*s);
-    slots_.push_back({first_deadline(now_ns, period, cost), cost, 0, s.get()});
+    Slot sl{ticking ? first_deadline(now_ns, period, cost) : INT64_MAX, cost, 0, s.get()};
+    sl.webrtc = webrtc;
+    sl.reading = webrtc && s->stream().wants_read();
+    slots_.push_back(sl);
     sessions_.push_back(std::move(s));
     count_.store(sessions_.size());
+    refresh(slots_.back());
     arm_timer();
+}
+
+void Worker::start_ticks(MediaSession* s, std::int64_t now_ns) {
+    Slot* sl = slot_of(s);
+    if (!sl || sl->deadline_ns != INT64_MAX) return;
+    const std::int64_t period = std::int64_t{s->stream().ptime()} * kMs;
+    sl->cost_ns = estimated_cost(*s);
+    sl->deadline_ns = first_deadline(now_ns, period, sl->cost_ns);
+    refresh(*sl);
+    arm_timer();
+}
+
+Worker::Slot* Worker::slot_of(const MediaSession* s) noexcept {
+    for (Slot& sl : slots_)
+        if (sl.session == s) return &sl;
+    return nullptr;
+}
+
+void Worker::refresh(Slot& sl) {
+    if (!sl.webrtc) return;
+    MediaSession& s = *sl.session;
+    sl.aux_ns = s.stream().transport_deadline();
+    const bool want = s.stream().wants_read();
+    if (want == sl.reading) return;
+    epoll_event ev{};
+    ev.events = want ? std::uint32_t{EPOLLIN} : 0u;
+    ev.data.ptr = &s.watch_rtp;
+    if (::epoll_ctl(epfd_, EPOLL_CTL_MOD, s.rtp_fd(), &ev) == 0) sl.reading = want;
 }
 
 void Worker::remove(MediaSession* s) {
     auto it = std::find_if(slots_.begin(), slots_.end(), [s](const Slot& sl) { return sl.session == s; });
     if (it == slots_.end()) return;
     ::epoll_ctl(epfd_, EPOLL_CTL_DEL, s->rtp_fd(), nullptr);
-    ::epoll_ctl(epfd_, EPOLL_CTL_DEL, s->rtcp_fd(), nullptr);
+    if (s->rtcp_fd() >= 0) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, s->rtcp_fd(), nullptr);
     // The caller still holds a reference, so the session is not destroyed here.
     const auto i = it - slots_.begin();
     std::iter_swap(it, slots_.end() - 1);
@@ -182,7 +218,7 @@ void Worker::remove(MediaSession* s) {
 
 void Worker::arm_timer() {
     std::int64_t next = INT64_MAX;
-    for (const Slot& sl : slots_) next = std::min(next, sl.deadline_ns);
+    for (const Slot& sl : slots_) next = std::min({next, sl.deadline_ns, sl.aux_ns});
     next_deadline_ = next;
     if (next == armed_) return;
     armed_ = next;
@@ -215,6 +251,10 @@ void Worker::run_commands() {
 
 void Worker::run_ticks(std::int64_t now) {
     for (Slot& sl : slots_) {
+        if (sl.aux_ns <= now + kSlackNs) {  // ICE checks, DTLS retransmissions, consent
+            sl.session->stream().on_transport_timeout(monotonic_ns());
+            refresh(sl);
+        }
         if (sl.deadline_ns > now + kSlackNs) continue;
         MediaSession& s = *sl.session;
         // The time is read again for every session: a bin's sessions run one after another.
@@ -240,6 +280,7 @@ void Worker::run_ticks(std::int64_t now) {
             sl.ticks = kWarmUpTicks;
         }
         if (late || missed) s.stream().note_ticks(late, missed);
+        if (sl.webrtc) refresh(sl);  // the drain may have carried STUN or DTLS
         stats_.ticks += static_cast<std::uint64_t>(runs);
         stats_.late_ticks += late;
         stats_.missed_ticks += missed;
@@ -323,7 +364,9 @@ void Worker::on_socket(const epoll_event& ev, std::int64_t now) {
         s.stream().on_error_queue(fd, now);
         if (!w->rtcp) drain(s, fd, false, now);  // also takes a pending socket error
     }
-    if (w->rtcp && (ev.events & EPOLLIN)) drain(s, fd, true, now);
+    if (ev.events & EPOLLIN) drain(s, fd, w->rtcp, now);  // RTCP, or a connecting WebRTC socket
+    if (!w->rtcp && s.stream().webrtc())
+        if (Slot* sl = slot_of(&s)) refresh(*sl);
 }
 
 void Worker::run() {
@@ -336,12 +379,15 @@ void Worker::run() {
         }
         ++stats_.wakeups;
         std::int64_t now = monotonic_ns();
-        bool wake = false, timer = false;
+        bool wake = false, timer = false, sockets = false;
         for (int i = 0; i < n; ++i) {
             const std::uint64_t tag = events[static_cast<std::size_t>(i)].data.u64;
             if (tag == kWakeTag) wake = true;
             else if (tag == kTimerTag) timer = true;
-            else on_socket(events[static_cast<std::size_t>(i)], now);
+            else {
+                on_socket(events[static_cast<std::size_t>(i)], now);
+                sockets = true;
+            }
         }
         if (timer) {
             std::uint64_t expirations = 0;
@@ -351,8 +397,11 @@ void Worker::run() {
         now = monotonic_ns();
         const bool ticks = timer || now + kSlackNs >= next_deadline_;
         if (ticks) run_ticks(now);
-        if (wake) run_commands();  // after the sockets: sessions removed here had their events
-        if (ticks || wake) arm_timer();
+        if (wake) {
+            run_commands();  // after the sockets: sessions removed here had their events
+            for (Slot& sl : slots_) refresh(sl);  // a command may have started ICE or DTLS
+        }
+        if (ticks || wake || sockets) arm_timer();
         stats_.sessions = sessions_.size();
         if (stats_mu_.try_lock()) {
             published_ = stats_;

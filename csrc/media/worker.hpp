@@ -16,6 +16,14 @@
 // of microseconds on a virtual machine); expensive ones (Opus) are spread over the period, so
 // no tick waits behind a burst of encoders. Commands from other threads run on the loop and
 // their callers wait for them (with the GIL released).
+//
+// WebRTC sessions (one socket: STUN, DTLS, SRTP) join the loop when created, before start():
+// ICE checks and a ClientHello may come before the SDP answer. While ICE or DTLS is connecting
+// their socket is in epoll for reading and every datagram is handled as it comes (STUN answered,
+// DTLS fed, early SRTP dropped); once both are connected the socket goes back to being drained
+// at the tick like any RTP socket, STUN consent checks included (a ptime of delay is nothing
+// to a 5 s consent period), so a connected WebRTC call costs no more wake-ups than an SDES one.
+// Their ICE/DTLS/TURN deadlines ride on the same timerfd (Slot::aux_ns).
 #pragma once
 
 #include "common/clock.hpp"
@@ -62,8 +70,10 @@ public:
     std::size_t session_count() const noexcept { return count_.load(); }
     WorkerStats stats() const;
 
-    // Engine thread only (from inside call()).
-    void add(std::shared_ptr<MediaSession> s, std::int64_t first_deadline_ns);
+    // Engine thread only (from inside call()). ticking false: on the loop for its socket and
+    // timers only (a WebRTC session before start); start_ticks begins its packet clock.
+    void add(std::shared_ptr<MediaSession> s, std::int64_t now_ns, bool ticking = true);
+    void start_ticks(MediaSession* s, std::int64_t now_ns);
     void remove(MediaSession* s);
 
 private:
@@ -77,6 +87,8 @@ private:
         std::int64_t cost_ns;  // work of one tick (drain + on_tick): the estimate, then measured
         std::uint32_t ticks;   // measured ticks (the first second is warm-up, not measured)
         MediaSession* session;
+        std::int64_t aux_ns = INT64_MAX;  // the WebRTC layer's next ICE/DTLS/TURN deadline
+        bool webrtc = false, reading = false;
     };
     void run();
     void run_commands();
@@ -86,6 +98,8 @@ private:
     std::int64_t first_deadline(std::int64_t now, std::int64_t period, std::int64_t cost) const;
     std::int64_t estimated_cost(const MediaSession& s) const;
     void arm_timer();
+    void refresh(Slot& sl);
+    Slot* slot_of(const MediaSession* s) noexcept;
 
     int epfd_ = -1, timerfd_ = -1, wakefd_ = -1;
     std::mutex mu_;

@@ -153,4 +153,29 @@ std::pair<UdpSocket, UdpSocket> bind_rtp_pair(const std::string& address, std::u
     throw MediaError("port", "no free RTP/RTCP port pair in " + std::to_string(port_min) + "-" + std::to_string(port_max));
 }
 
+UdpSocket bind_single(const std::string& address, std::uint16_t port_min, std::uint16_t port_max) {
+    if (port_min == 0 && port_max == 0) {
+        port_min = 16384;
+        port_max = 32767;
+    }
+    if (port_max < port_min) throw MediaError("port", "port_max is below port_min");
+    const std::uint32_t n = port_max - port_min + 1u;
+    static thread_local std::mt19937 rng{std::random_device{}()};
+    const std::uint32_t start = std::uniform_int_distribution<std::uint32_t>(0, n - 1)(rng);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        UdpSocket s;
+        if (s.bind(SocketAddress::parse(address, static_cast<std::uint16_t>(port_min + (start + i) % n), "local_address")))
+            return s;
+    }
+    throw MediaError("port", "no free port in " + std::to_string(port_min) + "-" + std::to_string(port_max));
+}
+
+SocketAddress local_address_of(int fd) {
+    SocketAddress a;
+    socklen_t len = sizeof a.storage;
+    if (fd < 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&a.storage), &len) != 0) return {};
+    a.length = len;
+    return a;
+}
+
 }  // namespace siperb::net

@@ -49,5 +49,10 @@ private:
 // ...) if no pair is free.
 std::pair<UdpSocket, UdpSocket> bind_rtp_pair(const std::string& address, std::uint16_t port_min,
                                               std::uint16_t port_max);
+// One socket on any port of [port_min, port_max] from a random start (both 0: 16384-32767),
+// for a WebRTC session (rtcp-mux: RTP, RTCP, STUN and DTLS share it). Throws MediaError("port").
+UdpSocket bind_single(const std::string& address, std::uint16_t port_min, std::uint16_t port_max);
+// The address a socket is bound to (empty on error).
+SocketAddress local_address_of(int fd);
 
 }  // namespace siperb::net

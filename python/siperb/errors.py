@@ -49,6 +49,10 @@ class MediaError(SiperbError):
     """The media engine or an audio device failed."""
 
 
+class StunParseError(SiperbError, ValueError):
+    """A STUN message is malformed (``field`` names the attribute, or ``header``)."""
+
+
 class TransportError(SiperbError, ConnectionError):
     """A SIP transport could not connect, or its connection was lost."""
 
@@ -98,6 +102,7 @@ __all__ = [
     "SdpParseError",
     "SipParseError",
     "SiperbError",
+    "StunParseError",
     "TransportError",
     "WavError",
 ]

@@ -14,9 +14,16 @@ touch the GIL. Python only creates sessions, changes them and reads what they re
     session.close()                                  # RTCP BYE, sockets closed
 
 Events (``dtmf``, ``timeout``, ``rtp_resumed``, ``icmp_error``, ``source_ended``,
-``remote_address_changed``, ``rtcp_bye``, ``stats``) come from a native queue whose eventfd the
+``remote_address_changed``, ``rtcp_bye``, ``stats``; for WebRTC sessions ``ice_state``,
+``dtls_state``, ``consent_lost``, ``selected_pair``) come from a native queue whose eventfd the
 engine attaches to the running asyncio loop (:meth:`Engine.attach`); each goes to the session's
 :class:`~siperb.events.EventHub` and to the engine's.
+
+A WebRTC session (``SessionConfig(webrtc=True)``) has one socket (rtcp-mux) carrying STUN,
+DTLS and SRTP (RFC 7983): its ICE credentials, DTLS fingerprint and candidates go into our SDP
+(:attr:`MediaSession.ice_ufrag`, :meth:`MediaSession.gather_candidates`), the remote's come in
+``StreamParams`` (``ice_ufrag``, ``ice_candidates``, ``dtls_setup``, ``dtls_fingerprint``...).
+It is on the engine from creation: checks and a ClientHello may come before the answer.
 """
 
 from __future__ import annotations
@@ -39,7 +46,12 @@ from ..errors import MediaError
 from ..events import Event, EventHub, Subscription
 from .audio import CallRecorder
 
+#: Engine event names of WebRTC sessions (the ``data`` of each: ``ice_state``: state;
+#: ``dtls_state``: state, reason; ``selected_pair``: address, port; ``consent_lost``: none).
+WEBRTC_EVENTS = ("ice_state", "dtls_state", "consent_lost", "selected_pair")
+
 __all__ = [
+    "WEBRTC_EVENTS",
     "AudioSink",
     "AudioSource",
     "Engine",
@@ -87,6 +99,16 @@ class SessionConfig:
     opus_bitrate: int = 0
     opus_decode_rate: int = 48000
     cname: str = ""
+    #: WebRTC profile: one socket (rtcp-mux), ICE + DTLS-SRTP on it; no RTCP socket is bound.
+    webrtc: bool = False
+    ice_lite: bool = False  #: we are a lite ICE agent (server side)
+    #: Numeric "host:port" or "[v6]:port" (resolve names before).
+    stun_server: str = ""
+    turn_server: str = ""
+    turn_username: str = ""
+    turn_password: str = field(default="", repr=False)  #: never shown or logged
+    gather_timeout_ms: int = 500  #: cap on server-reflexive/relayed gathering
+    consent_timeout_ms: int = 30000  #: RFC 7675: ``consent_lost`` after this long unanswered
 
 
 @dataclass
@@ -116,6 +138,14 @@ class StreamParams:
     srtp_suite: str = ""
     srtp_local_key: str = ""
     srtp_remote_key: str = ""
+    #: WebRTC: the remote's ICE credentials (empty: not WebRTC) and a=candidate values.
+    ice_ufrag: str = ""
+    ice_pwd: str = field(default="", repr=False)
+    ice_candidates: list[str] = field(default_factory=list)
+    ice_lite: bool = False  #: the REMOTE is a lite agent
+    ice_controlling: bool = False  #: our ICE role (the offerer controls unless it is lite)
+    dtls_setup: str = ""  #: OUR DTLS role: "active" (client) or "passive" (server)
+    dtls_fingerprint: str = ""  #: the remote's, "sha-256 AB:CD:..."
 
 
 _STATS_FIELDS = [
@@ -228,6 +258,35 @@ class MediaSession:
     @property
     def started(self) -> bool:
         return bool(self._native.started)
+
+    # ---- WebRTC (empty strings for other sessions) ----
+    @property
+    def ice_ufrag(self) -> str:
+        """Our ICE ufrag (fixed for the session: re-INVITEs keep it)."""
+        return str(self._native.ice_ufrag)
+
+    @property
+    def ice_pwd(self) -> str:
+        return str(self._native.ice_pwd)
+
+    @property
+    def dtls_fingerprint(self) -> str:
+        """The process certificate's fingerprint, "sha-256 AB:CD:..." (for a=fingerprint)."""
+        return str(self._native.dtls_fingerprint)
+
+    @property
+    def ice_state(self) -> str:
+        return str(self._native.ice_state)
+
+    @property
+    def dtls_state(self) -> str:
+        return str(self._native.dtls_state)
+
+    def gather_candidates(self) -> list[str]:
+        """Our a=candidate values (no "candidate:" prefix): host at once, srflx/relay from the
+        configured servers within gather_timeout_ms. Blocks (without the GIL): from asyncio,
+        call it with ``asyncio.to_thread``."""
+        return list(self._native.gather_candidates())
 
     @property
     def closed(self) -> bool:
