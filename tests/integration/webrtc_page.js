@@ -53,7 +53,10 @@ window.siperbTest = {
   },
 
   async measure(ms) {
-    const stream = await this.remote;
+    await this.remote;
+    // The receiver's track itself: a hold (sendonly) takes it out of its stream for good.
+    const receiver = this.pc.getReceivers().find((r) => r.track && r.track.kind === "audio");
+    const stream = new MediaStream([receiver.track]);
     // Chromium only pulls a remote WebRTC track into WebAudio while a media element plays it.
     const el = new Audio();
     el.muted = true;
