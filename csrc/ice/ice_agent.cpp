@@ -248,7 +248,13 @@ void IceAgent::set_remote_credentials(const std::string& ufrag, const std::strin
     d.first_valid_ns = INT64_MAX;
     if (d.selected) d.selected->nominated = false;
     std::erase_if(d.locals, [](const LocalCandidate& l) { return l.c.type == CandidateType::PeerReflexive; });
-    if (d.state == IceState::Failed) d.consent_next_ns = INT64_MAX;
+    if (d.state == IceState::Failed) {
+        // Consent was lost (or every pair failed): the old path is dead, start clean.
+        d.selected.reset();
+        d.consent_next_ns = d.keepalive_next_ns = INT64_MAX;
+        d.consent_last_ns = 0;
+        d.consent_tids.clear();
+    }
     if (d.state != IceState::New) d.state = IceState::Checking, d.emit(IceEventType::StateChanged, "checking");
     (void)now_ns;
 }

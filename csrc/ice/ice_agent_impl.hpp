@@ -29,6 +29,7 @@ struct CandidatePair {
     bool nominate_on_success = false;   // controlled: USE-CANDIDATE arrived before our check succeeded
     bool use_candidate = false;         // controlling: this check carries USE-CANDIDATE
     bool triggered = false;             // queued in the triggered-check queue
+    IceRole sent_role = IceRole::Controlling;  // our role when the check went out (for 487)
     // The outstanding transaction of this pair's check.
     StunTransactionId tid{};
     std::int64_t next_retransmit_ns = INT64_MAX;

@@ -46,6 +46,7 @@ void IceAgent::Impl::send_check(std::size_t i, std::int64_t now_ns) {
     auto& p = pairs[i];
     p.tid = random_transaction_id();
     p.request = build_check(p, p.tid, p.use_candidate);
+    p.sent_role = role;
     p.transmissions = 1;
     p.rto_ms = cfg.check_rto_ms;
     p.next_retransmit_ns = now_ns + std::int64_t(p.rto_ms) * 1'000'000;
@@ -102,7 +103,10 @@ bool IceAgent::Impl::pace(std::int64_t now_ns) {
             if (!busy && (!best || pairs[i].priority > pairs[*best].priority)) best = i;
         }
     }
-    if (!best) return false;
+    if (!best) {
+        last_check_ns = now_ns;  // nothing can go now: look again one Ta later, never spin
+        return false;
+    }
     send_check(*best, now_ns);
     return true;
 }
@@ -114,7 +118,10 @@ void IceAgent::Impl::maybe_nominate(std::int64_t now_ns) {
     for (std::size_t i = 0; i < pairs.size(); ++i)
         if (pairs[i].valid && pairs[i].state == PairState::Succeeded && (!best || pairs[i].priority > pairs[*best].priority))
             best = i;
-    if (!best) return;
+    if (!best) {
+        first_valid_ns = INT64_MAX;  // the valid pair failed since: wait for the next one
+        return;
+    }
     // Regular nomination: wait a little for better pairs unless none is left to check.
     const bool better_pending = std::any_of(pairs.begin(), pairs.end(), [&](const CandidatePair& q) {
         return q.priority > pairs[*best].priority && q.state != PairState::Failed && q.state != PairState::Succeeded;
@@ -286,8 +293,9 @@ void IceAgent::Impl::handle_response(const StunMessage& m, const net::SocketAddr
     if (m.cls == StunClass::Error) {
         const auto e = m.error_code();
         if (e && e->code == 487) {
-            // We were wrong about our role: switch and check the pair again (RFC 8445 7.2.5.1).
-            switch_role("487 role conflict answered");
+            // We were wrong about our role: switch and check the pair again (RFC 8445 7.2.5.1),
+            // unless an earlier 487 has switched it already.
+            if (p.sent_role == role) switch_role("487 role conflict answered");
             p.state = PairState::Waiting;
             if (!p.triggered) triggered.push_back(*pi), p.triggered = true;
             pace(now_ns);

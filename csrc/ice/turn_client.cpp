@@ -306,12 +306,16 @@ void TurnClient::add_peer(const net::SocketAddress& peer, bool channel, std::int
     if (d.state == TurnState::Allocated) d.install(d.peers.back(), now_ns);
 }
 
-void TurnClient::send_to_peer(const net::SocketAddress& peer, const std::uint8_t* data, std::size_t len, std::int64_t) {
+void TurnClient::send_to_peer(const net::SocketAddress& peer, const std::uint8_t* data, std::size_t len,
+                              std::int64_t now_ns) {
     auto& d = *impl_;
     if (d.state != TurnState::Allocated || len > 65535 - 64) {
         ++d.stats.dropped;
         return;
     }
+    // A peer nobody announced (a peer-reflexive address ICE learnt): ask for its permission
+    // first, so that the server forwards it once installed (bounded by max_peers).
+    if (!d.find_peer(peer)) add_peer(peer, false, now_ns);
     const Peer* p = d.find_peer(peer);
     if (p && p->bound) {
         // ChannelData (RFC 8656 12.5): channel number, length, data; no padding over UDP.

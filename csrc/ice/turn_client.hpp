@@ -53,7 +53,8 @@ public:
     // Permission (and, for media peers, a channel) for a peer address.
     void add_peer(const net::SocketAddress& peer, bool channel, std::int64_t now_ns);
     // Wraps data for a peer (ChannelData when bound, else a Send indication) into a datagram
-    // for the server, queued on poll_transmit.
+    // for the server, queued on poll_transmit. A peer not added before gets a permission
+    // request first (its data flows once the server has installed it).
     void send_to_peer(const net::SocketAddress& peer, const std::uint8_t* data, std::size_t len,
                       std::int64_t now_ns);
 
