@@ -114,8 +114,12 @@ def check_both_ways(page: Any, media: EngineMedia, sink: Any) -> dict[str, Any]:
 
 
 @pytest.mark.timeout(90)
-def test_browser_offers_we_answer_audio_both_ways(page: Any) -> None:
-    offer = SessionDescription.parse(page.evaluate("siperbTest.start('offer')"))
+def test_browser_offers_we_answer_audio_both_ways_with_an_mdns_candidate(page: Any) -> None:
+    text = page.evaluate("siperbTest.start('offer')")
+    # An mDNS candidate as browsers send by default: kept, not resolved, never a failure.
+    mdns = "a=candidate:9 1 udp 2122260223 0c9e7a4e-5d4f-4e0b-9a43-7d2f1e0a9b1c.local 9 typ host"
+    offer = SessionDescription.parse(text.replace("a=candidate:", mdns + "\r\na=candidate:", 1))
+    assert any(c.address.endswith(".local") for c in offer.media[0].candidates)
     media, sink = our_media()
     try:
         answer = media.create_answer(offer)
