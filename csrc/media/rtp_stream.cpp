@@ -174,6 +174,7 @@ void RtpStream::on_datagram(std::uint8_t* buf, int len, const net::SocketAddress
         if (kind != PacketKind::Rtp && kind != PacketKind::Rtcp) {
             const bool relayed = webrtc_->on_packet(kind, buf, static_cast<std::size_t>(len), from, now_ns);
             sync_webrtc();
+            if (!configured_) publish(true);  // no ticks before start(): keep the counters readable
             if (relayed) {  // SRTP unwrapped from the TURN relay: the RTP path, from the peer
                 std::vector<std::uint8_t>& m = webrtc_->relayed_media();
                 const net::SocketAddress peer = webrtc_->relayed_from();
