@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from test_ua_common import run
+from test_ua_common import incoming, run, started
 
+from peers.kamailio import Kamailio
 from siperb.media import engine as engine_mod
 from siperb.media.call_media import EngineMedia, webrtc_available
-from siperb.sdp import Fingerprint
+from siperb.sdp import Fingerprint, SessionDescription
+from siperb.sip.session import Outcome
 
 pytestmark = [
     pytest.mark.integration,
@@ -91,3 +93,38 @@ def test_consent_lost_ends_the_call() -> None:
             bob.close()
 
     run(main(), timeout=35)
+
+
+class _ForgedFingerprint(EngineMedia):
+    """A far end whose answer names another certificate than the one it presents."""
+
+    def create_answer(self, offer: SessionDescription) -> SessionDescription:
+        answer = super().create_answer(offer)
+        answer.media[0].fingerprints = [Fingerprint("sha-256", ":".join(["CD"] * 32))]
+        return answer
+
+
+@pytest.mark.timeout(60)
+def test_sip_call_with_a_forged_fingerprint_ends_with_bye_and_the_reason(
+    kamailio: Kamailio,
+) -> None:
+    async def main() -> None:
+        a, _ = await started(
+            kamailio, "1000", "udp", media_factory=lambda ua: EngineMedia("127.0.0.1", webrtc=True)
+        )
+        b, brec = await started(kamailio, "1001", "udp",
+                                media_factory=lambda ua: _ForgedFingerprint())  # fmt: skip
+        try:
+            call = await a.call("1001")
+            inbound = await incoming(brec)
+            await inbound.answer()
+            assert await asyncio.wait_for(call.ended, 20) is Outcome.MEDIA_FAILED
+            assert call.reason.startswith("DTLS failed:") and "fingerprint" in call.reason.lower()
+            # The far end's handshake failed with ours: it ends by our BYE or by its own.
+            ended = await asyncio.wait_for(inbound.ended, 10)
+            assert ended in (Outcome.COMPLETED, Outcome.MEDIA_FAILED), ended
+        finally:
+            await a.close()
+            await b.close()
+
+    run(main(), timeout=50)
