@@ -82,7 +82,7 @@ void bind_sdp(pybind11::module_& m) {
         .RW(Media, rtpmaps).RW(Media, fmtps).RW(Media, ptime).RW(Media, maxptime)
         .DIR(Media, direction).RW(Media, rtcp).RW(Media, rtcp_mux).RW(Media, mid)
         .RW(Media, ice_ufrag).RW(Media, ice_pwd).RW(Media, ice_options).RW(Media, fingerprints)
-        .SETUP(Media, setup).RW(Media, crypto).RW(Media, extmaps).RW(Media, msids)
+        .SETUP(Media, setup).RW(Media, ice_lite).RW(Media, end_of_candidates).RW(Media, crypto).RW(Media, extmaps).RW(Media, msids)
         .RW(Media, candidates).RW(Media, ssrcs).RW(Media, attributes);
     value_class<Session>(m, "SdpSession")
         .RW(Session, version).RW(Session, origin).RW(Session, name).RW(Session, information)
@@ -90,6 +90,7 @@ void bind_sdp(pybind11::module_& m) {
         .RW(Session, bandwidths).RW(Session, timings).RW(Session, zone).RW(Session, key)
         .DIR(Session, direction).RW(Session, groups).RW(Session, ice_ufrag).RW(Session, ice_pwd)
         .RW(Session, ice_options).RW(Session, fingerprints).SETUP(Session, setup)
+        .RW(Session, ice_lite).RW(Session, end_of_candidates)
         .RW(Session, attributes).RW(Session, media)
         .def_static("parse", [](const std::string& text) {
             pybind11::gil_scoped_release nogil;
@@ -111,7 +112,10 @@ void bind_sdp(pybind11::module_& m) {
         .def_property("direction", [](const Capabilities& c) { return std::string(to_string(c.direction)); },
                       [](Capabilities& c, const std::string& s) { c.direction = enum_in<Direction, direction_from>(s, "direction"); })
         .RW(Capabilities, ptime).RW(Capabilities, rtcp_mux).RW(Capabilities, crypto)
-        .RW(Capabilities, username).RW(Capabilities, session_id).RW(Capabilities, session_name);
+        .RW(Capabilities, username).RW(Capabilities, session_id).RW(Capabilities, session_name)
+        .RW(Capabilities, webrtc).RW(Capabilities, ice_ufrag).RW(Capabilities, ice_pwd)
+        .RW(Capabilities, candidates).RW(Capabilities, ice_lite).RW(Capabilities, fingerprint)
+        .SETUP(Capabilities, setup);
     value_class<OpusParams>(m, "SdpOpusParams")
         .RW(OpusParams, maxplaybackrate).RW(OpusParams, maxaveragebitrate).RW(OpusParams, useinbandfec)
         .RW(OpusParams, usedtx).RW(OpusParams, stereo).RW(OpusParams, sprop_stereo)
@@ -123,7 +127,10 @@ void bind_sdp(pybind11::module_& m) {
         .RW(Negotiated, remote_rtcp_address).RW(Negotiated, remote_rtcp_port).RW(Negotiated, rtcp_mux)
         .def_property("direction", [](const Negotiated& n) { return std::string(to_string(n.direction)); },
                       [](Negotiated& n, const std::string& s) { n.direction = enum_in<Direction, direction_from>(s, "direction"); })
-        .RW(Negotiated, ptime).RW(Negotiated, local_crypto).RW(Negotiated, remote_crypto).RW(Negotiated, opus);
+        .RW(Negotiated, ptime).RW(Negotiated, local_crypto).RW(Negotiated, remote_crypto).RW(Negotiated, opus)
+        .RW(Negotiated, webrtc).RW(Negotiated, remote_ice_ufrag).RW(Negotiated, remote_ice_pwd)
+        .RW(Negotiated, remote_candidates).RW(Negotiated, remote_ice_lite).RW(Negotiated, ice_controlling)
+        .RW(Negotiated, dtls_setup).RW(Negotiated, remote_fingerprint);
 
     m.def("sdp_create_offer", [](const Capabilities& local, const std::optional<Session>& previous) {
         pybind11::gil_scoped_release nogil;

@@ -1,5 +1,7 @@
 #include "sdp/attributes.hpp"
 
+#include <cctype>
+
 #include "common/error.hpp"
 #include "sdp/text.hpp"
 
@@ -90,9 +92,29 @@ Crypto parse_crypto(std::string_view v) {
 }
 
 Fingerprint parse_fingerprint(std::string_view v) {
-    auto f = fields(v, "a=fingerprint", 2, "'<hash-func> <fingerprint>'");
-    if (f.size() != 2) fail("a=fingerprint", "unexpected text after the fingerprint");
+    static const char* F = "a=fingerprint";
+    auto f = fields(v, F, 2, "'<hash-func> <fingerprint>'");
+    if (f.size() != 2) fail(F, "unexpected text after the fingerprint");
+    if (!text::is_token(f[0])) fail(F, "bad hash function name");
+    // RFC 8122 5: pairs of hex digits separated by ':' (at most sha-512's 64 bytes).
+    std::string_view hex = f[1];
+    if (hex.size() % 3 != 2 || hex.size() > 64 * 3 - 1) fail(F, "expected hex pairs separated by ':'");
+    for (std::size_t i = 0; i < hex.size(); ++i) {
+        const char c = hex[i];
+        bool ok = i % 3 == 2 ? c == ':' : std::isxdigit(static_cast<unsigned char>(c)) != 0;
+        if (!ok) fail(F, "expected hex pairs separated by ':'");
+    }
     return Fingerprint{std::string(f[0]), std::string(f[1])};
+}
+
+std::string parse_ice_chars(std::string_view v, const char* field) {
+    v = text::trim(v);
+    // RFC 8839 5.4: ice-char = ALPHA / DIGIT / "+" / "/", at most 256 of them.
+    if (v.empty() || v.size() > 256) fail(field, "expected 1 to 256 ice-chars");
+    for (char c : v)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/')
+            fail(field, "only letters, digits, '+' and '/' are allowed");
+    return std::string(v);
 }
 
 Setup parse_setup(std::string_view v) {
@@ -109,6 +131,7 @@ Candidate parse_candidate(std::string_view v) {
     Candidate c;
     c.foundation = std::string(f[0]);
     c.component = static_cast<unsigned>(to_uint(f[1], 256, F, "component"));
+    if (c.component == 0) fail(F.c_str(), "component must not be 0");
     c.transport = std::string(f[2]);
     c.priority = static_cast<std::uint32_t>(to_uint(f[3], kU32, F, "priority"));
     c.address = std::string(f[4]);

@@ -20,7 +20,8 @@ Ssrc parse_ssrc(std::string_view v);
 Extmap parse_extmap(std::string_view v);
 Msid parse_msid(std::string_view v);
 unsigned parse_ms(std::string_view v, const char* field);  // ptime / maxptime
-std::string parse_nonempty(std::string_view v, const char* field);  // mid, ice-ufrag, ice-pwd
+std::string parse_nonempty(std::string_view v, const char* field);  // mid
+std::string parse_ice_chars(std::string_view v, const char* field);  // ice-ufrag, ice-pwd
 
 std::string format(const RtpMap& a);
 std::string format(const Fmtp& a);

@@ -34,6 +34,12 @@ std::optional<unsigned> te_pt(const Media& m, std::uint32_t clock) {
 
 bool truthy(const std::string& v) { return v == "1"; }
 
+// RTP/AVP and RTP/AVPF (and their SAVP twins) differ only in feedback: one family each.
+std::string family(std::string proto) {
+    if (!proto.empty() && proto.back() == 'F') proto.pop_back();
+    return proto;
+}
+
 }  // namespace
 
 OpusParams parse_opus_params(const Fmtp& fmtp) {
@@ -67,6 +73,10 @@ Negotiated negotiate(const Session& offer, const Session& answer, bool local_is_
         if (answer.media[i].kind == "audio" && answer.media[i].port != 0 && offer.media[i].kind == "audio")
             break;
     if (i == answer.media.size()) fail("the answer accepts no audio stream");
+    if (family(answer.media[i].proto) != family(offer.media[i].proto))
+        fail("the answer's transport " + answer.media[i].proto + " differs from the offer's " +
+             offer.media[i].proto + " (RFC 3264 6)");
+    const bool webrtc = offer.media[i].is_dtls();
     const Session& local_s = local_is_offerer ? offer : answer;
     const Session& remote_s = local_is_offerer ? answer : offer;
     const Media& a = answer.media[i];
@@ -112,11 +122,13 @@ Negotiated negotiate(const Session& offer, const Session& answer, bool local_is_
     else n.remote_rtcp_port = static_cast<std::uint16_t>(remote.port + 1);
 
     Direction ld = local_s.media_direction(i), rd = remote_s.media_direction(i);
-    bool remote_receives = receives(rd) && c->address != "0.0.0.0" && c->address != "::";
+    bool remote_receives = receives(rd) && (webrtc || (c->address != "0.0.0.0" && c->address != "::"));
     n.direction = direction_of(sends(ld) && remote_receives, receives(ld) && sends(rd));
     n.ptime = remote.ptime ? remote.ptime : (n.opus ? n.opus->ptime : std::nullopt);
 
-    if (!a.crypto.empty()) {
+    if (webrtc) {
+        negotiate_webrtc(n, offer, answer, i, local_is_offerer);
+    } else if (!a.crypto.empty()) {
         const Media& o = offer.media[i];
         auto oc = std::find_if(o.crypto.begin(), o.crypto.end(),
                                [&](const Crypto& x) { return x.tag == a.crypto[0].tag; });

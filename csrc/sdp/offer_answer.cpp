@@ -70,7 +70,7 @@ std::optional<Media> answer_audio(const Session& offer, std::size_t i, const Cap
         why = "stream is disabled (port 0)";
         return std::nullopt;
     }
-    if (o.proto != "RTP/AVP" && o.proto != "RTP/AVPF" && !srtp(o.proto)) {
+    if (o.proto != "RTP/AVP" && o.proto != "RTP/AVPF" && !srtp(o.proto) && !o.is_dtls()) {
         why = "transport " + o.proto + " is not supported";
         return std::nullopt;
     }
@@ -127,10 +127,23 @@ std::optional<Media> answer_audio(const Session& offer, std::size_t i, const Cap
     Direction offered = offer.media_direction(i);
     const Connection* c = offer.media_connection(i);
     bool offerer_receives = receives(offered);
-    if (c && (c->address == "0.0.0.0" || c->address == "::")) offerer_receives = false;  // RFC 2543 hold
+    if (c && !o.is_dtls() && (c->address == "0.0.0.0" || c->address == "::"))
+        offerer_receives = false;  // RFC 2543 hold (WebRTC offers use 0.0.0.0 with ICE: not hold)
     a.direction = direction_of(offerer_receives && sends(local.direction),
                                sends(offered) && receives(local.direction));
     a.rtcp_mux = o.rtcp_mux && local.rtcp_mux;
+    return a;
+}
+
+std::optional<Media> answer_stream(Session& s, const Session& offer, std::size_t i, const Capabilities& local,
+                                   std::string& why) {
+    auto a = answer_audio(offer, i, local, why);
+    if (a && offer.media[i].is_dtls()) {
+        if (auto bad = add_webrtc_answer(s, *a, offer, i, local)) {
+            why = *bad;
+            return std::nullopt;
+        }
+    }
     return a;
 }
 
@@ -179,6 +192,7 @@ Session create_offer(const Capabilities& local, const Session* previous) {
     m.direction = local.direction;
     m.rtcp_mux = local.rtcp_mux;
     m.crypto = local.crypto;
+    if (local.webrtc) add_webrtc_offer(s, m, local);
     s.media.push_back(std::move(m));
     follow(s, previous);
     return s;
@@ -194,7 +208,7 @@ Session create_answer(const Session& offer, const Capabilities& local, const Ses
         if (o.kind == "audio" && !accepted) {
             any_audio = true;
             std::string why;
-            a = answer_audio(offer, i, local, why);
+            a = answer_stream(s, offer, i, local, why);
             if (!a) reasons += (reasons.empty() ? "" : "; ") + ("m-line " + std::to_string(i) + ": " + why);
         }
         accepted = accepted || a.has_value();

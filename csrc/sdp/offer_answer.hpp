@@ -37,6 +37,16 @@ struct Capabilities {
     std::string username = "-";
     std::optional<std::uint64_t> session_id; // random if unset
     std::string session_name = "siperb";
+    // The WebRTC profile (RFC 8829/8834): UDP/TLS/RTP/SAVPF with ICE, DTLS-SRTP, rtcp-mux and
+    // BUNDLE. `webrtc` makes offers in it and lets answers accept DTLS offers; crypto is then
+    // never offered beside the fingerprint.
+    bool webrtc = false;
+    std::string ice_ufrag;                   // ours (RFC 8839 5.4)
+    std::string ice_pwd;
+    std::vector<std::string> candidates;     // our a=candidate values (without "candidate:")
+    bool ice_lite = false;                   // we are a lite agent
+    std::string fingerprint;                 // ours, "sha-256 AB:CD:..."
+    std::optional<Setup> setup;              // our DTLS role to keep (re-offers, re-answers)
     bool operator==(const Capabilities&) const = default;
 };
 
@@ -71,6 +81,16 @@ struct Negotiated {
     std::optional<Crypto> local_crypto;
     std::optional<Crypto> remote_crypto;
     std::optional<OpusParams> opus;
+    // WebRTC profile only (`webrtc` true): the remote's ICE credentials and candidates, our
+    // ICE role and our DTLS role, and the remote certificate's fingerprint.
+    bool webrtc = false;
+    std::string remote_ice_ufrag;
+    std::string remote_ice_pwd;
+    std::vector<std::string> remote_candidates;  // a=candidate values, as written by the remote
+    bool remote_ice_lite = false;
+    bool ice_controlling = false;
+    std::string dtls_setup;                      // ours: "active" (client) or "passive" (server)
+    std::string remote_fingerprint;              // "sha-256 AB:CD:..."
     bool operator==(const Negotiated&) const = default;
 };
 
@@ -84,6 +104,14 @@ Session create_answer(const Session& offer, const Capabilities& local,
 // Reduces an offer/answer pair to the parameters of the audio stream. Throws
 // SdpNegotiationError if the answer accepts no audio stream or is inconsistent with the offer.
 Negotiated negotiate(const Session& offer, const Session& answer, bool local_is_offerer = true);
+// WebRTC profile parts (webrtc.cpp): fill an offer's / answer's m= section and session
+// attributes from `local`; check a DTLS offer or answer and fill `n` (throwing
+// SdpNegotiationError naming the attribute).
+void add_webrtc_offer(Session& s, Media& m, const Capabilities& local);
+std::optional<std::string> add_webrtc_answer(Session& s, Media& a, const Session& offer, std::size_t i,
+                                             const Capabilities& local);
+void negotiate_webrtc(Negotiated& n, const Session& offer, const Session& answer, std::size_t i,
+                      bool local_is_offerer);
 // Parses an opus fmtp parameter string ("useinbandfec=1; stereo=0").
 OpusParams parse_opus_params(const Fmtp& fmtp);
 

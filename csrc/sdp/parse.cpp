@@ -144,15 +144,21 @@ bool common_attr(Level& l, const AttrLine& a) {
         if (l.direction) fail(a.field, "more than one direction attribute");
         l.direction = d;
     } else if (a.name == "ice-ufrag") {
-        set_once(l.ice_ufrag, attr::parse_nonempty(a.need(), "a=ice-ufrag"), a.field);
+        set_once(l.ice_ufrag, attr::parse_ice_chars(a.need(), "a=ice-ufrag"), a.field);
     } else if (a.name == "ice-pwd") {
-        set_once(l.ice_pwd, attr::parse_nonempty(a.need(), "a=ice-pwd"), a.field);
+        set_once(l.ice_pwd, attr::parse_ice_chars(a.need(), "a=ice-pwd"), a.field);
     } else if (a.name == "ice-options") {
         for (auto o : split_ws(a.need())) l.ice_options.emplace_back(o);
     } else if (a.name == "fingerprint") {
         l.fingerprints.push_back(attr::parse_fingerprint(a.need()));
     } else if (a.name == "setup") {
         set_once(l.setup, attr::parse_setup(a.need()), a.field);
+    } else if (a.name == "ice-lite") {
+        a.no_value();
+        l.ice_lite = true;
+    } else if (a.name == "end-of-candidates") {
+        a.no_value();
+        l.end_of_candidates = true;
     } else {
         return false;
     }

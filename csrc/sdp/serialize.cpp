@@ -42,6 +42,7 @@ std::string format(const Bandwidth& b) { return b.type + ':' + std::to_string(b.
 
 template <class Level>
 void write_common(Writer& w, const Level& l) {
+    if (l.ice_lite) w.attr("ice-lite");
     if (l.ice_ufrag) w.attr("ice-ufrag", *l.ice_ufrag);
     if (l.ice_pwd) w.attr("ice-pwd", *l.ice_pwd);
     if (!l.ice_options.empty()) {
@@ -93,6 +94,7 @@ void write_media(Writer& w, const Media& m) {
     for (const auto& e : m.extmaps) w.attr("extmap", attr::format(e));
     for (const auto& x : m.msids) w.attr("msid", attr::format(x));
     for (const auto& c : m.candidates) w.attr("candidate", attr::format(c));
+    if (m.end_of_candidates) w.attr("end-of-candidates");
     for (const auto& s : m.ssrcs) w.attr("ssrc", attr::format(s));
     write_unknown(w, m.attributes);
 }
@@ -121,6 +123,7 @@ std::string Session::to_string() const {
     if (key) w.line('k', *key);
     for (const auto& g : groups) w.attr("group", attr::format(g));
     write_common(w, *this);
+    if (end_of_candidates) w.attr("end-of-candidates");
     if (direction) w.attr(sdp::to_string(*direction));
     write_unknown(w, attributes);
     for (const auto& m : media) write_media(w, m);

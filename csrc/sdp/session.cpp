@@ -70,6 +70,7 @@ std::vector<std::pair<std::string, std::string>> Fmtp::parameters() const {
 }
 
 bool Media::is_rtp() const noexcept { return proto.find("RTP/") != std::string::npos; }
+bool Media::is_dtls() const noexcept { return proto == "UDP/TLS/RTP/SAVPF" || proto == "UDP/TLS/RTP/SAVP"; }
 
 const RtpMap* Media::rtpmap_for(unsigned payload_type) const noexcept {
     for (const auto& r : rtpmaps)

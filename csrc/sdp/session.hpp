@@ -181,6 +181,8 @@ struct Media {
     std::vector<std::string> ice_options;
     std::vector<Fingerprint> fingerprints;
     std::optional<Setup> setup;
+    bool ice_lite = false;           // a=ice-lite (RFC 8839 says session level; tolerated here)
+    bool end_of_candidates = false;  // a=end-of-candidates (RFC 8840)
     std::vector<Crypto> crypto;
     std::vector<Extmap> extmaps;
     std::vector<Msid> msids;
@@ -189,6 +191,7 @@ struct Media {
     std::vector<Attribute> attributes;
 
     bool is_rtp() const noexcept;  // proto is an RTP profile, so formats are payload types
+    bool is_dtls() const noexcept; // UDP/TLS/RTP/SAVP[F]: keys by DTLS-SRTP (RFC 5764)
     const RtpMap* rtpmap_for(unsigned payload_type) const noexcept;
     const Fmtp* fmtp_for(std::string_view format) const noexcept;
     bool operator==(const Media&) const = default;
@@ -216,6 +219,8 @@ struct Session {
     std::vector<std::string> ice_options;
     std::vector<Fingerprint> fingerprints;
     std::optional<Setup> setup;
+    bool ice_lite = false;
+    bool end_of_candidates = false;
     std::vector<Attribute> attributes;
 
     std::vector<Media> media;

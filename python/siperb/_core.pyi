@@ -369,6 +369,8 @@ class SdpMedia(metaclass=_pybind11_type):
     ice_options: list[str]
     fingerprints: list[SdpFingerprint]
     setup: str | None
+    ice_lite: bool
+    end_of_candidates: bool
     crypto: list[SdpCrypto]
     extmaps: list[SdpExtmap]
     msids: list[SdpMsid]
@@ -397,6 +399,8 @@ class SdpSession(metaclass=_pybind11_type):
     ice_options: list[str]
     fingerprints: list[SdpFingerprint]
     setup: str | None
+    ice_lite: bool
+    end_of_candidates: bool
     attributes: list[SdpAttribute]
     media: list[SdpMedia]
     def __init__(self, **fields: Any) -> None: ...
@@ -426,6 +430,13 @@ class SdpCapabilities(metaclass=_pybind11_type):
     username: str
     session_id: int | None
     session_name: str
+    webrtc: bool
+    ice_ufrag: str
+    ice_pwd: str
+    candidates: list[str]
+    ice_lite: bool
+    fingerprint: str
+    setup: str | None
     def __init__(self, **fields: Any) -> None: ...
 
 class SdpOpusParams(metaclass=_pybind11_type):
@@ -456,6 +467,14 @@ class SdpNegotiated(metaclass=_pybind11_type):
     local_crypto: SdpCrypto | None
     remote_crypto: SdpCrypto | None
     opus: SdpOpusParams | None
+    webrtc: bool
+    remote_ice_ufrag: str
+    remote_ice_pwd: str
+    remote_candidates: list[str]
+    remote_ice_lite: bool
+    ice_controlling: bool
+    dtls_setup: str
+    remote_fingerprint: str
     def __init__(self, **fields: Any) -> None: ...
 
 def sdp_create_offer(local: SdpCapabilities, previous: SdpSession | None = None) -> SdpSession: ...

@@ -255,6 +255,8 @@ class Media:
     ice_options: list[str] = field(default_factory=list)
     fingerprints: list[Fingerprint] = field(default_factory=list)
     setup: Setup | None = None
+    ice_lite: bool = False
+    end_of_candidates: bool = False
     crypto: list[Crypto] = field(default_factory=list)
     extmaps: list[Extmap] = field(default_factory=list)
     msids: list[Msid] = field(default_factory=list)
@@ -296,6 +298,8 @@ class SessionDescription:
     ice_options: list[str] = field(default_factory=list)
     fingerprints: list[Fingerprint] = field(default_factory=list)
     setup: Setup | None = None
+    ice_lite: bool = False
+    end_of_candidates: bool = False
     attributes: list[Attribute] = field(default_factory=list)
     media: list[Media] = field(default_factory=list)
 
@@ -352,7 +356,10 @@ class Capabilities:
     """What we offer or accept: codecs in preference order, RTP address/port, direction.
 
     ``direction`` sendonly or inactive puts the call on hold; non-empty ``crypto`` offers
-    RTP/SAVP (SDES-SRTP); ``session_id`` None picks a random o= id.
+    RTP/SAVP (SDES-SRTP); ``session_id`` None picks a random o= id. ``webrtc`` offers
+    UDP/TLS/RTP/SAVPF with our ICE credentials, ``candidates``, DTLS ``fingerprint`` and
+    rtcp-mux (never ``crypto``), and lets answers accept such offers; ``setup`` keeps a DTLS
+    role across re-negotiations (None: actpass in offers, active in answers).
     """
 
     codecs: list[Codec] = field(default_factory=list)
@@ -368,6 +375,13 @@ class Capabilities:
     username: str = "-"
     session_id: int | None = None
     session_name: str = "siperb"
+    webrtc: bool = False
+    ice_ufrag: str = ""
+    ice_pwd: str = ""
+    candidates: list[str] = field(default_factory=list)
+    ice_lite: bool = False
+    fingerprint: str = ""
+    setup: Setup | None = None
 
 
 @dataclass
@@ -389,7 +403,9 @@ class Negotiated:
     """The audio stream an offer/answer settled on, from the local side's point of view.
 
     ``payload_type`` is the PT to send with (the remote's number), ``local_payload_type``
-    the one we receive; ``codec.fmtp`` and ``opus`` are the remote's parameters.
+    the one we receive; ``codec.fmtp`` and ``opus`` are the remote's parameters. With
+    ``webrtc``: the remote's ICE credentials, candidates and certificate fingerprint, our ICE
+    role (``ice_controlling``) and our DTLS role (``dtls_setup``: active is the DTLS client).
     """
 
     media_index: int = 0
@@ -408,6 +424,14 @@ class Negotiated:
     local_crypto: Crypto | None = None
     remote_crypto: Crypto | None = None
     opus: OpusParams | None = None
+    webrtc: bool = False
+    remote_ice_ufrag: str = ""
+    remote_ice_pwd: str = ""
+    remote_candidates: list[str] = field(default_factory=list)
+    remote_ice_lite: bool = False
+    ice_controlling: bool = False
+    dtls_setup: str = ""
+    remote_fingerprint: str = ""
 
 
 def create_offer(

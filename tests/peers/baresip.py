@@ -155,8 +155,13 @@ class BaresipAccount:
     domain: str = DOMAIN
     answermode: str = "manual"  # manual | early | auto
     audio_codecs: str = "PCMU,PCMA,opus/48000/2"
-    mediaenc: str = ""  # "" or "srtp", "srtp-mand", ...
+    mediaenc: str = ""  # "" or "srtp", "srtp-mand", ..., "dtls_srtp" (WebRTC-style, with ICE)
     regint: int = 600
+
+    @property
+    def webrtc(self) -> bool:
+        """DTLS-SRTP keys: the ice and dtls_srtp modules are loaded and ICE is the media NAT."""
+        return self.mediaenc.startswith("dtls_srtp")
 
     def line(self) -> str:
         transport = next((t for t in ("tcp", "tls") if f"transport={t}" in self.proxy), "udp")
@@ -171,6 +176,8 @@ class BaresipAccount:
         ]
         if self.mediaenc:
             parts.append(f"mediaenc={self.mediaenc}")
+        if self.webrtc:
+            parts.append("medianat=ice")
         return ";".join(parts)
 
 
@@ -181,9 +188,11 @@ def render_config(
     audio_source: str,
     audio_player: str,
     host: str = LOOPBACK4,
+    webrtc: bool = False,
 ) -> str:
     """baresip's `config` file: SIP and RTP on `host` only (loopback by default), g711/opus/
-    srtp, ctrl_tcp on loopback, optional recording."""
+    srtp, ctrl_tcp on loopback, optional recording; ``webrtc``: the ice and dtls_srtp modules
+    too (baresip's ICE leaves loopback addresses out of its candidates, see PEERS.md)."""
     lines = [
         "poll_method\t\tepoll",
         f"sip_listen\t\t{f'[{host}]' if ':' in host else host}:{sip_port}",
@@ -214,6 +223,8 @@ def render_config(
     ]
     if record_dir is not None:
         lines += ["module\t\t\tsndfile.so", f"snd_path\t\t{record_dir}"]
+    if webrtc:
+        lines += ["module\t\t\tice.so", "module\t\t\tdtls_srtp.so"]
     return "\n".join(lines) + "\n"
 
 
@@ -245,7 +256,13 @@ class Baresip:
             self.record_dir.mkdir(exist_ok=True)
         (workdir / "config").write_text(
             render_config(
-                self.sip_port, self.ctrl_port, self.record_dir, audio_source, audio_player, host
+                self.sip_port,
+                self.ctrl_port,
+                self.record_dir,
+                audio_source,
+                audio_player,
+                host,
+                webrtc=account.webrtc,
             )
         )
         (workdir / "accounts").write_text(account.line() + "\n")

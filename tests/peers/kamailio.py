@@ -107,9 +107,12 @@ def render_config(
     host4: str = LOOPBACK4,
     host6: str = LOOPBACK6,
     rtpengine_port: int | None = None,
+    webrtc_bridge: bool = False,
 ) -> str:
     """The kamailio.cfg text for these ports and accounts, listening on ``host4`` (and
-    ``host6`` when ``ipv6``)."""
+    ``host6`` when ``ipv6``). ``webrtc_bridge`` (with ``rtpengine_port``): rtpengine offers
+    WebRTC media (UDP/TLS/RTP/SAVPF, ICE, DTLS-SRTP, rtcp-mux) to WebSocket clients and plain
+    RTP/AVP to the others, whatever the caller offered."""
     hosts = [host4, f"[{host6}]"] if ipv6 else [host4]
     listen = "\n".join(
         line
@@ -122,8 +125,11 @@ def render_config(
             f"listen=tls:{h}:{ports.wss}",
         )
     )
+    defines = ["#!define WITH_RTPENGINE"] if rtpengine_port else []
+    if rtpengine_port and webrtc_bridge:
+        defines.append("#!define WITH_WEBRTC_BRIDGE")
     values = {
-        "DEFINES": "#!define WITH_RTPENGINE" if rtpengine_port else "",
+        "DEFINES": "\n".join(defines),
         "RTPENGINE_PORT": str(rtpengine_port or 0),
         "DEBUG": str(debug),
         "REALM": REALM,
@@ -282,6 +288,7 @@ def start_kamailio(
     host6: str = LOOPBACK6,
     netns: Netns | None = None,
     rtpengine_port: int | None = None,
+    webrtc_bridge: bool = False,
 ) -> Kamailio:
     """Write config + certificate into `workdir`, start Kamailio in the foreground, wait ready.
 
@@ -301,7 +308,8 @@ def start_kamailio(
             try:
                 return start_kamailio(workdir, ports=KamailioPorts.free(), accounts=accounts,
                                       ipv6=ipv6, debug=debug, timeout=timeout,
-                                      shm_mb=shm_mb)  # fmt: skip
+                                      shm_mb=shm_mb, rtpengine_port=rtpengine_port,
+                                      webrtc_bridge=webrtc_bridge)  # fmt: skip
             except PeerError as e:
                 if "Address already in use" not in str(e) or attempt == 2:
                     raise
@@ -316,7 +324,8 @@ def start_kamailio(
     ctl = run_dir / "ctl.sock"
     cfg.write_text(render_config(ports, tls_cfg, ctl, accounts=accounts, ipv6=ipv6, debug=debug,
                                  host4=host4, host6=host6,
-                                 rtpengine_port=rtpengine_port))  # fmt: skip
+                                 rtpengine_port=rtpengine_port,
+                                 webrtc_bridge=webrtc_bridge))  # fmt: skip
     check = subprocess.run(
         [binary, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=30
     )

@@ -7,16 +7,24 @@ each side's RTP really comes from, so it relays media for phones behind symmetri
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 from .netns import Netns
-from .ports import LOOPBACK4
+from .ports import LOOPBACK4, free_port
 from .procs import ManagedProcess, PeerError
 
 NG_PORT = 22222
+
+
+def loopback_ports() -> tuple[int, tuple[int, int]]:
+    """A free ng port and a media port range for an rtpengine on 127.0.0.1."""
+    ng = free_port(ipv6=False, both=True)
+    first = random.randrange(40000, 59000, 2)
+    return ng, (first, first + 199)
 
 
 def ng_ping(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -43,7 +51,10 @@ def start_rtpengine(
     workdir: Path, media_host: str, *, netns: Netns | None = None, ng_port: int = NG_PORT,
     ports: tuple[int, int] = (30000, 30999), timeout: float = 10.0,
 ) -> RtpEngine:  # fmt: skip
-    """Relay media on ``media_host``; control on 127.0.0.1:``ng_port`` (of ``netns``)."""
+    """Relay media on ``media_host``; control on 127.0.0.1:``ng_port`` (of ``netns``).
+
+    On the host's own loopback (no ``netns``), pass free ports (:func:`loopback_ports`) so
+    parallel test runs do not collide."""
     binary = shutil.which("rtpengine")
     if binary is None:
         raise PeerError("rtpengine not installed (Debian: rtpengine-daemon)")

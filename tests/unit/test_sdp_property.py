@@ -33,7 +33,7 @@ from siperb.sdp import (
 TYPED = {
     "sendrecv", "sendonly", "recvonly", "inactive", "ice-ufrag", "ice-pwd", "ice-options",
     "fingerprint", "setup", "group", "rtpmap", "fmtp", "ptime", "maxptime", "rtcp", "rtcp-mux",
-    "mid", "crypto", "candidate", "ssrc", "extmap", "msid",
+    "mid", "crypto", "candidate", "ssrc", "extmap", "msid", "ice-lite", "end-of-candidates",
 }  # fmt: skip
 
 token = st.text(string.ascii_letters + string.digits + "-._~+/#", min_size=1, max_size=10)
@@ -61,7 +61,13 @@ unknown_attr = st.builds(
 bandwidth = st.builds(Bandwidth, type=st.sampled_from(["AS", "TIAS", "CT", "RR"]), value=u32)
 direction = st.none() | st.sampled_from(list(Direction))
 setup = st.none() | st.sampled_from(list(Setup))
-fingerprint = st.builds(Fingerprint, hash_func=st.sampled_from(["sha-1", "sha-256"]), value=token)
+hex_pairs = st.lists(st.integers(0, 255), min_size=1, max_size=64).map(
+    lambda bs: ":".join(f"{b:02X}" for b in bs)
+)
+ice_chars = st.text(string.ascii_letters + string.digits + "+/", min_size=1, max_size=24)
+fingerprint = st.builds(
+    Fingerprint, hash_func=st.sampled_from(["sha-1", "sha-256"]), value=hex_pairs
+)
 candidate = st.builds(
     Candidate,
     foundation=token,
@@ -121,8 +127,10 @@ def media(draw: st.DrawFn) -> Media:
         ),
         rtcp_mux=draw(st.booleans()),
         mid=draw(st.none() | token),
-        ice_ufrag=draw(st.none() | token),
-        ice_pwd=draw(st.none() | token),
+        ice_ufrag=draw(st.none() | ice_chars),
+        ice_pwd=draw(st.none() | ice_chars),
+        ice_lite=draw(st.booleans()),
+        end_of_candidates=draw(st.booleans()),
         ice_options=draw(st.lists(token, max_size=2)),
         fingerprints=draw(st.lists(fingerprint, max_size=2)),
         setup=draw(setup),
@@ -195,8 +203,10 @@ sessions = st.builds(
     groups=st.lists(
         st.builds(Group, semantics=token, mids=st.lists(token, max_size=3)), max_size=2
     ),
-    ice_ufrag=st.none() | token,
-    ice_pwd=st.none() | token,
+    ice_ufrag=st.none() | ice_chars,
+    ice_pwd=st.none() | ice_chars,
+    ice_lite=st.booleans(),
+    end_of_candidates=st.booleans(),
     ice_options=st.lists(token, max_size=2),
     fingerprints=st.lists(fingerprint, max_size=2),
     setup=setup,

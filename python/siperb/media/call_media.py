@@ -4,20 +4,33 @@
 RTP port taken from a :class:`siperb.media.MediaSession`: every negotiation (answer, re-INVITE,
 hold) starts or updates that session, RFC 4733 digits go out through it and the digits it receives
 become the call's ``dtmf`` events. SDES-SRTP: with ``srtp=True`` we offer RTP/SAVP; SAVP
-offers are always answered with a fresh key.
+offers are always answered with a fresh key. WebRTC (``webrtc=True``, see
+:mod:`siperb.media.webrtc`): we offer UDP/TLS/RTP/SAVPF with ICE and DTLS-SRTP; an incoming
+offer is answered in its own profile (a WebRTC offer in WebRTC whatever we offer, an RTP/AVP
+offer in plain RTP), and a DTLS failure or lost ICE consent ends the call with the reason.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from ..errors import SdpNegotiationError
 from ..events import Event
-from ..sdp import Codec, Crypto
+from ..sdp import Codec, Crypto, SessionDescription
 from ..sip.session import MediaHandler
 from . import engine as engine_mod
 from .sdp_media import SdpOnlyMedia
+from .webrtc import (
+    GATHER_TIMEOUT_MS,
+    IceServers,
+    MediaProfile,
+    WebRtcState,
+    engine_params,
+    resolve_profile,
+)
 
 #: The SDES suites we offer (in order) and accept.
 SDES_SUITES = ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32")
@@ -32,6 +45,21 @@ def engine_available() -> bool:
     return hasattr(_core, "MediaEngine")
 
 
+def webrtc_available() -> bool:
+    """True when the engine runs WebRTC sessions (ICE + DTLS-SRTP on one socket)."""
+    return engine_available() and "webrtc" in {
+        f.name for f in dataclasses.fields(engine_mod.SessionConfig)
+    }
+
+
+def is_webrtc_offer(offer: SessionDescription) -> bool:
+    """Whether the first live audio stream of ``offer`` is UDP/TLS/RTP/SAVP[F] (DTLS-SRTP)."""
+    for m in offer.media:
+        if m.kind == "audio" and m.port != 0:
+            return m.proto.startswith("UDP/TLS/RTP/SAVP")
+    return False
+
+
 def engine_codecs() -> list[Codec]:
     """What the engine encodes, in our preference order (opus first: wideband)."""
     return [Codec.opus(), Codec.pcmu(), Codec.pcma()]
@@ -43,17 +71,41 @@ class MediaHost(Protocol):
     def media_host(self) -> str: ...
 
 
-def media_factory(*, engine: bool = True) -> Callable[[MediaHost], MediaHandler]:
+def _profile_of(ua: Any, profile: str | None) -> tuple[MediaProfile, IceServers]:
+    """The concrete profile and ICE servers for a call of ``ua`` (its config, or defaults)."""
+    config = getattr(ua, "config", None)
+    chosen = str(profile or getattr(config, "media_profile", "") or MediaProfile.AUTO)
+    headers = getattr(config, "extra_headers", {}) or {}
+    proxy_mode = any(
+        name.lower().startswith("x-siperb-") for hs in headers.values() for name, _ in hs
+    )
+    resolved = resolve_profile(chosen, str(getattr(config, "proxy", "")), proxy_mode=proxy_mode)
+    ice = IceServers(
+        stun_server=getattr(config, "stun_server", "") or "",
+        turn_server=getattr(config, "turn_server", "") or "",
+        turn_username=getattr(config, "turn_username", "") or "",
+        turn_password=getattr(config, "turn_password", "") or "",
+    )
+    return resolved, ice
+
+
+def media_factory(
+    *, engine: bool = True, profile: str | None = None
+) -> Callable[[MediaHost], MediaHandler]:
     """A ``UserAgentConfig.media_factory``: real audio on the UA's media address.
 
     :class:`EngineMedia` when the native engine is built (and ``engine``), else
-    :class:`~siperb.media.sdp_media.SdpOnlyMedia` (signalling only).
+    :class:`~siperb.media.sdp_media.SdpOnlyMedia` (signalling only). ``profile`` (default: the
+    UA config's ``media_profile``, ``auto``) picks what our offers carry; STUN/TURN servers come
+    from the UA config.
     """
 
     def build(ua: MediaHost) -> MediaHandler:
         host = ua.media_host()
         if engine and engine_available():
-            return EngineMedia(host)
+            chosen, ice = _profile_of(ua, profile)
+            return EngineMedia(host, srtp=chosen is MediaProfile.SDES,
+                               webrtc=chosen is MediaProfile.WEBRTC, ice=ice)  # fmt: skip
         return SdpOnlyMedia(host)
 
     return build
@@ -79,10 +131,17 @@ class EngineMedia(SdpOnlyMedia):
         sink: Any = None,
         engine: engine_mod.Engine | None = None,
         config: engine_mod.SessionConfig | None = None,
+        webrtc: bool = False,
+        ice: IceServers | None = None,
     ):
         self.engine = engine or engine_mod.Engine.default()
         self._config = config
         self.session: engine_mod.MediaSession | None = None
+        #: Offer in the WebRTC profile (the engine must support it: :func:`webrtc_available`).
+        self.webrtc = webrtc and webrtc_available()
+        self.ice = ice or IceServers()
+        self.webrtc_state: WebRtcState | None = None
+        self._address = address
         super().__init__(
             address,
             codecs if codecs is not None else engine_codecs(),
@@ -96,26 +155,92 @@ class EngineMedia(SdpOnlyMedia):
         self.source = source
         self.sink = sink
         self.dtmf_received: list[str] = []
+        self.failure: str = ""  # why the media failed (DTLS, ICE consent), if it did
         self._call: Any = None
         self._deferred = False  # an inbound call's answer is ready before the user answers
 
     # ---- SdpOnlyMedia hooks ----
 
     def _reserve_port(self, address: str) -> int:
-        self.session = self.engine.session(self._config, local_address=address)
+        self._address = address
+        return self._open_session(self.webrtc)
+
+    def _open_session(self, webrtc: bool) -> int:
+        """A new engine session (WebRTC or not is fixed for its life); returns its port."""
+        if self.session is not None:
+            self.session.close()
+        config = self._config or engine_mod.SessionConfig()
+        if webrtc:
+            extra: dict[str, Any] = {"webrtc": True, **self.ice.engine_config()}
+            if "gather_timeout_ms" not in {f.name for f in dataclasses.fields(config)}:
+                extra["gather_timeout_ms"] = GATHER_TIMEOUT_MS
+            config = dataclasses.replace(config, **extra)
+        self.session = self.engine.session(config, local_address=self._address)
         self.session.on("dtmf", self._on_dtmf)
-        return self.session.local_port
+        self.webrtc_state = None
+        if webrtc:
+            s: Any = self.session
+            self.webrtc_state = WebRtcState(
+                ice_ufrag=s.ice_ufrag, ice_pwd=s.ice_pwd, fingerprint=s.dtls_fingerprint
+            )
+            self.session.on("dtls_state", self._on_dtls_state)
+            self.session.on("consent_lost", self._on_consent_lost)
+        port = self.session.local_port
+        if hasattr(self, "capabilities"):
+            self.port = self.capabilities.port = port
+        return port
+
+    def _candidates(self) -> list[str]:
+        """Our candidates, gathered once per session (bounded by ``gather_timeout_ms``)."""
+        state = self.webrtc_state
+        assert state is not None and self.session is not None
+        if not state.candidates:
+            s: Any = self.session
+            state.candidates = list(s.gather_candidates())
+        return state.candidates
+
+    async def gather(self) -> None:
+        """Gather our candidates off the event loop (a WebRTC offer then goes out at once)."""
+        if self.webrtc_state is not None and not self.webrtc_state.candidates:
+            await asyncio.to_thread(self._candidates)
+
+    def _webrtc_caps(self, *, offer: bool) -> dict[str, Any]:
+        state = self.webrtc_state
+        assert state is not None
+        self._candidates()
+        caps = state.offer_capabilities() if offer else state.capabilities()
+        return {**caps, "crypto": []}
 
     def _offer_capabilities(self) -> Any:
+        if self.webrtc_state is not None:
+            return dataclasses.replace(self.capabilities, **self._webrtc_caps(offer=True))
         return dataclasses.replace(self.capabilities, crypto=self.crypto if self.srtp else [])
 
     def _answer_capabilities(self) -> Any:
+        if self.webrtc_state is not None:
+            return dataclasses.replace(self.capabilities, **self._webrtc_caps(offer=False))
         return dataclasses.replace(self.capabilities, crypto=self.crypto)
+
+    def create_answer(self, offer: SessionDescription) -> SessionDescription:
+        """Answer in the offer's profile: a new session if ours is the other kind (not yet used)."""
+        wants = is_webrtc_offer(offer) and webrtc_available()
+        if wants != (self.webrtc_state is not None):
+            if self.session is not None and self.session.started:
+                raise SdpNegotiationError(
+                    "a re-offer may not switch between WebRTC and plain RTP", field="m=audio",
+                    reason="the media profile cannot change during a call")  # fmt: skip
+            self._open_session(wants)
+        return super().create_answer(offer)
 
     def _negotiated(self) -> None:
         if self.session is None or self.negotiated is None or self.closed or self._deferred:
             return
-        params = engine_mod.stream_params(self.negotiated, local=self.local, remote=self.remote)
+        if self.webrtc_state is not None:
+            self.webrtc_state.negotiated(self.negotiated)
+        webrtc = engine_params(self.negotiated, self._address)
+        params = engine_mod.stream_params(
+            self.negotiated, local=self.local, remote=self.remote, **webrtc
+        )
         first = not self.session.started
         self.session.start(params)
         if first:
@@ -162,6 +287,21 @@ class EngineMedia(SdpOnlyMedia):
         self.dtmf_received.append(digit)
         if self._call is not None:
             self._call.media_dtmf(digit)
+
+    def _on_dtls_state(self, event: Event) -> None:
+        if str(event.get("state", event.get("value", ""))) == "failed":
+            why = str(event.get("reason", "") or "handshake failed")
+            self._media_failed(f"DTLS failed: {why}")
+
+    def _on_consent_lost(self, event: Event) -> None:
+        del event
+        self._media_failed("ICE consent lost (RFC 7675): the far end stopped answering")
+
+    def _media_failed(self, reason: str) -> None:
+        self.failure = reason
+        ending = getattr(self._call, "media_failed", None)
+        if ending is not None:
+            ending(reason)
 
     def close(self) -> None:
         if self.session is not None and not self.closed:

@@ -30,6 +30,13 @@ def default_codecs() -> list[Codec]:
     return [Codec.opus(), Codec.pcmu(), Codec.pcma()]
 
 
+def _check_address(negotiated: Negotiated, local: str) -> None:
+    """The c= rule, except for WebRTC streams: there ICE finds the path (c= is a placeholder,
+    often 0.0.0.0 or the other family, RFC 8839 4.2.1)."""
+    if not negotiated.webrtc:
+        check_remote_address(negotiated.remote_address, local)
+
+
 class SdpOnlyMedia:
     """Offer/answer with a reserved local RTP port and no audio (signalling tests, no engine).
 
@@ -88,7 +95,7 @@ class SdpOnlyMedia:
     def create_answer(self, offer: SessionDescription) -> SessionDescription:
         answer = create_answer(offer, self._answer_capabilities(), self.local)
         negotiated = negotiate(offer, answer, local_is_offerer=False)
-        check_remote_address(negotiated.remote_address, self.capabilities.address)
+        _check_address(negotiated, self.capabilities.address)
         self.negotiated = negotiated
         self.local, self.remote = answer, offer
         self._negotiated()
@@ -99,7 +106,7 @@ class SdpOnlyMedia:
         if offer is None:
             raise SdpNegotiationError("an answer without an offer", field="sdp")
         negotiated = negotiate(offer, answer, local_is_offerer=True)
-        check_remote_address(negotiated.remote_address, self.capabilities.address)
+        _check_address(negotiated, self.capabilities.address)
         self.negotiated = negotiated
         self.remote = answer
         self._pending_offer = None

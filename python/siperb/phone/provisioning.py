@@ -65,10 +65,16 @@ KEYS: dict[str, str] = {
     "SipTransport": "sip_transport",
     "SipCaFile": "sip_ca_file",
     "SelfSignedCertificate": "self_signed_certificate",
+    # siperb's own keys (the SDK's object has none for media): see siperb.media.webrtc.
+    "MediaProfile": "media_profile",
+    "StunServer": "stun_server",
+    "TurnServer": "turn_server",
+    "TurnUsername": "turn_username",
+    "TurnPassword": "turn_password",
 }
 _ATTR_TO_KEY = {v: k for k, v in KEYS.items()}
 _KEY_BY_FOLDED = {k.casefold(): k for k in KEYS}
-_SECRET_KEYS = frozenset({"SipPassword", "SipJwt"})
+_SECRET_KEYS = frozenset({"SipPassword", "SipJwt", "TurnPassword"})
 
 SOCKET = "Socket"
 PROXY = "Proxy"
@@ -177,6 +183,12 @@ class Provisioning:
     sip_transport: str = ""
     sip_ca_file: str = ""
     self_signed_certificate: bool | None = False
+    #: The call media profile: auto (WebRTC over WSS and in Proxy mode), webrtc, sdes, plain.
+    media_profile: str = "auto"
+    stun_server: str = ""  #: "stun:host[:port]"
+    turn_server: str = ""  #: "turn:host[:port]"
+    turn_username: str = ""
+    turn_password: str = field(default="", repr=False)
     #: Keys of an API-provided object that this version does not know (kept, not used).
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, hash=False)
     _contact_token: str = field(default="", repr=False, compare=False)
@@ -223,6 +235,16 @@ class Provisioning:
         if flag is not None and not isinstance(flag, bool):
             raise _err("SelfSignedCertificate", f"must be true or false, got {flag!r}")
         set_(self, "self_signed_certificate", bool(flag))
+
+        profile = _text("MediaProfile", self.media_profile).strip().lower() or "auto"
+        if profile not in ("auto", "webrtc", "sdes", "plain"):
+            raise _err("MediaProfile", f"must be auto, webrtc, sdes or plain, got {profile!r}")
+        set_(self, "media_profile", profile)
+        for attr in ("stun_server", "turn_server", "turn_username"):
+            set_(self, attr, _text(_ATTR_TO_KEY[attr], getattr(self, attr)).strip())
+        set_(self, "turn_password", _text("TurnPassword", self.turn_password, secret=True))
+        if self.turn_server and not (self.turn_username and self.turn_password):
+            raise _err("TurnServer", "needs TurnUsername and TurnPassword")
 
         username = _text("SipUsername", self.sip_username)
         if username.lower().startswith("sip:"):
@@ -341,6 +363,11 @@ class Provisioning:
             out["SipCaFile"] = self.sip_ca_file
         if self.self_signed_certificate:
             out["SelfSignedCertificate"] = True
+        if self.media_profile != "auto":
+            out["MediaProfile"] = self.media_profile
+        for key in ("StunServer", "TurnServer", "TurnUsername", "TurnPassword"):
+            if getattr(self, KEYS[key]):
+                out[key] = getattr(self, KEYS[key])
         out.update(self.extra)
         return out
 
@@ -430,6 +457,16 @@ class Provisioning:
         if self.sip_jwt:
             headers["Authorization"] = f"Bearer {self.sip_jwt}"
         return headers
+
+    def media_options(self) -> dict[str, str]:
+        """The ``UserAgentConfig`` media settings (profile, STUN and TURN) of this object."""
+        return {
+            "media_profile": self.media_profile,
+            "stun_server": self.stun_server,
+            "turn_server": self.turn_server,
+            "turn_username": self.turn_username,
+            "turn_password": self.turn_password,
+        }
 
     def __repr__(self) -> str:
         secret = "'***'" if self.sip_password else "''"

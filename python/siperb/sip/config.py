@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import OptionsError
 from .auth import Credentials
 from .session.offer_answer import MediaHandler
 from .transaction import Timers
@@ -58,6 +59,15 @@ class UserAgentConfig:
     #: no calls and answers INVITEs with 503: the signalling stack never picks a media
     #: implementation. The argument is typed ``Any`` so the settings need not import the UA.
     media_factory: Callable[[Any], MediaHandler] | None = None
+    #: What calls offer: "webrtc" (UDP/TLS/RTP/SAVPF: ICE, DTLS-SRTP, rtcp-mux), "sdes"
+    #: (RTP/SAVP), "plain" (RTP/AVP) or "auto" (WebRTC over WSS and in Siperb Proxy mode,
+    #: else plain). Incoming offers are answered in their own profile whatever this says.
+    media_profile: str = "auto"
+    #: ICE servers for WebRTC calls: "stun:host[:port]" / "turn:host[:port]" (or host:port).
+    stun_server: str = ""
+    turn_server: str = ""
+    turn_username: str = ""
+    turn_password: str = field(default="", repr=False)
     auto_answer: Callable[[Any], bool] | None = None  # Call -> answer it now?
     #: Bounds on incoming calls, checked before a new INVITE gets any media socket. With
     #: ``max_calls`` live calls (either direction) a new INVITE gets 486 Busy Here; with
@@ -76,5 +86,9 @@ class UserAgentConfig:
     dns_timeout: float = 3.0
 
     def __post_init__(self) -> None:
+        if self.media_profile.strip().lower() not in ("auto", "webrtc", "sdes", "plain"):
+            raise OptionsError(
+                f"media_profile must be auto, webrtc, sdes or plain, got {self.media_profile!r}",
+                field="media_profile", reason="unknown profile")  # fmt: skip
         if self.outbound is None:
             self.outbound = self.proxy.lower().startswith(("ws:", "wss:"))

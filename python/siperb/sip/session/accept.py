@@ -20,6 +20,7 @@ from ..dialog import Dialog, new_tag
 from ..transaction import ServerTransaction
 from ..transaction import cseq_of as _cseq
 from .base import SessionBase, SessionStack, log
+from .offer_answer import warning_header
 from .state import CallState, Outcome, outcome_for
 
 _A = TypeVar("_A", bound="AcceptMixin")
@@ -75,7 +76,7 @@ class AcceptMixin(SessionBase):
             try:
                 call._answer_body = str(media.create_answer(SessionDescription.parse(request.body)))
             except (SdpNegotiationError, SdpParseError) as exc:
-                call._reject_now(488, "Not Acceptable Here", Outcome.NOT_ACCEPTABLE, str(exc))
+                call._refuse_offer(exc)
                 return call
         else:
             call._late_offer = True
@@ -120,6 +121,13 @@ class AcceptMixin(SessionBase):
         assert self.invite_tx is not None and self.dialog is not None
         self.invite_tx.respond(status, phrase, list(headers), to_tag=self.dialog.local_tag)
         self._terminate(outcome, status, reason or phrase)
+
+    def _refuse_offer(self, exc: SiperbError) -> None:
+        """488 with a Warning saying why (RFC 3261 20.43), and an ``sdp_refused`` event."""
+        header = warning_header(exc)
+        self.ua.events.emit("sdp_refused", call=self, what="offer", status=488,
+                            warning=header[1], reason=str(exc))  # fmt: skip
+        self._reject_now(488, "Not Acceptable Here", Outcome.NOT_ACCEPTABLE, str(exc), [header])
 
     async def ring(self) -> None:
         """Send 180 Ringing (done already when ``send_ringing`` is on)."""
@@ -180,8 +188,13 @@ class AcceptMixin(SessionBase):
             self._retx = None
         if self._late_offer and ack.body:
             self._late_offer = False
-            with contextlib.suppress(SiperbError):
+            try:
                 self.media.apply_answer(SessionDescription.parse(ack.body))
+            except SiperbError as exc:  # RFC 3261 13.3.1.4: an unusable answer in the ACK: BYE
+                log.info("unusable answer in ACK: %s", exc)
+                self.ua.events.emit("sdp_refused", call=self, what="answer", status=0,
+                                    warning="", reason=str(exc))  # fmt: skip
+                self.ua.spawn(self._bye(Outcome.NOT_ACCEPTABLE, 488, str(exc)))
 
     def on_cancel(self, cancel: Message) -> None:
         if self.state is CallState.INCOMING:

@@ -28,6 +28,20 @@ class CloseMixin(SessionBase):
         else:
             await self._bye(Outcome.COMPLETED, 0, "local hangup")
 
+    def media_failed(self, reason: str) -> None:
+        """The media cannot flow (DTLS failed, ICE consent lost): end the call, saying why.
+
+        Established: BYE, and the call ends with outcome ``media_failed`` and ``reason``.
+        Not answered yet (early media): it is hung up as by :meth:`hangup`.
+        """
+        if self.state is CallState.TERMINATED:
+            return
+        log.info("media failed: %s", reason)
+        if self.state is CallState.ESTABLISHED:
+            self.ua.spawn(self._bye(Outcome.MEDIA_FAILED, 0, reason))
+        else:
+            self.ua.spawn(self.hangup())
+
     async def _bye(self, outcome: Outcome, status: int, reason: str) -> None:
         if self.state is CallState.TERMINATED or self.dialog is None:
             return

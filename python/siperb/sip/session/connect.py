@@ -47,6 +47,10 @@ class ConnectMixin(SessionBase):
         ua = self.ua
         call_id, from_tag = secrets.token_hex(12), new_tag()
         cseq = 0
+        gather = getattr(self.media, "gather", None)
+        if gather is not None:  # WebRTC: candidates off the loop (capped by the engine)
+            with contextlib.suppress(SiperbError):
+                await gather()
         try:
             body = str(self.media.create_offer()).encode()
         except SiperbError as exc:
@@ -112,8 +116,10 @@ class ConnectMixin(SessionBase):
         self._send_ack(_cseq(response).number)
         try:
             self.media.apply_answer(SessionDescription.parse(response.body))
-        except SiperbError as exc:
+        except SiperbError as exc:  # ACK, then BYE (RFC 3261 13.2.2.4): the call ends, saying why
             log.info("unusable answer in 200: %s", exc)
+            self.ua.events.emit("sdp_refused", call=self, what="answer", status=0,
+                                warning="", reason=str(exc))  # fmt: skip
             self.ua.spawn(self._bye(Outcome.NOT_ACCEPTABLE, 488, str(exc)))
             return
         if self._cancel:  # the 200 crossed our CANCEL: the call is over anyway

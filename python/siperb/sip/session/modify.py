@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import random
 
-from ...errors import SdpNegotiationError, SdpParseError
+from ...errors import SdpNegotiationError, SdpParseError, SiperbError
 from ...sdp import Direction, SessionDescription
 from .. import Message
 from ..transaction import ServerTransaction
 from ..transaction import cseq_of as _cseq
 from .base import SessionBase
+from .offer_answer import warning_header
 
 
 class ModifyMixin(SessionBase):
@@ -71,13 +72,21 @@ class ModifyMixin(SessionBase):
         was = self.remote_hold
         direction = offer.media_direction(0) if offer.media else Direction.SENDRECV
         connection = offer.media_connection(0) if offer.media else None
+        ice = bool(offer.media) and offer.media[0].proto.startswith("UDP/TLS/")
         self.remote_hold = direction in (Direction.SENDONLY, Direction.INACTIVE) or (
-            connection is not None and connection.address in ("0.0.0.0", "::")
-        )
+            not ice and connection is not None and connection.address in ("0.0.0.0", "::")
+        )  # with ICE, c=0.0.0.0 is only a placeholder (RFC 8839 4.2.1)
         if was != self.remote_hold:
             self.ua.events.emit("hold", call=self, remote_hold=self.remote_hold,
                                 direction=str(direction))  # fmt: skip
         return str(answer)
+
+    def _refuse_reoffer(self, tx: ServerTransaction, exc: SiperbError) -> None:
+        """488 with a Warning (RFC 3261 20.43); the call goes on with the old session."""
+        header = warning_header(exc)
+        self.ua.events.emit("sdp_refused", call=self, what="offer", status=488,
+                            warning=header[1], reason=str(exc))  # fmt: skip
+        tx.respond(488, "Not Acceptable Here", [header])
 
     def _on_reinvite(self, request: Message, tx: ServerTransaction) -> None:
         if self._reinvite_pending:
@@ -86,7 +95,7 @@ class ModifyMixin(SessionBase):
         try:
             body = self._answer_offer(request)
         except (SdpNegotiationError, SdpParseError) as exc:
-            tx.respond(488, "Not Acceptable Here", [("Warning", f'399 siperb "{exc.reason}"')])
+            self._refuse_reoffer(tx, exc)
             return
         assert self.dialog is not None
         response = tx.response(200, "OK", [("Contact", self.ua.contact()),
@@ -100,7 +109,7 @@ class ModifyMixin(SessionBase):
         try:
             body = self._answer_offer(request) if request.body else None
         except (SdpNegotiationError, SdpParseError) as exc:
-            tx.respond(488, "Not Acceptable Here", [("Warning", f'399 siperb "{exc.reason}"')])
+            self._refuse_reoffer(tx, exc)
             return
         self._late_offer = False
         if body is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from ...errors import SdpParseError, SiperbError
 from ...sdp import Direction, SessionDescription
 
 #: Digits a call may send, by RFC 4733 or SIP INFO (case-insensitive A-D).
@@ -40,3 +41,36 @@ class MediaHandler(Protocol):
 
     def close(self) -> None:
         """Release ports and stop media; called once when the call ends."""
+
+
+def warning_for(exc: SiperbError) -> tuple[int, str]:
+    """The RFC 3261 20.43 warn-code and text saying why an SDP was refused.
+
+    302 for a transport we cannot use (SAVPF without DTLS, a changed transport), 304 for no
+    usable audio stream, 305 for no common codec, 306 for a missing or malformed attribute
+    (fingerprint, ICE credentials, setup), 399 otherwise.
+    """
+    text = str(exc.reason or exc)
+    field = (exc.field or "").lower()
+    low = text.lower()
+    if isinstance(exc, SdpParseError):
+        code = 306 if field.startswith("a=") else 399
+    elif "transport" in low or "webrtc profile" in low:
+        code = 302
+    elif "codec" in low:
+        code = 305
+    elif field.startswith("a=") or "a=" in low:
+        code = 306
+    elif "audio" in low:
+        code = 304
+    else:
+        code = 399
+    return code, text
+
+
+def warning_header(exc: SiperbError, agent: str = "siperb") -> tuple[str, str]:
+    """A ``Warning`` header for a 488 (RFC 3261 20.43: ``<code> <agent> "<text>"``)."""
+    code, text = warning_for(exc)
+    short = text[:200].replace("\r", " ").replace("\n", " ")
+    quoted = short.replace("\\", "\\\\").replace('"', '\\"')
+    return "Warning", f'{code} {agent} "{quoted}"'

@@ -31,6 +31,7 @@ class Outcome(str, enum.Enum):
     NO_ACK = "no_ack"
     REPLACED = "replaced"
     TRANSFERRED = "transferred"
+    MEDIA_FAILED = "media_failed"  # ICE consent lost, DTLS failed (a wrong fingerprint)
 
 
 _OUTCOMES = {
