@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peers.coturn import Coturn, start_coturn
 from test_ua_common import run
 
+from peers.coturn import Coturn, start_coturn
 from siperb.events import Event
 from siperb.media import engine as engine_mod
 from siperb.media.call_media import EngineMedia, webrtc_available
