@@ -125,13 +125,28 @@ class UserAgent:
     def auth(self) -> DigestClient:
         return self.requests.auth
 
+    @property
+    def counters(self) -> dict[str, int]:
+        """What the limits refused or dropped so far (rate, tables, malformed input)."""
+        out = dict(self.router.counters)
+        if self.router.limiter is not None:
+            out["rate_sources"] = len(self.router.limiter)
+        if self.layer is not None:
+            out.update(self.layer.counters)
+            out["transactions"] = self.layer.pending
+        out["dialogs"] = len(self.router.dialogs)
+        return out
+
     # ---- lifecycle ----
 
     async def start(self, *, register: bool = True, wait: bool = True) -> None:
         """Connect, and register (waiting for the first result when ``wait``)."""
+        cfg = self.config
         self.layer = TransactionLayer(
-            self.router.on_request, self.router.on_stray, self.config.timers
-        )
+            self.router.on_request, self.router.on_stray, cfg.timers,
+            max_server=cfg.max_transactions, max_client=cfg.max_transactions,
+            retry_after=cfg.retry_after, admit=self.router.admit,
+        )  # fmt: skip
         await self.connection.connect()
         if self.config.udp_keepalive_interval:
             self.keepalive.start()
