@@ -53,7 +53,9 @@ def media_factory(*, engine: bool = True) -> Callable[[MediaHost], MediaHandler]
     def build(ua: MediaHost) -> MediaHandler:
         host = ua.media_host()
         if engine and engine_available():
-            return EngineMedia(host)
+            # UserAgentConfig.media_timeout: the engine reports a silence that long.
+            timeout = getattr(getattr(ua, "config", None), "media_timeout", None)
+            return EngineMedia(host, media_timeout=timeout)
         return SdpOnlyMedia(host)
 
     return build
@@ -65,7 +67,8 @@ class EngineMedia(SdpOnlyMedia):
     ``source``/``sink``: any native AudioSource/AudioSink (``siperb.media.audio``); None sends
     silence and discards what is received. They may be changed at any time
     (:meth:`set_source`, :meth:`set_sink`). ``session`` is the engine session (stats,
-    recording, mute).
+    recording, mute). ``media_timeout``: seconds without RTP after which the call is told
+    (``media_inactive``; the UA's ``media_timeout`` says whether it then ends).
     """
 
     def __init__(
@@ -79,9 +82,11 @@ class EngineMedia(SdpOnlyMedia):
         sink: Any = None,
         engine: engine_mod.Engine | None = None,
         config: engine_mod.SessionConfig | None = None,
+        media_timeout: float | None = None,
     ):
         self.engine = engine or engine_mod.Engine.default()
         self._config = config
+        self._rtp_timeout_ms = int(media_timeout * 1000) if media_timeout else 0
         self.session: engine_mod.MediaSession | None = None
         super().__init__(
             address,
@@ -102,8 +107,13 @@ class EngineMedia(SdpOnlyMedia):
     # ---- SdpOnlyMedia hooks ----
 
     def _reserve_port(self, address: str) -> int:
-        self.session = self.engine.session(self._config, local_address=address)
+        extra: dict[str, Any] = {}
+        if self._rtp_timeout_ms and not (self._config and self._config.rtp_timeout_ms):
+            extra["rtp_timeout_ms"] = self._rtp_timeout_ms
+        self.session = self.engine.session(self._config, local_address=address, **extra)
         self.session.on("dtmf", self._on_dtmf)
+        self.session.on("timeout", self._on_rtp_timeout)
+        self.session.on("rtp_resumed", self._on_rtp_resumed)
         return self.session.local_port
 
     def _offer_capabilities(self) -> Any:
@@ -162,6 +172,16 @@ class EngineMedia(SdpOnlyMedia):
         self.dtmf_received.append(digit)
         if self._call is not None:
             self._call.media_dtmf(digit)
+
+    def _on_rtp_timeout(self, event: Event) -> None:
+        inactive = getattr(self._call, "media_inactive", None)
+        if inactive is not None:
+            inactive()
+
+    def _on_rtp_resumed(self, event: Event) -> None:
+        active = getattr(self._call, "media_active", None)
+        if active is not None:
+            active()
 
     def close(self) -> None:
         if self.session is not None and not self.closed:

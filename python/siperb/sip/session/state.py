@@ -31,6 +31,7 @@ class Outcome(str, enum.Enum):
     NO_ACK = "no_ack"
     REPLACED = "replaced"
     TRANSFERRED = "transferred"
+    MEDIA_TIMEOUT = "media_timeout"  # no RTP for ``media_timeout`` seconds: the far end vanished
 
 
 _OUTCOMES = {
