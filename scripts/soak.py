@@ -84,7 +84,12 @@ class Soak:
     async def one_call(self, talk: float) -> None:
         t0 = time.monotonic()
         call = await self.caller.call("1001")
-        state = await call.wait_for(CallState.ESTABLISHED, timeout=20)
+        try:
+            state = await call.wait_for(CallState.ESTABLISHED, timeout=20)
+        except asyncio.TimeoutError:
+            self.failed.append("not established in 20 s")
+            await call.hangup()
+            return
         if state is not CallState.ESTABLISHED:
             self.failed.append(f"{call.status} {call.reason}")
             return
