@@ -3,9 +3,10 @@ resident memory, descriptors and setup times are sampled (issue 17). A script, n
 
 Two siperb user agents in this process register to a Kamailio started here (UDP, 127.0.0.1):
 ``1000`` places calls to ``1001``, which answers at once; both sides run the native engine
-with a tone each way. Phase 1 keeps ``--concurrent`` calls up for ``--minutes`` (each call
-lasts ``--hold`` seconds and is replaced when it ends, so calls are set up all along); phase 2
-places ``--sequential`` calls one after another (each talks ``--talk`` seconds). It prints,
+with a tone each way (PCMU; ``--no-audio``: SDP only, signalling alone). Phase 1 keeps
+``--concurrent`` calls up for ``--minutes`` (each call lasts ``--hold`` seconds and is
+replaced when it ends, so calls are set up all along); phase 2 places ``--sequential``
+calls one after another (each talks ``--talk`` seconds). It prints,
 per minute, the setup time p50/p99 (INVITE to established) and resident memory and open
 descriptors; at the end it compares each phase's last sample with its first (after warm-up)
 and exits 1 when either grew by more than ``--tolerance`` (5 %) or a call failed.
@@ -37,8 +38,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from peers.kamailio import DOMAIN, Kamailio, start_kamailio
-from siperb.media import EngineMedia
+from siperb.media import EngineMedia, SdpOnlyMedia
 from siperb.media.audio import ToneSource
+from siperb.sdp import Codec
 from siperb.sip.session import CallState, Outcome
 from siperb.sip.useragent import UserAgent, UserAgentConfig
 
@@ -61,10 +63,12 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def ua_config(kam: Kamailio, user: str, hz: float, calls: int) -> UserAgentConfig:
-    def media(ua: Any) -> EngineMedia:
-        return EngineMedia(ua.media_host(), source=ToneSource(8000, [([hz], 1000)], repeat=True),
-                           media_timeout=ua.config.media_timeout)  # fmt: skip
+def ua_config(kam: Kamailio, user: str, hz: float, calls: int, audio: bool) -> UserAgentConfig:
+    def media(ua: Any) -> SdpOnlyMedia:
+        if not audio:
+            return SdpOnlyMedia(ua.media_host())
+        return EngineMedia(ua.media_host(), [Codec.pcmu()], media_timeout=ua.config.media_timeout,
+                           source=ToneSource(8000, [([hz], 1000)], repeat=True))  # fmt: skip
 
     return UserAgentConfig(
         aor=f"sip:{user}@{DOMAIN}", proxy=kam.uri("udp"), password=kam.accounts[user],
@@ -158,19 +162,19 @@ def report(soak: Soak, phase: str, start: float, tolerance: float) -> bool:
 
 
 async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
-    callee = UserAgent(ua_config(kam, "1001", 1300.0, args.concurrent))
-    caller = UserAgent(ua_config(kam, "1000", 800.0, args.concurrent))
+    callee = UserAgent(ua_config(kam, "1001", 1300.0, args.concurrent, not args.no_audio))
+    caller = UserAgent(ua_config(kam, "1000", 800.0, args.concurrent, not args.no_audio))
     await callee.start()
     await caller.start()
     soak = Soak(caller, callee)
     ok = True
+    idle = [("idle before", rss_kb(), fds())]
     try:
         if args.concurrent and args.minutes:
             start = time.monotonic()
             sampler = asyncio.get_running_loop().create_task(soak.sampler("concurrent", 10.0))
             await soak.concurrent(args.concurrent, args.minutes, args.hold)
-            sampler.cancel()
-            soak.samples.append(("concurrent", time.monotonic(), rss_kb(), fds()))
+            sampler.cancel()  # the last sample is one taken while the calls were up
             ok &= report(soak, "concurrent", start, args.tolerance)
         if args.sequential:
             await asyncio.sleep(2)  # the last calls' transactions end
@@ -180,6 +184,10 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
             sampler.cancel()
             soak.samples.append(("sequential", time.monotonic(), rss_kb(), fds()))
             ok &= report(soak, "sequential", start, args.tolerance)
+        await asyncio.sleep(2)
+        idle.append(("idle after", rss_kb(), fds()))
+        for what, rss, fd in idle:
+            print(f"{what}: RSS {rss / 1024:.1f} MB, {fd} fds")
         print(f"calls set up: {len(soak.setups)}, failed: {len(soak.failed)}")
         for reason in sorted(set(soak.failed))[:10]:
             print(f"  failed: {reason} (x{soak.failed.count(reason)})")
@@ -198,6 +206,7 @@ def main() -> int:
     ap.add_argument("--sequential", type=int, default=10000)
     ap.add_argument("--talk", type=float, default=0.0, help="seconds each sequential call talks")
     ap.add_argument("--tolerance", type=float, default=0.05)
+    ap.add_argument("--no-audio", action="store_true", help="SDP only: signalling alone")
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
