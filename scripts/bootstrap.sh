@@ -10,6 +10,8 @@ packages=(
   kamailio kamailio-websocket-modules kamailio-tls-modules
   baresip sip-tester pulseaudio pulseaudio-utils libasound2-plugins sox openssl
   dnsmasq-base iproute2 nftables conntrack rtpengine-daemon
+  chromium  # tests/browser: the PhoneFrame UI in a real browser, driven by Playwright
+  fonts-ipafont-gothic  # tests/browser: Japanese glyphs in the UI screenshots (else tofu boxes)
 )
 
 # Debian starts kamailio as a system service on install; the tests start their own on free

@@ -393,6 +393,21 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return demo_main(hold_seconds=args.hold, language=args.language)
 
 
+def _cmd_ui(args: argparse.Namespace) -> int:
+    """The web phone (siperb.ui) for this account, or the demo service's with ``--demo``."""
+    from .ui.desktop import run_desktop
+
+    try:
+        prov = None if args.demo else _provisioning(args)
+        return asyncio.run(run_desktop(
+            prov, port=args.ui_port, open_window=args.open, duration=args.duration,
+            profile=args.profile, session_id=args.session_id, user_id=args.user_id,
+            language=args.language, db=args.db))  # fmt: skip
+    except SiperbError as exc:
+        print(f"siperb: {exc}", file=sys.stderr)
+        return 1
+
+
 def _account_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("account (a provisioning file, or flags that override it)")
     g.add_argument("--provisioning", metavar="FILE", help="JSON with the documented keys")
@@ -466,6 +481,14 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--limit", type=int, default=20)
     h.add_argument("--clear", action="store_true")
     h.set_defaults(func=_cmd_history)
+
+    u = sub.add_parser("ui", help="the phone's web UI in a browser window (siperb.ui)")
+    _account_options(u)
+    u.add_argument("--demo", action="store_true", help="use the built-in loopback echo service")
+    u.add_argument("--ui-port", type=int, default=0, help="port on 127.0.0.1 (default: free)")
+    u.add_argument("--no-open", dest="open", action="store_false", help="only print the URL")
+    u.add_argument("--duration", type=float, help="quit after this many seconds")
+    u.set_defaults(func=_cmd_ui)
     return parser
 
 

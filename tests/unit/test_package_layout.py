@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("sip", ("siperb.sip",)),
     ("media", ("siperb.media",)),
     ("phone", ("siperb.phone",)),
-    ("apps", ("siperb.cli", "siperb.demo", "siperb.__main__")),
+    ("apps", ("siperb.cli", "siperb.demo", "siperb.ui", "siperb.__main__")),
 ]
 
 

@@ -13,11 +13,16 @@ from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
-FRAME_METHODS = ("configure", "toast", "state_changed")
+FRAME_METHODS = ("attach", "configure", "toast", "state_changed")
 
 
 class PhoneFrame(Protocol):
     """Everything a frame may implement (all optional at run time)."""
+
+    def attach(self, phone: Any) -> Any:
+        """Called first, with the Phone itself: a UI that sends commands (dial, hold...) keeps it.
+
+        A frame that only follows the phone does not need it."""
 
     def configure(self, ui_options: dict[str, Any]) -> Any:
         """Called once with :meth:`siperb.phone.options.PhoneOptions.ui_options`."""

@@ -133,6 +133,7 @@ class Phone(SdkVerbs):
         """Configure the frame, open the history, connect and register; then OnLoad (a task)."""
         self.hub.bind(asyncio.get_running_loop())
         self._frame_task = asyncio.get_running_loop().create_task(self._frame_worker())
+        self._frame("attach", self)
         self._frame("configure", self.options.ui_options())
         self._history = await AsyncHistory.open(self.options.profile_user_id, self._history_path)
         await self._history.close_interrupted(INTERRUPTED)
@@ -264,10 +265,10 @@ class Phone(SdkVerbs):
 
     # ---- history ----
 
-    async def history(self, limit: int = 50, direction: Direction | None = None
-                      ) -> list[CallRecord]:  # fmt: skip
-        """This profile's calls, newest first."""
-        return await self._store().list(limit, 0, direction)
+    async def history(self, limit: int = 50, direction: Direction | None = None,
+                      offset: int = 0) -> list[CallRecord]:  # fmt: skip
+        """This profile's calls, newest first (``offset`` rows skipped: paging)."""
+        return await self._store().list(limit, offset, direction)
 
     async def clear_history(self) -> int:
         return await self._store().clear()
