@@ -1,7 +1,7 @@
 """Phone media control with the engine: mute and recording on a call to the loopback echo.
 
-The echo peer (EchoMedia) sends back what it receives, so a recording of our side holds the
-tone we sent on the left and the same tone, returned, on the right.
+The echo peer (EchoMedia) sends back what it receives; the recording test replaces it with a
+far end sending its own tone, so the two channels differ.
 """
 
 from __future__ import annotations
@@ -46,11 +46,17 @@ async def echo_call(svc: LoopbackService) -> tuple[Any, Any, EngineMedia]:
 
 
 @pytest.mark.timeout(40)
-def test_recording_holds_what_we_sent_left_and_the_echo_right(tmp_path: Path) -> None:
+def test_recording_holds_what_we_sent_left_and_what_we_heard_right(tmp_path: Path) -> None:
+    """Different tones each way (we send 800 Hz, the far end 1300 Hz), so a recorder that
+    swapped or duplicated its channels fails."""
     path = tmp_path / "call.wav"
 
+    def far_end(ua: Any) -> EngineMedia:  # instead of the echo: its own tone
+        return EngineMedia(ua.media_host(), source=ToneSource(16000, [([1300.0], 1000)],
+                                                              repeat=True))  # fmt: skip
+
     async def main() -> list[Event]:
-        async with LoopbackService() as svc:
+        async with LoopbackService(media_factory=far_end) as svc:
             phone, call, media = await echo_call(svc)
             async with phone:
                 events: list[Event] = []
@@ -70,10 +76,10 @@ def test_recording_holds_what_we_sent_left_and_the_echo_right(tmp_path: Path) ->
     assert [e.name for e in events] == ["recording_started", "recording_ended"]
     rate, channels, pcm = WavFile.read(path)
     assert channels == 2 and len(pcm) > rate  # at least a second of both directions
-    skip = rate // 2  # the echo's first packets trail the sent tone by the round trip
-    for side in (0, 1):
+    skip = rate // 2  # let the jitter buffer settle
+    for side, want in ((0, 800.0), (1, 1300.0)):
         hz, rms = peak_hz(pcm[skip:, side], rate)
-        assert abs(hz - 800) < 20 and rms > 0.02, (side, hz, rms)
+        assert abs(hz - want) < 20 and rms > 0.02, (side, hz, rms)
 
 
 @pytest.mark.timeout(40)

@@ -25,6 +25,9 @@ class PeerError(RuntimeError):
     """A peer failed to start or misbehaved; the message carries the tail of its log."""
 
 
+_SANITIZER_ENV = frozenset({"LD_PRELOAD", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"})
+
+
 class ManagedProcess:
     """One foreground program whose stdout+stderr go to a log file in the session dir."""
 
@@ -41,7 +44,9 @@ class ManagedProcess:
         self.argv = _with_pdeathsig(list(argv))
         self.log_path = log_path
         self._log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the process
-        full_env = dict(os.environ)
+        # Under make test-asan*, the sanitizer runtime is preloaded for siperb's extension: it
+        # is not for the peers (Kamailio, baresip...), whose own leaks are not ours to report.
+        full_env = {k: v for k, v in os.environ.items() if k not in _SANITIZER_ENV}
         if env:
             full_env.update(env)
         self.proc = subprocess.Popen(

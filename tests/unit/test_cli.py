@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,15 +42,29 @@ def test_call_with_a_missing_wav_is_refused(capsys: pytest.CaptureFixture[str]) 
         assert "needs the media engine" in err
 
 
-def test_devices_says_what_is_missing(capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli.main(["devices"])
-    out = capsys.readouterr().out
-    try:
-        import siperb.media.audio  # noqa: F401
-    except ImportError:
-        assert code == 1 and "needs the media engine" in out
-    else:  # pragma: no cover - once siperb.audio lands
-        assert code in (0, 1)
+def test_devices_lists_what_portaudio_sees_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    if not engine_available():
+        pytest.skip("needs the media engine")
+    from siperb.media.audio import list_devices
+
+    devices = list_devices()
+    assert cli.main(["devices"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    if not devices:
+        assert lines == [cli.NO_DEVICES]
+        return
+    assert len(lines) == len(devices), lines
+    for d, line in zip(devices, lines, strict=True):
+        assert re.fullmatch(rf"{d.index}: {re.escape(d.name)} \[\d+ in / \d+ out, \d+ Hz\].*",
+                            line), line  # fmt: skip
+
+
+def test_devices_without_the_media_engine_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "siperb.media.audio", None)  # import fails
+    assert cli.main(["devices"]) == 1
+    assert "needs the media engine" in capsys.readouterr().out
 
 
 def test_register_without_an_account_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:

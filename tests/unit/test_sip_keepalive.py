@@ -102,6 +102,55 @@ def test_keepalive_pings_learns_and_reports_a_remapping() -> None:
     asyncio.run(asyncio.wait_for(main(), 10))
 
 
+def test_a_proxy_that_stops_answering_is_lost_and_its_return_reported() -> None:
+    """A registrar restart over UDP: STUN answered, then unanswered (lost), then answered
+    again (back: the UA registers again)."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        answering = [True]
+
+        class StunServer(asyncio.DatagramProtocol):
+            def connection_made(self, transport: Any) -> None:
+                self.transport = transport
+
+            def datagram_received(self, data: bytes, addr: Any) -> None:
+                if answering[0]:
+                    self.transport.sendto(success(data[8:20], "203.0.113.1", 40000), addr)
+
+        server, _ = await loop.create_datagram_endpoint(StunServer, local_addr=("127.0.0.1", 0))
+        port = server.get_extra_info("sockname")[1]
+        ep = await UdpEndpoint.bind("127.0.0.1", 0, lambda m, f: None)
+        flow = ep.flow(Endpoint("127.0.0.1", port))
+        seen: list[str] = []
+        ka = UdpKeepAlive(lambda: flow, 0.03, lambda old, new: None,
+                          on_lost=lambda: seen.append("lost"),
+                          on_back=lambda: seen.append("back"))  # fmt: skip
+        ep.on_stun = ka.on_stun
+        try:
+            ka.start()
+            while ka.answered < 2:
+                await asyncio.sleep(0.01)
+            assert seen == [] and not ka.lost
+            answering[0] = False
+            while not seen:
+                await asyncio.sleep(0.01)
+            assert seen == ["lost"] and ka.lost
+            await asyncio.sleep(0.1)
+            assert seen == ["lost"]  # said once
+            answering[0] = True
+            while len(seen) < 2:
+                await asyncio.sleep(0.01)
+            assert seen == ["lost", "back"] and not ka.lost
+            assert not ka.stun_ignored  # it answered: never taken for a proxy without STUN
+        finally:
+            ka.close()
+            ep.close()
+            server.close()
+
+    asyncio.run(asyncio.wait_for(main(), 10))
+
+
 def test_a_proxy_that_ignores_stun_gets_crlf_keepalives() -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()

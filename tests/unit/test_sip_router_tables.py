@@ -10,11 +10,14 @@ from typing import Any, cast
 from siperb import sip
 from siperb.sip.router import Router
 from siperb.sip.transaction import Timers
+from siperb.sip.useragent import UserAgentConfig
 
 
 def test_a_sent_invite_is_forgotten_after_64_t1_without_another_invite() -> None:
     async def main() -> None:
-        host = SimpleNamespace(config=SimpleNamespace(timers=Timers(t1=0.002, t2=0.01, t4=0.01)))
+        timers = Timers(t1=0.002, t2=0.01, t4=0.01)
+        config = UserAgentConfig(aor="sip:a@example.com", proxy="sip:example.com", timers=timers)
+        host = SimpleNamespace(config=config)
         router = Router(cast(Any, host))
         request = sip.Request("INVITE", "sip:b@example.com", [
             ("Via", "SIP/2.0/UDP h;branch=z9hG4bK1"), ("From", "<sip:a@example.com>;tag=f1"),

@@ -104,8 +104,11 @@ def media_factory(
         host = ua.media_host()
         if engine and engine_available():
             chosen, ice = _profile_of(ua, profile)
+            # UserAgentConfig.media_timeout: the engine reports a silence that long.
+            timeout = getattr(getattr(ua, "config", None), "media_timeout", None)
             return EngineMedia(host, srtp=chosen is MediaProfile.SDES,
-                               webrtc=chosen is MediaProfile.WEBRTC, ice=ice)  # fmt: skip
+                               webrtc=chosen is MediaProfile.WEBRTC, ice=ice,
+                               media_timeout=timeout)  # fmt: skip
         return SdpOnlyMedia(host)
 
     return build
@@ -117,7 +120,8 @@ class EngineMedia(SdpOnlyMedia):
     ``source``/``sink``: any native AudioSource/AudioSink (``siperb.media.audio``); None sends
     silence and discards what is received. They may be changed at any time
     (:meth:`set_source`, :meth:`set_sink`). ``session`` is the engine session (stats,
-    recording, mute).
+    recording, mute). ``media_timeout``: seconds without RTP after which the call is told
+    (``media_inactive``; the UA's ``media_timeout`` says whether it then ends).
     """
 
     def __init__(
@@ -133,9 +137,11 @@ class EngineMedia(SdpOnlyMedia):
         config: engine_mod.SessionConfig | None = None,
         webrtc: bool = False,
         ice: IceServers | None = None,
+        media_timeout: float | None = None,
     ):
         self.engine = engine or engine_mod.Engine.default()
         self._config = config
+        self._rtp_timeout_ms = int(media_timeout * 1000) if media_timeout else 0
         self.session: engine_mod.MediaSession | None = None
         #: Offer in the WebRTC profile (the engine must support it: :func:`webrtc_available`).
         self.webrtc = webrtc and webrtc_available()
@@ -175,8 +181,12 @@ class EngineMedia(SdpOnlyMedia):
             if "gather_timeout_ms" not in {f.name for f in dataclasses.fields(config)}:
                 extra["gather_timeout_ms"] = GATHER_TIMEOUT_MS
             config = dataclasses.replace(config, **extra)
+        if self._rtp_timeout_ms and not config.rtp_timeout_ms:
+            config = dataclasses.replace(config, rtp_timeout_ms=self._rtp_timeout_ms)
         self.session = self.engine.session(config, local_address=self._address)
         self.session.on("dtmf", self._on_dtmf)
+        self.session.on("timeout", self._on_rtp_timeout)
+        self.session.on("rtp_resumed", self._on_rtp_resumed)
         self.webrtc_state = None
         if webrtc:
             s: Any = self.session
@@ -302,6 +312,16 @@ class EngineMedia(SdpOnlyMedia):
         ending = getattr(self._call, "media_failed", None)
         if ending is not None:
             ending(reason)
+
+    def _on_rtp_timeout(self, event: Event) -> None:
+        inactive = getattr(self._call, "media_inactive", None)
+        if inactive is not None:
+            inactive()
+
+    def _on_rtp_resumed(self, event: Event) -> None:
+        active = getattr(self._call, "media_active", None)
+        if active is not None:
+            active()
 
     def close(self) -> None:
         if self.session is not None and not self.closed:

@@ -25,6 +25,7 @@ PHONE_EVENT_NAMES: tuple[str, ...] = (
     "registered", "unregistered", "registration_failed", "transport", "online", "offline",
     "incoming_call", "session_state_change", "hold", "mute", "dtmf", "transfer", "message",
     "recording_started", "recording_ended", "call_recorded", "toast", "loaded",
+    "media_timeout",
 )  # fmt: skip
 
 

@@ -28,7 +28,7 @@ log = logging.getLogger("siperb.phone")
 LOGGED_EVENTS = {
     "session_state_change": "state", "hold": "hold", "mute": "mute", "dtmf": "dtmf_received",
     "transfer": "transfer", "recording_started": "recording_started",
-    "recording_ended": "recording_ended",
+    "recording_ended": "recording_ended", "media_timeout": "media_timeout",
 }  # fmt: skip
 
 
@@ -110,6 +110,11 @@ class CallTracking(PhoneSlots):
             self._set_online(False, str(ev.get("reason") or "connection lost"))
             self.toast(self.translator.t("error.connection_lost"))
 
+    def _ua_media_timeout(self, ev: Event) -> None:
+        """No RTP for ``media_timeout`` seconds: the call is being ended (outcome
+        ``media_timeout``); the event goes into the call's CDR Events."""
+        self._emit("media_timeout", call=self._wrap(ev["call"]), seconds=ev["seconds"])
+
     def _ua_incoming_call(self, ev: Event) -> None:
         call = self._wrap(ev["call"])
         caller = call.remote_name or call.remote_uri
@@ -190,7 +195,7 @@ class CallTracking(PhoneSlots):
 
     @staticmethod
     def _hangup_by(call: Call) -> Any:
-        if call._local_end or call.outcome is Outcome.NO_ACK:
+        if call._local_end or call.outcome in (Outcome.NO_ACK, Outcome.MEDIA_TIMEOUT):
             return "local"
         if call.outcome is Outcome.TRANSPORT_ERROR:
             return None

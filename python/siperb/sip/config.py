@@ -80,6 +80,30 @@ class UserAgentConfig:
     #: Seconds an inbound call may ring unanswered; then it gets 480 Temporarily Unavailable
     #: and ends with outcome ``timeout``. None: it rings until the caller gives up.
     ring_timeout: float | None = 120.0
+    #: Per-source limit on requests that create state (a new INVITE; out-of-dialog OPTIONS,
+    #: MESSAGE, SUBSCRIBE, REFER, REGISTER, NOTIFY...): a token bucket of ``request_burst``
+    #: refilled at ``request_rate`` per second per source address. Past it: 503 with
+    #: Retry-After; once a source is ``request_drop_after`` requests past it, its UDP requests
+    #: are dropped unanswered (no reflection of a forged flood). All calls from a PBX come from
+    #: one address: keep the rate above its peak. ``max_sources`` bounds the table (LRU).
+    #: None: no rate limit.
+    request_rate: float | None = 20.0
+    request_burst: int = 50
+    request_drop_after: int = 100
+    max_sources: int = 1024
+    #: Table bounds: live server and client transactions (each), dialogs (confirmed and
+    #: early) and subscriptions. A new request past a bound gets 503 with Retry-After; a
+    #: request we would send past one raises TransportError. Counters: ``UserAgent.counters``.
+    max_transactions: int | None = 1024
+    max_dialogs: int | None = 256
+    max_subscriptions: int | None = 64
+    #: Repeated malformed input from one source is logged once per this many seconds, with
+    #: the number of lines held back.
+    malformed_log_interval: float = 10.0
+    #: Seconds without RTP on an established call that is not on hold (we receive, per the
+    #: SDP) after which the call is ended with BYE and outcome ``media_timeout``: the far end
+    #: vanished. Off for sendonly/inactive/hold. None: never.
+    media_timeout: float | None = 30.0
     trace: TraceHook | None = None
     #: DNS servers for RFC 3263 lookups ("ip" or "ip:port"); None: the system's.
     dns_servers: list[str] | None = None

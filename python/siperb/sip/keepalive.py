@@ -10,6 +10,12 @@ dead mapping: ``on_change`` is called so the UA registers again over the new one
 leaves three requests unanswered does not speak STUN: CRLF CRLF keep-alives follow, which
 keep the mapping alive (without revealing the public address).
 
+A proxy that answered STUN and then leaves ``LOST_AFTER`` Binding requests in a row unanswered
+is gone (restarting, or the path is cut): ``on_lost`` is called (the UA reports the transport
+lost); its next answer calls ``on_back``, and the UA registers again, since a restarted
+registrar has forgotten its bindings. A restart is so noticed within about ``LOST_AFTER``
+keep-alive intervals when it lasts at least one interval.
+
 Only the flow to our proxy teaches the public address: a response arriving on the UDP socket
 from anyone else (another peer, a spoofer) is not our NAT's view of that flow, and a
 ``received`` that is not an IP address of the flow's family is not an address at all. Such
@@ -34,6 +40,7 @@ from .transport import CRLF_PING, Endpoint, Flow, TransportKind
 log = logging.getLogger("siperb.sip.keepalive")
 
 OnChange = Callable[[Address, Address], None]
+LOST_AFTER = 2  # Binding requests in a row unanswered by a proxy that answered before
 
 
 def via_public_address(response: Message) -> Address | None:
@@ -67,11 +74,21 @@ class UdpKeepAlive:
     """STUN keep-alives on the current UDP flow and the public address they reveal."""
 
     def __init__(
-        self, flow: Callable[[], Flow | None], interval: float, on_change: OnChange
+        self,
+        flow: Callable[[], Flow | None],
+        interval: float,
+        on_change: OnChange,
+        *,
+        on_lost: Callable[[], None] | None = None,
+        on_back: Callable[[], None] | None = None,
     ) -> None:
         self._flow = flow
         self.interval = interval
         self._on_change = on_change
+        self._on_lost = on_lost
+        self._on_back = on_back
+        self.lost = False
+        self._unanswered = 0  # Binding requests sent since the last answer
         self.public: Address | None = None
         self.sent = 0
         self.answered = 0
@@ -95,8 +112,14 @@ class UdpKeepAlive:
         if self.stun_ignored:
             data = CRLF_PING  # a proxy that ignores STUN: a CRLF keeps the mapping all the same
         else:
+            if self.answered and self._unanswered >= LOST_AFTER and not self.lost:
+                self.lost = True
+                log.info("the proxy left %d keep-alives unanswered: lost", self._unanswered)
+                if self._on_lost is not None:
+                    self._on_lost()
             txid, data = binding_request()
             self._pending = {*list(self._pending)[-3:], txid}
+            self._unanswered += 1
         with contextlib.suppress(TransportError):
             flow.send_nowait(data)
             self.sent += 1
@@ -118,6 +141,12 @@ class UdpKeepAlive:
             return
         self._pending.discard(parsed[0])
         self.answered += 1
+        self._unanswered = 0
+        if self.lost:
+            self.lost = False
+            log.info("the proxy answers keep-alives again")
+            if self._on_back is not None:
+                self._on_back()
         if parsed[1] is not None:
             self.observe(parsed[1])
 

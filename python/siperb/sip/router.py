@@ -18,11 +18,18 @@ from typing import Protocol
 from ..errors import SiperbError, TransportError
 from . import Message, Response
 from .dialog import Dialog
+from .limits import LogLimiter, SourceLimiter, Verdict
 from .session import InviteSession, SessionStack
 from .stack import DialogKey, DialogUser
 from .subscription import parse_message_summary
-from .transaction import ClientTransaction, ServerTransaction, TransactionLayer, cseq_of
-from .transport import Flow
+from .transaction import (
+    DIALOG_CREATING,
+    ClientTransaction,
+    ServerTransaction,
+    TransactionLayer,
+    cseq_of,
+)
+from .transport import Flow, TransportKind
 
 log = logging.getLogger("siperb.sip.ua")
 
@@ -94,6 +101,15 @@ class Router:
         # and the ACKs sent for those forks' 2xx (re-sent for their retransmissions).
         self._sent_invites: dict[tuple[str, str], tuple[float, ClientTransaction]] = {}
         self._fork_acks: dict[DialogKey, tuple[float, Message]] = {}
+        cfg = host.config
+        self.limiter = (
+            SourceLimiter(cfg.request_rate, cfg.request_burst,
+                          drop_after=cfg.request_drop_after, max_sources=cfg.max_sources)
+            if cfg.request_rate else None
+        )  # fmt: skip
+        self.log_limiter = LogLimiter(cfg.malformed_log_interval)
+        self.counters = {"rate_refused": 0, "rate_dropped": 0, "dialogs_refused": 0,
+                         "subscriptions_refused": 0, "malformed": 0}  # fmt: skip
 
     # ---- the dialog table ----
 
@@ -104,10 +120,58 @@ class Router:
         self.dialogs.pop(key, None)
 
     def expect_notify(self, call_id: str, local_tag: str, owner: DialogUser | None) -> None:
+        """Raises TransportError when ``max_subscriptions`` are live already."""
         if owner is None:
             self.pending_subscriptions.pop((call_id, local_tag), None)
+            return
+        limit = self.host.config.max_subscriptions
+        key = (call_id, local_tag)
+        full = limit is not None and len(self.pending_subscriptions) >= limit
+        if full and key not in self.pending_subscriptions:
+            self.counters["subscriptions_refused"] += 1
+            raise TransportError(f"{limit} subscriptions live already", field="max_subscriptions")
+        self.pending_subscriptions[key] = owner
+
+    # ---- admission of new requests (before any transaction exists) ----
+
+    def admit(self, request: Message, flow: Flow) -> bool:
+        """The transaction layer asks before a new request gets a server transaction: a
+        request that creates state is subject to its source's rate limit and to the dialog
+        table's bound. False: it was refused (stateless 503) or dropped."""
+        method = request.method or ""
+        if method in ("ACK", "CANCEL") or (request.to is not None and request.to.tag):
+            return True
+        layer = self.host.layer
+        assert layer is not None
+        if self.limiter is not None:
+            source = flow.remote.host
+            verdict = self.limiter.check(source, asyncio.get_running_loop().time())
+            if verdict is Verdict.DROP and flow.kind is TransportKind.UDP:
+                self.counters["rate_dropped"] += 1
+                self._log_limited(f"rate:{source}", "dropping requests from %s: over its rate",
+                                  source)  # fmt: skip
+                return False
+            if verdict is not Verdict.ADMIT:
+                self.counters["rate_refused"] += 1
+                self._log_limited(f"rate:{source}", "503 to %s: over its request rate", source)
+                layer.refuse(request, flow, 503, "Service Unavailable",
+                             self.limiter.retry_after(source))  # fmt: skip
+                return False
+        limit = self.host.config.max_dialogs
+        if method in DIALOG_CREATING and limit is not None and len(self.dialogs) >= limit:
+            self.counters["dialogs_refused"] += 1
+            layer.refuse(request, flow, 503, "Service Unavailable")
+            return False
+        return True
+
+    def _log_limited(self, key: str, fmt: str, *args: object) -> None:
+        held = self.log_limiter.allow(key, asyncio.get_running_loop().time())
+        if held is None:
+            return
+        if held:
+            log.info(fmt + " (%d more like this not logged)", *args, held)
         else:
-            self.pending_subscriptions[(call_id, local_tag)] = owner
+            log.info(fmt, *args)
 
     # ---- from the transport ----
 
@@ -122,6 +186,9 @@ class Router:
             log.exception("failed to handle a %s", message.method or message.status)
 
     def _reject_malformed(self, message: Message, flow: Flow, exc: SiperbError) -> None:
+        self.counters["malformed"] += 1
+        self._log_limited(f"malformed:{flow.remote.host}", "malformed %s from %s: %s",
+                          message.method or "response", flow.remote, exc)  # fmt: skip
         if message.is_request and message.method != "ACK":
             response = bad_request_for(bytes(message), exc.reason or str(exc))
             if response is not None:
@@ -129,6 +196,11 @@ class Router:
                     flow.send_nowait(response)
 
     def on_malformed(self, data: bytes, flow: Flow, exc: SiperbError) -> None:
+        """A message the parser refused (every transport): a 400 when its Via can be read;
+        logged once per source per ``malformed_log_interval`` with a count of the rest."""
+        self.counters["malformed"] += 1
+        self._log_limited(f"malformed:{flow.remote.host}", "malformed message from %s: %s",
+                          flow.remote, exc)  # fmt: skip
         response = bad_request_for(data, exc.reason or str(exc))
         if response is not None:
             with contextlib.suppress(TransportError):
@@ -140,7 +212,9 @@ class Router:
         try:
             self._route(request, tx)
         except SiperbError as exc:
-            log.info("bad %s: %s", request.method, exc)
+            self.counters["malformed"] += 1
+            self._log_limited(f"malformed:{tx.flow.remote.host}", "bad %s from %s: %s",
+                              request.method, tx.flow.remote, exc)  # fmt: skip
             tx.respond(400, re.sub(r"[^\x20-\x7e]", " ", exc.reason or "Bad Request")[:120])
         except Exception:
             log.exception("failed to handle %s", request.method)

@@ -18,13 +18,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import TransportError
-from . import CSeq, Message, Request, Response
+from . import Message, Request
+from .response import DIALOG_CREATING, cseq_of, response_to
+
+__all__ = [
+    "DIALOG_CREATING",
+    "ClientTransaction",
+    "ServerTransaction",
+    "State",
+    "Timers",
+    "TransactionLayer",
+    "TransactionTimeout",
+    "ack_for",
+    "cancel_for",
+    "cseq_of",
+    "new_branch",
+    "response_to",
+]
 from .transport import Flow
 
 log = logging.getLogger("siperb.sip.transaction")
 
 MAGIC_COOKIE = "z9hG4bK"
-DIALOG_CREATING = frozenset({"INVITE", "SUBSCRIBE", "REFER"})
 
 
 @dataclass(frozen=True)
@@ -56,14 +71,6 @@ class State(enum.Enum):
 
 class TransactionTimeout(TransportError):
     """Timer B or F fired: no final response arrived (the TU treats it as a 408)."""
-
-
-def cseq_of(message: Message) -> CSeq:
-    """The CSeq of a message that passed :func:`TransactionLayer.receive`'s checks."""
-    cseq = message.cseq
-    if cseq is None:
-        raise TransportError("message without CSeq", field="CSeq")
-    return cseq
 
 
 def _same_transaction(request: Message, method: str, to: str) -> Message:
@@ -260,23 +267,7 @@ class ServerTransaction:
         to_tag: str | None = None,
     ) -> Message:
         """A response to this request (8.2.6): Via, From, To, Call-ID, CSeq copied."""
-        req = self.request
-        to = req.header("To") or ""
-        if to_tag and status > 100 and (req.to is None or not req.to.tag):
-            to = f"{to};tag={to_tag}"
-        out: list[tuple[str, str]] = [("Via", v) for v in req.header_values("Via")]
-        if 100 < status < 300 and self.method in DIALOG_CREATING:
-            out += [("Record-Route", v) for v in req.header_values("Record-Route")]  # 12.1.1
-        cseq = cseq_of(req)
-        out += [
-            ("From", req.header("From") or ""),
-            ("To", to),
-            ("Call-ID", req.call_id or ""),
-            ("CSeq", f"{cseq.number} {cseq.method}"),
-        ]
-        if status == 100 and req.header("Timestamp"):
-            out.append(("Timestamp", req.header("Timestamp") or ""))
-        return Response(status, reason, out + list(headers or []), body)
+        return response_to(self.request, status, reason, headers, body, to_tag)
 
     def respond(
         self,
@@ -370,6 +361,7 @@ class ServerTransaction:
 
 RequestHandler = Callable[[Message, ServerTransaction], None]
 StrayHandler = Callable[[Message, Flow], None]
+AdmitHandler = Callable[[Message, Flow], bool]
 
 
 def _valid(message: Message) -> bool:
@@ -390,11 +382,26 @@ class TransactionLayer:
         on_request: RequestHandler,
         on_stray: StrayHandler | None = None,
         timers: Timers | None = None,
+        *,
+        max_server: int | None = None,
+        max_client: int | None = None,
+        retry_after: int = 10,
+        admit: AdmitHandler | None = None,
     ):
         self.loop = asyncio.get_running_loop()
         self.on_request = on_request
         self.on_stray = on_stray
         self.timers = timers or Timers()
+        #: Table bounds: a new request past ``max_server`` live server transactions gets a
+        #: stateless 503 with Retry-After; a request we send past ``max_client`` raises
+        #: TransportError. None: unbounded.
+        self.max_server = max_server
+        self.max_client = max_client
+        self.retry_after = retry_after
+        #: Asked before a new request gets a server transaction; False: it was answered
+        #: (or dropped) already, e.g. by a rate limit.
+        self.admit = admit
+        self.counters = {"server_refused": 0, "client_refused": 0, "not_admitted": 0}
         self._client: dict[tuple[str, str], ClientTransaction] = {}
         self._server: dict[tuple[str, ...], ServerTransaction] = {}
 
@@ -414,6 +421,12 @@ class TransactionLayer:
         flow: Flow,
         on_provisional: Callable[[Message], None] | None = None,
     ) -> ClientTransaction:
+        if self.max_client is not None and len(self._client) >= self.max_client:
+            self.counters["client_refused"] += 1
+            raise TransportError(
+                f"{len(self._client)} requests pending: the transaction table is full",
+                field="transactions",
+            )
         tx = ClientTransaction(self, request, flow, on_provisional)
         tx.start()
         return tx
@@ -462,9 +475,28 @@ class TransactionLayer:
             if self.on_stray is not None:
                 self.on_stray(message, flow)  # the ACK for a 2xx belongs to the dialog
             return
+        if self.admit is not None and not self.admit(message, flow):
+            self.counters["not_admitted"] += 1
+            return
+        if self.max_server is not None and len(self._server) >= self.max_server:
+            self.counters["server_refused"] += 1
+            log.debug("server transaction table full: 503 to %s", flow.remote)
+            self.refuse(message, flow, 503, "Service Unavailable")
+            return
         server = ServerTransaction(self, message, flow, skey)
         self._server[skey] = server
         self.on_request(message, server)
+
+    def refuse(self, request: Message, flow: Flow, status: int, reason: str,
+               retry_after: int | None = None) -> None:  # fmt: skip
+        """Answer ``request`` statelessly (no transaction: its retransmissions get the same
+        answer again), with Retry-After."""
+        seconds = self.retry_after if retry_after is None else retry_after
+        response = response_to(request, status, reason, [("Retry-After", str(seconds))])
+        try:
+            flow.send_nowait(response)
+        except TransportError as exc:
+            log.debug("refusal could not be sent: %s", exc)
 
     @property
     def pending(self) -> int:

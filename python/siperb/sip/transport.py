@@ -168,9 +168,10 @@ class Flow:
         try:
             message = parse(data)
         except SiperbError as exc:
-            log.info("malformed message from %s: %s", self.remote, exc)
             if on_malformed is not None:
-                on_malformed(data, self, exc)
+                on_malformed(data, self, exc)  # it logs (rate-limited: see Router)
+            else:
+                log.info("malformed message from %s: %s", self.remote, exc)
             return
         on_message(message, self)
 

@@ -74,7 +74,7 @@ class UserAgent:
         )  # fmt: skip
         self.keepalive = UdpKeepAlive(
             lambda: self.connection.flow, config.udp_keepalive_interval or 0.0,
-            self._on_public_address,
+            self._on_public_address, on_lost=self._on_udp_lost, on_back=self._on_udp_back,
         )  # fmt: skip
         self.connection.on_stun = self.keepalive.on_stun
         self.requests = RequestSender(self, self.connection, DigestClient(creds))
@@ -125,13 +125,28 @@ class UserAgent:
     def auth(self) -> DigestClient:
         return self.requests.auth
 
+    @property
+    def counters(self) -> dict[str, int]:
+        """What the limits refused or dropped so far (rate, tables, malformed input)."""
+        out = dict(self.router.counters)
+        if self.router.limiter is not None:
+            out["rate_sources"] = len(self.router.limiter)
+        if self.layer is not None:
+            out.update(self.layer.counters)
+            out["transactions"] = self.layer.pending
+        out["dialogs"] = len(self.router.dialogs)
+        return out
+
     # ---- lifecycle ----
 
     async def start(self, *, register: bool = True, wait: bool = True) -> None:
         """Connect, and register (waiting for the first result when ``wait``)."""
+        cfg = self.config
         self.layer = TransactionLayer(
-            self.router.on_request, self.router.on_stray, self.config.timers
-        )
+            self.router.on_request, self.router.on_stray, cfg.timers,
+            max_server=cfg.max_transactions, max_client=cfg.max_transactions,
+            retry_after=cfg.retry_after, admit=self.router.admit,
+        )  # fmt: skip
         await self.connection.connect()
         if self.config.udp_keepalive_interval:
             self.keepalive.start()
@@ -166,6 +181,18 @@ class UserAgent:
         to the old mapping, so register again over the new one."""
         self.events.emit("transport", state="remapped", kind="UDP",
                          previous=f"{old[0]}:{old[1]}", public=f"{new[0]}:{new[1]}")  # fmt: skip
+        self._on_reconnected()
+
+    def _on_udp_lost(self) -> None:
+        """STUN keep-alives to the proxy go unanswered: say so (the phone goes offline)."""
+        self.events.emit("transport", state="lost", kind="UDP", reason="keep-alives unanswered")
+
+    def _on_udp_back(self) -> None:
+        """The proxy answers again, maybe restarted without our binding: register again."""
+        flow = self.connection.flow
+        self.events.emit("transport", state="connected", kind="UDP",
+                         local=str(flow.local) if flow else "",
+                         remote=str(flow.remote) if flow else "")  # fmt: skip
         self._on_reconnected()
 
     def _on_reconnected(self) -> None:

@@ -71,6 +71,9 @@ class SessionBase:
         self._acks: dict[int, Message] = {}  # CSeq -> our ACK, re-sent for 2xx retransmissions
         self._retx: asyncio.TimerHandle | None = None  # our 2xx until its ACK
         self._ring_timer: asyncio.TimerHandle | None = None  # an inbound call's ring timeout
+        self._media_timer: asyncio.TimerHandle | None = None  # see CloseMixin.media_inactive
+        self._media_silent = False
+        self._media_since = 0.0  # when RTP was last expected to start (answer, resume)
         self._retx_cseq = 0
         self._late_offer = False
         self._reinvite_pending = False
@@ -108,6 +111,7 @@ class SessionBase:
         async def reject(self, status: int = 486, phrase: str | None = None,
                          reason: str | None = None) -> None: ...  # fmt: skip
         async def _bye(self, outcome: Outcome, status: int, reason: str) -> None: ...
+        def media_expected(self) -> None: ...
 
     # ---- state ----
 
@@ -119,6 +123,8 @@ class SessionBase:
             if (state in states or state is CallState.TERMINATED) and not fut.done():
                 fut.set_result(state)
         self._waiters = [(s, f) for s, f in self._waiters if not f.done()]
+        if state is CallState.ESTABLISHED:
+            self._media_since = asyncio.get_running_loop().time()
         if state is CallState.ESTABLISHED and not self.answered.done():
             self.answered.set_result(True)
         self.ua.events.emit("call_state", call=self, state=state, previous=previous)
@@ -135,10 +141,10 @@ class SessionBase:
         if self.state is CallState.TERMINATED:
             return
         self.outcome, self.status, self.reason = outcome, status, reason
-        for timer in (self._retx, self._ring_timer):
+        for timer in (self._retx, self._ring_timer, self._media_timer):
             if timer is not None:
                 timer.cancel()  # a pending timer would keep the ended call alive
-        self._retx = self._ring_timer = None
+        self._retx = self._ring_timer = self._media_timer = None
         with contextlib.suppress(Exception):
             self.media.close()
         if self.dialog is not None:

@@ -60,3 +60,43 @@ class CloseMixin(SessionBase):
 
     def _on_bye(self) -> None:
         self._terminate(Outcome.COMPLETED, 0, "remote hangup")
+
+    # ---- the far end vanished: no RTP (UserAgentConfig.media_timeout) ----
+
+    def media_inactive(self) -> None:
+        """The media saw no RTP for the configured time (its ``timeout`` event): end the
+        call with BYE and outcome ``media_timeout``, unless it is on hold either way or
+        came off hold (or was answered) less than the timeout ago: then look again once
+        that much time has passed, if RTP has not come back (:meth:`media_active`) by then."""
+        self._media_silent = True
+        self._check_media()
+
+    def media_active(self) -> None:
+        """RTP came back after :meth:`media_inactive`."""
+        self._media_silent = False
+        if self._media_timer is not None:
+            self._media_timer.cancel()
+            self._media_timer = None
+
+    def media_expected(self) -> None:
+        """The call came off hold: RTP is expected from now on (the timeout counts anew)."""
+        self._media_since = asyncio.get_running_loop().time()
+        self._check_media()
+
+    def _check_media(self) -> None:
+        timeout = self.ua.config.media_timeout
+        if self._media_timer is not None:
+            self._media_timer.cancel()
+            self._media_timer = None
+        if not self._media_silent or timeout is None or self.state is not CallState.ESTABLISHED:
+            return
+        if self.local_hold or self.remote_hold:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._media_since + timeout - loop.time()
+        if wait > 0:
+            self._media_timer = loop.call_later(wait, self._check_media)
+            return
+        log.info("no RTP for %gs on %s: ending the call", timeout, self)
+        self.ua.events.emit("media_timeout", call=self, seconds=timeout)
+        self.ua.spawn(self._bye(Outcome.MEDIA_TIMEOUT, 0, f"no RTP for {timeout:g} s"))

@@ -59,6 +59,7 @@ class ModifyMixin(SessionBase):
         response = await self._reoffer(self.media.hold(Direction.SENDRECV))
         if 200 <= (response.status or 0) < 300:
             self.local_hold = False
+            self.media_expected()
         return response
 
     def _answer_offer(self, request: Message) -> str | None:
@@ -79,6 +80,8 @@ class ModifyMixin(SessionBase):
         if was != self.remote_hold:
             self.ua.events.emit("hold", call=self, remote_hold=self.remote_hold,
                                 direction=str(direction))  # fmt: skip
+            if not self.remote_hold:
+                self.media_expected()
         return str(answer)
 
     def _refuse_reoffer(self, tx: ServerTransaction, exc: SiperbError) -> None:

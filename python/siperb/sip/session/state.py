@@ -32,6 +32,7 @@ class Outcome(str, enum.Enum):
     REPLACED = "replaced"
     TRANSFERRED = "transferred"
     MEDIA_FAILED = "media_failed"  # ICE consent lost, DTLS failed (a wrong fingerprint)
+    MEDIA_TIMEOUT = "media_timeout"  # no RTP for ``media_timeout`` seconds: the far end vanished
 
 
 _OUTCOMES = {

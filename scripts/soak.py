@@ -1,0 +1,224 @@
+"""Soak: many concurrent calls with audio through Kamailio, then many sequential ones, while
+resident memory, descriptors and setup times are sampled (issue 17). A script, not a test.
+
+Two siperb user agents in this process register to a Kamailio started here (UDP, 127.0.0.1):
+``1000`` places calls to ``1001``, which answers at once; both sides run the native engine
+with a tone each way (PCMU; ``--no-audio``: SDP only, signalling alone). Phase 1 keeps
+``--concurrent`` calls up for ``--minutes`` (each call lasts ``--hold`` seconds and is
+replaced when it ends, so calls are set up all along); phase 2 places ``--sequential``
+calls one after another (each talks ``--talk`` seconds). It prints,
+per minute, the setup time p50/p99 (INVITE to established) and resident memory and open
+descriptors; at the end it compares each phase's last sample with its first (after warm-up)
+and exits 1 when either grew by more than ``--tolerance`` (5 %) or a call failed.
+
+The full run (issue 17)::
+
+    PYTHONPATH=python:tests .venv/bin/python scripts/soak.py --concurrent 500 --minutes 10 \\
+        --sequential 10000
+
+A short one (what the report quotes)::
+
+    PYTHONPATH=python:tests .venv/bin/python scripts/soak.py --concurrent 100 --minutes 2 \\
+        --sequential 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from peers.kamailio import DOMAIN, Kamailio, start_kamailio
+from siperb.media import EngineMedia, SdpOnlyMedia
+from siperb.media.audio import ToneSource
+from siperb.sdp import Codec
+from siperb.sip.session import CallState, Outcome
+from siperb.sip.useragent import UserAgent, UserAgentConfig
+
+
+def rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def ua_config(kam: Kamailio, user: str, hz: float, calls: int, audio: bool) -> UserAgentConfig:
+    def media(ua: Any) -> SdpOnlyMedia:
+        if not audio:
+            return SdpOnlyMedia(ua.media_host())
+        return EngineMedia(ua.media_host(), [Codec.pcmu()], media_timeout=ua.config.media_timeout,
+                           source=ToneSource(8000, [([hz], 1000)], repeat=True))  # fmt: skip
+
+    return UserAgentConfig(
+        aor=f"sip:{user}@{DOMAIN}", proxy=kam.uri("udp"), password=kam.accounts[user],
+        media_factory=media, auto_answer=lambda call: True, max_calls=calls + 10,
+        max_ringing_calls=calls + 10, request_rate=float(calls * 4), request_burst=calls * 4,
+        max_dialogs=calls * 4, max_transactions=max(4096, calls * 16),
+    )  # fmt: skip
+
+
+class Soak:
+    def __init__(self, caller: UserAgent, callee: UserAgent) -> None:
+        self.caller, self.callee = caller, callee
+        self.setups: list[tuple[float, float]] = []  # (when, seconds)
+        self.failed: list[str] = []
+        self.samples: list[tuple[str, float, int, int]] = []  # (phase, when, rss KB, fds)
+
+    async def one_call(self, talk: float) -> None:
+        t0 = time.monotonic()
+        call = await self.caller.call("1001")
+        try:
+            state = await call.wait_for(CallState.ESTABLISHED, timeout=20)
+        except asyncio.TimeoutError:
+            self.failed.append("not established in 20 s")
+            await call.hangup()
+            return
+        if state is not CallState.ESTABLISHED:
+            self.failed.append(f"{call.status} {call.reason}")
+            return
+        self.setups.append((time.monotonic(), time.monotonic() - t0))
+        await asyncio.sleep(talk)
+        if call.state is CallState.TERMINATED:  # ended under us (media timeout, BYE...)
+            self.failed.append(f"ended early: {call.outcome} {call.reason}")
+            return
+        await call.hangup()
+        if call.outcome is not Outcome.COMPLETED:
+            self.failed.append(f"hangup: {call.outcome} {call.reason}")
+
+    async def sampler(self, phase: str, every: float) -> None:
+        while True:
+            self.samples.append((phase, time.monotonic(), rss_kb(), fds()))
+            await asyncio.sleep(every)
+
+    async def concurrent(self, calls: int, minutes: float, hold: float) -> None:
+        end = time.monotonic() + minutes * 60
+
+        async def lane(i: int) -> None:
+            await asyncio.sleep(i * 0.02)  # ramp up: 50 calls/s
+            while time.monotonic() < end:
+                await self.one_call(min(hold, max(0.0, end - time.monotonic())))
+
+        await asyncio.gather(*(lane(i) for i in range(calls)))
+
+    async def sequential(self, calls: int, talk: float) -> None:
+        for _ in range(calls):
+            await self.one_call(talk)
+
+
+def report(soak: Soak, phase: str, start: float, tolerance: float) -> bool:
+    samples = [s for s in soak.samples if s[0] == phase]
+    setups = [(t, d) for t, d in soak.setups if t >= start and (not samples or t <= samples[-1][1])]
+    print(f"--- {phase} ---")
+    print("minute  calls  setup p50 ms  setup p99 ms  RSS MB  fds")
+    minute = 0
+    while True:
+        lo, hi = start + minute * 60, start + (minute + 1) * 60
+        d = [x * 1000 for t, x in setups if lo <= t < hi]
+        s = [x for x in samples if lo <= x[1] < hi]
+        if not d and not s:
+            break
+        rss = f"{s[-1][2] / 1024:.1f}" if s else "-"
+        fd = str(s[-1][3]) if s else "-"
+        print(f"{minute + 1:6d}  {len(d):5d}  {pct(d, 0.5):12.1f}  {pct(d, 0.99):12.1f}  "
+              f"{rss:>6}  {fd:>3}")  # fmt: skip
+        minute += 1
+    if len(samples) < 3:
+        print("too short to judge flatness")
+        return True
+    warm = samples[len(samples) // 5]  # after the ramp-up and the first allocations
+    last = samples[-1]
+    rss_growth = (last[2] - warm[2]) / warm[2]
+    fd_growth = (last[3] - warm[3]) / warm[3]
+    ok = rss_growth <= tolerance and fd_growth <= tolerance
+    print(f"RSS {warm[2] / 1024:.1f} -> {last[2] / 1024:.1f} MB ({rss_growth:+.1%}), "
+          f"fds {warm[3]} -> {last[3]} ({fd_growth:+.1%}): "
+          f"{'flat' if ok else 'NOT flat'} within {tolerance:.0%}")  # fmt: skip
+    if setups:
+        all_d = [x * 1000 for _, x in setups]
+        print(f"setup over the phase: p50 {pct(all_d, 0.5):.1f} ms, p99 {pct(all_d, 0.99):.1f} ms,"
+              f" mean {statistics.mean(all_d):.1f} ms, {len(all_d)} calls")  # fmt: skip
+    return ok
+
+
+async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
+    callee = UserAgent(ua_config(kam, "1001", 1300.0, args.concurrent, not args.no_audio))
+    caller = UserAgent(ua_config(kam, "1000", 800.0, args.concurrent, not args.no_audio))
+    await callee.start()
+    await caller.start()
+    soak = Soak(caller, callee)
+    ok = True
+    idle = [("idle before", rss_kb(), fds())]
+    try:
+        if args.concurrent and args.minutes:
+            start = time.monotonic()
+            sampler = asyncio.get_running_loop().create_task(soak.sampler("concurrent", 10.0))
+            await soak.concurrent(args.concurrent, args.minutes, args.hold)
+            sampler.cancel()  # the last sample is one taken while the calls were up
+            ok &= report(soak, "concurrent", start, args.tolerance)
+        if args.sequential:
+            await asyncio.sleep(2)  # the last calls' transactions end
+            start = time.monotonic()
+            sampler = asyncio.get_running_loop().create_task(soak.sampler("sequential", 10.0))
+            await soak.sequential(args.sequential, args.talk)
+            sampler.cancel()
+            soak.samples.append(("sequential", time.monotonic(), rss_kb(), fds()))
+            ok &= report(soak, "sequential", start, args.tolerance)
+        await asyncio.sleep(2)
+        idle.append(("idle after", rss_kb(), fds()))
+        for what, rss, fd in idle:
+            print(f"{what}: RSS {rss / 1024:.1f} MB, {fd} fds")
+        print(f"calls set up: {len(soak.setups)}, failed: {len(soak.failed)}")
+        for reason in sorted(set(soak.failed))[:10]:
+            print(f"  failed: {reason} (x{soak.failed.count(reason)})")
+        print(f"counters: caller {caller.counters}, callee {callee.counters}")
+        return ok and not soak.failed
+    finally:
+        await caller.close()
+        await callee.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--concurrent", type=int, default=500)
+    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--hold", type=float, default=30.0, help="seconds each concurrent call lasts")
+    ap.add_argument("--sequential", type=int, default=10000)
+    ap.add_argument("--talk", type=float, default=0.0, help="seconds each sequential call talks")
+    ap.add_argument("--tolerance", type=float, default=0.05)
+    ap.add_argument("--no-audio", action="store_true", help="SDP only: signalling alone")
+    args = ap.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+    with tempfile.TemporaryDirectory() as tmp:
+        kam = start_kamailio(Path(tmp) / "kam", ipv6=False, shm_mb=512)
+        try:
+            ok = asyncio.run(run(args, kam))
+        finally:
+            kam.stop()
+    print("soak:", "passed" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
