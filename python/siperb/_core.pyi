@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 from typing_extensions import Buffer as _Buffer
+from typing_extensions import final as _final
 
 # Every class of the module is made by pybind11, whose classes have this metaclass at runtime
 # (pybind11_builtins.pybind11_type; not importable, hence declared here).
@@ -42,7 +43,10 @@ class Uri(metaclass=_pybind11_type):
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
-class Via(metaclass=_pybind11_type):
+# Light views (bindings/views.hpp), not pybind11 classes: made by the native core only (no
+# constructor) and not subclassable.
+@_final
+class Via:
     @property
     def raw(self) -> str: ...
     @property
@@ -66,7 +70,8 @@ class Via(metaclass=_pybind11_type):
     @property
     def params(self) -> dict[str, str | None]: ...
 
-class NameAddr(metaclass=_pybind11_type):
+@_final
+class NameAddr:
     @property
     def raw(self) -> str: ...
     @property
@@ -82,7 +87,8 @@ class NameAddr(metaclass=_pybind11_type):
     @property
     def q(self) -> float | None: ...
 
-class CSeq(metaclass=_pybind11_type):
+@_final
+class CSeq:
     @property
     def number(self) -> int: ...
     @property
