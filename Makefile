@@ -9,7 +9,7 @@ export PYTHONPATH := $(CURDIR)/python
 export SIPERB_NATIVE_TEST_DIR := $(CURDIR)/$(BUILD)
 FUZZ_SECONDS ?= 20
 
-.PHONY: demo test test-unit test-asan fuzz bench lint build bootstrap clean
+.PHONY: demo test test-unit test-asan fuzz bench bench-ci lint build bootstrap clean
 
 bootstrap: .stamps/bootstrap
 .stamps/bootstrap: scripts/bootstrap.sh
@@ -37,7 +37,7 @@ build: $(VENV)/.stamp
 demo: build
 	$(PY) -m siperb demo
 
-test: build fuzz test-asan
+test: build fuzz test-asan bench-ci
 	$(PY) -m ruff check python tests benchmarks
 	$(PY) -m mypy python/siperb
 	$(STUBTEST)
@@ -78,6 +78,16 @@ fuzz: .stamps/bootstrap
 
 bench: build
 	$(PY) -m pytest -q benchmarks --benchmark-only
+
+# A short pass of the parser and G.711 benchmarks against their alternatives (siperb, sippy,
+# audioop only): fails when a same-run ratio falls below its floor in benchmarks/floors.py.
+# Results are kept as pytest-benchmark JSON in build/bench/ (compare runs with
+# `$(PY) -m pytest_benchmark compare --storage build/bench`).
+BENCH_CI_TESTS = benchmarks/bench_sip_parse.py benchmarks/bench_codec_g711.py
+bench-ci: build
+	$(PY) -m pytest -q -p no:cacheprovider $(BENCH_CI_TESTS) --benchmark-only \
+	  -k "siperb or sippy or audioop" --benchmark-max-time=0.3 \
+	  --benchmark-storage=file://build/bench --benchmark-autosave
 
 # The hand-written stub python/siperb/_core.pyi checked against the built extension (the
 # allowlist holds only commented, justified entries).
