@@ -240,17 +240,22 @@ void bind_sip(pybind11::module_& m) {
     };
     auto tokens = [](sip::HeaderId id) { return [id](const MessagePtr& m) { return str_list(m->tokens(id)); }; };
 
-    pb::class_<Message, MessagePtr>(m, "Message", "A parsed SIP request or response (immutable).")
-        .def_property_readonly("is_request", &Message::is_request)
-        .def_property_readonly("method", [](const MessagePtr& m) {
-            return m->is_request() ? str(m->method()) : pb::object(pb::none());
-        })
+    auto message = pb::class_<Message, MessagePtr>(m, "Message", "A parsed SIP request or response (immutable).");
+    // What a transaction and a dialog read on every message: plain descriptors (views.hpp).
+    static FastProperties<MessagePtr> hot(message);
+    hot.add("is_request", [](const MessagePtr& m) -> Obj { return pb::bool_(m->is_request()); })
+        .add("method", [](const MessagePtr& m) { return m->is_request() ? str(m->method()) : Obj(pb::none()); })
+        .add("status", [](const MessagePtr& m) { return m->is_request() ? Obj(pb::none()) : pb::int_(m->status()); })
+        .add("via", [](const MessagePtr& m) -> Obj { return held_list(m, m->via()); })
+        .add("from_", [](const MessagePtr& m) { return m->has_from() ? held(m, m->from()) : Obj(pb::none()); })
+        .add("to", [](const MessagePtr& m) { return m->has_to() ? held(m, m->to()) : Obj(pb::none()); })
+        .add("call_id", [](const MessagePtr& m) { return m->call_id().empty() ? Obj(pb::none()) : str(m->call_id()); })
+        .add("cseq", [](const MessagePtr& m) { return m->has_cseq() ? held(m, m->cseq()) : Obj(pb::none()); })
+        .add("contact", [](const MessagePtr& m) -> Obj { return held_list(m, m->contact()); });
+    message
         .def_property_readonly("uri", [](const MessagePtr& m) -> pb::object {
             if (!m->uri()) return pb::none();
             return pb::cast(HUri{m, *m->uri()});
-        })
-        .def_property_readonly("status", [](const MessagePtr& m) -> pb::object {
-            return m->is_request() ? pb::object(pb::none()) : pb::int_(m->status());
         })
         .def_property_readonly("reason", [](const MessagePtr& m) {
             return m->is_request() ? pb::object(pb::none()) : str(m->reason());
@@ -269,23 +274,6 @@ void bind_sip(pybind11::module_& m) {
         .def("header_values", [](const MessagePtr& m, std::string_view name) {
             return str_list(m->header_values(name));
         }, "name"_a)
-        .def_property_readonly("via", [](const MessagePtr& m) { return held_list(m, m->via()); })
-        .def_property_readonly("from_", [](const MessagePtr& m) -> pb::object {
-            if (!m->has_from()) return pb::none();
-            return held(m, m->from());
-        })
-        .def_property_readonly("to", [](const MessagePtr& m) -> pb::object {
-            if (!m->has_to()) return pb::none();
-            return held(m, m->to());
-        })
-        .def_property_readonly("call_id", [](const MessagePtr& m) {
-            return m->call_id().empty() ? pb::object(pb::none()) : str(m->call_id());
-        })
-        .def_property_readonly("cseq", [](const MessagePtr& m) -> pb::object {
-            if (!m->has_cseq()) return pb::none();
-            return held(m, m->cseq());
-        })
-        .def_property_readonly("contact", [](const MessagePtr& m) { return held_list(m, m->contact()); })
         .def_property_readonly("contact_star", &Message::contact_star)
         .def_property_readonly("route", [](const MessagePtr& m) { return held_list(m, m->route()); })
         .def_property_readonly("record_route", [](const MessagePtr& m) { return held_list(m, m->record_route()); })
