@@ -9,14 +9,21 @@ export PYTHONPATH := $(CURDIR)/python
 export SIPERB_NATIVE_TEST_DIR := $(CURDIR)/$(BUILD)
 FUZZ_SECONDS ?= 20
 
-.PHONY: demo test test-unit test-asan fuzz bench bench-ci lint build bootstrap clean
+.PHONY: demo test test-unit test-asan fuzz bench bench-ci lint build bootstrap demo-bootstrap clean docs wheel test-wheel
+
+# Two install paths: `make demo` installs only what the demo needs (build tools and the codec,
+# SRTP and PortAudio libraries); `make test` also installs the test peers. Both idempotent.
+demo-bootstrap: .stamps/demo-bootstrap
+.stamps/demo-bootstrap: scripts/bootstrap.sh
+	bash scripts/bootstrap.sh demo
+	@mkdir -p .stamps && touch $@
 
 bootstrap: .stamps/bootstrap
 .stamps/bootstrap: scripts/bootstrap.sh
-	bash scripts/bootstrap.sh
-	@mkdir -p .stamps && touch $@
+	bash scripts/bootstrap.sh all
+	@mkdir -p .stamps && touch $@ .stamps/demo-bootstrap
 
-$(VENV)/.stamp: requirements-dev.txt .stamps/bootstrap
+$(VENV)/.stamp: requirements-dev.txt .stamps/demo-bootstrap
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
@@ -37,13 +44,15 @@ build: $(VENV)/.stamp
 demo: build
 	$(PY) -m siperb demo
 
-test: build fuzz test-asan bench-ci
+# The wheel is built too (make wheel; about 10 minutes the first time on 2 cores, then only
+# what changed): tests/wheel installs it with the system's libraries hidden.
+test: bootstrap build fuzz test-asan wheel bench-ci
 	$(PY) -m ruff check python tests benchmarks
 	$(PY) -m mypy python/siperb
 	$(STUBTEST)
-	$(PY) -m pytest -q tests
+	SIPERB_REQUIRE_WHEEL=1 $(PY) -m pytest -q tests
 
-test-unit: build
+test-unit: bootstrap build
 	$(PY) -m pytest -q tests/unit
 
 # The whole Python suite against an ASan/UBSan build of the extension.
@@ -61,7 +70,7 @@ test-asan: $(VENV)/.stamp
 # libFuzzer targets (clang), each run for a bounded time on its seed corpus.
 # Each target's output goes to build/fuzz/<name>.log and its exit status is checked directly
 # (a pipe into tail would report tail's status): a crash, leak or timeout fails the target.
-fuzz: .stamps/bootstrap
+fuzz: bootstrap
 	@test -f build/fuzz/build.ninja || CXX=clang++ cmake -S . -B build/fuzz -G Ninja \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIPERB_FUZZ=ON -DSIPERB_PYTHON=OFF
 	cmake --build build/fuzz
@@ -76,7 +85,7 @@ fuzz: .stamps/bootstrap
 	  tail -n 2 build/fuzz/$$name.log; \
 	done
 
-bench: build
+bench: bootstrap build
 	$(PY) -m pytest -q benchmarks --benchmark-only
 
 # A short pass of the parser and G.711 benchmarks against their alternatives (siperb, sippy,
@@ -98,6 +107,31 @@ lint: build
 	$(PY) -m mypy python/siperb
 	$(STUBTEST)
 	$(PY) -m ruff format --check python tests benchmarks
+
+# The API reference (HTML in docs/api), generated from the docstrings and the stubs by pdoc.
+docs: build
+	$(PY) -m pdoc --docformat restructuredtext -o docs/api siperb
+	@echo "API reference: docs/api/index.html"
+
+# A wheel as PyPI takes it: opus, speexdsp and srtp2 built from Debian's source packages and
+# linked statically (build/deps, built once; libsrtp2 on a static libcrypto), PortAudio loaded
+# at run time;
+# then auditwheel gives it the lowest manylinux tag its symbols allow (wheelhouse/).
+# Built once: the scikit-build tree in build/cp3*-linux_* is reused, so a rebuild only
+# compiles what changed.
+WHEEL_DEPS ?= $(CURDIR)/build/deps
+wheel: $(VENV)/.stamp
+	bash scripts/build_static_deps.sh $(WHEEL_DEPS)
+	rm -f dist/siperb-*.whl
+	SIPERB_STATIC_DEPS=1 SIPERB_DEPS_PREFIX=$(WHEEL_DEPS) $(PY) -m build --wheel --no-isolation --outdir dist .
+	rm -f wheelhouse/siperb-*.whl
+	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) -m auditwheel repair --exclude libportaudio.so.2 -w wheelhouse dist/siperb-*.whl
+	$(PY) -m auditwheel show wheelhouse/siperb-*.whl
+
+# The built wheel installed into a fresh virtualenv where the system's codec, SRTP, PortAudio
+# and NSS libraries are hidden (root, a private mount namespace): part of `make test`.
+test-wheel: wheel
+	SIPERB_REQUIRE_WHEEL=1 $(PY) -m pytest -q -p no:cacheprovider tests/wheel
 
 clean:
 	rm -rf build .stamps python/siperb/_core*.so

@@ -27,5 +27,6 @@ void bind_codec(pybind11::module_& m);
 void bind_jbuf(pybind11::module_& m);
 void bind_audio(pybind11::module_& m);
 void bind_media(pybind11::module_& m);
+void bind_dtls(pybind11::module_& m);
 
 }  // namespace siperb::py

@@ -36,4 +36,5 @@ PYBIND11_MODULE(_core, m) {
     siperb::py::bind_jbuf(m);
     siperb::py::bind_audio(m);
     siperb::py::bind_media(m);
+    siperb::py::bind_dtls(m);
 }

@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
-# Installs what siperb needs on Debian 12: build tools, system libraries and the real peers
-# the tests talk to. Idempotent: it installs only what is missing.
+# Installs what siperb needs on Debian 12. Idempotent: it installs only what is missing.
+#   bootstrap.sh demo   what `make demo` needs: build tools and the libraries the extension uses
+#   bootstrap.sh [all]  that and the test world: the real peers the tests talk to, the fuzzers'
+#                       compiler, the test hosts' network tools (`make test`)
 set -euo pipefail
 
-packages=(
+# `make demo`: build tools and the libraries the extension links or loads.
+demo_packages=(
   build-essential cmake ninja-build pkg-config python3-venv python3-dev
   libopus-dev portaudio19-dev libsrtp2-dev libspeexdsp-dev
+  libssl-dev  # OpenSSL: libcrypto.a under libsrtp2 in the wheel (make wheel); DTLS/STUN (#14)
+)
+
+# `make test` adds these (a package the extension itself needs belongs in demo_packages).
+packages=(
   clang libclang-rt-14-dev
   kamailio kamailio-websocket-modules kamailio-tls-modules
   baresip sip-tester pulseaudio pulseaudio-utils libasound2-plugins sox openssl
   dnsmasq-base iproute2 nftables conntrack rtpengine-daemon
   chromium  # tests/browser: the PhoneFrame UI in a real browser, driven by Playwright
   fonts-ipafont-gothic  # tests/browser: Japanese glyphs in the UI screenshots (else tofu boxes)
+  postgresql  # fleets: the PostgreSQL call-history tests start a private cluster (initdb)
 )
 
 # Debian starts kamailio as a system service on install; the tests start their own on free
@@ -32,6 +41,16 @@ stop_distro_kamailio() {
     $sudo systemctl disable rtpengine-daemon >/dev/null 2>&1 || true
   fi
 }
+
+case "${1:-all}" in
+  demo) packages=("${demo_packages[@]}") ;;
+  all) packages=("${demo_packages[@]}" "${packages[@]}") ;;
+  *) echo "usage: bootstrap.sh [demo|all]" >&2; exit 2 ;;
+esac
+if [ -n "${SIPERB_BOOTSTRAP_LIST:-}" ]; then  # print the list only (tests, dry runs)
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,7 @@
 // PortAudio devices: listing, selection, one callback stream, rings, watchdog.
 #include "audio/device.hpp"
 
-#include <portaudio.h>
+#include "audio/portaudio_api.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -51,7 +51,7 @@ private:
 };
 
 void check_pa(PaError err, const char* what) {
-    if (err != paNoError) throw MediaError(what, Pa_GetErrorText(err));
+    if (err != paNoError) throw MediaError(what, portaudio().GetErrorText(err));
 }
 
 std::int64_t now_ms() noexcept { return monotonic_ns() / 1'000'000; }
@@ -67,7 +67,7 @@ bool format_supported(int index, bool input, int channels, double rate) {
     p.channelCount = channels;
     p.sampleFormat = paInt16;
     p.suggestedLatency = 0;
-    return Pa_IsFormatSupported(input ? &p : nullptr, input ? nullptr : &p, rate) == paFormatIsSupported;
+    return portaudio().IsFormatSupported(input ? &p : nullptr, input ? nullptr : &p, rate) == paFormatIsSupported;
 }
 
 // Mono if the device takes it, else stereo (downmixed/duplicated by the callback), else none.
@@ -78,17 +78,17 @@ int pick_channels(int index, bool input, int max_channels, double rate) {
 }
 
 int resolve(const DeviceSelector& sel, bool input, const char* field) {
-    const int count = Pa_GetDeviceCount();
-    if (count < 0) throw MediaError(field, Pa_GetErrorText(count));
+    const int count = portaudio().GetDeviceCount();
+    if (count < 0) throw MediaError(field, portaudio().GetErrorText(count));
     const auto channels_of = [&](int i) {
-        const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
+        const PaDeviceInfo* d = portaudio().GetDeviceInfo(i);
         return d ? (input ? d->maxInputChannels : d->maxOutputChannels) : 0;
     };
     const char* dir = input ? "input" : "output";
     switch (sel.kind) {
         case DeviceSelector::Kind::None: return paNoDevice;
         case DeviceSelector::Kind::Default: {
-            const int i = input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice();
+            const int i = input ? portaudio().GetDefaultInputDevice() : portaudio().GetDefaultOutputDevice();
             if (i == paNoDevice) throw MediaError(field, std::string("no default ") + dir + " device");
             return i;
         }
@@ -104,7 +104,7 @@ int resolve(const DeviceSelector& sel, bool input, const char* field) {
             std::string names;
             for (int i = 0; i < count; ++i) {
                 if (channels_of(i) == 0) continue;
-                const std::string name = Pa_GetDeviceInfo(i)->name;
+                const std::string name = portaudio().GetDeviceInfo(i)->name;
                 names += (names.empty() ? "" : ", ") + ("'" + name + "'");
                 if (lower(name) == want) return i;
                 if (!partial && lower(name).find(want) != std::string::npos) partial = i;
@@ -123,31 +123,31 @@ PortAudioSession::PortAudioSession() {
     const std::lock_guard lock(g_pa_mu);
     if (g_pa_users == 0) {
         const QuietStderr quiet;
-        check_pa(Pa_Initialize(), "portaudio");
+        check_pa(portaudio().Initialize(), "portaudio");
     }
     ++g_pa_users;
 }
 
 PortAudioSession::~PortAudioSession() {
     const std::lock_guard lock(g_pa_mu);
-    if (--g_pa_users == 0) Pa_Terminate();
+    if (--g_pa_users == 0) portaudio().Terminate();
 }
 
 std::vector<DeviceInfo> list_devices() {
     const PortAudioSession pa;
     const QuietStderr quiet;  // probing rates on absent ALSA/JACK devices is noisy
-    const int count = Pa_GetDeviceCount();
-    if (count < 0) throw MediaError("portaudio", Pa_GetErrorText(count));
+    const int count = portaudio().GetDeviceCount();
+    if (count < 0) throw MediaError("portaudio", portaudio().GetErrorText(count));
     std::vector<DeviceInfo> out;
-    const int def_in = Pa_GetDefaultInputDevice();
-    const int def_out = Pa_GetDefaultOutputDevice();
+    const int def_in = portaudio().GetDefaultInputDevice();
+    const int def_out = portaudio().GetDefaultOutputDevice();
     for (int i = 0; i < count; ++i) {
-        const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
+        const PaDeviceInfo* d = portaudio().GetDeviceInfo(i);
         if (!d) continue;
         DeviceInfo info;
         info.index = i;
         info.name = d->name ? d->name : "";
-        const PaHostApiInfo* api = Pa_GetHostApiInfo(d->hostApi);
+        const PaHostApiInfo* api = portaudio().GetHostApiInfo(d->hostApi);
         info.host_api = api && api->name ? api->name : "";
         info.max_input_channels = d->maxInputChannels;
         info.max_output_channels = d->maxOutputChannels;
@@ -326,8 +326,8 @@ AudioDevice::AudioDevice(const DeviceConfig& cfg) : pa_(std::make_unique<PortAud
     const int in_dev = resolve(cfg.input, true, "input");
     const int out_dev = resolve(cfg.output, false, "output");
     if (in_dev == paNoDevice && out_dev == paNoDevice) throw MediaError("input", "neither an input nor an output device");
-    const PaDeviceInfo* in_info = in_dev != paNoDevice ? Pa_GetDeviceInfo(in_dev) : nullptr;
-    const PaDeviceInfo* out_info = out_dev != paNoDevice ? Pa_GetDeviceInfo(out_dev) : nullptr;
+    const PaDeviceInfo* in_info = in_dev != paNoDevice ? portaudio().GetDeviceInfo(in_dev) : nullptr;
+    const PaDeviceInfo* out_info = out_dev != paNoDevice ? portaudio().GetDeviceInfo(out_dev) : nullptr;
 
     const auto channels_for = [&](double rate, int& in_ch, int& out_ch) {
         in_ch = in_info ? pick_channels(in_dev, true, in_info->maxInputChannels, rate) : 0;
@@ -381,13 +381,13 @@ AudioDevice::AudioDevice(const DeviceConfig& cfg) : pa_(std::make_unique<PortAud
         op.sampleFormat = paInt16;
         op.suggestedLatency = cfg.latency_s > 0 ? cfg.latency_s : out_info->defaultLowOutputLatency;
     }
-    check_pa(Pa_OpenStream(&c.stream, in_info ? &ip : nullptr, out_info ? &op : nullptr, rate,
+    check_pa(portaudio().OpenStream(&c.stream, in_info ? &ip : nullptr, out_info ? &op : nullptr, rate,
                            static_cast<unsigned long>(c.frames_per_buffer), paNoFlag, stream_callback, &c),
              "Pa_OpenStream");
     c.last_callback_ms.store(now_ms());
-    const PaError started = Pa_StartStream(c.stream);
+    const PaError started = portaudio().StartStream(c.stream);
     if (started != paNoError) {
-        Pa_CloseStream(c.stream);
+        portaudio().CloseStream(c.stream);
         c.stream = nullptr;
         check_pa(started, "Pa_StartStream");
     }
@@ -404,13 +404,13 @@ void AudioDevice::watchdog() noexcept {
     std::unique_lock lock(c.mu);
     while (!c.cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return c.stopping; })) {
         if (c.status.load() != DeviceStatus::Running) continue;
-        const int active = Pa_IsStreamActive(c.stream);
+        const int active = portaudio().IsStreamActive(c.stream);
         const std::int64_t now = now_ms();
         const std::int64_t silent_ms = now - c.last_callback_ms.load(std::memory_order_relaxed);
         const std::int64_t limit = now - started < kStartGraceMs ? kStartGraceMs : kStallMs;
         lock.unlock();
         if (active != 1) {
-            c.fail(active < 0 ? std::string("stream error: ") + Pa_GetErrorText(active) : "the stream stopped");
+            c.fail(active < 0 ? std::string("stream error: ") + portaudio().GetErrorText(active) : "the stream stopped");
         } else if (silent_ms > limit) {
             c.fail("no audio callback for " + std::to_string(silent_ms) + " ms (device gone?)");
         }
@@ -429,8 +429,8 @@ void AudioDevice::close() noexcept {
     if (watchdog_.joinable()) watchdog_.join();
     const DeviceStatus was = c.status.exchange(DeviceStatus::Closed);
     // A failed stream may not stop cleanly; abort does not wait for buffers to drain.
-    if (was == DeviceStatus::Failed || Pa_StopStream(c.stream) != paNoError) Pa_AbortStream(c.stream);
-    Pa_CloseStream(c.stream);
+    if (was == DeviceStatus::Failed || portaudio().StopStream(c.stream) != paNoError) portaudio().AbortStream(c.stream);
+    portaudio().CloseStream(c.stream);
     c.stream = nullptr;
     if (was == DeviceStatus::Failed) c.status.store(DeviceStatus::Failed);
     c.event.signal();

@@ -48,6 +48,11 @@ struct DtlsConfig {
     // Profiles offered/accepted, in preference order.
     std::vector<media::SrtpSuite> srtp_profiles = {media::SrtpSuite::AeadAes128Gcm,
                                                    media::SrtpSuite::AesCm128HmacSha1_80};
+    // Added by the implementation: the first retransmission timeout (doubling up to 8 s per
+    // RFC 6347 4.2.4.1; shorter than its 1 s because loss on a fresh ICE path is common) and
+    // the time after start() by which the handshake must be done (then Failed, "timeout").
+    unsigned initial_timeout_ms = 400;
+    unsigned handshake_timeout_ms = 30000;
 };
 
 class DtlsSession {

@@ -174,4 +174,29 @@ SrtpStatus SrtpContext::unprotect_rtcp(std::uint8_t* buf, int& len) noexcept {
     return status_of(srtp_unprotect_rtcp(impl_->session, buf, &len));
 }
 
+namespace {
+
+bool suite_round_trips(SrtpSuite suite) {
+    try {
+        SrtpKey key{suite, std::vector<std::uint8_t>(srtp_master_length(suite), 0x5a)};
+        SrtpContext tx(key, true), rx(key, false);
+        // A 12-byte RTP header (V=2, PT 0, seq 1, ts 0, SSRC 1) and 20 bytes of payload.
+        std::array<std::uint8_t, 32 + SrtpContext::kSrtpTrailer> pkt{0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1};
+        int len = 32;
+        if (!tx.protect_rtp(pkt.data(), len)) return false;
+        return rx.unprotect_rtp(pkt.data(), len) == SrtpStatus::Ok && len == 32;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+}  // namespace
+
+bool srtp_suite_supported(SrtpSuite suite) noexcept {
+    static const std::array<bool, 3> works = {suite_round_trips(SrtpSuite::AesCm128HmacSha1_80),
+                                              suite_round_trips(SrtpSuite::AesCm128HmacSha1_32),
+                                              suite_round_trips(SrtpSuite::AeadAes128Gcm)};
+    return works[std::size_t(suite)];
+}
+
 }  // namespace siperb::media

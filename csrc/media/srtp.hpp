@@ -26,6 +26,11 @@ struct SrtpKey {
     std::vector<std::uint8_t> master;  // key || salt
 };
 
+// Whether this libsrtp2 really protects and unprotects with `suite` (a build without AES-GCM
+// support fails only when a context is made): tried once per suite and remembered. DTLS-SRTP
+// offers only the suites for which this is true.
+bool srtp_suite_supported(SrtpSuite suite) noexcept;
+
 // Reads "inline:<base64 key||salt>[|lifetime][|MKI:length]" for `suite`. Throws MediaError
 // ("crypto", reason) for an unknown suite, bad base64, a wrong key length or an MKI (unsupported).
 SrtpKey parse_sdes_key(std::string_view suite, std::string_view key_params);

@@ -1,10 +1,12 @@
-"""The ``siperb`` command: a telephone in the terminal.
+"""The siperb command: a telephone in the terminal.
 
-``siperb register | call TARGET | listen`` run a phone from a provisioning JSON file
-(``--provisioning FILE``, the SDK's documented keys) or from flags, print live status lines,
-and hang up cleanly on Ctrl-C. ``siperb history`` lists a profile's calls, ``siperb devices``
-the audio devices (media engine), ``siperb demo`` calls the built-in loopback echo service,
-and ``siperb parse [FILE]`` pretty-prints a SIP message.
+siperb register | call TARGET | listen run a phone from a provisioning JSON file
+(--provisioning FILE, the SDK's documented keys) or from flags, print live status lines,
+and hang up cleanly on Ctrl-C. siperb history lists a profile's calls, siperb devices
+the audio devices, siperb demo calls the built-in loopback echo service,
+and siperb parse [FILE] pretty-prints a SIP message.
+
+(Plain text, no markup: argparse shows it in --help.)
 """
 
 from __future__ import annotations
@@ -16,11 +18,24 @@ import json
 import os
 import signal
 import sys
-import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from . import sip
+from .cli_output import (
+    NO_DEVICES,
+    device_options,
+    device_table,
+    device_value,
+    logging_options,
+    media_line,
+    print_trace,
+    setup_logging,
+    version_text,
+)
+from .cli_output import (
+    Status as _Status,
+)
 from .errors import SiperbError
 from .events import Event
 from .phone.provisioning import Provisioning
@@ -139,38 +154,6 @@ def _provisioning(args: argparse.Namespace, *, local: bool = False) -> Provision
     return Provisioning.from_dict(data, secure=False if args.ws else None)
 
 
-class _Status:
-    """Live status lines: ``[  1.234] text``, seconds since the command started."""
-
-    def __init__(self, stream: Any = None) -> None:
-        self.t0 = time.monotonic()
-        self.stream = stream
-
-    def __call__(self, text: str) -> None:
-        print(f"[{time.monotonic() - self.t0:7.3f}] {text}", file=self.stream or sys.stdout,
-              flush=True)  # fmt: skip
-
-    def on_event(self, ev: Event) -> None:
-        name = ev.name
-        if name == "registered":
-            self(f"registered {ev['aor']} (expires {ev['expires']} s)")
-        elif name == "unregistered":
-            self(f"unregistered {ev['aor']}")
-        elif name == "registration_failed":
-            self(f"registration failed: {ev['status']} {ev['reason']}")
-        elif name == "session_state_change":
-            call = ev["call"]
-            self(f"call {call.direction} {call.remote_uri}: {ev['label']} ({ev['state']})")
-        elif name == "incoming_call":
-            self(ev["label"])
-        elif name == "dtmf":
-            self(f"dtmf received: {ev['digit']}")
-        elif name == "toast":
-            self(f"toast: {ev['message']}")
-        elif name == "transport" and ev.get("state") == "lost":
-            self(f"connection lost: {ev.get('reason')}")
-
-
 async def _open_phone(args: argparse.Namespace, prov: Provisioning, status: _Status) -> Any:
     from .phone import Phone
     from .phone.options import PhoneOptions
@@ -182,9 +165,24 @@ async def _open_phone(args: argparse.Namespace, prov: Provisioning, status: _Sta
         user_id=args.user_id or prov.user,
         language=args.language,
     )
-    phone = Phone(options, history_path=args.db, user_agent_options={"expires": args.expires})
+    ua_options: dict[str, Any] = {"expires": args.expires}
+    if getattr(args, "trace", False):
+        ua_options["trace"] = print_trace
+    phone = Phone(options, history_path=args.db, user_agent_options=ua_options)
     phone.on("*", status.on_event)  # before start(): the first registration is shown too
     await phone.start()
+    device_in, device_out = (
+        getattr(args, "input_device", None),
+        getattr(args, "output_device", None),
+    )
+    if device_in is not None or device_out is not None:
+        try:  # for this run only: Phone.select_device would also store it in the profile
+            media: Any = phone.media  # the engine's control also takes an index or False
+            media.select_device(input=device_value(device_in), output=device_value(device_out))
+        except BaseException:
+            await phone.close()
+            raise
+        status(f"audio devices: input {device_in or 'default'}, output {device_out or 'default'}")
     return phone
 
 
@@ -230,19 +228,6 @@ async def _wait(stop: asyncio.Event, duration: float | None, *others: asyncio.Fu
         await asyncio.wait(waiters, timeout=duration, return_when=asyncio.FIRST_COMPLETED)
     finally:
         waiters[0].cancel()
-
-
-def media_line(stats: Any) -> str:
-    """One live line of call quality from a media session's statistics."""
-    v = stats.values
-    rtt = f", RTT {v['rtt_ms']:.0f} ms" if v.get("rtt_ms", -1) >= 0 else ""
-    return (
-        f"media: {stats.codec}, {v.get('packets_sent', 0):.0f} sent / "
-        f"{v.get('packets_received', 0):.0f} received, jitter {v.get('jitter_ms', 0):.1f} ms, "
-        f"loss {v.get('loss_percent', 0):.1f} %, buffer {v.get('jb_delay_ms', 0):.0f} ms{rtt}, "
-        f"MOS {v.get('mos', 0):.2f}, level out {v.get('tx_level_dbfs', -100):.0f} / "
-        f"in {v.get('rx_level_dbfs', -100):.0f} dBFS"
-    )
 
 
 async def _report_media(call: Any, status: _Status, every: float) -> None:
@@ -337,25 +322,22 @@ def _cmd_listen(args: argparse.Namespace) -> int:
     return _run(args, body)
 
 
-NO_DEVICES = "audio devices: none found (no sound card, or PortAudio cannot see it)"
-
-
 def _cmd_devices(args: argparse.Namespace) -> int:
     try:
         from .media.audio import list_devices
     except ImportError:
         print("audio devices: needs the media engine (not built yet)")
         return 1
-    devices = list_devices()
+    try:
+        devices = list_devices()
+    except SiperbError as exc:  # PortAudio missing or failing: say what, not a traceback
+        print(f"siperb: {exc}", file=sys.stderr)
+        return 1
     if not devices:  # an empty listing would look like a hang or a crash
         print(NO_DEVICES)
         return 0
-    for d in devices:
-        marks = [m for m, on in (("default in", d.default_input),
-                                 ("default out", d.default_output)) if on]  # fmt: skip
-        extra = f" ({', '.join(marks)})" if marks else ""
-        print(f"{d.index}: {d.name} [{d.max_input_channels} in / {d.max_output_channels} out, "
-              f"{d.default_sample_rate:.0f} Hz]{extra}")  # fmt: skip
+    print(device_table(devices))
+    print("choose one with --input-device / --output-device (an index or part of a name)")
     return 0
 
 
@@ -388,9 +370,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if args.file:  # the old `siperb demo FILE` meaning: pretty-print a message
         print("siperb: `siperb demo FILE` is now `siperb parse FILE`", file=sys.stderr)
         return 2
+    if args.trace:
+        print("siperb: --trace applies to register, call and listen; the demo prints its own "
+              "summary", file=sys.stderr)  # fmt: skip
     from .demo.runner import main as demo_main
 
-    return demo_main(hold_seconds=args.hold, language=args.language)
+    return demo_main(hold_seconds=args.hold, language=args.language, recording=args.record)
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:
@@ -409,6 +394,7 @@ def _cmd_ui(args: argparse.Namespace) -> int:
 
 
 def _account_options(p: argparse.ArgumentParser) -> None:
+    logging_options(p, default=argparse.SUPPRESS)
     g = p.add_argument_group("account (a provisioning file, or flags that override it)")
     g.add_argument("--provisioning", metavar="FILE", help="JSON with the documented keys")
     g.add_argument("--server", help="SipWssServer (host; a ws:// or wss:// prefix allowed)")
@@ -432,6 +418,8 @@ def _account_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="siperb", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=version_text())
+    logging_options(parser, default=None)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="parse and pretty-print a SIP message (file or stdin)")
     p.add_argument("file", nargs="?", help="file with one SIP message; '-' or none for stdin")
@@ -441,6 +429,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("file", nargs="?", help=argparse.SUPPRESS)
     d.add_argument("--hold", type=float, default=3.0, help="seconds to hold the call")
     d.add_argument("--language", default="en", help="language of the status texts")
+    logging_options(d, default=argparse.SUPPRESS)
+    d.add_argument(
+        "--record",
+        metavar="FILE",
+        help="keep the echo call's recording in FILE (by default it is removed)",
+    )
     d.set_defaults(func=_cmd_demo)
 
     r = sub.add_parser("register", help="register and stay registered until Ctrl-C")
@@ -451,6 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("call", help="call TARGET; Ctrl-C hangs up")
     _account_options(c)
+    device_options(c)
     c.add_argument("target", help="number, user@host or SIP URI")
     c.add_argument("--duration", type=float, help="hang up this many seconds after the answer")
     c.add_argument(
@@ -467,6 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listen = sub.add_parser("listen", help="answer incoming calls until Ctrl-C")
     _account_options(listen)
+    device_options(listen)
     listen.add_argument("--no-answer", dest="answer", action="store_false",
                         help="only show incoming calls")  # fmt: skip
     listen.add_argument("--duration", type=float, help="quit after this many seconds")
@@ -489,11 +485,17 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--no-open", dest="open", action="store_false", help="only print the URL")
     u.add_argument("--duration", type=float, help="quit after this many seconds")
     u.set_defaults(func=_cmd_ui)
+
+    from .serve.cli import add_parser as add_serve_parser  # fleets: its own module
+
+    add_serve_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The console script: parse ``argv`` and run the subcommand; the exit status."""
     args = build_parser().parse_args(argv)
+    setup_logging(args.verbose)
     try:
         return int(args.func(args))
     except SiperbError as exc:

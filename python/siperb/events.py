@@ -53,6 +53,7 @@ class Event:
         return self.data[key]
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The data item ``key``, or ``default`` when the event has none."""
         return self.data.get(key, default)
 
 
@@ -159,6 +160,7 @@ class EventHub:
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop callbacks run on: the running loop at first use."""
         if self._loop is None:
             self._loop = asyncio.get_running_loop()  # RuntimeError outside a loop: intended
         return self._loop
@@ -282,6 +284,7 @@ class EventHub:
         self.loop.add_reader(fd, self._drain, fd)
 
     def detach_fd(self, fd: int) -> bool:
+        """Stop watching ``fd`` (see :meth:`attach_fd`); False if it was not attached."""
         if self._fds.pop(fd, None) is None:
             return False
         self.loop.remove_reader(fd)

@@ -32,7 +32,9 @@ def _env() -> dict[str, str]:
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("argv", [["-m", "siperb", "demo", "--hold", "1"]])
+@pytest.mark.parametrize(
+    "argv", [["-m", "siperb", "demo", "--hold", "1", "--record", "build/test-demo-call.wav"]]
+)
 def test_siperb_demo_subprocess_prints_real_figures(argv: list[str]) -> None:
     done = subprocess.run([sys.executable, *argv], capture_output=True, text=True, timeout=45,
                           env=_env(), cwd=ROOT)  # fmt: skip

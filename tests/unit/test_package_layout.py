@@ -23,10 +23,11 @@ BASE = ("siperb._core", "siperb._compat", "siperb._mirror", "siperb._version", "
         "siperb.events", "siperb.sdp")  # fmt: skip
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", BASE),
+    ("cli output", ("siperb.cli_output",)),  # the command's printing helpers: base only
     ("sip", ("siperb.sip",)),
     ("media", ("siperb.media",)),
     ("phone", ("siperb.phone",)),
-    ("apps", ("siperb.cli", "siperb.demo", "siperb.ui", "siperb.__main__")),
+    ("apps", ("siperb.cli", "siperb.demo", "siperb.serve", "siperb.ui", "siperb.__main__")),
 ]
 
 

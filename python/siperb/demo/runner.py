@@ -16,6 +16,7 @@ the session's stats. It prints only what really happened.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 import time
@@ -113,9 +114,12 @@ def _onset(x: np.ndarray) -> int | None:
     return int(np.argmax(level > peak // 3))
 
 
-async def measure_echo(phone: Any, call: Any, media: EngineMedia) -> AudioReport:
-    """Send a tone burst to the echo, record the call, and time the burst's return."""
-    path = os.path.join(tempfile.gettempdir(), f"siperb-demo-{os.getpid()}.wav")
+async def measure_echo(
+    phone: Any, call: Any, media: EngineMedia, path: str | None = None
+) -> AudioReport:
+    """Send a tone burst to the echo, record the call (to ``path``, else a temporary file),
+    and time the burst's return."""
+    path = path or os.path.join(tempfile.gettempdir(), f"siperb-demo-{os.getpid()}.wav")
     await phone.start_recording(call, path)
     silence = np.zeros(int(0.3 * BURST_RATE), np.int16)
     burst = np.concatenate([silence, tone(1000.0, 0.2, BURST_RATE, 12000), silence, silence])
@@ -186,7 +190,11 @@ async def call_back(
 
 
 async def run_demo(
-    *, hold_seconds: float = 3.0, language: str = "en", out: Callable[[str], Any] = print
+    *,
+    hold_seconds: float = 3.0,
+    language: str = "en",
+    out: Callable[[str], Any] = print,
+    recording: str | None = None,
 ) -> DemoReport:
     report = DemoReport()
     async with LoopbackService() as service:
@@ -229,7 +237,7 @@ async def run_demo(
                 f"codec {report.codec})")  # fmt: skip
 
             if isinstance(call.sip.media, EngineMedia):
-                report.audio = await measure_echo(phone, call, call.sip.media)
+                report.audio = await measure_echo(phone, call, call.sip.media, recording)
                 out(_audio_line(report.audio, report.codec))
 
             await phone.send_dtmf(DTMF_DIGITS)
@@ -264,8 +272,16 @@ async def run_demo(
     return report
 
 
-def main(hold_seconds: float = 3.0, language: str = "en") -> int:
-    report = asyncio.run(run_demo(hold_seconds=hold_seconds, language=language))
+def main(hold_seconds: float = 3.0, language: str = "en", recording: str | None = None) -> int:
+    """Run the demo; the echo call's recording is kept only where ``recording`` names a path
+    (a temporary one is removed, so repeated demos leave nothing behind)."""
+    report = asyncio.run(
+        run_demo(hold_seconds=hold_seconds, language=language, recording=recording)
+    )
+    if recording is None and report.audio is not None and report.audio.recording:
+        with contextlib.suppress(OSError):
+            os.remove(report.audio.recording)
+        print("recording removed (siperb demo --record FILE keeps it)")
     ok = (
         report.record is not None
         and report.record.outcome == "answered"

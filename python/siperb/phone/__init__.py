@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .call import Call, SessionState
 from .history import AsyncHistory, CallRecord, History
+from .history_pg import PgHistory  # registers postgresql:// history URLs
 from .options import PhoneOptions
 from .phone import Phone, PhoneSettings, ProvisionPhone, RegistrationError, provision_phone
 from .provisioning import Provisioning
@@ -36,6 +37,7 @@ __all__ = [
     "GetProvisioning",
     "History",
     "Login",
+    "PgHistory",
     "Phone",
     "PhoneOptions",
     "PhoneSettings",

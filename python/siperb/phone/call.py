@@ -108,6 +108,7 @@ class Call:
 
     @property
     def id(self) -> str:
+        """The call's id in this phone: the SessionId the SDK-style verbs take."""
         return self.sip.id
 
     @property
@@ -119,10 +120,12 @@ class Call:
 
     @property
     def direction(self) -> str:
+        """``inbound`` or ``outbound``."""
         return self.sip.direction
 
     @property
     def remote_uri(self) -> str:
+        """The far end's SIP URI."""
         return self.sip.remote_uri
 
     @property
@@ -137,26 +140,32 @@ class Call:
 
     @property
     def outcome(self) -> Outcome | None:
+        """How the call ended (answered, missed, busy ...); None while it lasts."""
         return self.sip.outcome
 
     @property
     def status(self) -> int:
+        """The last SIP status code of the INVITE (0 before any response)."""
         return self.sip.status
 
     @property
     def reason(self) -> str:
+        """The reason phrase that went with :attr:`status`."""
         return self.sip.reason
 
     @property
     def held(self) -> bool:
+        """True while we hold the call."""
         return self.sip.local_hold
 
     @property
     def remote_hold(self) -> bool:
+        """True while the far end holds the call."""
         return self.sip.remote_hold
 
     @property
     def ended(self) -> bool:
+        """True once the call is terminated."""
         return self.state is SessionState.TERMINATED
 
     @property
@@ -222,26 +231,33 @@ class Call:
     # ---- actions (enforced by the phone) ----
 
     async def answer(self) -> None:
+        """Answer this inbound call."""
         await self.phone.answer(self)
 
     async def decline(self) -> None:
+        """Refuse this inbound call while it rings."""
         await self.phone.decline(self)
 
     async def hangup(self) -> None:
+        """End the call, whatever its state."""
         await self.phone.end_call(self)
 
     end_call = hangup
 
     async def hold(self) -> None:
+        """Put the call on hold (a re-INVITE with sendonly)."""
         await self.phone.hold(self)
 
     async def unhold(self) -> None:
+        """Resume the held call."""
         await self.phone.unhold(self)
 
     async def mute(self) -> None:
+        """Stop sending our audio; the call stays up."""
         await self.phone.mute(self)
 
     async def unmute(self) -> None:
+        """Send our audio again."""
         await self.phone.unmute(self)
 
     async def send_dtmf(self, digits: str, method: str | None = None) -> None:
@@ -249,12 +265,15 @@ class Call:
         await self.phone.send_dtmf(digits, self, method=method)
 
     async def blind_transfer(self, target: str) -> int:
+        """Transfer the call to ``target`` with REFER; the final SIP status of the REFER."""
         return await self.phone.blind_transfer(target, self)
 
     async def start_recording(self, path: str | None = None) -> Any:
+        """Record the call to a stereo WAV (``path`` or a temporary file); the file's path."""
         return await self.phone.start_recording(self, path)
 
     async def stop_recording(self) -> Any:
+        """Stop recording; the finished file's path."""
         return await self.phone.stop_recording(self)
 
     # SDK-style names

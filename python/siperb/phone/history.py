@@ -14,9 +14,8 @@ disk; a lock serialises the shared connection.
 Outcome when :meth:`History.record_end` is not told one: ``answered`` if the call was answered;
 else from the SIP status (486/600 busy; 404/480/603 declined, the SDK's CallRejected; 408 no
 answer; 487 cancelled for an outbound call and missed for an inbound one, any other 4xx-6xx
-failed); else an unanswered
-inbound call is ``missed`` and an outbound one ``cancelled`` when we hung up, ``no answer``
-otherwise.
+failed); else an unanswered inbound call is ``missed`` and an outbound one ``cancelled`` when
+we hung up, ``no answer`` otherwise.
 """
 
 from __future__ import annotations
@@ -103,6 +102,7 @@ class CallRecord(CdrFields):
 
     @property
     def ended(self) -> bool:
+        """True once the call's end is recorded (an ongoing call has no end time)."""
         return self.end_time is not None
 
     @property
@@ -208,6 +208,7 @@ class History:
         return self._run(go)
 
     def close(self) -> None:
+        """Close the database; the History cannot be used afterwards."""
         with self._lock:
             self._conn.close()
 
@@ -355,6 +356,7 @@ class History:
         return dataclasses.replace(_record(row), events=self._events(conn, call_id))
 
     def get(self, call_id: str) -> CallRecord | None:
+        """The call with this id (the SIP Call-ID), or None if this profile has none."""
         return self._run(lambda conn: self._get(conn, call_id))
 
     def list(
@@ -387,6 +389,7 @@ class History:
     # ---- settings ----
 
     def get_setting(self, key: str, default: Any = None) -> Any:
+        """A stored setting of this profile (JSON-decoded), or ``default``."""
         row = self._run(
             lambda conn: conn.execute(
                 "SELECT value FROM settings WHERE profile = ? AND key = ?", (self.profile, key)
@@ -409,10 +412,26 @@ class History:
         )
 
     def delete_setting(self, key: str) -> bool:
+        """Remove a setting; False if it was not set."""
         return (
             self._write("DELETE FROM settings WHERE profile = ? AND key = ?", (self.profile, key))
             > 0
         )
+
+
+#: URL prefix -> the History class for it; a backend module adds itself
+#: (:mod:`~siperb.phone.history_pg`: ``postgresql://``, imported with ``siperb.phone``).
+URL_BACKENDS: dict[str, Callable[[str, str], History]] = {}
+
+
+def open_history(profile_user_id: str, path: str | os.PathLike[str] | None = None) -> History:
+    """The history at ``path``: a SQLite file (default), or a URL of a registered backend
+    (``postgresql://``: one database shared by a fleet's workers, same schema and API)."""
+    if isinstance(path, str):
+        for prefix, backend in URL_BACKENDS.items():
+            if path.startswith(prefix):
+                return backend(profile_user_id, path)
+    return History(profile_user_id, path)
 
 
 class AsyncHistory:
@@ -425,52 +444,67 @@ class AsyncHistory:
     async def open(
         cls, profile_user_id: str, path: str | os.PathLike[str] | None = None
     ) -> AsyncHistory:
-        return cls(await asyncio.to_thread(History, profile_user_id, path))
+        """Open (or create) the store in a worker thread: opening may migrate the schema."""
+        return cls(await asyncio.to_thread(open_history, profile_user_id, path))
 
     @property
     def profile(self) -> str:
+        """The ProfileUserId whose calls and settings this store holds."""
         return self.sync.profile
 
     async def record_start(self, call_id: str, direction: Direction, remote_uri: str,
                            **kwargs: Any) -> None:  # fmt: skip
+        """:meth:`History.record_start` off the event loop."""
         await asyncio.to_thread(self.sync.record_start, call_id, direction, remote_uri, **kwargs)
 
     async def record_answer(self, call_id: str, *, at: datetime | float | None = None) -> None:
+        """:meth:`History.record_answer` off the event loop."""
         await asyncio.to_thread(self.sync.record_answer, call_id, at=at)
 
     async def record_end(self, call_id: str, **kwargs: Any) -> CallRecord:
+        """:meth:`History.record_end` off the event loop; the finished row."""
         return await asyncio.to_thread(self.sync.record_end, call_id, **kwargs)
 
     async def get(self, call_id: str) -> CallRecord | None:
+        """:meth:`History.get` off the event loop."""
         return await asyncio.to_thread(self.sync.get, call_id)
 
     async def add_events(self, call_id: str, events: Sequence[tuple[float, str, Any]]) -> int:
+        """:meth:`History.add_events` off the event loop; the number stored."""
         return await asyncio.to_thread(self.sync.add_events, call_id, events)
 
     async def close_interrupted(self, reason: str) -> int:
+        """:meth:`History.close_interrupted` off the event loop; rows closed."""
         return await asyncio.to_thread(self.sync.close_interrupted, reason)
 
     async def set_recording(self, call_id: str, path: str) -> None:
+        """:meth:`History.set_recording` off the event loop."""
         await asyncio.to_thread(self.sync.set_recording, call_id, path)
 
     async def list(
         self, limit: int = 50, offset: int = 0, direction: Direction | None = None
     ) -> builtins.list[CallRecord]:
+        """Calls newest first (:meth:`History.list`) off the event loop."""
         return await asyncio.to_thread(self.sync.list, limit, offset, direction)
 
     async def clear(self) -> int:
+        """Forget this profile's calls (:meth:`History.clear`); the number removed."""
         return await asyncio.to_thread(self.sync.clear)
 
     async def get_setting(self, key: str, default: Any = None) -> Any:
+        """:meth:`History.get_setting` off the event loop."""
         return await asyncio.to_thread(self.sync.get_setting, key, default)
 
     async def set_setting(self, key: str, value: Any) -> None:
+        """:meth:`History.set_setting` off the event loop."""
         await asyncio.to_thread(self.sync.set_setting, key, value)
 
     async def delete_setting(self, key: str) -> bool:
+        """:meth:`History.delete_setting` off the event loop."""
         return await asyncio.to_thread(self.sync.delete_setting, key)
 
     async def close(self) -> None:
+        """Close the database in the worker thread."""
         await asyncio.to_thread(self.sync.close)
 
 
@@ -482,4 +516,5 @@ __all__ = [
     "default_path",
     "derive_outcome",
     "migrate",
+    "open_history",
 ]

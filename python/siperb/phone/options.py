@@ -193,6 +193,7 @@ class PhoneOptions:
         return resolve_language(self.language)
 
     def translator(self) -> Translator:
+        """A translator for the phone's Language (status texts, toasts)."""
         return Translator(self.language)
 
     def ui_options(self) -> dict[str, Any]:
@@ -203,6 +204,7 @@ class PhoneOptions:
         return out
 
     def enabled(self, feature: Feature) -> bool:
+        """Whether an Enable* option allows ``feature`` (a feature name or its option)."""
         option, _ = _feature(feature)
         value: bool = getattr(self, OPTIONS[option])
         return value

@@ -136,15 +136,13 @@ class Phone(SdkVerbs):
         self._frame("attach", self)
         self._frame("configure", self.options.ui_options())
         self._history = await AsyncHistory.open(self.options.profile_user_id, self._history_path)
-        await self._history.close_interrupted(INTERRUPTED)
+        await self._close_interrupted(self._history)
         await self.buddies.load()
         prepare = getattr(self.media, "prepare", None)
         if prepare is not None:  # e.g. open the default sound device (PortAudio blocks)
             await asyncio.to_thread(prepare)
         await self._restore_devices()
-        self.ua = _ProvisionedUserAgent(
-            self._ua_config(), self.provisioning.contact_user, EventHub()
-        )
+        self.ua = self._new_user_agent()
         self.ua.events.on("*", self._on_ua_event)
         self._state_changed("registering", {"label": self.translator.t("registration.registering")})
         try:
@@ -165,6 +163,15 @@ class Phone(SdkVerbs):
             await self.close()
             raise
         self._on_load_task = asyncio.get_running_loop().create_task(self._run_on_load())
+
+    async def _close_interrupted(self, history: AsyncHistory) -> None:
+        """Close the rows a previous run of this phone left open (it stopped mid-call)."""
+        await history.close_interrupted(INTERRUPTED)
+
+    def _new_user_agent(self) -> UserAgent:
+        """The phone's UA; a subclass may give another (``siperb serve``'s workers answer
+        OPTIONS and new INVITEs by their load)."""
+        return _ProvisionedUserAgent(self._ua_config(), self.provisioning.contact_user, EventHub())
 
     def _ua_config(self) -> UserAgentConfig:
         prov = self.provisioning
@@ -239,6 +246,7 @@ class Phone(SdkVerbs):
     # ---- media (through MediaControl) ----
 
     def devices(self) -> list[Any]:
+        """The audio devices (needs EnableDeviceSelector); the SDK's GetDevices."""
         self.options.require("device_selector")
         return self.media.devices()
 
@@ -271,6 +279,7 @@ class Phone(SdkVerbs):
         return await self._store().list(limit, offset, direction)
 
     async def clear_history(self) -> int:
+        """Forget this profile's calls; the number removed (the SDK's ClearHistory)."""
         return await self._store().clear()
 
     async def recent_calls(self, limit: int = 50) -> list[CallRecord]:

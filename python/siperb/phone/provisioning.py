@@ -348,11 +348,13 @@ class Provisioning:
 
     @property
     def port(self) -> int:
+        """SipWebsocketPort as an int (normalised when the object is made)."""
         assert isinstance(self.sip_websocket_port, int)  # normalised in __post_init__
         return self.sip_websocket_port
 
     @property
     def scheme(self) -> str:
+        """``wss`` or ``ws``: the WebSocket scheme the transport connects with."""
         return "wss" if self.secure else "ws"
 
     @property
@@ -406,6 +408,7 @@ class Provisioning:
 
     @property
     def is_proxy(self) -> bool:
+        """True when RegistrationMode is Proxy (the SDK's Proxy provisioning model)."""
         return self.registration_mode == PROXY
 
     @property

@@ -51,10 +51,12 @@ class Session:
 
     @property
     def UserId(self) -> str:  # the SDK's name
+        """The SDK's name for :attr:`user_id`."""
         return self.user_id
 
     @property
     def SessionToken(self) -> str:  # the SDK's name
+        """The SDK's name for :attr:`session_token`."""
         return self.session_token
 
 
