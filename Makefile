@@ -12,7 +12,7 @@ FUZZ_SECONDS ?= 20
 PY_FUZZ_SECONDS ?= 10
 PY_FUZZ_TARGETS := sip framer uri sdp rtp rtcp rtcp-lenient telephone-event info-and-sipfrag-bodies bad-request
 
-.PHONY: demo test test-unit test-asan test-asan-integration asan-build fuzz bench lint build bootstrap demo-bootstrap clean docs wheel test-wheel
+.PHONY: demo test test-unit test-asan test-asan-integration asan-build fuzz bench bench-ci lint build bootstrap demo-bootstrap clean docs wheel test-wheel
 
 # Two install paths: `make demo` installs only what the demo needs (build tools and the codec,
 # SRTP and PortAudio libraries); `make test` also installs the test peers. Both idempotent.
@@ -49,7 +49,7 @@ demo: build
 
 # The wheel is built too (make wheel; about 10 minutes the first time on 2 cores, then only
 # what changed): tests/wheel installs it with the system's libraries hidden.
-test: bootstrap build fuzz test-asan wheel
+test: bootstrap build fuzz test-asan wheel bench-ci
 	$(PY) -m ruff check python tests benchmarks
 	$(PY) -m mypy python/siperb
 	$(STUBTEST)
@@ -119,6 +119,16 @@ fuzz: bootstrap build
 
 bench: bootstrap build
 	$(PY) -m pytest -q benchmarks --benchmark-only
+
+# A short pass of the parser and G.711 benchmarks against their alternatives (siperb, sippy,
+# audioop only): fails when a same-run ratio falls below its floor in benchmarks/floors.py.
+# Results are kept as pytest-benchmark JSON in build/bench/ (compare runs with
+# `$(PY) -m pytest_benchmark compare --storage build/bench`).
+BENCH_CI_TESTS = benchmarks/bench_sip_parse.py benchmarks/bench_codec_g711.py
+bench-ci: build
+	$(PY) -m pytest -q -p no:cacheprovider $(BENCH_CI_TESTS) --benchmark-only \
+	  -k "siperb or sippy or audioop" --benchmark-max-time=0.3 \
+	  --benchmark-storage=file://build/bench --benchmark-autosave
 
 # The hand-written stub python/siperb/_core.pyi checked against the built extension (the
 # allowlist holds only commented, justified entries).

@@ -2,7 +2,8 @@
 table of ratios against siperb within each group, so a report needs no arithmetic by hand.
 
 A benchmark sets ``benchmark.group`` (what is measured) and ``benchmark.extra_info["impl"]``
-(who does it: "siperb" or the alternative's name).
+(who does it: "siperb" or the alternative's name). A group with a floor in floors.py fails the
+run when a same-run ratio falls below it (``make bench-ci``, run by ``make test``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent))
+
+from floors import FLOORS
+
+_VIOLATIONS = pytest.StashKey[list[str]]()
 
 
 def _median(bench: Any) -> float | None:
@@ -20,18 +27,59 @@ def _median(bench: Any) -> float | None:
     return getattr(stats, "median", None)
 
 
-def pytest_terminal_summary(terminalreporter: Any, config: Any) -> None:
+def _groups(config: Any) -> dict[str, list[Any]]:
     session = getattr(config, "_benchmarksession", None)
-    if session is None or not session.benchmarks:
-        return
     groups: dict[str, list[Any]] = {}
-    for bench in session.benchmarks:
+    for bench in getattr(session, "benchmarks", None) or []:
         groups.setdefault(bench.group or bench.name, []).append(bench)
+    return groups
+
+
+def _medians(benches: list[Any]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for b in benches:
+        median = _median(b)
+        if median is not None:
+            out.setdefault(b.extra_info.get("impl", b.name), median)
+    return out
+
+
+def floor_violations(groups: dict[str, list[Any]]) -> list[str]:
+    """Each floor of floors.py missed in this run (a group where siperb ran but the
+    alternative did not counts: a floor that is never checked guards nothing)."""
+    out = []
+    for group, floors in sorted(FLOORS.items()):
+        medians = _medians(groups.get(group, []))
+        ours = medians.get("siperb")
+        if ours is None:
+            continue
+        for impl, floor in floors.items():
+            theirs = medians.get(impl)
+            if theirs is None:
+                out.append(f"{group}: {impl} did not run (floor {floor}x)")
+            elif theirs / ours < floor:
+                out.append(f"{group}: {theirs / ours:.1f}x {impl}, below the floor of {floor}x")
+    return out
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    violations = floor_violations(_groups(session.config))
+    session.config.stash[_VIOLATIONS] = violations
+    if violations and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: Any) -> None:
+    groups = _groups(config)
+    if not groups:
+        return
     tr = terminalreporter
     tr.write_sep("=", "siperb ratios (median time of the alternative / median time of siperb)")
     for group, benches in sorted(groups.items()):
         ours = [b for b in benches if b.extra_info.get("impl") == "siperb"]
         base = _median(ours[0]) if ours else None
+        floors = FLOORS.get(group, {})
         tr.write_line(f"{group}:")
         for b in sorted(benches, key=lambda b: _median(b) or 0.0):
             median = _median(b)
@@ -39,4 +87,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: Any) -> None:
                 continue
             impl = b.extra_info.get("impl", b.name)
             ratio = f"{median / base:6.1f}x" if base else "   n/a"
-            tr.write_line(f"  {impl:<24} {median * 1e6:10.3f} us   {ratio}")
+            floor = f"   (floor {floors[impl]}x)" if impl in floors else ""
+            tr.write_line(f"  {impl:<24} {median * 1e6:10.3f} us   {ratio}{floor}")
+    violations = config.stash.get(_VIOLATIONS, [])
+    for line in violations:
+        tr.write_line(f"RATIO FLOOR MISSED: {line}", red=True, bold=True)
+    if FLOORS and groups and not violations:
+        tr.write_line("every ratio floor of benchmarks/floors.py that ran was met", green=True)

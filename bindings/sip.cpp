@@ -1,6 +1,9 @@
 // Bindings for csrc/sip/. Typed header objects are views into the message buffer; each Python
-// object holds a shared_ptr to the buffer's owner (Held<T>) so views never outlive it.
+// object holds a shared_ptr to the buffer's owner (Held<T>) so views never outlive it. Via,
+// NameAddr and CSeq, read on every message, are light views (views.hpp); the rest are pybind11
+// classes.
 #include "bindings.hpp"
+#include "views.hpp"
 
 #include "sip/framer.hpp"
 #include "sip/message.hpp"
@@ -9,6 +12,7 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <type_traits>
 
 namespace pb = pybind11;
 
@@ -19,11 +23,6 @@ namespace {
 using sip::Message;
 using MessagePtr = std::shared_ptr<Message>;
 
-template <class T>
-struct Held {
-    std::shared_ptr<const void> owner;
-    T v;
-};
 
 // Header text is UTF-8 in practice but any octet may arrive: undecodable octets become lone
 // surrogates (as os.fsdecode does) instead of raising.
@@ -50,15 +49,21 @@ pybind11::dict params_dict(std::string_view params, std::string_view field) {
 }
 
 template <class T>
-Held<T> held(const std::shared_ptr<const void>& owner, T v) {
-    return Held<T>{owner, std::move(v)};
+constexpr bool kLight = std::is_same_v<T, sip::Via> || std::is_same_v<T, sip::NameAddr> || std::is_same_v<T, sip::CSeq>;
+
+template <class T>
+pybind11::object held(const std::shared_ptr<const void>& owner, const T& v) {
+    if constexpr (kLight<T>) return LightView<T>::make(owner, v);
+    else return pybind11::cast(Held<T>{owner, v});
 }
 
 template <class T>
 pybind11::list held_list(const std::shared_ptr<const void>& owner, const std::vector<T>& items) {
-    pybind11::list out(items.size());
-    for (size_t i = 0; i < items.size(); ++i) out[i] = pybind11::cast(Held<T>{owner, items[i]});
-    return out;
+    PyObject* out = PyList_New(Py_ssize_t(items.size()));
+    if (!out) throw pybind11::error_already_set();
+    auto list = pybind11::reinterpret_steal<pybind11::list>(out);
+    for (size_t i = 0; i < items.size(); ++i) PyList_SET_ITEM(out, Py_ssize_t(i), held(owner, items[i]).release().ptr());
+    return list;
 }
 
 pybind11::list str_list(const std::vector<std::string_view>& items) {
@@ -70,7 +75,7 @@ pybind11::list str_list(const std::vector<std::string_view>& items) {
 template <class T>
 pybind11::object held_opt(const std::shared_ptr<const void>& owner, const std::optional<T>& v) {
     if (!v) return pybind11::none();
-    return pybind11::cast(Held<T>{owner, *v});
+    return held(owner, *v);
 }
 
 sip::HeaderList header_list(const std::vector<std::pair<std::string, std::string>>& h) { return h; }
@@ -141,46 +146,50 @@ void bind_sip(pybind11::module_& m) {
         .def("__repr__", [](const HUri& u) { return repr_str("Uri(" + std::string(u.v.raw) + ")"); });
 
     using HVia = Held<sip::Via>;
-    pb::class_<HVia>(m, "Via", "One Via value (a header line may hold several).")
-        .def_property_readonly("raw", [](const HVia& v) { return str(v.v.raw); })
-        .def_property_readonly("protocol", [](const HVia& v) { return str(v.v.sent_protocol()); })
-        .def_property_readonly("transport", [](const HVia& v) { return str(v.v.transport); })
-        .def_property_readonly("host", [](const HVia& v) { return str(v.v.host); })
-        .def_property_readonly("port", [](const HVia& v) { return opt_int(v.v.port); })
-        .def_property_readonly("branch", [](const HVia& v) { return opt_str(v.v.has_branch, v.v.branch); })
-        .def_property_readonly("received", [](const HVia& v) {
-            return v.v.has_received ? str(v.v.received_address()) : pb::object(pb::none());
+    using Obj = pb::object;
+    static LightView<sip::Via> via;
+    via.getter("raw", [](const HVia& v) { return str(v.v.raw); })
+        .getter("protocol", [](const HVia& v) { return str(v.v.sent_protocol()); })
+        .getter("transport", [](const HVia& v) { return str(v.v.transport); })
+        .getter("host", [](const HVia& v) { return str(v.v.host); })
+        .getter("port", [](const HVia& v) { return opt_int(v.v.port); })
+        .getter("branch", [](const HVia& v) { return opt_str(v.v.has_branch, v.v.branch); })
+        .getter("received", [](const HVia& v) {
+            return v.v.has_received ? str(v.v.received_address()) : Obj(pb::none());
         })
-        .def_property_readonly("rport", [](const HVia& v) -> pb::object {
+        .getter("rport", [](const HVia& v) -> Obj {
             if (!v.v.has_rport) return pb::none();
             if (v.v.rport < 0) return pb::bool_(true);
             return pb::int_(v.v.rport);
         })
-        .def_property_readonly("maddr", [](const HVia& v) { return opt_str(v.v.has_maddr, v.v.maddr); })
-        .def_property_readonly("ttl", [](const HVia& v) { return opt_int(v.v.ttl); })
-        .def_property_readonly("params", [](const HVia& v) { return params_dict(v.v.params, "Via"); })
-        .def("__repr__", [](const HVia& v) { return repr_str("Via(" + std::string(v.v.raw) + ")"); });
+        .getter("maddr", [](const HVia& v) { return opt_str(v.v.has_maddr, v.v.maddr); })
+        .getter("ttl", [](const HVia& v) { return opt_int(v.v.ttl); })
+        .getter("params", [](const HVia& v) -> Obj { return params_dict(v.v.params, "Via"); })
+        .repr([](const HVia& v) { return repr_str("Via(" + std::string(v.v.raw) + ")"); })
+        .finish(m, "siperb._core.Via", "One Via value (a header line may hold several).");
 
     using HNA = Held<sip::NameAddr>;
-    pb::class_<HNA>(m, "NameAddr", "name-addr or addr-spec with header parameters (From, To, Contact, ...).")
-        .def_property_readonly("raw", [](const HNA& n) { return str(n.v.raw); })
-        .def_property_readonly("display_name", [](const HNA& n) {
-            return n.v.display.empty() ? pb::object(pb::none()) : str(n.v.display_name());
+    static LightView<sip::NameAddr> name_addr;
+    name_addr.getter("raw", [](const HNA& n) { return str(n.v.raw); })
+        .getter("display_name", [](const HNA& n) {
+            return n.v.display.empty() ? Obj(pb::none()) : str(n.v.display_name());
         })
-        .def_property_readonly("uri", [](const HNA& n) { return HUri{n.owner, n.v.uri}; })
-        .def_property_readonly("tag", [](const HNA& n) { return opt_str(n.v.has_tag, n.v.tag); })
-        .def_property_readonly("params", [](const HNA& n) { return params_dict(n.v.params, "name-addr"); })
-        .def_property_readonly("expires", [](const HNA& n) { return n.v.expires(); })
-        .def_property_readonly("q", [](const HNA& n) { return n.v.q(); })
-        .def("__repr__", [](const HNA& n) { return repr_str("NameAddr(" + std::string(n.v.raw) + ")"); });
+        .getter("uri", [](const HNA& n) { return pb::cast(HUri{n.owner, n.v.uri}); })
+        .getter("tag", [](const HNA& n) { return opt_str(n.v.has_tag, n.v.tag); })
+        .getter("params", [](const HNA& n) -> Obj { return params_dict(n.v.params, "name-addr"); })
+        .getter("expires", [](const HNA& n) { return pb::cast(n.v.expires()); })
+        .getter("q", [](const HNA& n) { return pb::cast(n.v.q()); })
+        .repr([](const HNA& n) { return repr_str("NameAddr(" + std::string(n.v.raw) + ")"); })
+        .finish(m, "siperb._core.NameAddr", "name-addr or addr-spec with header parameters (From, To, Contact, ...).");
 
     using HCSeq = Held<sip::CSeq>;
-    pb::class_<HCSeq>(m, "CSeq")
-        .def_property_readonly("number", [](const HCSeq& c) { return c.v.number; })
-        .def_property_readonly("method", [](const HCSeq& c) { return str(c.v.method); })
-        .def("__repr__", [](const HCSeq& c) {
+    static LightView<sip::CSeq> cseq;
+    cseq.getter("number", [](const HCSeq& c) -> Obj { return pb::int_(c.v.number); })
+        .getter("method", [](const HCSeq& c) { return str(c.v.method); })
+        .repr([](const HCSeq& c) {
             return repr_str("CSeq(" + std::to_string(c.v.number) + ", " + std::string(c.v.method) + ")");
-        });
+        })
+        .finish(m, "siperb._core.CSeq", nullptr);
 
     using HAuth = Held<sip::Auth>;
     pb::class_<HAuth>(m, "Challenge", "Credentials or challenge: scheme and parameters (quoted values unquoted).")
@@ -231,17 +240,22 @@ void bind_sip(pybind11::module_& m) {
     };
     auto tokens = [](sip::HeaderId id) { return [id](const MessagePtr& m) { return str_list(m->tokens(id)); }; };
 
-    pb::class_<Message, MessagePtr>(m, "Message", "A parsed SIP request or response (immutable).")
-        .def_property_readonly("is_request", &Message::is_request)
-        .def_property_readonly("method", [](const MessagePtr& m) {
-            return m->is_request() ? str(m->method()) : pb::object(pb::none());
-        })
+    auto message = pb::class_<Message, MessagePtr>(m, "Message", "A parsed SIP request or response (immutable).");
+    // What a transaction and a dialog read on every message: plain descriptors (views.hpp).
+    static FastProperties<MessagePtr> hot(message);
+    hot.add("is_request", [](const MessagePtr& m) -> Obj { return pb::bool_(m->is_request()); })
+        .add("method", [](const MessagePtr& m) { return m->is_request() ? str(m->method()) : Obj(pb::none()); })
+        .add("status", [](const MessagePtr& m) { return m->is_request() ? Obj(pb::none()) : pb::int_(m->status()); })
+        .add("via", [](const MessagePtr& m) -> Obj { return held_list(m, m->via()); })
+        .add("from_", [](const MessagePtr& m) { return m->has_from() ? held(m, m->from()) : Obj(pb::none()); })
+        .add("to", [](const MessagePtr& m) { return m->has_to() ? held(m, m->to()) : Obj(pb::none()); })
+        .add("call_id", [](const MessagePtr& m) { return m->call_id().empty() ? Obj(pb::none()) : str(m->call_id()); })
+        .add("cseq", [](const MessagePtr& m) { return m->has_cseq() ? held(m, m->cseq()) : Obj(pb::none()); })
+        .add("contact", [](const MessagePtr& m) -> Obj { return held_list(m, m->contact()); });
+    message
         .def_property_readonly("uri", [](const MessagePtr& m) -> pb::object {
             if (!m->uri()) return pb::none();
             return pb::cast(HUri{m, *m->uri()});
-        })
-        .def_property_readonly("status", [](const MessagePtr& m) -> pb::object {
-            return m->is_request() ? pb::object(pb::none()) : pb::int_(m->status());
         })
         .def_property_readonly("reason", [](const MessagePtr& m) {
             return m->is_request() ? pb::object(pb::none()) : str(m->reason());
@@ -260,23 +274,6 @@ void bind_sip(pybind11::module_& m) {
         .def("header_values", [](const MessagePtr& m, std::string_view name) {
             return str_list(m->header_values(name));
         }, "name"_a)
-        .def_property_readonly("via", [](const MessagePtr& m) { return held_list(m, m->via()); })
-        .def_property_readonly("from_", [](const MessagePtr& m) -> pb::object {
-            if (!m->has_from()) return pb::none();
-            return pb::cast(HNA{m, m->from()});
-        })
-        .def_property_readonly("to", [](const MessagePtr& m) -> pb::object {
-            if (!m->has_to()) return pb::none();
-            return pb::cast(HNA{m, m->to()});
-        })
-        .def_property_readonly("call_id", [](const MessagePtr& m) {
-            return m->call_id().empty() ? pb::object(pb::none()) : str(m->call_id());
-        })
-        .def_property_readonly("cseq", [](const MessagePtr& m) -> pb::object {
-            if (!m->has_cseq()) return pb::none();
-            return pb::cast(HCSeq{m, m->cseq()});
-        })
-        .def_property_readonly("contact", [](const MessagePtr& m) { return held_list(m, m->contact()); })
         .def_property_readonly("contact_star", &Message::contact_star)
         .def_property_readonly("route", [](const MessagePtr& m) { return held_list(m, m->route()); })
         .def_property_readonly("record_route", [](const MessagePtr& m) { return held_list(m, m->record_route()); })

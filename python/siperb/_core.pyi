@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 from typing_extensions import Buffer as _Buffer
+from typing_extensions import final as _final
 
 # Audio and packet arguments: anything with the buffer protocol. numpy's stubs give ndarray a
 # __buffer__ only on Python 3.12+, so ndarray is named as well for 3.10 and 3.11 callers.
@@ -46,7 +47,10 @@ class Uri(metaclass=_pybind11_type):
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
-class Via(metaclass=_pybind11_type):
+# Light views (bindings/views.hpp), not pybind11 classes: made by the native core only (no
+# constructor) and not subclassable.
+@_final
+class Via:
     @property
     def raw(self) -> str: ...
     @property
@@ -70,7 +74,8 @@ class Via(metaclass=_pybind11_type):
     @property
     def params(self) -> dict[str, str | None]: ...
 
-class NameAddr(metaclass=_pybind11_type):
+@_final
+class NameAddr:
     @property
     def raw(self) -> str: ...
     @property
@@ -86,7 +91,8 @@ class NameAddr(metaclass=_pybind11_type):
     @property
     def q(self) -> float | None: ...
 
-class CSeq(metaclass=_pybind11_type):
+@_final
+class CSeq:
     @property
     def number(self) -> int: ...
     @property
