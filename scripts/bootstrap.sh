@@ -20,6 +20,7 @@ packages=(
   dnsmasq-base iproute2 nftables conntrack rtpengine-daemon
   chromium  # tests/browser: the PhoneFrame UI in a real browser, driven by Playwright
   fonts-ipafont-gothic  # tests/browser: Japanese glyphs in the UI screenshots (else tofu boxes)
+  flite  # benchmarks/bench_jitter_replay.py: synthesises the English speech PESQ is scored on
 )
 
 # Debian starts kamailio as a system service on install; the tests start their own on free
