@@ -46,9 +46,10 @@ def test_siperb_starts_once_the_target_is_measured_and_plays_everything() -> Non
     assert (r.played, r.concealed) == (10, 0)
     # At t = 0 only packet 0 is in: the 40 ms start delay applies, silence. From the second
     # packet on the target is measured (no jitter: the 4 ms margin), so packet 0 starts at the
-    # next tick, 20 ms after it arrived; then the buffer accelerates towards the target.
-    assert r.max_delay_ms == 20.0
-    assert r.mean_delay_ms < 20.0
+    # next tick, 20 ms after it arrived; every packet then waits 20 ms (less than a frame above
+    # the target: no acceleration).
+    assert (r.max_delay_ms, r.mean_delay_ms) == (20.0, 20.0)
+    assert (r.accelerated, r.decelerated) == (0, 0)
     assert r.received == 10
 
 
