@@ -60,7 +60,9 @@ def _synth(text: str, voice: str) -> np.ndarray:
     path = CACHE / f"{key}.wav"
     if not path.exists():
         tmp = path.with_suffix(".tmp.wav")
-        subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(tmp)], check=True, timeout=60)
+        subprocess.run(
+            ["flite", "-voice", voice, "-t", text, "-o", str(tmp)], check=True, timeout=60
+        )
         tmp.rename(path)
     rate, _channels, pcm, _enc = wav_read(path)
     return np.asarray(resample(pcm, rate, RATE), dtype=np.int16)
@@ -119,7 +121,9 @@ def evaluate(seeds: tuple[int, ...] = SEEDS) -> dict[str, dict[str, list[Score]]
         row: dict[str, list[Score]] = {b: [] for b in BUFFERS}
         for seed in seeds:
             if model is dtx_talkspurts:
-                trace = packets(dtx_talkspurts(frames, seed, active=active), payloads, FRAME, sent=active)
+                trace = packets(
+                    dtx_talkspurts(frames, seed, active=active), payloads, FRAME, sent=active
+                )
             else:
                 trace = packets(model(frames, seed), payloads, FRAME)
             for b in BUFFERS:

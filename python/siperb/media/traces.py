@@ -19,8 +19,8 @@ import random
 from collections.abc import Callable, Sequence
 
 __all__ = [
-    "Arrivals",
     "TRACES",
+    "Arrivals",
     "bursty_congestion",
     "clock_drift",
     "dtx_talkspurts",
