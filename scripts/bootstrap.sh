@@ -15,12 +15,12 @@ demo_packages=(
 # `make test` adds these (a package the extension itself needs belongs in demo_packages).
 packages=(
   clang libclang-rt-14-dev
+  flite  # benchmarks/bench_jitter_replay.py: synthesises the English speech PESQ is scored on
   kamailio kamailio-websocket-modules kamailio-tls-modules
   baresip sip-tester pulseaudio pulseaudio-utils libasound2-plugins sox openssl
   dnsmasq-base iproute2 nftables conntrack rtpengine-daemon
   chromium  # tests/browser: the PhoneFrame UI in a real browser, driven by Playwright
   fonts-ipafont-gothic  # tests/browser: Japanese glyphs in the UI screenshots (else tofu boxes)
-  flite  # benchmarks/bench_jitter_replay.py: synthesises the English speech PESQ is scored on
 )
 
 # Debian starts kamailio as a system service on install; the tests start their own on free
