@@ -1,15 +1,19 @@
-// Bindings for csrc/jbuf/: the adaptive jitter buffer, G.711 Appendix I PLC and the speexdsp
-// comparator.
+// Bindings for csrc/jbuf/: the adaptive jitter buffer, G.711 Appendix I PLC, the speexdsp
+// comparator and the trace replay (csrc/media/replay) that runs them through the receive chain.
 #include "bindings.hpp"
 
 #include "jbuf/g711_plc.hpp"
 #include "jbuf/jitter_buffer.hpp"
 #include "jbuf/speex_jitter.hpp"
+#include "media/replay.hpp"
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <string>
 #include <string_view>
+#include <tuple>
+#include <vector>
 
 namespace py = pybind11;
 
@@ -21,6 +25,13 @@ using namespace siperb::jbuf;
 
 // PCM in: what np.asarray(x, np.int16) converts (int16 arrays and buffers without a copy).
 using Pcm = PcmIn<CodecError>;
+using TracePacket = std::tuple<std::uint16_t, std::uint32_t, double, std::string>;
+
+media::ReplayBuffer replay_buffer(std::string_view name) {
+    if (name == "siperb") return media::ReplayBuffer::Siperb;
+    if (name == "speexdsp") return media::ReplayBuffer::Speex;
+    throw MediaError("replay buffer", "must be 'siperb' or 'speexdsp'");
+}
 
 }  // namespace
 
@@ -137,6 +148,51 @@ void bind_jbuf(pybind11::module_& m) {
             },
             pybind11::arg("sequence_number"), pybind11::arg("timestamp"), pybind11::arg("payload"))
         .def("get", &SpeexJitterBuffer::get);
+    pybind11::class_<media::ReplayResult>(m, "ReplayResult")
+        .def_property_readonly("pcm", [](const media::ReplayResult& r) { return pcm_copy(r.pcm); })
+        .def_readonly("sample_rate", &media::ReplayResult::sample_rate)
+        .def_readonly("first_tick_ms", &media::ReplayResult::first_tick_ms)
+        .def_readonly("frames", &media::ReplayResult::frames)
+        .def_readonly("played", &media::ReplayResult::played)
+        .def_readonly("concealed", &media::ReplayResult::concealed)
+        .def_readonly("silence", &media::ReplayResult::silence)
+        .def_readonly("accelerated", &media::ReplayResult::accelerated)
+        .def_readonly("decelerated", &media::ReplayResult::decelerated)
+        .def_readonly("received", &media::ReplayResult::received)
+        .def_readonly("late", &media::ReplayResult::late)
+        .def_readonly("duplicated", &media::ReplayResult::duplicated)
+        .def_readonly("discarded", &media::ReplayResult::discarded)
+        .def_readonly("mean_delay_ms", &media::ReplayResult::mean_delay_ms)
+        .def_readonly("max_delay_ms", &media::ReplayResult::max_delay_ms)
+        .def_property_readonly("concealed_percent", &media::ReplayResult::concealed_percent);
+    m.def(
+        "replay",
+        [](const std::vector<TracePacket>& trace, std::string_view codec, std::uint32_t ptime, std::string_view buffer,
+           int decode_rate, std::uint32_t min_delay_ms, std::uint32_t max_delay_ms, std::uint32_t start_delay_ms,
+           bool time_stretch, double clock_phase_ms, double output_skew, double tail_ms) {
+            media::ReplayConfig c;
+            c.codec = media::codec_kind_from(codec);
+            c.ptime_ms = ptime;
+            c.buffer = replay_buffer(buffer);
+            c.decode_rate = decode_rate;
+            c.jitter.min_delay_ms = min_delay_ms;
+            c.jitter.max_delay_ms = max_delay_ms;
+            c.jitter.start_delay_ms = start_delay_ms;
+            c.time_stretch = time_stretch;
+            c.clock_phase_ms = clock_phase_ms;
+            c.output_skew = output_skew;
+            c.tail_ms = tail_ms;
+            std::vector<media::ReplayPacket> packets;
+            packets.reserve(trace.size());
+            for (const auto& [seq, ts, arrival, payload] : trace)
+                packets.push_back({seq, ts, arrival, std::vector<std::uint8_t>(payload.begin(), payload.end()), false});
+            pybind11::gil_scoped_release release;
+            return media::replay(std::move(packets), c);
+        },
+        pybind11::arg("trace"), pybind11::arg("codec") = "PCMU", pybind11::arg("ptime") = 20,
+        pybind11::arg("buffer") = "siperb", pybind11::arg("decode_rate") = 8000, pybind11::arg("min_delay_ms") = 0,
+        pybind11::arg("max_delay_ms") = 500, pybind11::arg("start_delay_ms") = 40, pybind11::arg("time_stretch") = true,
+        pybind11::arg("clock_phase_ms") = 0.0, pybind11::arg("output_skew") = 0.0, pybind11::arg("tail_ms") = 1000.0);
 }
 
 }  // namespace siperb::py

@@ -15,6 +15,7 @@ demo_packages=(
 # `make test` adds these (a package the extension itself needs belongs in demo_packages).
 packages=(
   clang libclang-rt-14-dev
+  flite  # benchmarks/bench_jitter_replay.py: synthesises the English speech PESQ is scored on
   kamailio kamailio-websocket-modules kamailio-tls-modules
   baresip sip-tester pulseaudio pulseaudio-utils libasound2-plugins sox openssl
   dnsmasq-base iproute2 nftables conntrack rtpengine-daemon

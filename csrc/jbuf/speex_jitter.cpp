@@ -40,7 +40,8 @@ Frame SpeexJitterBuffer::get() {
         f.sequence_number = static_cast<std::uint16_t>(p.sequence);
         f.payload.assign(buf.begin(), buf.begin() + p.len);
     } else {
-        f.kind = FrameKind::Conceal;
+        f.kind = FrameKind::Conceal;  // missing, or an insertion to grow the delay
+        f.timestamp = p.timestamp;    // the media time speexdsp wanted to play
     }
     return f;
 }

@@ -2,8 +2,8 @@
 
 #include "common/error.hpp"
 #include "dsp/levels.hpp"
-#include "dsp/time_stretch.hpp"
 #include "media/pcm_fifo.hpp"
+#include "media/playout.hpp"
 #include "rtp/rtp_packet.hpp"
 
 #include <algorithm>
@@ -131,42 +131,10 @@ void RtpReceiver::fill_chain(RxChain& c, double now_ms) {
         const double pending_ms = static_cast<double>(c.sync.size()) * 1000.0 / rate;
         jbuf::Frame& f = frame_;
         c.jb->get(now_ms, pending_ms, f);
-        // The jitter buffer's frames are in RTP clock units; the decoder's in its own rate.
-        const std::size_t n = static_cast<std::size_t>(f.samples) * static_cast<std::size_t>(rate) / c.clock;
-        std::size_t got = 0;
-        switch (f.kind) {
-        case jbuf::FrameKind::Packet:
-            got = c.dec->decode(f.payload, dec_buf_);
-            if (got == 0) {
-                got = c.dec->conceal(n, {}, dec_buf_);
-                ++st_.frames_concealed;
-            } else {
-                ++st_.frames_played;
-            }
-            break;
-        case jbuf::FrameKind::Conceal:
-            got = c.dec->conceal(n, f.next_available ? std::span<const std::uint8_t>(f.next_payload) : std::span<const std::uint8_t>{},
-                                 dec_buf_);
-            if (f.next_available && c.kind == CodecKind::Opus && params_.opus_fec) ++st_.fec_recovered;
-            ++st_.frames_concealed;
-            break;
-        case jbuf::FrameKind::Silence:
-            got = c.dec->silence(n, dec_buf_);
-            ++st_.frames_silence;
-            break;
-        }
-        std::span<const std::int16_t> out(dec_buf_.data(), got);
-        if (cfg_.time_stretch && f.kind == jbuf::FrameKind::Packet && f.stretch != jbuf::Stretch::None && got > 0) {
-            // Gentle hints only in quiet frames; strong ones (far from target) and decelerations
-            // (an underrun is worse than a stretch) in any frame.
-            const std::size_t amount = static_cast<std::size_t>(f.stretch_samples) * static_cast<std::size_t>(rate) / c.clock;
-            const bool strong = f.stretch == jbuf::Stretch::Decelerate || amount * 2 >= got;
-            if (strong || dsp::mean_abs(out) < 300.0) {
-                const std::size_t m = dsp::time_stretch(out, f.stretch == jbuf::Stretch::Accelerate, amount, stretch_buf_, static_cast<std::uint32_t>(rate));
-                ++(f.stretch == jbuf::Stretch::Accelerate ? st_.accelerated : st_.decelerated);
-                out = std::span<const std::int16_t>(stretch_buf_.data(), m);
-            }
-        }
+        const std::span<const std::int16_t> out =
+            play_frame(f, *c.dec, PlayoutOptions{c.clock, cfg_.time_stretch, c.kind == CodecKind::Opus && params_.opus_fec},
+                       dec_buf_, stretch_buf_, st_);
+        const std::size_t got = out.size();
         c.sync.insert(c.sync.end(), out.begin(), out.end());
         if (got == 0 && f.kind != jbuf::FrameKind::Packet) break;
     }

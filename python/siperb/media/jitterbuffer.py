@@ -19,6 +19,12 @@ it rises within a fraction of a second when jitter grows and decays over tens of
 single spike (a WiFi stall) does not raise it; the playout point is held (concealment) while the
 stalled packets are missing and accelerates back afterwards, which costs less delay than
 covering rare stalls.
+
+:func:`replay` runs a network trace (``(sequence_number, timestamp, arrival_ms, payload)``
+tuples, recorded or from :mod:`siperb.media.traces`) through the same receive chain as a call
+(jitter buffer, decoder, PLC, time stretch) on a simulated output clock, with siperb's buffer or
+speexdsp's, and returns the played PCM and a :class:`ReplayResult` with the figures (buffer
+delay, concealed frames), so that anyone can judge a network, or a buffer, on identical packets.
 """
 
 from __future__ import annotations
@@ -29,8 +35,10 @@ from .._core import (
     G711Plc,
     JitterBuffer,
     JitterBufferStats,
+    ReplayResult,
     SpeexJitterBuffer,
     Stretch,
+    replay,
 )
 
 __all__ = [
@@ -39,6 +47,8 @@ __all__ = [
     "G711Plc",
     "JitterBuffer",
     "JitterBufferStats",
+    "ReplayResult",
     "SpeexJitterBuffer",
     "Stretch",
+    "replay",
 ]
