@@ -59,7 +59,9 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
 
     def media(ua: Any) -> EngineMedia:
         source = ToneSource(RATE, [([tone], 1000)], repeat=True)
-        m = EngineMedia(ua.media_host(), [Codec.pcmu()], source=source, sink=sink, config=config)
+        m = EngineMedia(ua.media_host(), [Codec.pcmu()], source=source, sink=sink, config=config,
+                        webrtc=bool(args.get("webrtc")))  # WebRTC profile: ICE + DTLS-SRTP
+        medias.append(m)
         if m.session is not None:
             for name in ("timeout", "rtp_resumed"):
                 m.session.on(name, media_event(name))
@@ -76,6 +78,7 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
         t1 = float(args["t1"])
         cfg.timers = Timers(t1=t1, t2=8 * t1, t4=10 * t1)
     ua = UserAgent(cfg)
+    medias: list[EngineMedia] = []
     incoming: asyncio.Queue[InviteSession] = asyncio.Queue()
 
     def on_event(ev: Event) -> None:
@@ -119,6 +122,7 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
             out["sdp_c"] = [ln for ln in str(call.media.local).splitlines() if ln[:2] == "c="]
             out["remote_sdp_c"] = [ln for ln in str(call.media.remote).splitlines()
                                    if ln[:2] == "c="]  # fmt: skip
+            out["local_sdp"], out["remote_sdp"] = str(call.media.local), str(call.media.remote)
         if args.get("no_audio"):  # a peer that sends none: hang up after hold_s
             await asyncio.sleep(float(args.get("hold_s", 0.5)))
             await call.hangup()

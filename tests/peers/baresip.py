@@ -189,10 +189,13 @@ def render_config(
     audio_player: str,
     host: str = LOOPBACK4,
     webrtc: bool = False,
+    rtcp_mux: bool = False,
 ) -> str:
     """baresip's `config` file: SIP and RTP on `host` only (loopback by default), g711/opus/
     srtp, ctrl_tcp on loopback, optional recording; ``webrtc``: the ice and dtls_srtp modules
-    too (baresip's ICE leaves loopback addresses out of its candidates, see PEERS.md)."""
+    too (baresip's ICE leaves loopback addresses out of its candidates, see PEERS.md);
+    ``rtcp_mux``: 1.0's ``rtcp_mux yes`` (default no: its offers and answers then carry no
+    a=rtcp-mux, which the WebRTC profile requires)."""
     lines = [
         "poll_method\t\tepoll",
         f"sip_listen\t\t{f'[{host}]' if ':' in host else host}:{sip_port}",
@@ -225,6 +228,8 @@ def render_config(
         lines += ["module\t\t\tsndfile.so", f"snd_path\t\t{record_dir}"]
     if webrtc:
         lines += ["module\t\t\tice.so", "module\t\t\tdtls_srtp.so"]
+    if rtcp_mux:
+        lines.append("rtcp_mux\t\tyes")
     return "\n".join(lines) + "\n"
 
 
@@ -242,6 +247,7 @@ class Baresip:
         timeout: float = 10.0,
         host: str = LOOPBACK4,
         netns: Netns | None = None,
+        rtcp_mux: bool = False,
     ) -> None:
         binary = shutil.which("baresip")
         if binary is None:
@@ -263,6 +269,7 @@ class Baresip:
                 audio_player,
                 host,
                 webrtc=account.webrtc,
+                rtcp_mux=rtcp_mux,
             )
         )
         (workdir / "accounts").write_text(account.line() + "\n")
@@ -372,10 +379,12 @@ def start_baresip(
     password: str | None = None,
     timeout: float = 10.0,
     host: str | None = None,
+    rtcp_mux: bool = False,
 ) -> Baresip:
     """A baresip registered as `user` to `kamailio` over UDP, TCP or TLS (1.0 has no WS); on
     Kamailio's test host and address when Kamailio runs in a namespace (``host``: another of
-    its addresses, e.g. its IPv6 one, for SIP, RTP and the proxy URI)."""
+    its addresses, e.g. its IPv6 one, for SIP, RTP and the proxy URI); ``rtcp_mux``: see
+    :func:`render_config`."""
     account = BaresipAccount(
         user=user,
         password=kamailio.accounts[user] if password is None else password,
@@ -388,7 +397,7 @@ def start_baresip(
         try:
             ua = Baresip(workdir, account, audio_source=audio_source, audio_player=audio_player,
                          record=record, timeout=timeout, host=host or kamailio.host,
-                         netns=kamailio.netns)  # fmt: skip
+                         netns=kamailio.netns, rtcp_mux=rtcp_mux)  # fmt: skip
             break
         except PeerError as e:  # a free port taken before baresip bound it: pick others
             if "Address already in use" not in str(e) or attempt == 2:
