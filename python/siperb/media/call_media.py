@@ -28,6 +28,7 @@ from .webrtc import (
     IceServers,
     MediaProfile,
     WebRtcState,
+    check_answer,
     engine_params,
     resolve_profile,
 )
@@ -241,6 +242,12 @@ class EngineMedia(SdpOnlyMedia):
                     reason="the media profile cannot change during a call")  # fmt: skip
             self._open_session(wants)
         return super().create_answer(offer)
+
+    def apply_answer(self, answer: SessionDescription) -> None:
+        """Our WebRTC offer's answer must keep rtcp-mux and ICE (:func:`webrtc.check_answer`)."""
+        if self.webrtc_state is not None:
+            check_answer(answer)
+        super().apply_answer(answer)
 
     def _negotiated(self) -> None:
         if self.session is None or self.negotiated is None or self.closed or self._deferred:
