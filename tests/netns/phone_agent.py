@@ -43,7 +43,7 @@ async def listen(sink: BufferSink, seconds: float) -> tuple[float, float]:
 
 
 async def scenario(args: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"events": [], "media_events": [], "call_states": []}
+    out: dict[str, Any] = {"events": [], "media_events": [], "call_states": [], "sdp_refused": []}
     sink = BufferSink(RATE, RATE * 10)
     tone = float(args.get("tone_hz", 1000.0))
 
@@ -59,8 +59,14 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
 
     def media(ua: Any) -> EngineMedia:
         source = ToneSource(RATE, [([tone], 1000)], repeat=True)
-        m = EngineMedia(ua.media_host(), [Codec.pcmu()], source=source, sink=sink, config=config,
-                        webrtc=bool(args.get("webrtc")))  # WebRTC profile: ICE + DTLS-SRTP
+        m = EngineMedia(
+            ua.media_host(),
+            [Codec.pcmu()],
+            source=source,
+            sink=sink,
+            config=config,
+            webrtc=bool(args.get("webrtc")),
+        )  # WebRTC profile: ICE + DTLS-SRTP
         medias.append(m)
         if m.session is not None:
             for name in ("timeout", "rtp_resumed"):
@@ -79,7 +85,7 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
         cfg.timers = Timers(t1=t1, t2=8 * t1, t4=10 * t1)
     ua = UserAgent(cfg)
     medias: list[EngineMedia] = []
-    incoming: asyncio.Queue[InviteSession] = asyncio.Queue()
+    incoming: asyncio.Queue[InviteSession | None] = asyncio.Queue()
 
     def on_event(ev: Event) -> None:
         if ev.name == "incoming_call":
@@ -90,6 +96,11 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
                 call = ev["call"]
                 out["ended"] = {"outcome": str(call.outcome), "status": call.status,
                                 "reason": call.reason}  # fmt: skip
+        if ev.name == "sdp_refused":  # an offer we answered 488, or an answer we refused
+            fields = ("what", "status", "warning", "reason")
+            out["sdp_refused"].append({k: str(ev.get(k)) for k in fields})
+            if ev.get("what") == "offer":
+                incoming.put_nowait(None)  # wait_call ends: there is no call to answer
         if ev.name in ("registered", "registration_failed", "transport"):
             fields = ("status", "state", "public")
             out["events"].append({"name": ev.name, **{k: ev.get(k) for k in fields}})
@@ -112,7 +123,10 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
         if args["action"] == "call":
             call = await ua.call(args["target"])
         else:
-            call = await asyncio.wait_for(incoming.get(), float(args.get("wait_s", 20)))
+            offered = await asyncio.wait_for(incoming.get(), float(args.get("wait_s", 20)))
+            if offered is None:
+                return out
+            call = offered
             await call.answer()
         state = await call.wait_for(CallState.ESTABLISHED, timeout=15)
         out["established"] = state is CallState.ESTABLISHED

@@ -10,16 +10,17 @@ from siperb.media.call_media import EngineMedia, webrtc_available
 from siperb.media.webrtc import check_answer
 from siperb.sdp import SessionDescription
 
-#: baresip 1.0's answer (ice + dtls_srtp, default rtcp_mux no) to our offer whose c= Kamailio's
-#: fix_nated_sdp rewrote to the NAT's public address: no a=rtcp-mux, a=ice-mismatch.
-BARESIP_NAT_ANSWER = """v=0
+#: baresip 1.0's answer (ice + dtls_srtp, default rtcp_mux no) to our WebRTC offer: no
+#: a=rtcp-mux, and a=ice-mismatch (it looks for our RTCP port among our component-1 candidates).
+BARESIP_NO_MUX = """v=0
 o=- 1727191309 203789397 IN IP4 203.0.113.10
 s=-
 c=IN IP4 203.0.113.10
 t=0 0
 a=ice-ufrag:xd2TWhZ
 a=ice-pwd:pHlsI6R4jHL5G9H6BCcuWrerkWv9uzs
-a=fingerprint:SHA-256 56:2A:27:16:74:CB:32:62:62:3B:7B:31:82:B3:CF:B8:B7:39:EC:C3:50:0A:10:56:28:29:6C:B3:E1:D0:95:EB
+a=fingerprint:SHA-256 56:2A:27:16:74:CB:32:62:62:3B:7B:31:82:B3:CF:B8:B7:39:EC:C3:50:0A:10:56:28:\
+29:6C:B3:E1:D0:95:EB
 a=setup:active
 a=tool:baresip 1.0.0
 m=audio 44878 UDP/TLS/RTP/SAVPF 0 101
@@ -37,14 +38,15 @@ a=label:1
 a=minptime:20
 a=ice-mismatch
 """
-#: The same answer without the proxy's rewrite (no ice-mismatch), still without rtcp-mux.
-BARESIP_NO_MUX = BARESIP_NAT_ANSWER.replace("a=ice-mismatch\n", "")
 #: With ``rtcp_mux yes`` in baresip's config: a=rtcp-mux, one component (the call works).
 BARESIP_MUX = (
-    BARESIP_NO_MUX.replace("a=rtcp:44879 IN IP4 203.0.113.10\n", "a=rtcp-mux\n")
+    BARESIP_NO_MUX.replace("a=ice-mismatch\n", "")
+    .replace("a=rtcp:44879 IN IP4 203.0.113.10\n", "a=rtcp-mux\n")
     .replace("a=candidate:cb00710a 2 UDP 2113929470 203.0.113.10 44879 typ host\n", "")
     .replace("a=setup:active", "a=setup:passive")
 )
+#: With ``rtcp_mux yes`` but our c= rewritten by Kamailio's fix_nated_sdp (phone behind NAT).
+BARESIP_NAT_ANSWER = BARESIP_MUX + "a=ice-mismatch\n"
 
 
 def _parse(text: str) -> SessionDescription:
@@ -58,6 +60,7 @@ def test_ice_mismatch_answer_is_refused_naming_the_attribute() -> None:
 
 
 def test_answer_without_rtcp_mux_is_refused_naming_the_attribute() -> None:
+    """rtcp-mux named first: it is the cause of baresip's a=ice-mismatch here."""
     with pytest.raises(SdpNegotiationError) as e:
         check_answer(_parse(BARESIP_NO_MUX))
     assert e.value.field == "a=rtcp-mux" and "rtcp-mux" in e.value.reason

@@ -182,22 +182,26 @@ def check_answer(answer: SessionDescription) -> None:
     (RFC 5761 5.1.1: then RTCP must go to a separate port; JSEP's rtcp-mux policy "require"
     rejects such an answer), and when a proxy rewrote our c= (Kamailio's fix_nated_sdp) it
     answers a=ice-mismatch and does no ICE (RFC 8839 5.4). Either way no audio could flow, so
-    the call ends saying why instead of showing as established.
+    the call ends saying why instead of showing as established. rtcp-mux is checked first:
+    baresip without it also answers a=ice-mismatch (it looks for our RTCP port, m= port + 1,
+    among our candidates, which are component 1 only).
     """
     for m in answer.media:
         if m.kind != "audio" or m.port == 0 or not m.proto.startswith("UDP/TLS/RTP/SAVP"):
             continue
         names = {a.name for a in (*answer.attributes, *m.attributes)}
-        if "ice-mismatch" in names:
-            raise SdpNegotiationError(
-                "the answer says a=ice-mismatch: the far end does no ICE (a proxy on the way "
-                "rewrote our c=/m= address, e.g. fix_nated_sdp), which the WebRTC profile needs",
-                field="a=ice-mismatch", reason="ICE refused by the far end (RFC 8839 5.4)")  # fmt: skip
         if not m.rtcp_mux:
             raise SdpNegotiationError(
                 "the answer has no a=rtcp-mux: the WebRTC profile carries RTP and RTCP on one "
                 "socket (RFC 5761 5.1.1, JSEP rtcp-mux policy require)",
                 field="a=rtcp-mux", reason="rtcp-mux declined by the far end")  # fmt: skip
+        if "ice-mismatch" in names:
+            raise SdpNegotiationError(
+                "the answer says a=ice-mismatch: the far end does no ICE (a proxy on the way "
+                "rewrote our c=/m= address, e.g. fix_nated_sdp), which the WebRTC profile needs",
+                field="a=ice-mismatch",
+                reason="ICE refused by the far end (RFC 8839 5.4)",
+            )
         return
 
 
