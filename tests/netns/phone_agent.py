@@ -67,7 +67,6 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
             config=config,
             webrtc=bool(args.get("webrtc")),
         )  # WebRTC profile: ICE + DTLS-SRTP
-        medias.append(m)
         if m.session is not None:
             for name in ("timeout", "rtp_resumed"):
                 m.session.on(name, media_event(name))
@@ -84,7 +83,6 @@ async def scenario(args: dict[str, Any]) -> dict[str, Any]:
         t1 = float(args["t1"])
         cfg.timers = Timers(t1=t1, t2=8 * t1, t4=10 * t1)
     ua = UserAgent(cfg)
-    medias: list[EngineMedia] = []
     incoming: asyncio.Queue[InviteSession | None] = asyncio.Queue()
 
     def on_event(ev: Event) -> None:
