@@ -170,6 +170,7 @@ def test_this_browser_carries_the_call_both_ways(
         assert got is not None and abs(got["freq"] - FAR_TONE) < 15, got
         assert got["peakDb"] > -60, got
         pipes = frame.browser_audio.pipes()
+        print(f"far end heard {_dominant(heard, RATE):.0f} Hz; page heard {got}; pipes {pipes}")
         assert pipes["to_call"]["written"] > RATE and pipes["to_browser"]["written"] > RATE
         # Another page of the same frame cannot take the device while this one holds it.
         other = mic_browser.new_page()
