@@ -200,6 +200,7 @@ def test_this_browser_carries_the_call_both_ways(
                 break
             page.wait_for_timeout(100)
         assert not frame.browser_audio.active
+        assert "@browser" not in frame.chosen_devices.values()
     finally:
         page.context.close()
         tone_host.close_phone(phone, frame)

@@ -323,7 +323,7 @@ class WebFrame:
             self._clients.discard(client)
             client.put(None)
             if self.browser_audio is not None and self.browser_audio.owner is client:
-                self.browser_audio.close(self.phone)  # its page went away
+                self._close_browser_audio(self.browser_audio)  # its page went away
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer, 2.0)
 
@@ -378,15 +378,18 @@ class WebFrame:
                               field="op", reason="browser audio not enabled")  # fmt: skip
         if cmd.op == "browser_close":
             if audio.owner is client:
-                audio.close(self.phone)
-            for key in ("input", "output"):
-                if self.chosen_devices.get(key) == BROWSER_DEVICE:
-                    del self.chosen_devices[key]
+                self._close_browser_audio(audio)
             return None
         answer = await audio.open(client, cmd.args["sdp"])
         audio.follow(self.phone)
         self.chosen_devices.update(input=BROWSER_DEVICE, output=BROWSER_DEVICE)
         return {"sdp": answer}
+
+    def _close_browser_audio(self, audio: BrowserAudio) -> None:
+        audio.close(self.phone)
+        for key in ("input", "output"):
+            if self.chosen_devices.get(key) == BROWSER_DEVICE:
+                del self.chosen_devices[key]
 
     def _closed_phone(self) -> bool:
         return bool(getattr(self.phone, "_closed", False))
