@@ -124,6 +124,17 @@ def _phone(host: PhoneHost, site: HostPages) -> tuple[Any, Any]:
     return phone, frame
 
 
+def _bounded_wait(cond: Any, seconds: float) -> bool:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return bool(cond())
+
+
 def _inner(page: Any, frame: Any) -> Any:
     return next(f for f in page.frames if f.url.startswith(frame.url))
 
@@ -201,6 +212,12 @@ def test_this_browser_carries_the_call_both_ways(
             page.wait_for_timeout(100)
         assert not frame.browser_audio.active
         assert "@browser" not in frame.chosen_devices.values()
+        # The owner page going away ends its leg too.
+        f.locator("#view-devices [data-view-to='dial']").click()
+        _pick_browser_device(page, frame)
+        assert frame.browser_audio.active
+        page.context.close()
+        assert _bounded_wait(lambda: not frame.browser_audio.active, 5.0)
     finally:
         page.context.close()
         tone_host.close_phone(phone, frame)
