@@ -8,6 +8,7 @@
 #include "bindings.hpp"
 #include "dtls/dtls_session.hpp"
 #include "ice/ice_agent.hpp"
+#include "media/audio_pipe.hpp"
 #include "media/engine.hpp"
 #include "media/memory_port.hpp"
 #include "media/srtp.hpp"
@@ -80,6 +81,24 @@ void bind_media(pb::module_& m) {
         .def("__len__", &MemorySink::size)
         .def_property_readonly("dropped", &MemorySink::dropped)
         .def("clear", &MemorySink::clear);
+
+    pb::class_<PipeSink, audio::AudioSink, std::shared_ptr<PipeSink>>(m, "PipeSink");
+    pb::class_<PipeSource, audio::AudioSource, std::shared_ptr<PipeSource>>(m, "PipeSource");
+    pb::class_<AudioPipe, std::shared_ptr<AudioPipe>>(m, "AudioPipe")
+        .def(pb::init<int, int>(), pb::arg("sample_rate"), pb::arg("capacity_ms") = 200)
+        .def_property_readonly("sink", &AudioPipe::sink)
+        .def_property_readonly("source", &AudioPipe::source)
+        .def_property_readonly("queued", &AudioPipe::queued)
+        .def_property_readonly("capacity", &AudioPipe::capacity)
+        .def_property_readonly("counters", [](const AudioPipe& p) {
+            const audio::RingCounters c = p.counters();
+            pb::dict d;
+            d["written"] = c.written;
+            d["read"] = c.read;
+            d["overrun_samples"] = c.overrun_samples;
+            d["underrun_samples"] = c.underrun_samples;
+            return d;
+        });
 
     pb::class_<SessionConfig>(m, "MediaSessionConfig")
         .def(pb::init(&from_kwargs<SessionConfig>))

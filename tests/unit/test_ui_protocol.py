@@ -50,7 +50,7 @@ def test_a_dial_command_parses_to_its_typed_arguments() -> None:
          "not a setting the page may change (DtmfType, UiThemeStyle, Language)"),
         (cmd(id=1, op="set_setting", key="UiThemeStyle", value="pink"), "value",
          "must be one of light, dark, system"),
-        ("{" * 5000, "message", "longer than 4096 bytes"),
+        ("{" * 17000, "message", "longer than 16384 bytes"),
     ],
 )  # fmt: skip
 def test_malformed_commands_are_refused_naming_the_field(

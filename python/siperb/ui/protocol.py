@@ -21,17 +21,19 @@ from typing import Any, Final, Literal
 from ..errors import SiperbError
 
 #: Largest command accepted (bytes); the WebSocket's max_size too.
-MAX_COMMAND_BYTES: Final = 4096
+MAX_COMMAND_BYTES: Final = 16384  # a browser_offer carries an SDP offer (a few KiB)
 #: Longest dial or transfer target, DTMF string, setting value.
 MAX_TARGET: Final = 256
 MAX_DIGITS: Final = 32
 MAX_TEXT: Final = 256
 MAX_HISTORY_PAGE: Final = 100
+#: Longest SDP offer from the page (browser_offer); Chromium's audio offer is about 3 KB.
+MAX_SDP: Final = 12000
 
 Op = Literal[
     "hello", "dial", "answer", "decline", "hangup", "hold", "mute", "dtmf", "transfer",
     "transfer_complete", "transfer_cancel", "record", "devices", "select_device", "set_setting",
-    "history", "seen_missed",
+    "history", "seen_missed", "browser_offer", "browser_close",
 ]  # fmt: skip
 
 #: op -> {argument: (type, required)}; ``call`` is a session id everywhere it appears.
@@ -54,6 +56,8 @@ SCHEMA: Final[dict[str, dict[str, tuple[str, bool]]]] = {
     "set_setting": {"key": (_STR, True), "value": (_STR, True)},
     "history": {"offset": (_INT, False), "limit": (_INT, False)},
     "seen_missed": {},
+    "browser_offer": {"sdp": (_STR, True)},
+    "browser_close": {},
 }
 
 #: op -> the PhoneOptions feature it needs (the server refuses it when switched off).
@@ -67,6 +71,8 @@ GATES: Final[dict[str, str]] = {
     "record": "recording",
     "devices": "device_selector",
     "select_device": "device_selector",
+    "browser_offer": "device_selector",
+    "browser_close": "device_selector",
     "set_setting": "settings",
 }
 
@@ -133,9 +139,13 @@ def _check(key: str, kind: str, value: Any) -> Any:
     if kind == _STR:
         if not isinstance(value, str):
             raise _bad(key, "must be a string")
-        limit = MAX_DIGITS if key == "digits" else MAX_TARGET
+        limit = {"digits": MAX_DIGITS, "sdp": MAX_SDP}.get(key, MAX_TARGET)
         if len(value) > limit:
             raise _bad(key, f"longer than {limit} characters")
+        if key == "sdp":  # lines end in CRLF; nothing else below a space
+            if not value.replace("\r\n", "").replace("\n", "").isprintable():
+                raise _bad(key, "contains control characters")
+            return value
         if not value.isprintable():
             raise _bad(key, "contains control characters")
         return value
@@ -198,6 +208,7 @@ def message(kind: str, **data: Any) -> str:
 __all__ = [
     "GATES",
     "MAX_COMMAND_BYTES",
+    "MAX_SDP",
     "SCHEMA",
     "SETTINGS",
     "TRANSFER_MODES",

@@ -11,9 +11,10 @@ the control WebSocket (:mod:`siperb.ui.protocol`). Each connected page gets the 
 after every event, toasts (queued until a page connects), call quality once a second, and the
 SDK's events, which the page posts to the parent window's configured origin only.
 
-Seam for the "this browser" audio device (WebRTC media, issue 14): ``browser_audio`` is kept
-for an object that will add a device to the selector and answer the page's WebRTC offer; with
-``None`` (today) the selector lists the native devices only.
+``browser_audio=True`` (or a :class:`~siperb.ui.browser_audio.BrowserAudio`) adds "This
+browser" to the device selector: the page's microphone and speaker through a WebRTC leg to the
+engine, bridged to the current call inside the engine (:mod:`siperb.ui.browser_audio`). With
+``None`` (the default) the selector lists the native devices only.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ..phone.i18n import (
     placeholders,
 )
 from ..phone.options import FEATURES
+from .browser_audio import BROWSER_DEVICE, BrowserAudio
 from .commands import CommandRunner
 from .pages import FrameHttp
 from .protocol import MAX_COMMAND_BYTES, error_payload, message, parse_command, reply, reply_error
@@ -89,7 +91,7 @@ class WebFrame:
         allowed_origins: tuple[str, ...] | list[str] = (),
         parent_origin: str | None = None,
         token: str | None = None,
-        browser_audio: Any = None,
+        browser_audio: bool | BrowserAudio | None = None,
     ) -> None:
         if host not in LOOPBACK_HOSTS:
             raise SiperbError(f"host: {host!r} is not a loopback address (the frame serves "
@@ -105,7 +107,11 @@ class WebFrame:
             origins = (*origins, self.parent_origin)
         self.http = FrameHttp(token or secrets.token_urlsafe(24), origins)
         self.http.host, self.http.port = host, port
-        self.browser_audio = browser_audio
+        self.browser_audio: BrowserAudio | None = None  # the "This browser" device, if offered
+        if isinstance(browser_audio, BrowserAudio):
+            self.browser_audio = browser_audio
+        elif browser_audio:
+            self.browser_audio = BrowserAudio(address=host)
         self.phone: Any = None
         self.ui_options: dict[str, Any] = {}
         self.registration = REGISTERING
@@ -159,6 +165,8 @@ class WebFrame:
             task.cancel()
         for client in list(self._clients):
             client.put(None)
+        if self.browser_audio is not None:
+            self.browser_audio.close(self.phone)
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
@@ -247,6 +255,8 @@ class WebFrame:
         except Exception:  # an event we cannot show must not stop the others
             log.exception("cannot show event %s", event.name)
             return
+        if self.browser_audio is not None:
+            self.browser_audio.follow(self.phone)  # a new current call takes the browser leg
         self._broadcast(message("event", sdk=sdk))
         self._broadcast_state()
         if event.name == "call_recorded":
@@ -312,6 +322,8 @@ class WebFrame:
         finally:
             self._clients.discard(client)
             client.put(None)
+            if self.browser_audio is not None and self.browser_audio.owner is client:
+                self._close_browser_audio(self.browser_audio)  # its page went away
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer, 2.0)
 
@@ -342,7 +354,10 @@ class WebFrame:
                 f"UI command op: {why}", field="op", reason="not ready"))))  # fmt: skip
             return
         try:
-            result = await self.runner.run(self.phone, cmd)
+            if cmd.op in ("browser_offer", "browser_close"):
+                result = await self._browser_command(client, cmd)
+            else:
+                result = await self.runner.run(self.phone, cmd)
         except Exception as exc:
             if not isinstance(exc, SiperbError):
                 log.exception("UI command %s failed", cmd.op)
@@ -353,6 +368,28 @@ class WebFrame:
             self.settings["DtmfType"] = cmd.args["value"]
         if cmd.op == "set_setting" and cmd.args["key"] in ("Language", "UiThemeStyle"):
             self._setting_changed(cmd.args["key"], cmd.args["value"])
+
+    async def _browser_command(self, client: _Client, cmd: Any) -> Any:
+        """Open or close this page's browser audio leg (only the page that opened it owns it)."""
+        self.phone.options.require("device_selector")
+        audio = self.browser_audio
+        if audio is None:
+            raise SiperbError(f"UI command op: {cmd.op}: this frame has no browser audio",
+                              field="op", reason="browser audio not enabled")  # fmt: skip
+        if cmd.op == "browser_close":
+            if audio.owner is client:
+                self._close_browser_audio(audio)
+            return None
+        answer = await audio.open(client, cmd.args["sdp"])
+        audio.follow(self.phone)
+        self.chosen_devices.update(input=BROWSER_DEVICE, output=BROWSER_DEVICE)
+        return {"sdp": answer}
+
+    def _close_browser_audio(self, audio: BrowserAudio) -> None:
+        audio.close(self.phone)
+        for key in ("input", "output"):
+            if self.chosen_devices.get(key) == BROWSER_DEVICE:
+                del self.chosen_devices[key]
 
     def _closed_phone(self) -> bool:
         return bool(getattr(self.phone, "_closed", False))
@@ -379,6 +416,7 @@ class WebFrame:
             avatar="avatar" if self.http.avatar is not None else None,
             parent_origin=self.parent_origin, settings=dict(self.settings),
             languages={code: LANGUAGE_NAMES.get(code, code) for code in LANGUAGES},
+            browser_audio=self.browser_audio is not None and self.browser_audio.available,
         )  # fmt: skip
 
     def _language(self, browser_languages: list[str]) -> str:

@@ -85,6 +85,7 @@ MESSAGES: dict[str, str] = {
     "ui.devices.microphone": "Mikrofon",
     "ui.devices.speaker": "Lautsprecher",
     "ui.devices.ringer": "Klingelton",
+    "ui.devices.browser": "Dieser Browser",
     "ui.devices.default": "Systemstandard",
     "ui.devices.none": "Keine Audiogeräte gefunden",
     "ui.back": "Zurück",

@@ -85,6 +85,7 @@ MESSAGES: dict[str, str] = {
     "ui.devices.microphone": "Microphone",
     "ui.devices.speaker": "Speaker",
     "ui.devices.ringer": "Ringer",
+    "ui.devices.browser": "This browser",
     "ui.devices.default": "System default",
     "ui.devices.none": "No audio devices found",
     "ui.back": "Back",

@@ -85,6 +85,7 @@ MESSAGES: dict[str, str] = {
     "ui.devices.microphone": "Micrófono",
     "ui.devices.speaker": "Altavoz",
     "ui.devices.ringer": "Timbre",
+    "ui.devices.browser": "Este navegador",
     "ui.devices.default": "Predeterminado del sistema",
     "ui.devices.none": "No se encontraron dispositivos de audio",
     "ui.back": "Volver",

@@ -85,6 +85,7 @@ MESSAGES: dict[str, str] = {
     "ui.devices.microphone": "Microphone",
     "ui.devices.speaker": "Haut-parleur",
     "ui.devices.ringer": "Sonnerie",
+    "ui.devices.browser": "Ce navigateur",
     "ui.devices.default": "Par défaut du système",
     "ui.devices.none": "Aucun périphérique audio trouvé",
     "ui.back": "Retour",

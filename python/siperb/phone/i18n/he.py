@@ -85,6 +85,7 @@ MESSAGES: dict[str, str] = {
     "ui.devices.microphone": "מיקרופון",
     "ui.devices.speaker": "רמקול",
     "ui.devices.ringer": "צלצול",
+    "ui.devices.browser": "הדפדפן הזה",
     "ui.devices.default": "ברירת המחדל של המערכת",
     "ui.devices.none": "לא נמצאו התקני שמע",
     "ui.back": "חזרה",

@@ -85,6 +85,7 @@ MESSAGES: dict[str, str] = {
     "ui.devices.microphone": "マイク",
     "ui.devices.speaker": "スピーカー",
     "ui.devices.ringer": "着信音の出力",
+    "ui.devices.browser": "このブラウザ",
     "ui.devices.default": "システムの既定",
     "ui.devices.none": "オーディオデバイスが見つかりません",
     "ui.back": "戻る",

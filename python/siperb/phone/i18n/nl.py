@@ -85,6 +85,7 @@ MESSAGES: dict[str, str] = {
     "ui.devices.microphone": "Microfoon",
     "ui.devices.speaker": "Luidspreker",
     "ui.devices.ringer": "Beltoon",
+    "ui.devices.browser": "Deze browser",
     "ui.devices.default": "Systeemstandaard",
     "ui.devices.none": "Geen audioapparaten gevonden",
     "ui.back": "Terug",

@@ -85,6 +85,7 @@ MESSAGES: dict[str, str] = {
     "ui.devices.microphone": "Mikrofon",
     "ui.devices.speaker": "Głośnik",
     "ui.devices.ringer": "Dzwonek",
+    "ui.devices.browser": "Ta przeglądarka",
     "ui.devices.default": "Domyślne systemowe",
     "ui.devices.none": "Nie znaleziono urządzeń audio",
     "ui.back": "Wstecz",

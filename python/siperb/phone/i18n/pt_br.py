@@ -85,6 +85,7 @@ MESSAGES: dict[str, str] = {
     "ui.devices.microphone": "Microfone",
     "ui.devices.speaker": "Alto-falante",
     "ui.devices.ringer": "Toque",
+    "ui.devices.browser": "Este navegador",
     "ui.devices.default": "Padrão do sistema",
     "ui.devices.none": "Nenhum dispositivo de áudio encontrado",
     "ui.back": "Voltar",

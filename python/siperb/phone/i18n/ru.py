@@ -86,6 +86,7 @@ MESSAGES: dict[str, str] = {
     "ui.devices.microphone": "Микрофон",
     "ui.devices.speaker": "Динамик",
     "ui.devices.ringer": "Звонок",
+    "ui.devices.browser": "Этот браузер",
     "ui.devices.default": "Системное по умолчанию",
     "ui.devices.none": "Аудиоустройства не найдены",
     "ui.back": "Назад",

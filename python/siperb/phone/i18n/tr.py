@@ -86,6 +86,7 @@ MESSAGES: dict[str, str] = {
     "ui.devices.microphone": "Mikrofon",
     "ui.devices.speaker": "Hoparlör",
     "ui.devices.ringer": "Zil",
+    "ui.devices.browser": "Bu tarayıcı",
     "ui.devices.default": "Sistem varsayılanı",
     "ui.devices.none": "Ses aygıtı bulunamadı",
     "ui.back": "Geri",

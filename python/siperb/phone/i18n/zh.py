@@ -86,6 +86,7 @@ MESSAGES: dict[str, str] = {
     "ui.devices.microphone": "麥克風",
     "ui.devices.speaker": "揚聲器",
     "ui.devices.ringer": "鈴聲輸出",
+    "ui.devices.browser": "此瀏覽器",
     "ui.devices.default": "系統預設",
     "ui.devices.none": "找不到音訊裝置",
     "ui.back": "返回",

@@ -86,6 +86,7 @@ MESSAGES: dict[str, str] = {
     "ui.devices.microphone": "麦克风",
     "ui.devices.speaker": "扬声器",
     "ui.devices.ringer": "铃声输出",
+    "ui.devices.browser": "此浏览器",
     "ui.devices.default": "系统默认",
     "ui.devices.none": "未找到音频设备",
     "ui.back": "返回",

@@ -10,8 +10,9 @@
   const S = {
     ws: null, nextId: 1, pending: new Map(), messages: {}, options: {}, state: null,
     clockSkew: 0, parentOrigin: null, history: [], historyOffset: 0, missed: 0, view: "dial",
-    stats: {}, retry: 0, ring: null, devices: null,
+    stats: {}, retry: 0, ring: null, devices: null, browserAudio: false, pc: null, mic: null,
   };
+  const BROWSER = "@browser"; // the "This browser" device (docs/ui-protocol.md)
 
   // ---- strings ----
   function t(key, params) {
@@ -58,7 +59,7 @@
     });
   }
   // for tests and integrations inside this origin: send a command; is the ringtone playing?
-  window.siperbFrame = { send: send, ringing: () => !!S.ring };
+  window.siperbFrame = { send: send, ringing: () => !!S.ring, browserLeg: () => S.pc };
 
   function onMessage(m) {
     switch (m.type) {
@@ -100,6 +101,7 @@
     lang.value = m.language;
     $("set-theme").value = S.options.UiThemeStyle || "light";
     $("set-dtmf").value = (m.settings && m.settings.DtmfType) || "info";
+    S.browserAudio = !!m.browser_audio && !!window.RTCPeerConnection && !!navigator.mediaDevices;
     render();
   }
 
@@ -295,7 +297,52 @@
       sel.value = chosen || "";
     };
     fill("dev-input", "input", res.input); fill("dev-output", "output", res.output); fill("dev-ringer", "output", res.ringer);
+    if (S.browserAudio) ["dev-input", "dev-output"].forEach((id) => {
+      const sel = $(id), keep = sel.value;
+      sel.append(new Option(t("ui.devices.browser"), BROWSER));
+      sel.value = S.pc ? BROWSER : keep;
+    });
     $("devices-none").hidden = res.devices.length > 0;
+  }
+
+  // ---- "This browser": our microphone and speaker over a WebRTC leg to the phone's engine ----
+  function gathered(pc) {
+    return new Promise((resolve) => { // no trickle: the offer carries our candidates
+      if (pc.iceGatheringState === "complete") return resolve();
+      const timer = setTimeout(resolve, 3000);
+      pc.addEventListener("icegatheringstatechange", () => {
+        if (pc.iceGatheringState === "complete") { clearTimeout(timer); resolve(); }
+      });
+    });
+  }
+  async function startBrowserAudio() {
+    stopBrowserAudio(false);
+    let mic;
+    try { mic = await navigator.mediaDevices.getUserMedia({ audio: true }); } catch (e) {
+      showToast(String(e.message || e), null, true); return;
+    }
+    const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: "max-bundle" });
+    S.pc = pc; S.mic = mic;
+    mic.getTracks().forEach((tr) => pc.addTrack(tr, mic));
+    pc.ontrack = (e) => {
+      const el = $("browser-audio");
+      el.srcObject = e.streams[0] || new MediaStream([e.track]);
+      el.play().catch(() => {});
+    };
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    const res = await send("browser_offer", { sdp: pc.localDescription.sdp });
+    if (S.pc !== pc) return; // replaced meanwhile
+    if (!res) { stopBrowserAudio(false); loadDevices(); return; }
+    await pc.setRemoteDescription({ type: "answer", sdp: res.sdp });
+    $("dev-input").value = BROWSER; $("dev-output").value = BROWSER;
+  }
+  function stopBrowserAudio(tell) {
+    if (!S.pc) return;
+    S.pc.close(); S.pc = null;
+    if (S.mic) S.mic.getTracks().forEach((tr) => tr.stop());
+    S.mic = null; $("browser-audio").srcObject = null;
+    if (tell) send("browser_close");
   }
 
   // ---- user actions ----
@@ -363,6 +410,8 @@
     $("set-dtmf").addEventListener("change", (e) => send("set_setting", { key: "DtmfType", value: e.target.value }));
     ["dev-input", "dev-output", "dev-ringer"].forEach((id) => $(id).addEventListener("change", (e) => {
       const key = { "dev-input": "input", "dev-output": "output", "dev-ringer": "ringer" }[id];
+      if (e.target.value === BROWSER) { startBrowserAudio(); return; }
+      if (S.pc && key !== "ringer") { stopBrowserAudio(true); loadDevices(); }
       if (e.target.value) send("select_device", { [key]: e.target.value });
     }));
     document.addEventListener("keydown", (e) => {
