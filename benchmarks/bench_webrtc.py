@@ -28,6 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 from siperb import media
+from siperb.media.codecs.signals import speech_like
 
 RATE = 8000
 
@@ -37,11 +38,20 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _webrtc_params(remote: media.MediaSession, controlling: bool, setup: str) -> media.StreamParams:
+# codec -> StreamParams fields (Opus on PT 111 at 48 kHz, as WebRTC peers use it).
+CODEC_FIELDS: dict[str, dict[str, Any]] = {
+    "PCMU": {"codec": "PCMU"},
+    "opus": {"codec": "opus", "clock_rate": 48000, "payload_type": 111, "local_payload_type": 111},
+}
+
+
+def _webrtc_params(
+    remote: media.MediaSession, controlling: bool, setup: str, codec: str = "PCMU"
+) -> media.StreamParams:
     return media.StreamParams(
-        codec="PCMU", ice_ufrag=remote.ice_ufrag, ice_pwd=remote.ice_pwd,
+        ice_ufrag=remote.ice_ufrag, ice_pwd=remote.ice_pwd,
         ice_candidates=remote.gather_candidates(), ice_controlling=controlling,
-        dtls_setup=setup, dtls_fingerprint=remote.dtls_fingerprint,
+        dtls_setup=setup, dtls_fingerprint=remote.dtls_fingerprint, **CODEC_FIELDS[codec],
     )  # fmt: skip
 
 
@@ -51,22 +61,26 @@ def _connected(*sessions: media.MediaSession) -> bool:
     )
 
 
-def _webrtc_pair(engine: media.Engine) -> tuple[media.MediaSession, media.MediaSession]:
-    a = engine.session(webrtc=True)
-    b = engine.session(webrtc=True)
-    pa = _webrtc_params(b, True, "active")
-    pb = _webrtc_params(a, False, "passive")
+def _webrtc_pair(
+    engine: media.Engine, codec: str = "PCMU", **config: Any
+) -> tuple[media.MediaSession, media.MediaSession]:
+    a = engine.session(webrtc=True, **config)
+    b = engine.session(webrtc=True, **config)
+    pa = _webrtc_params(b, True, "active", codec)
+    pb = _webrtc_params(a, False, "passive", codec)
     a.start(pa)
     b.start(pb)
     return a, b
 
 
-def _sdes_pair(engine: media.Engine) -> tuple[media.MediaSession, media.MediaSession]:
+def _sdes_pair(
+    engine: media.Engine, codec: str = "PCMU", **config: Any
+) -> tuple[media.MediaSession, media.MediaSession]:
     suite = "AES_CM_128_HMAC_SHA1_80"
     ka, kb = media.random_srtp_key(suite), media.random_srtp_key(suite)
-    a = engine.session()
-    b = engine.session()
-    common = dict(codec="PCMU", remote_address="127.0.0.1", srtp_suite=suite)
+    a = engine.session(**config)
+    b = engine.session(**config)
+    common = dict(remote_address="127.0.0.1", srtp_suite=suite, **CODEC_FIELDS[codec])
     a.start(
         media.StreamParams(
             remote_port=b.local_port, srtp_local_key=ka, srtp_remote_key=kb, **common
@@ -139,6 +153,46 @@ def _engine_cpu(kind: str, calls: int, seconds: float) -> dict[str, Any]:
         "packets_received": received,
         "cpu_us_per_packet": 1e6 * (c1 - c0) / max(received, 1),
         "cpu_pct_per_call": 100 * (c1 - c0) / (t1 - t0) / calls,
+    }
+
+
+def _opus_capacity(kind: str, calls: int, seconds: float) -> dict[str, Any]:
+    """``calls`` Opus calls (two sessions each, complexity 5, speech-like audio from a different
+    point per leg) on a two-thread engine under normal scheduling, as bench_media's Opus
+    capacity figure measures SDES-less RTP: late ticks and concealed frames over ``seconds``."""
+    engine = media.Engine(threads=2)
+    signal = speech_like(4.0, 48000, seed=5)
+    shifts = np.random.default_rng(11).integers(0, len(signal), 2 * calls)
+    sessions: list[media.MediaSession] = []
+    for i in range(calls):
+        pair = _webrtc_pair if kind == "webrtc" else _sdes_pair
+        a, b = pair(engine, "opus", opus_complexity=5)
+        for s, shift in ((a, shifts[2 * i]), (b, shifts[2 * i + 1])):
+            s.set_source(media.MemorySource(np.roll(signal, shift), 48000, loop=True))
+        sessions += [a, b]
+    end = time.monotonic() + 60
+    while kind == "webrtc" and not _connected(*sessions) and time.monotonic() < end:
+        time.sleep(0.05)
+    connected = sum(s.dtls_state == "connected" for s in sessions) if kind == "webrtc" else None
+    time.sleep(1.0)  # jitter buffers settle
+    e0, c0, t0 = engine.stats(), _cpu(), time.monotonic()
+    s0 = [s.stats() for s in sessions]
+    time.sleep(seconds)
+    e1, c1, t1 = engine.stats(), _cpu(), time.monotonic()
+    s1 = [s.stats() for s in sessions]
+    engine.stop()
+    pairs = list(zip(s0, s1, strict=True))
+    received = sum(y.packets_received - x.packets_received for x, y in pairs)
+    return {
+        "impl": f"siperb {kind} opus",
+        "calls": calls,
+        "sessions_connected": connected,
+        "cpu_pct_per_call": 100 * (c1 - c0) / (t1 - t0) / calls,
+        "cpu_us_per_packet": 1e6 * (c1 - c0) / max(received, 1),
+        "received_pct_of_expected": 100 * received / (2 * calls * (t1 - t0) * 50),
+        "late_ticks": e1["late_ticks"] - e0["late_ticks"],
+        "concealed_frames": sum(y.frames_concealed - x.frames_concealed for x, y in pairs),
+        "late_frames": sum(y.jb_late - x.jb_late for x, y in pairs),
     }
 
 
@@ -218,10 +272,15 @@ def _aiortc_cpu(calls: int, seconds: float) -> dict[str, Any]:
 def cpu_in_subprocess(kind: str, calls: int, seconds: float = 6.0) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "cpu-one", kind, str(calls), str(seconds)],
-        capture_output=True, text=True, check=True, timeout=180,
+        capture_output=True, text=True, check=True, timeout=300,
     ).stdout  # fmt: skip
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
+
+
+def opus_capacity(calls: int = 100, seconds: float = 8.0) -> list[dict[str, Any]]:
+    """The Opus capacity figure for WebRTC sessions beside SDES ones, each in its own process."""
+    return [cpu_in_subprocess(f"opus-{k}", calls, seconds) for k in ("sdes", "webrtc")]
 
 
 def compare_cpu(calls: int = 10) -> list[dict[str, Any]]:
@@ -255,14 +314,32 @@ def test_webrtc_cpu_per_packet(benchmark: Any) -> None:
         print(f"\n{r}")
 
 
+def test_webrtc_opus_capacity(benchmark: Any) -> None:
+    rows: list[dict[str, Any]] = []
+    benchmark.group = "webrtc opus capacity"
+    benchmark.extra_info["impl"] = "siperb"
+    calls = int(os.environ.get("CALLS_OPUS", "100"))
+    benchmark.pedantic(lambda: rows.extend(opus_capacity(calls)), rounds=1, iterations=1)
+    benchmark.extra_info["results"] = rows
+    for r in rows:
+        print(f"\n{r}")
+
+
 def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "cpu-one":
         kind, calls, seconds = sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-        r = _aiortc_cpu(calls, seconds) if kind == "aiortc" else _engine_cpu(kind, calls, seconds)
+        if kind.startswith("opus-"):
+            r = _opus_capacity(kind.removeprefix("opus-"), calls, seconds)
+        elif kind == "aiortc":
+            r = _aiortc_cpu(calls, seconds)
+        else:
+            r = _engine_cpu(kind, calls, seconds)
         print(json.dumps(r))
         return
     print("connect:", measure_connect())
     for r in compare_cpu():
+        print(r)
+    for r in opus_capacity(int(os.environ.get("CALLS_OPUS", "100"))):
         print(r)
 
 
