@@ -31,6 +31,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from peers.fleet_app import TONE_ECHO_APP
 from peers.netns import Netns, link, remove_leftovers, unavailable_reason
 from peers.procs import ManagedProcess
 from peers.sipp import UAC_CALL
@@ -43,19 +44,7 @@ PING_INTERVAL = 1
 FR_TIMER_S = 2
 SIP_PORT = 5080
 
-APP = """
-import asyncio
-import numpy as np
-
-async def handle(call):
-    await call.answer()
-    t = np.arange(16000) / 16000.0
-    call.play((8000 * np.sin(2 * np.pi * 1000.0 * t)).astype(np.int16))
-    heard = await asyncio.wait_for(call.read(8000), 10.0)
-    spectrum = np.abs(np.fft.rfft(heard.astype(np.float64)))
-    call.annotations["peak_hz"] = float(np.argmax(spectrum[1:]) + 1) * 16000 / len(heard)
-    await call.wait_ended(timeout=60.0)
-"""
+APP = TONE_ECHO_APP
 
 
 def worker_addr(i: int) -> str:
