@@ -146,34 +146,12 @@ def test_history_by_user_needs_no_password(tmp_path: Path, capsys: Capture) -> N
 
 def test_wss_to_a_plain_ws_server_names_the_option(capsys: Capture) -> None:
     """A server given without ws:// is tried as wss://; a plain server resets the TLS hello."""
-    import asyncio
-    import threading
+    from loopback_thread import loopback
 
-    from siperb.demo import LoopbackService
-
-    started, stop = threading.Event(), threading.Event()
-    ports: list[int] = []
-
-    def serve() -> None:
-        async def main() -> None:
-            async with LoopbackService() as svc:
-                ports.append(svc.port)
-                started.set()
-                while not stop.is_set():
-                    await asyncio.sleep(0.05)
-
-        asyncio.run(main())
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert started.wait(10)
-    try:
-        argv = ["register", "--once", "--server", "127.0.0.1", "--port", str(ports[0]),
+    with loopback() as port:
+        argv = ["register", "--once", "--server", "127.0.0.1", "--port", str(port),
                 "--path", "/ws", "--user", "demo", "--password", "demo-secret"]  # fmt: skip
         code = cli.main(argv)
-    finally:
-        stop.set()
-        thread.join(10)
     out = capsys.readouterr().out
     error = [line for line in out.splitlines() if "error:" in line]
     assert code == 1 and error, out

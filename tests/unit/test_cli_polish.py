@@ -3,21 +3,18 @@ choice, plain --help, and the demo's temporary recording."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import os
 import re
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from loopback_thread import loopback
 
 from siperb import cli
-from siperb.demo import DEMO_PASSWORD, LoopbackService
+from siperb.demo import DEMO_PASSWORD
 from siperb.media import engine_available
 from siperb.media.audio import AudioDeviceInfo
 
@@ -32,32 +29,6 @@ def _env(**extra: str) -> dict[str, str]:
 def _siperb(*argv: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "siperb", *argv], capture_output=True,
                           text=True, timeout=timeout, env=_env(**env), cwd=ROOT)  # fmt: skip
-
-
-@contextlib.contextmanager
-def loopback() -> Iterator[int]:
-    """A LoopbackService on its own thread and loop; its port."""
-    started, stop = threading.Event(), threading.Event()
-    ports: list[int] = []
-
-    def serve() -> None:
-        async def main() -> None:
-            async with LoopbackService() as svc:
-                ports.append(svc.port)
-                started.set()
-                while not stop.is_set():
-                    await asyncio.sleep(0.05)
-
-        asyncio.run(main())
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert started.wait(10)
-    try:
-        yield ports[0]
-    finally:
-        stop.set()
-        thread.join(10)
 
 
 def _account(port: int) -> list[str]:
