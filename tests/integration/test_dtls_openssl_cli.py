@@ -6,7 +6,6 @@ openssl cannot offer DTLS 1.3 (that hello is covered by tests/unit/test_dtls_bro
 
 from __future__ import annotations
 
-import datetime
 import re
 import shutil
 import socket
@@ -15,14 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from peers.dtls_cert import self_signed_p256
 from peers.ports import LOOPBACK4, free_port
 from peers.procs import ManagedProcess
 from siperb import _core
 
 x509 = pytest.importorskip("cryptography.x509")
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-from cryptography.x509.oid import NameOID  # noqa: E402
 
 KEYMAT = re.compile(r"Keying material: ([0-9A-Fa-f]+)")
 SALT = {"AEAD_AES_128_GCM": 12, "AES_CM_128_HMAC_SHA1_80": 14}
@@ -34,19 +32,7 @@ def _require_openssl() -> None:
 
 
 def _write_cert(dir_: Path) -> tuple[Path, Path, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "openssl-cli")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
+    key, cert = self_signed_p256("openssl-cli")
     cert_path, key_path = dir_ / "peer.crt", dir_ / "peer.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
