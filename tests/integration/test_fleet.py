@@ -32,7 +32,7 @@ from siperb.phone.history import open_history
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from peers.fleet_app import TONE_ECHO_APP
-from peers.kamailio import options_ping
+from peers.kamailio import dispatcher_flags, options_ping
 from peers.ports import free_port
 from peers.procs import ManagedProcess
 from peers.sipp import UAC_CALL, Sipp
@@ -97,13 +97,7 @@ class Fleet:
 
     def dispatcher(self) -> dict[str, str]:
         """Worker URI -> dispatcher flags (``AP`` active+probing, ``IP`` inactive ...)."""
-        out = subprocess.run(
-            ["kamcmd", "-s", f"unix:{self.ctl}", "dispatcher.list"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-        return dict(re.findall(r"URI: (\S+)\s+FLAGS: (\S+)", out.stdout))
+        return dispatcher_flags(self.ctl)
 
     def worker_uri(self, index: int) -> str:
         return f"sip:127.0.0.1:{self.base_port + index}"

@@ -17,7 +17,6 @@ import csv
 import json
 import re
 import shutil
-import subprocess
 import sys
 import time
 import urllib.request
@@ -32,6 +31,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from peers.fleet_app import TONE_ECHO_APP
+from peers.kamailio import dispatcher_flags
 from peers.netns import Netns, link, remove_leftovers, unavailable_reason
 from peers.procs import ManagedProcess
 from peers.sipp import UAC_CALL
@@ -61,13 +61,7 @@ class Hosts:
     ctl: Path
 
     def dispatcher(self) -> dict[str, str]:
-        out = subprocess.run(
-            ["kamcmd", "-s", f"unix:{self.ctl}", "dispatcher.list"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-        return dict(re.findall(r"URI: (\S+)\s+FLAGS: (\S+)", out.stdout))
+        return dispatcher_flags(self.ctl)
 
     def state(self, i: int) -> str:
         return self.dispatcher().get(f"sip:{worker_addr(i)}:{SIP_PORT}", "?")

@@ -350,3 +350,13 @@ def start_kamailio(
         proc.stop()
         raise
     return kam
+
+
+def dispatcher_flags(ctl: Path) -> dict[str, str]:
+    """Destination URI -> dispatcher flags (``AP`` active+probing, ``IP`` inactive ...), read
+    with ``kamcmd dispatcher.list`` over the control socket ``ctl``."""
+    out = subprocess.run(
+        ["kamcmd", "-s", f"unix:{ctl}", "dispatcher.list"],
+        capture_output=True, text=True, timeout=10,
+    )  # fmt: skip
+    return dict(re.findall(r"URI: (\S+)\s+FLAGS: (\S+)", out.stdout))
