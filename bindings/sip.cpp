@@ -17,11 +17,33 @@
 namespace pb = pybind11;
 
 namespace siperb::py {
+using MessagePtr = std::shared_ptr<sip::Message>;
+using MessageType = ValueType<MessagePtr>;
+}  // namespace siperb::py
+
+// A Message crosses into Python as a MessageType instance (views.hpp), not a pybind11 class:
+// this caster lets bound functions take and return MessagePtr as before.
+namespace pybind11::detail {
+template <>
+struct type_caster<siperb::py::MessagePtr> {
+    PYBIND11_TYPE_CASTER(siperb::py::MessagePtr, const_name("Message"));
+    bool load(handle src, bool) {
+        const auto* p = siperb::py::MessageType::value_of(src.ptr());
+        if (!p) return false;
+        value = *p;
+        return true;
+    }
+    static handle cast(const siperb::py::MessagePtr& m, return_value_policy, handle) {
+        return siperb::py::MessageType::make(m).release();
+    }
+};
+}  // namespace pybind11::detail
+
+namespace siperb::py {
 
 namespace {
 
 using sip::Message;
-using MessagePtr = std::shared_ptr<Message>;
 
 
 // Header text is UTF-8 in practice but any octet may arrive: undecodable octets become lone
@@ -51,14 +73,14 @@ pybind11::dict params_dict(std::string_view params, std::string_view field) {
 template <class T>
 constexpr bool kLight = std::is_same_v<T, sip::Via> || std::is_same_v<T, sip::NameAddr> || std::is_same_v<T, sip::CSeq>;
 
-template <class T>
-pybind11::object held(const std::shared_ptr<const void>& owner, const T& v) {
+template <class O, class T>
+pybind11::object held(const std::shared_ptr<O>& owner, const T& v) {
     if constexpr (kLight<T>) return LightView<T>::make(owner, v);
     else return pybind11::cast(Held<T>{owner, v});
 }
 
-template <class T>
-pybind11::list held_list(const std::shared_ptr<const void>& owner, const std::vector<T>& items) {
+template <class O, class T>
+pybind11::list held_list(const std::shared_ptr<O>& owner, const std::vector<T>& items) {
     PyObject* out = PyList_New(Py_ssize_t(items.size()));
     if (!out) throw pybind11::error_already_set();
     auto list = pybind11::reinterpret_steal<pybind11::list>(out);
@@ -72,22 +94,47 @@ pybind11::list str_list(const std::vector<std::string_view>& items) {
     return out;
 }
 
-template <class T>
-pybind11::object held_opt(const std::shared_ptr<const void>& owner, const std::optional<T>& v) {
+template <class O, class T>
+pybind11::object held_opt(const std::shared_ptr<O>& owner, const std::optional<T>& v) {
     if (!v) return pybind11::none();
     return held(owner, *v);
 }
 
 sip::HeaderList header_list(const std::vector<std::pair<std::string, std::string>>& h) { return h; }
 
-MessagePtr parse_bytes(const pybind11::bytes& data) {
-    std::string_view v = bytes_view(data);
-    if (v.size() > 4096) {
-        pybind11::gil_scoped_release nogil;
-        return std::make_shared<Message>(Message::parse(v));
+// sip_parse(data, /): a plain METH_O function, without pybind11's dispatcher (argument
+// conversion, overload loop), which costs about as much as parsing a short message.
+PyObject* parse_bytes(PyObject*, PyObject* data) {
+    try {
+        if (!PyBytes_Check(data)) {
+            PyErr_Format(PyExc_TypeError, "sip_parse() argument must be bytes, not %.100s", Py_TYPE(data)->tp_name);
+            return nullptr;
+        }
+        std::string_view v(PyBytes_AS_STRING(data), size_t(PyBytes_GET_SIZE(data)));
+        MessagePtr m;
+        if (v.size() > 4096) {
+            pybind11::gil_scoped_release nogil;
+            m = std::make_shared<Message>(Message::parse(v));
+        } else {
+            m = std::make_shared<Message>(Message::parse(v));
+        }
+        return MessageType::make(std::move(m)).release().ptr();
+    } catch (pybind11::error_already_set& e) {
+        e.restore();
+    } catch (...) {
+        pybind11::detail::try_translate_exceptions();
     }
-    return std::make_shared<Message>(Message::parse(v));
+    return nullptr;
 }
+PyMethodDef parse_def{"sip_parse", &parse_bytes, METH_O,
+                      "sip_parse(data, /)\n--\n\nParse one SIP message (a datagram) into a Message."};
+
+template <sip::HeaderId id>
+pybind11::object auth_of(const MessagePtr& m) { return held_list(m, m->auth(id)); }
+template <sip::HeaderId id>
+pybind11::object tokens_of(const MessagePtr& m) { return str_list(m->tokens(id)); }
+template <class T>
+pybind11::object opt_uint(const std::optional<T>& v) { return v ? pybind11::object(pybind11::int_(*v)) : pybind11::none(); }
 
 using HUri = Held<sip::Uri>;
 
@@ -235,98 +282,89 @@ void bind_sip(pybind11::module_& m) {
         })
         .def_property_readonly("params", [](const HReason& r) { return params_dict(r.v.params, "Reason"); });
 
-    auto auth = [](sip::HeaderId id) {
-        return [id](const MessagePtr& m) { return held_list(m, m->auth(id)); };
-    };
-    auto tokens = [](sip::HeaderId id) { return [id](const MessagePtr& m) { return str_list(m->tokens(id)); }; };
-
-    auto message = pb::class_<Message, MessagePtr>(m, "Message", "A parsed SIP request or response (immutable).");
-    // What a transaction and a dialog read on every message: plain descriptors (views.hpp).
-    static FastProperties<MessagePtr> hot(message);
-    hot.add("is_request", [](const MessagePtr& m) -> Obj { return pb::bool_(m->is_request()); })
-        .add("method", [](const MessagePtr& m) { return m->is_request() ? str(m->method()) : Obj(pb::none()); })
-        .add("status", [](const MessagePtr& m) { return m->is_request() ? Obj(pb::none()) : pb::int_(m->status()); })
-        .add("via", [](const MessagePtr& m) -> Obj { return held_list(m, m->via()); })
-        .add("from_", [](const MessagePtr& m) { return m->has_from() ? held(m, m->from()) : Obj(pb::none()); })
-        .add("to", [](const MessagePtr& m) { return m->has_to() ? held(m, m->to()) : Obj(pb::none()); })
-        .add("call_id", [](const MessagePtr& m) { return m->call_id().empty() ? Obj(pb::none()) : str(m->call_id()); })
-        .add("cseq", [](const MessagePtr& m) { return m->has_cseq() ? held(m, m->cseq()) : Obj(pb::none()); })
-        .add("contact", [](const MessagePtr& m) -> Obj { return held_list(m, m->contact()); });
-    message
-        .def_property_readonly("uri", [](const MessagePtr& m) -> pb::object {
+    // The message: its attributes are plain getset descriptors, its methods pybind11 functions.
+    static MessageType message;
+    using H = sip::HeaderId;
+    message.getter("is_request", [](const MessagePtr& m) -> Obj { return pb::bool_(m->is_request()); })
+        .getter("method", [](const MessagePtr& m) { return m->is_request() ? str(m->method()) : Obj(pb::none()); })
+        .getter("status", [](const MessagePtr& m) { return m->is_request() ? Obj(pb::none()) : pb::int_(m->status()); })
+        .getter("via", [](const MessagePtr& m) -> Obj { return held_list(m, m->via()); })
+        .getter("from_", [](const MessagePtr& m) { return m->has_from() ? held(m, m->from()) : Obj(pb::none()); })
+        .getter("to", [](const MessagePtr& m) { return m->has_to() ? held(m, m->to()) : Obj(pb::none()); })
+        .getter("call_id", [](const MessagePtr& m) { return m->call_id().empty() ? Obj(pb::none()) : str(m->call_id()); })
+        .getter("cseq", [](const MessagePtr& m) { return m->has_cseq() ? held(m, m->cseq()) : Obj(pb::none()); })
+        .getter("contact", [](const MessagePtr& m) -> Obj { return held_list(m, m->contact()); })
+        .getter("uri", [](const MessagePtr& m) -> Obj {
             if (!m->uri()) return pb::none();
             return pb::cast(HUri{m, *m->uri()});
         })
-        .def_property_readonly("reason", [](const MessagePtr& m) {
-            return m->is_request() ? pb::object(pb::none()) : str(m->reason());
-        })
-        .def_property_readonly("version", [](const MessagePtr& m) { return str(m->version()); })
-        .def_property_readonly("headers", [](const MessagePtr& m) {
+        .getter("reason", [](const MessagePtr& m) { return m->is_request() ? Obj(pb::none()) : str(m->reason()); })
+        .getter("version", [](const MessagePtr& m) { return str(m->version()); })
+        .getter("headers", [](const MessagePtr& m) -> Obj {
             const auto& hs = m->headers();
             pb::list out(hs.size());
             for (size_t i = 0; i < hs.size(); ++i) out[i] = pb::make_tuple(str(hs[i].name), str(hs[i].value));
             return out;
         })
-        .def("header", [](const MessagePtr& m, std::string_view name) {
+        .getter("contact_star", [](const MessagePtr& m) -> Obj { return pb::bool_(m->contact_star()); })
+        .getter("route", [](const MessagePtr& m) -> Obj { return held_list(m, m->route()); })
+        .getter("record_route", [](const MessagePtr& m) -> Obj { return held_list(m, m->record_route()); })
+        .getter("max_forwards", [](const MessagePtr& m) { return opt_uint(m->max_forwards()); })
+        .getter("content_length", [](const MessagePtr& m) { return opt_uint(m->content_length()); })
+        .getter("content_type", [](const MessagePtr& m) {
+            auto v = m->content_type();
+            return v ? str(*v) : Obj(pb::none());
+        })
+        .getter("expires", [](const MessagePtr& m) { return opt_uint(m->expires()); })
+        .getter("authorization", &auth_of<H::Authorization>)
+        .getter("proxy_authorization", &auth_of<H::ProxyAuthorization>)
+        .getter("www_authenticate", &auth_of<H::WwwAuthenticate>)
+        .getter("proxy_authenticate", &auth_of<H::ProxyAuthenticate>)
+        .getter("refer_to", [](const MessagePtr& m) { return held_opt(m, m->refer_to()); })
+        .getter("referred_by", [](const MessagePtr& m) { return held_opt(m, m->referred_by()); })
+        .getter("replaces", [](const MessagePtr& m) { return held_opt(m, m->replaces()); })
+        .getter("event", [](const MessagePtr& m) { return held_opt(m, m->event()); })
+        .getter("subscription_state", [](const MessagePtr& m) { return held_opt(m, m->subscription_state()); })
+        .getter("allow", &tokens_of<H::Allow>)
+        .getter("supported", &tokens_of<H::Supported>)
+        .getter("require", &tokens_of<H::Require>)
+        .getter("proxy_require", &tokens_of<H::ProxyRequire>)
+        .getter("reason_header", [](const MessagePtr& m) -> Obj { return held_list(m, m->reason_header()); })
+        .getter("user_agent", [](const MessagePtr& m) {
+            auto v = m->user_agent();
+            return v ? str(*v) : Obj(pb::none());
+        })
+        .getter("body", [](const MessagePtr& m) -> Obj { return pb::bytes(m->body().data(), m->body().size()); })
+        .repr([](const MessagePtr& m) {
+            if (m->is_request()) return repr_str("<sip.Message " + std::string(m->method()) + " " + std::string(m->uri()->raw) + ">");
+            return repr_str("<sip.Message " + std::to_string(m->status()) + " " + std::string(m->reason()) + ">");
+        })
+        .finish(m, "siperb._core.Message", "A parsed SIP request or response (immutable).");
+    message
+        .method("header", [](const MessagePtr& m, std::string_view name) {
             auto v = m->header(name);
             return v ? str(*v) : pb::object(pb::none());
         }, "name"_a)
-        .def("header_values", [](const MessagePtr& m, std::string_view name) {
+        .method("header_values", [](const MessagePtr& m, std::string_view name) {
             return str_list(m->header_values(name));
         }, "name"_a)
-        .def_property_readonly("contact_star", &Message::contact_star)
-        .def_property_readonly("route", [](const MessagePtr& m) { return held_list(m, m->route()); })
-        .def_property_readonly("record_route", [](const MessagePtr& m) { return held_list(m, m->record_route()); })
-        .def_property_readonly("max_forwards", &Message::max_forwards)
-        .def_property_readonly("content_length", &Message::content_length)
-        .def_property_readonly("content_type", [](const MessagePtr& m) {
-            auto v = m->content_type();
-            return v ? str(*v) : pb::object(pb::none());
-        })
-        .def_property_readonly("expires", &Message::expires)
-        .def_property_readonly("authorization", auth(sip::HeaderId::Authorization))
-        .def_property_readonly("proxy_authorization", auth(sip::HeaderId::ProxyAuthorization))
-        .def_property_readonly("www_authenticate", auth(sip::HeaderId::WwwAuthenticate))
-        .def_property_readonly("proxy_authenticate", auth(sip::HeaderId::ProxyAuthenticate))
-        .def_property_readonly("refer_to", [](const MessagePtr& m) { return held_opt(m, m->refer_to()); })
-        .def_property_readonly("referred_by", [](const MessagePtr& m) { return held_opt(m, m->referred_by()); })
-        .def_property_readonly("replaces", [](const MessagePtr& m) { return held_opt(m, m->replaces()); })
-        .def_property_readonly("event", [](const MessagePtr& m) { return held_opt(m, m->event()); })
-        .def_property_readonly("subscription_state",
-                               [](const MessagePtr& m) { return held_opt(m, m->subscription_state()); })
-        .def_property_readonly("allow", tokens(sip::HeaderId::Allow))
-        .def_property_readonly("supported", tokens(sip::HeaderId::Supported))
-        .def_property_readonly("require", tokens(sip::HeaderId::Require))
-        .def_property_readonly("proxy_require", tokens(sip::HeaderId::ProxyRequire))
-        .def_property_readonly("reason_header", [](const MessagePtr& m) { return held_list(m, m->reason_header()); })
-        .def_property_readonly("user_agent", [](const MessagePtr& m) {
-            auto v = m->user_agent();
-            return v ? str(*v) : pb::object(pb::none());
-        })
-        .def_property_readonly("body", [](const MessagePtr& m) {
-            return pb::bytes(m->body().data(), m->body().size());
-        })
-        .def("__bytes__", [](const MessagePtr& m) { return pb::bytes(m->wire().data(), m->wire().size()); })
-        .def("with_header", [](const MessagePtr& m, std::string_view n, std::string_view v) {
+        .method("__bytes__", [](const MessagePtr& m) { return pb::bytes(m->wire().data(), m->wire().size()); })
+        .method("with_header", [](const MessagePtr& m, std::string_view n, std::string_view v) {
             return std::make_shared<Message>(m->with_header(n, v));
         }, "name"_a, "value"_a)
-        .def("with_added_header", [](const MessagePtr& m, std::string_view n, std::string_view v, bool first) {
+        .method("with_added_header", [](const MessagePtr& m, std::string_view n, std::string_view v, bool first) {
             return std::make_shared<Message>(m->with_added_header(n, v, first));
         }, "name"_a, "value"_a, pb::kw_only(), "first"_a = false)
-        .def("without_header", [](const MessagePtr& m, std::string_view n) {
+        .method("without_header", [](const MessagePtr& m, std::string_view n) {
             return std::make_shared<Message>(m->without_header(n));
         }, "name"_a)
-        .def("with_body", [](const MessagePtr& m, const pb::bytes& body, std::optional<std::string> ct) {
+        .method("with_body", [](const MessagePtr& m, const pb::bytes& body, std::optional<std::string> ct) {
             std::optional<std::string_view> ctv;
             if (ct) ctv = *ct;
             return std::make_shared<Message>(m->with_body(bytes_view(body), ctv));
-        }, "body"_a, "content_type"_a = pb::none())
-        .def("__repr__", [](const MessagePtr& m) {
-            if (m->is_request()) return repr_str("<sip.Message " + std::string(m->method()) + " " + std::string(m->uri()->raw) + ">");
-            return repr_str("<sip.Message " + std::to_string(m->status()) + " " + std::string(m->reason()) + ">");
-        });
+        }, "body"_a, "content_type"_a = pb::none());
 
-    m.def("sip_parse", &parse_bytes, "data"_a);
+    m.attr("sip_parse") = pb::reinterpret_steal<pb::object>(PyCFunction_NewEx(&parse_def, nullptr, m.attr("__name__").ptr()));
     m.def("sip_request", [](std::string_view method, std::string_view uri,
                             const std::vector<std::pair<std::string, std::string>>& headers, const pb::bytes& body) {
         return std::make_shared<Message>(Message::request(method, uri, header_list(headers), bytes_view(body)));

@@ -1,8 +1,9 @@
-// Light view types: Python objects that hold a C++ value and a shared_ptr to the buffer its
-// string_views point into (Held<T>), made without pybind11's instance machinery. A pybind11
-// instance costs a heap copy, a holder and an entry in pybind11's instance registry (inserted
-// and erased again) on every access; the typed SIP headers a transaction reads on every message
-// (Via, From/To, CSeq) are built often enough for that to cost more than the parse itself.
+// Light view types: Python objects that hold a C++ value, made without pybind11's instance
+// machinery: the parsed SIP Message (its shared_ptr) and the typed headers read from it, each
+// with a shared_ptr to the buffer its string_views point into (Held<T>). A pybind11 instance
+// costs a heap copy, a holder and an entry in pybind11's instance registry (inserted and
+// erased again) every time one is made; a message and the headers a transaction reads on it
+// (Via, From/To, CSeq) are made often enough for that to cost more than the parse itself.
 // Here creating one is one allocation and a placement copy. Glue only: each getter is a plain
 // function of the held value, and C++ exceptions go through pybind11's registered translators
 // (siperb::Error -> siperb.errors), as for any bound function.
@@ -10,9 +11,11 @@
 
 #include <pybind11/pybind11.h>
 
-#include <deque>
 #include <memory>
 #include <new>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace siperb::py {
@@ -23,17 +26,20 @@ struct Held {
     T v;
 };
 
-template <class T>
-class LightView {
+// A Python type whose instances hold one C++ value V (a Held<T> view, or the shared_ptr of a
+// parsed message), with read-only attributes as plain getset descriptors and no constructor
+// or subclass from Python.
+template <class V>
+class ValueType {
 public:
-    using Getter = pybind11::object (*)(const Held<T>&);
+    using Getter = pybind11::object (*)(const V&);
 
     // Registers the type as module.<name>; getters are added before with getter().
-    LightView& getter(const char* name, Getter fn) {
+    ValueType& getter(const char* name, Getter fn) {
         getset_.push_back(PyGetSetDef{name, &get, nullptr, nullptr, reinterpret_cast<void*>(fn)});
         return *this;
     }
-    LightView& repr(Getter fn) {
+    ValueType& repr(Getter fn) {
         repr_ = fn;
         return *this;
     }
@@ -54,23 +60,39 @@ public:
         std::string_view qn(qualified_name);
         m.attr(std::string(qn.substr(qn.rfind('.') + 1)).c_str()) = pybind11::reinterpret_borrow<pybind11::object>(type);
     }
+    // A method with arguments, after finish(): a pybind11 function whose first parameter is the
+    // instance (converted by a type caster for V, see sip.cpp).
+    template <class F, class... Extra>
+    ValueType& method(const char* name, F&& f, const Extra&... extra) {
+        pybind11::handle cls(reinterpret_cast<PyObject*>(type_));
+        pybind11::cpp_function fn(std::forward<F>(f), pybind11::name(name), pybind11::is_method(cls),
+                                  pybind11::sibling(pybind11::getattr(cls, name, pybind11::none())), extra...);
+        cls.attr(name) = fn;
+        return *this;
+    }
 
-    static pybind11::object make(const std::shared_ptr<const void>& owner, const T& value) {
+    template <class... Args>
+    static pybind11::object make(Args&&... args) {
         Object* o = PyObject_New(Object, type_);
         if (!o) throw pybind11::error_already_set();
-        new (&o->held) Held<T>{owner, value};
+        new (&o->value) V{std::forward<Args>(args)...};
         return pybind11::reinterpret_steal<pybind11::object>(reinterpret_cast<PyObject*>(o));
+    }
+    // The value of an instance of this type, or nullptr for any other object.
+    static const V* value_of(PyObject* o) {
+        if (!type_ || !PyObject_TypeCheck(o, type_)) return nullptr;
+        return &reinterpret_cast<Object*>(o)->value;
     }
 
 private:
     struct Object {
         PyObject_HEAD
-        Held<T> held;
+        V value;
     };
 
     static PyObject* call(Getter fn, PyObject* self) {
         try {
-            return fn(reinterpret_cast<Object*>(self)->held).release().ptr();
+            return fn(reinterpret_cast<Object*>(self)->value).release().ptr();
         } catch (pybind11::error_already_set& e) {
             e.restore();
         } catch (...) {
@@ -82,7 +104,7 @@ private:
     static PyObject* repr_call(PyObject* self) { return call(repr_, self); }
     static void dealloc(PyObject* self) {
         PyTypeObject* tp = Py_TYPE(self);
-        reinterpret_cast<Object*>(self)->held.~Held<T>();
+        reinterpret_cast<Object*>(self)->value.~V();
         PyObject_Free(self);
         Py_DECREF(tp);  // instances of a heap type hold a reference to it
     }
@@ -94,46 +116,8 @@ private:
     PyType_Spec spec_{};
 };
 
-}  // namespace siperb::py
-
-namespace siperb::py {
-
-// Read-only properties of a pybind11 class (holder type Holder) as plain getset descriptors:
-// a property read then skips pybind11's dispatcher (argument casting, overload loop), about
-// 100 ns of the ~150 ns a pybind11 property costs. For the attributes read on every message.
-template <class Holder>
-class FastProperties {
-public:
-    using Getter = pybind11::object (*)(const Holder&);
-
-    explicit FastProperties(pybind11::handle cls) : cls_(cls) {}
-    FastProperties& add(const char* name, Getter fn) {
-        defs_.push_back(PyGetSetDef{name, &get, nullptr, nullptr, reinterpret_cast<void*>(fn)});
-        PyObject* d = PyDescr_NewGetSet(reinterpret_cast<PyTypeObject*>(cls_.ptr()), &defs_.back());
-        if (!d) throw pybind11::error_already_set();
-        int rc = PyObject_SetAttrString(cls_.ptr(), name, d);
-        Py_DECREF(d);
-        if (rc < 0) throw pybind11::error_already_set();
-        return *this;
-    }
-
-private:
-    static PyObject* get(PyObject* self, void* closure) {
-        try {
-            // The descriptor checked that self is an instance of the class; its first (only)
-            // value-and-holder is the C++ object's.
-            auto v_h = reinterpret_cast<pybind11::detail::instance*>(self)->get_value_and_holder();
-            return reinterpret_cast<Getter>(closure)(v_h.template holder<Holder>()).release().ptr();
-        } catch (pybind11::error_already_set& e) {
-            e.restore();
-        } catch (...) {
-            pybind11::detail::try_translate_exceptions();
-        }
-        return nullptr;
-    }
-
-    pybind11::handle cls_;
-    std::deque<PyGetSetDef> defs_;  // descriptors point into it: never reallocated
-};
+// A typed header value with the owner of the octets it points into.
+template <class T>
+using LightView = ValueType<Held<T>>;
 
 }  // namespace siperb::py

@@ -70,42 +70,50 @@ HeaderId compact(char c) {
 
 constexpr size_t kMaxNameLen = 24;
 
-// Candidates by (length, lower-case first letter): at most a few names share a slot.
+// A perfect hash of the full names: (length + 30 * first + 25 * last letter, lower-cased) mod
+// 256 gives each of them its own slot (the constructor checks it at compile time). A name is
+// then one table read and one comparison, in which (c | case_bit) folds an upper-case letter
+// onto its lower-case form and leaves every other octet as it is.
+constexpr size_t slot_of(size_t len, char first, char last) {
+    return (len + 30 * size_t(static_cast<unsigned char>(lower(first))) +
+            25 * size_t(static_cast<unsigned char>(lower(last)))) & 255;
+}
+
 struct NameIndex {
-    std::array<std::array<std::array<HeaderId, 3>, 26>, kMaxNameLen + 1> ids{};
+    std::array<HeaderId, 256> slots{};
     std::array<std::string_view, size_t(HeaderId::Count_)> canonical{};
-    NameIndex() {
+    std::array<std::array<char, kMaxNameLen>, size_t(HeaderId::Count_)> lowered{}, case_bit{};
+    constexpr NameIndex() {
         for (const auto& e : kNames) {
-            auto& slot = ids[e.name.size()][size_t(lower(e.name[0]) - 'a')];
-            size_t k = 0;
-            while (slot[k] != HeaderId::Other) ++k;  // a 4th collision would be a table bug
-            slot[k] = e.id;
+            auto& slot = slots[slot_of(e.name.size(), e.name.front(), e.name.back())];
+            if (slot != HeaderId::Other || e.name.size() > kMaxNameLen) throw "header name table: hash collision";
+            slot = e.id;
             canonical[size_t(e.id)] = e.name;
+            for (size_t i = 0; i < e.name.size(); ++i) {
+                lowered[size_t(e.id)][i] = lower(e.name[i]);
+                case_bit[size_t(e.id)][i] = is_alpha(e.name[i]) ? 0x20 : 0;
+            }
         }
     }
 };
-const NameIndex& name_index() {
-    static const NameIndex t;
-    return t;
-}
+constexpr NameIndex kIndex;
 
 }  // namespace
 
 HeaderId header_id(std::string_view name) {
-    if (name.size() == 1) return compact(name[0]);
-    if (name.size() > kMaxNameLen || name.empty()) return HeaderId::Other;
-    char f = lower(name[0]);
-    if (f < 'a' || f > 'z') return HeaderId::Other;
-    const auto& t = name_index();
-    for (HeaderId id : t.ids[name.size()][size_t(f - 'a')]) {
-        if (id == HeaderId::Other) break;
-        std::string_view c = t.canonical[size_t(id)];
-        if (c == name || iequals(c, name)) return id;  // most senders use the canonical case
-    }
-    return HeaderId::Other;
+    const size_t n = name.size();
+    if (n == 1) return compact(name[0]);
+    if (n > kMaxNameLen || n == 0) return HeaderId::Other;
+    const HeaderId id = kIndex.slots[slot_of(n, name.front(), name.back())];
+    if (id == HeaderId::Other || kIndex.canonical[size_t(id)].size() != n) return HeaderId::Other;
+    const char* lc = kIndex.lowered[size_t(id)].data();
+    const char* bit = kIndex.case_bit[size_t(id)].data();
+    for (size_t i = 0; i < n; ++i)
+        if (char(name[i] | bit[i]) != lc[i]) return HeaderId::Other;
+    return id;
 }
 
-std::string_view canonical_name(HeaderId id) { return name_index().canonical[size_t(id)]; }
+std::string_view canonical_name(HeaderId id) { return kIndex.canonical[size_t(id)]; }
 
 bool is_list_header(HeaderId id) {
     switch (id) {

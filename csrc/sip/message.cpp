@@ -1,5 +1,6 @@
 #include "sip/message.hpp"
 
+#include "sip/scan.hpp"
 #include "sip/text.hpp"
 
 #include <algorithm>
@@ -112,18 +113,25 @@ void Message::parse_buffer(bool require_mandatory) {
     parse_start_line(all.substr(pos, eol - pos));
     pos = eol + 2;
 
+    // The CR of the CRLF ending the line that starts at from: one vector scan when the line is
+    // well formed, the exact checks of next_crlf otherwise.
+    auto crlf_from = [&](size_t from) {
+        size_t p = find_cr_or_lf(base, from, size);
+        if (p + 1 < size && base[p] == '\r' && base[p + 1] == '\n') return p;
+        return next_crlf(all, from, "headers");
+    };
     headers_.reserve(16);
     while (true) {
         if (pos + 1 < size && base[pos] == '\r' && base[pos + 1] == '\n') {
             pos += 2;
             break;
         }
-        size_t line_end = next_crlf(all, pos, "headers");
+        size_t line_end = crlf_from(pos);
         while (line_end != std::string_view::npos && line_end + 2 < size &&
                (base[line_end + 2] == ' ' || base[line_end + 2] == '\t')) {
             base[line_end] = ' ';  // fold: CRLF followed by WSP is LWS, equivalent to spaces
             base[line_end + 1] = ' ';
-            line_end = next_crlf(all, line_end + 2, "headers");
+            line_end = crlf_from(line_end + 2);
         }
         if (line_end == std::string_view::npos) fail("headers", "header section not terminated by an empty line");
         std::string_view line = all.substr(pos, line_end - pos);

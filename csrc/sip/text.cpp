@@ -1,6 +1,7 @@
 #include "sip/text.hpp"
 
 #include "common/error.hpp"
+#include "sip/scan.hpp"
 
 namespace siperb::sip {
 
@@ -31,6 +32,14 @@ bool is_token(std::string_view s) {
 std::optional<uint64_t> parse_uint(std::string_view s, uint64_t max) {
     if (s.empty() || s.size() > 20) return std::nullopt;
     uint64_t v = 0;
+    if (s.size() <= 19) {  // below 10^19 < 2^64: no overflow, one comparison at the end
+        for (char c : s) {
+            if (!is_digit(c)) return std::nullopt;
+            v = v * 10 + uint64_t(c - '0');
+        }
+        if (v > max) return std::nullopt;
+        return v;
+    }
     for (char c : s) {
         if (!is_digit(c)) return std::nullopt;
         uint64_t d = uint64_t(c - '0');
@@ -48,12 +57,10 @@ int32_t parse_port(std::string_view s, std::string_view field) {
 
 size_t quoted_length(std::string_view s) {
     if (s.empty() || s[0] != '"') return 0;
-    for (size_t i = 1; i < s.size(); ++i) {
-        if (s[i] == '\\') {
-            ++i;  // quoted-pair: any octet except CR/LF follows
-            continue;
-        }
+    for (size_t i = find_either(s.data(), 1, s.size(), '"', '\\'); i < s.size();
+         i = find_either(s.data(), i, s.size(), '"', '\\')) {
         if (s[i] == '"') return i + 1;
+        i += 2;  // quoted-pair: any octet except CR/LF follows the backslash
     }
     return 0;
 }
@@ -168,9 +175,7 @@ bool ParamList::next(Param& out) {
             if (e == std::string_view::npos) fail(field_, "unterminated '[' in parameter");
             i = e + 1;
         } else {
-            while (i < s_.size() && (is_token_char(s_[i]) || s_[i] == ':' || s_[i] == '[' || s_[i] == ']' ||
-                                     s_[i] == '/'))
-                ++i;
+            while (i < s_.size() && kParamValueChars(s_[i])) ++i;
         }
         if (i == vb) fail(field_, "empty value of parameter '" + std::string(out.name) + "'");
         out.value = s_.substr(vb, i - vb);

@@ -10,7 +10,7 @@
 
 namespace siperb::sip {
 
-inline bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 inline bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
 inline bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
@@ -40,6 +40,17 @@ inline constexpr CharClass kWordChars([](unsigned char c) {
 });
 inline bool is_word_char(char c) { return kWordChars(c); }
 
+// hostname and IPv4 characters (RFC 3261 25.1, plus '_' as real hosts use it).
+inline constexpr CharClass kHostChars([](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_';
+});
+
+// An unquoted generic-param value: token characters plus the ':' '[' ']' '/' of host values.
+inline constexpr CharClass kParamValueChars([](unsigned char c) {
+    return kTokenChars(char(c)) || c == ':' || c == '[' || c == ']' || c == '/';
+});
+
 inline size_t skip_ws(std::string_view s, size_t i) {
     while (i < s.size() && is_wsp(s[i])) ++i;
     return i;
@@ -49,7 +60,7 @@ inline size_t scan_token(std::string_view s, size_t i) {
     return i;
 }
 
-inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
+constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
 inline bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i)

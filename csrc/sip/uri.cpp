@@ -23,10 +23,6 @@ constexpr CharClass kPasswordChars([](unsigned char c) { return is_unreserved_c(
 constexpr CharClass kParamChars([](unsigned char c) { return is_unreserved_c(c) || in(c, "[]/:&+$="); });
 constexpr CharClass kTelParamChars([](unsigned char c) { return is_unreserved_c(c) || in(c, "[]/:&+$=;"); });
 constexpr CharClass kHeaderChars([](unsigned char c) { return is_unreserved_c(c) || in(c, "[]/?:+$=&"); });
-constexpr CharClass kHostChars([](unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '_';
-});
 
 // Every octet of s is allowed in the part, or is part of a %HH escape.
 void check_chars(std::string_view s, const CharClass& allowed, std::string_view field, const char* part) {
