@@ -114,9 +114,9 @@ PyObject* parse_bytes(PyObject*, PyObject* data) {
         MessagePtr m;
         if (v.size() > 4096) {
             pybind11::gil_scoped_release nogil;
-            m = std::make_shared<Message>(Message::parse(v));
+            m = Message::parse_shared(v);
         } else {
-            m = std::make_shared<Message>(Message::parse(v));
+            m = Message::parse_shared(v);
         }
         return MessageType::make(std::move(m)).release().ptr();
     } catch (pybind11::error_already_set& e) {

@@ -4,6 +4,8 @@
 #include "sip/text.hpp"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace siperb::sip {
 
@@ -72,7 +74,7 @@ constexpr size_t kMaxNameLen = 24;
 
 // A perfect hash of the full names: (length + 30 * first + 25 * last letter, lower-cased) mod
 // 256 gives each of them its own slot (the constructor checks it at compile time). A name is
-// then one table read and one comparison, in which (c | case_bit) folds an upper-case letter
+// then one table read and one comparison, in which (c | case bit) folds an upper-case letter
 // onto its lower-case form and leaves every other octet as it is.
 constexpr size_t slot_of(size_t len, char first, char last) {
     return (len + 30 * size_t(static_cast<unsigned char>(lower(first))) +
@@ -98,6 +100,26 @@ struct NameIndex {
 };
 constexpr NameIndex kIndex;
 
+// (name | case bits) == lower-case spelling, a machine word at a time (overlapping words for
+// the tail). n >= 2 is the length of both; the tables are kMaxNameLen long.
+template <class W>
+bool folded_equal_at(const char* name, const char* lc, const char* bit, size_t off) {
+    W a, l, b;
+    std::memcpy(&a, name + off, sizeof a);
+    std::memcpy(&l, lc + off, sizeof l);
+    std::memcpy(&b, bit + off, sizeof b);
+    return W(a | b) == l;
+}
+bool folded_equal(const char* name, size_t n, const char* lc, const char* bit) {
+    if (n >= 8) {
+        for (size_t off = 0; off + 8 < n; off += 8)
+            if (!folded_equal_at<uint64_t>(name, lc, bit, off)) return false;
+        return folded_equal_at<uint64_t>(name, lc, bit, n - 8);
+    }
+    if (n >= 4) return folded_equal_at<uint32_t>(name, lc, bit, 0) && folded_equal_at<uint32_t>(name, lc, bit, n - 4);
+    return folded_equal_at<uint16_t>(name, lc, bit, 0) && folded_equal_at<uint16_t>(name, lc, bit, n - 2);
+}
+
 }  // namespace
 
 HeaderId header_id(std::string_view name) {
@@ -106,11 +128,9 @@ HeaderId header_id(std::string_view name) {
     if (n > kMaxNameLen || n == 0) return HeaderId::Other;
     const HeaderId id = kIndex.slots[slot_of(n, name.front(), name.back())];
     if (id == HeaderId::Other || kIndex.canonical[size_t(id)].size() != n) return HeaderId::Other;
-    const char* lc = kIndex.lowered[size_t(id)].data();
-    const char* bit = kIndex.case_bit[size_t(id)].data();
-    for (size_t i = 0; i < n; ++i)
-        if (char(name[i] | bit[i]) != lc[i]) return HeaderId::Other;
-    return id;
+    return folded_equal(name.data(), n, kIndex.lowered[size_t(id)].data(), kIndex.case_bit[size_t(id)].data())
+               ? id
+               : HeaderId::Other;
 }
 
 std::string_view canonical_name(HeaderId id) { return kIndex.canonical[size_t(id)]; }

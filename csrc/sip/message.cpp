@@ -58,6 +58,15 @@ Message Message::parse(std::string_view data, bool require_mandatory) {
     return parse_owned(std::move(buf), require_mandatory);
 }
 
+std::shared_ptr<Message> Message::parse_shared(std::string_view data) {
+    struct Shared : Message {};  // Message() is private; make_shared needs a public one
+    std::shared_ptr<Message> m = std::make_shared<Shared>();
+    m->buf_.reserve(std::max<size_t>(data.size(), 32));  // see parse()
+    m->buf_.assign(data.data(), data.size());
+    m->parse_buffer(true);
+    return m;
+}
+
 Message Message::parse_owned(std::string&& data, bool require_mandatory) {
     Message m;
     if (data.capacity() < 32) data.reserve(32);

@@ -8,6 +8,7 @@
 #include "sip/headers.hpp"
 #include "sip/uri.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,8 @@ public:
     // require_mandatory=false skips the To/From/Call-ID/CSeq/Via presence check (builders).
     static Message parse(std::string_view data, bool require_mandatory = true);
     static Message parse_owned(std::string&& data, bool require_mandatory = true);
+    // parse() straight into shared storage (the bindings' holder), without moving the Message.
+    static std::shared_ptr<Message> parse_shared(std::string_view data);
 
     // Builders: Content-Length is computed (any given one is replaced); header order is kept.
     static Message request(std::string_view method, std::string_view uri, const HeaderList& headers,
@@ -94,8 +97,10 @@ public:
 
     HeaderList header_list() const;
 
+protected:
+    Message() = default;  // parse() and the builders make messages (and parse_shared's subclass)
+
 private:
-    Message() = default;
     void parse_buffer(bool require_mandatory);
     void parse_start_line(std::string_view line);
     void interpret(const HeaderField& h);

@@ -71,3 +71,54 @@ def test_views_come_only_from_the_parser(cls: type) -> None:
         cls()
     with pytest.raises(TypeError):
         type("Sub", (cls,), {})
+
+
+def test_message_is_a_light_type_made_only_by_the_parser_and_builders() -> None:
+    m = sip.parse(INVITE)
+    assert type(m) is sip.Message and isinstance(sip.Request("OPTIONS", "sip:a@b"), sip.Message)
+    with pytest.raises(TypeError):
+        sip.Message()
+    with pytest.raises(TypeError):
+        type("Sub", (sip.Message,), {})
+    with pytest.raises(TypeError):
+        sip.parse(INVITE.decode())  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        sip.parse(bytearray(INVITE))  # type: ignore[arg-type]
+    # Methods still check their instance: called on another object they refuse it.
+    with pytest.raises(TypeError):
+        sip.Message.header(object(), "Call-ID")  # type: ignore[arg-type]
+    assert repr(m) == "<sip.Message INVITE sip:bob@example.com>"
+    assert bytes(m.with_header("Max-Forwards", "69")).count(b"Max-Forwards: 69") == 1
+
+
+def test_parse_errors_still_name_the_header() -> None:
+    bad = INVITE.replace(b"Via: SIP/2.0/UDP c.example.com", b"Via: SIP/2.0/UDP c.example.com:99999")
+    with pytest.raises(errors.SipParseError) as exc:
+        sip.parse(bad)
+    assert exc.value.field == "Via"
+
+
+@pytest.mark.parametrize(
+    ("written", "asked", "found"),
+    [
+        ("Subject", "sUBJECT", True),
+        ("sUbJeCt", "Subject", True),
+        ("SUBJECT", "s", True),  # compact form
+        ("P-Asserted-Identity", "p-asserted-IDENTITY", True),
+        ("Subjecu", "Subject", False),  # same length, first and last letters differ by one
+        ("Subjec", "Subject", False),
+        ("P_Asserted-Identity", "P-Asserted-Identity", False),  # '_' is a token char, not '-'
+        ("X-Call-ID", "Call-ID", False),
+    ],
+)
+def test_header_names_match_in_any_case_and_only_exactly(written: str, asked: str, found: bool) -> None:
+    m = sip.parse(INVITE.replace(b"Content-Length", f"{written}: v\r\nContent-Length".encode()))
+    assert (m.header(asked) == "v") is found
+    assert m.header("Call\rID") is None and m.header("Call_ID") is None
+    assert m.header("cALL-iD") == m.header("i") == "cid@example.com"
+
+
+def test_a_misspelt_mandatory_header_is_missing() -> None:
+    with pytest.raises(errors.SipParseError) as exc:
+        sip.parse(INVITE.replace(b"Call-ID:", b"Call_ID:"))
+    assert exc.value.field == "Call-ID"
