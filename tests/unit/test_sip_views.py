@@ -111,7 +111,9 @@ def test_parse_errors_still_name_the_header() -> None:
         ("X-Call-ID", "Call-ID", False),
     ],
 )
-def test_header_names_match_in_any_case_and_only_exactly(written: str, asked: str, found: bool) -> None:
+def test_header_names_match_in_any_case_and_only_exactly(
+    written: str, asked: str, found: bool
+) -> None:
     m = sip.parse(INVITE.replace(b"Content-Length", f"{written}: v\r\nContent-Length".encode()))
     assert (m.header(asked) == "v") is found
     assert m.header("Call\rID") is None and m.header("Call_ID") is None
