@@ -18,12 +18,7 @@ std::string_view field_name(const HeaderField& h) {
 // call-id = word ["@" word]
 bool is_call_id(std::string_view s) {
     size_t at = s.find('@');
-    auto word = [](std::string_view w) {
-        if (w.empty()) return false;
-        for (char c : w)
-            if (!is_word_char(c)) return false;
-        return true;
-    };
+    auto word = [](std::string_view w) { return !w.empty() && kWordChars.all(w); };
     if (at == std::string_view::npos) return word(s);
     return word(s.substr(0, at)) && word(s.substr(at + 1));
 }
@@ -146,8 +141,7 @@ void Message::parse_buffer(bool require_mandatory) {
         std::string_view line = all.substr(pos, line_end - pos);
         pos = line_end + 2;
         // field-name = token, then optional whitespace, then ':'
-        size_t ne = 0;
-        while (ne < line.size() && is_token_char(line[ne])) ++ne;
+        size_t ne = kTokenChars.span(line, 0);
         size_t colon = ne;
         while (colon < line.size() && is_wsp(line[colon])) ++colon;
         if (colon >= line.size() || line[colon] != ':') {

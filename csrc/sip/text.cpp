@@ -22,12 +22,7 @@ std::string to_lower(std::string_view s) {
     return out;
 }
 
-bool is_token(std::string_view s) {
-    if (s.empty()) return false;
-    for (char c : s)
-        if (!is_token_char(c)) return false;
-    return true;
-}
+bool is_token(std::string_view s) { return !s.empty() && kTokenChars.all(s); }
 
 std::optional<uint64_t> parse_uint(std::string_view s, uint64_t max) {
     if (s.empty() || s.size() > 20) return std::nullopt;
@@ -156,7 +151,7 @@ bool ParamList::next(Param& out) {
     ++i;
     while (i < s_.size() && is_wsp(s_[i])) ++i;
     size_t nb = i;
-    while (i < s_.size() && is_token_char(s_[i])) ++i;
+    i = kTokenChars.span(s_, i);
     if (i == nb) fail(field_, "empty parameter");
     out.name = s_.substr(nb, i - nb);
     out.value = {};
@@ -175,7 +170,7 @@ bool ParamList::next(Param& out) {
             if (e == std::string_view::npos) fail(field_, "unterminated '[' in parameter");
             i = e + 1;
         } else {
-            while (i < s_.size() && kParamValueChars(s_[i])) ++i;
+            i = kParamValueChars.span(s_, i);
         }
         if (i == vb) fail(field_, "empty value of parameter '" + std::string(out.name) + "'");
         out.value = s_.substr(vb, i - vb);

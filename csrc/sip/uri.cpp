@@ -26,7 +26,7 @@ constexpr CharClass kHeaderChars([](unsigned char c) { return is_unreserved_c(c)
 
 // Every octet of s is allowed in the part, or is part of a %HH escape.
 void check_chars(std::string_view s, const CharClass& allowed, std::string_view field, const char* part) {
-    for (size_t i = 0; i < s.size(); ++i) {
+    for (size_t i = allowed.span(s, 0); i < s.size(); ++i) {
         char c = s[i];
         if (allowed(c)) continue;
         if (c == '%' && i + 2 < s.size() && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
@@ -174,7 +174,7 @@ Uri Uri::parse(std::string_view text, std::string_view field) {
         if (!is_valid_ipv6(hostpart.substr(1, e - 1))) fail(field, "invalid IPv6 reference");
         i = e + 1;
     } else {
-        while (i < hostpart.size() && kHostChars(hostpart[i])) ++i;
+        i = kHostChars.span(hostpart, i);
         if (!is_hostname(hostpart.substr(0, i))) fail(field, "invalid host");
     }
     u.host = hostpart.substr(0, i);

@@ -37,7 +37,7 @@ Via parse_via(std::string_view s, std::string_view field) {
             fail(field, "invalid IPv6 reference in sent-by");
         i = e + 1;
     } else {
-        while (i < s.size() && kHostChars(s[i])) ++i;
+        i = kHostChars.span(s, i);
     }
     if (i == b) fail(field, "missing sent-by host");
     v.host = s.substr(b, i - b);
