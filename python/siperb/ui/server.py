@@ -24,6 +24,7 @@ import contextlib
 import json
 import logging
 import secrets
+import ssl
 import time
 from collections import deque
 from functools import cache
@@ -43,6 +44,7 @@ from .browser_audio import BROWSER_DEVICE, BrowserAudio
 from .commands import CommandRunner
 from .pages import FrameHttp
 from .protocol import MAX_COMMAND_BYTES, error_payload, message, parse_command, reply, reply_error
+from .tls import StrPath, check_bind, server_context
 from .state import REGISTERING, account, event_view, initials, snapshot, stats_view
 
 log = logging.getLogger("siperb.ui")
@@ -51,7 +53,6 @@ MAX_CLIENTS = 8  # pages at once per frame (each holds a socket and a queue)
 MAX_QUEUED = 512  # messages waiting for one slow page before it is dropped
 MAX_PENDING_TOASTS = 32  # toasts kept until the first page connects
 RTL_LANGUAGES = frozenset({"he"})
-LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 #: Each language by its own name, for the settings panel's picker (the same in every language).
 LANGUAGE_NAMES: dict[str, str] = {
     "en": "English", "fr": "Français", "ja": "日本語", "zh-hans": "简体中文", "zh": "繁體中文",
@@ -92,11 +93,15 @@ class WebFrame:
         parent_origin: str | None = None,
         token: str | None = None,
         browser_audio: bool | BrowserAudio | None = None,
+        certificate: StrPath | None = None,
+        key: StrPath | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        server_name: str | None = None,
     ) -> None:
-        if host not in LOOPBACK_HOSTS:
-            raise SiperbError(f"host: {host!r} is not a loopback address (the frame serves "
-                              "127.0.0.1 or ::1 only)", field="host",
-                              reason="not a loopback address")  # fmt: skip
+        if ssl_context is None and certificate is not None:
+            ssl_context = server_context(certificate, key)
+        check_bind(host, ssl_context)  # a non-loopback bind only over TLS
+        self.ssl_context = ssl_context
         origins = tuple(o.rstrip("/") for o in allowed_origins)
         if any("*" in o or not o.startswith(("http://", "https://")) for o in origins):
             raise SiperbError("allowed_origins: each must be an http(s) origin, no wildcard",
@@ -107,6 +112,8 @@ class WebFrame:
             origins = (*origins, self.parent_origin)
         self.http = FrameHttp(token or secrets.token_urlsafe(24), origins)
         self.http.host, self.http.port = host, port
+        self.http.scheme = "https" if ssl_context is not None else "http"
+        self.http.server_name = server_name
         self.browser_audio: BrowserAudio | None = None  # the "This browser" device, if offered
         if isinstance(browser_audio, BrowserAudio):
             self.browser_audio = browser_audio
@@ -150,7 +157,7 @@ class WebFrame:
         self._server = await serve(
             self._serve_client, self.http.host, self.http.port,
             process_request=self.http.handle, compression=None,
-            max_size=MAX_COMMAND_BYTES, max_queue=16, server_header=None,
+            max_size=MAX_COMMAND_BYTES, max_queue=16, server_header=None, ssl=self.ssl_context,
         )  # fmt: skip
         sock = next(iter(self._server.sockets))
         self.http.port = int(sock.getsockname()[1])
@@ -380,7 +387,7 @@ class WebFrame:
             if audio.owner is client:
                 self._close_browser_audio(audio)
             return None
-        answer = await audio.open(client, cmd.args["sdp"])
+        answer = await audio.open(client, cmd.args["sdp"], self.phone)
         audio.follow(self.phone)
         self.chosen_devices.update(input=BROWSER_DEVICE, output=BROWSER_DEVICE)
         return {"sdp": answer}

@@ -33,7 +33,7 @@
   // ---- the control channel ----
   function connect() {
     const token = location.pathname.split("/")[2] || "";
-    const ws = new WebSocket(`ws://${location.host}/f/${token}/ws`);
+    const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/f/${token}/ws`);
     S.ws = ws;
     ws.onopen = () => {
       S.retry = 0;
