@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 from playwright.sync_api import expect
-from ui_host import HostPages, PhoneHost
+from ui_host import MEASURE_JS, FarEnd, HostPages, PhoneHost, dominant
 
 from peers.audio import write_tone_wav
 from peers.browser import Browser, chromium_or_skip, fake_audio_args
@@ -28,51 +28,9 @@ RATE = 16000
 FAR_TONE = 1000.0  # what the far end plays
 MIC_TONE = 440.0  # Chromium's fake microphone
 
-MEASURE_JS = """async (ms) => {
-  const el = document.getElementById("browser-audio");
-  const stream = el.srcObject;
-  if (!stream) return null;
-  const ctx = new AudioContext();
-  await ctx.resume();
-  const an = ctx.createAnalyser();
-  an.fftSize = 8192; an.smoothingTimeConstant = 0;
-  ctx.createMediaStreamSource(stream).connect(an);
-  await new Promise((r) => setTimeout(r, ms));
-  const spec = new Float32Array(an.frequencyBinCount);
-  an.getFloatFrequencyData(spec);
-  let best = 1;
-  for (let i = 2; i < spec.length; i++) if (spec[i] > spec[best]) best = i;
-  const out = { freq: (best * ctx.sampleRate) / an.fftSize, peakDb: spec[best] };
-  await ctx.close();
-  return out;
-}"""
-
-
-def _dominant(x: np.ndarray, rate: int) -> float:
-    spec = np.abs(np.fft.rfft(x.astype(np.float64) * np.hanning(len(x))))
-    spec[0] = 0
-    return float(np.argmax(spec) * rate / len(x))
-
-
-class FarEnd:
-    """The service's peer media: a looped tone out, everything heard kept (engine only)."""
-
-    def __init__(self) -> None:
-        self.sinks: list[Any] = []
-
-    def __call__(self, ua: Any) -> Any:
-        from siperb.media import EngineMedia
-        from siperb.media import engine as engine_mod
-
-        source = engine_mod.MemorySource(engine_mod.tone(FAR_TONE, 2, RATE), RATE, loop=True)
-        sink = engine_mod.MemorySink(RATE, RATE * 30)
-        self.sinks.append(sink)
-        return EngineMedia(ua.media_host(), source=source, sink=sink)
-
-
 @pytest.fixture(scope="module")
 def far() -> FarEnd:
-    return FarEnd()
+    return FarEnd(FAR_TONE, RATE)
 
 
 @pytest.fixture(scope="module")
@@ -174,14 +132,14 @@ def test_this_browser_carries_the_call_both_ways(
             waited += 200
         assert far.sinks and len(far.sinks[-1]) >= RATE * 3, "the far end received no audio"
         heard = far.sinks[-1].samples()[-RATE:]
-        assert abs(_dominant(heard, RATE) - MIC_TONE) < 15, _dominant(heard, RATE)
+        assert abs(dominant(heard, RATE) - MIC_TONE) < 15, dominant(heard, RATE)
         assert float(np.sqrt(np.mean(heard.astype(np.float64) ** 2))) > 300
         # The page's speaker element carries the far end's tone (1000 Hz), through the call.
         got = _inner(page, frame).evaluate(MEASURE_JS, 1500)
         assert got is not None and abs(got["freq"] - FAR_TONE) < 15, got
         assert got["peakDb"] > -60, got
         pipes = frame.browser_audio.pipes()
-        print(f"far end heard {_dominant(heard, RATE):.0f} Hz; page heard {got}; pipes {pipes}")
+        print(f"far end heard {dominant(heard, RATE):.0f} Hz; page heard {got}; pipes {pipes}")
         assert pipes["to_call"]["written"] > RATE and pipes["to_browser"]["written"] > RATE
         # Another page of the same frame cannot take the device while this one holds it.
         other = mic_browser.new_page()

@@ -60,7 +60,8 @@ async def run_desktop(
             prov = manual_provisioning(svc.port)
         remote = bind not in LOOPBACK_HOSTS
         frame = await stack.enter_async_context(WebFrame(
-            host=bind, port=port, certificate=certificate, key=key, browser_audio=remote))  # fmt: skip
+            host=bind, port=port, certificate=certificate, key=key, browser_audio=remote,
+        ))  # fmt: skip
         options = PhoneOptions.from_kwargs(
             provisioning=prov, phone_frame=frame, profile_user_id=profile or prov.aor,
             session_id=session_id, user_id=user_id or prov.user, language=language,

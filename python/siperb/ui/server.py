@@ -44,8 +44,8 @@ from .browser_audio import BROWSER_DEVICE, BrowserAudio
 from .commands import CommandRunner
 from .pages import FrameHttp
 from .protocol import MAX_COMMAND_BYTES, error_payload, message, parse_command, reply, reply_error
-from .tls import StrPath, check_bind, server_context
 from .state import REGISTERING, account, event_view, initials, snapshot, stats_view
+from .tls import StrPath, check_bind, server_context
 
 log = logging.getLogger("siperb.ui")
 
