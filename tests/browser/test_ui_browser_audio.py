@@ -28,6 +28,7 @@ RATE = 16000
 FAR_TONE = 1000.0  # what the far end plays
 MIC_TONE = 440.0  # Chromium's fake microphone
 
+
 @pytest.fixture(scope="module")
 def far() -> FarEnd:
     return FarEnd(FAR_TONE, RATE)

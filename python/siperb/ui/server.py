@@ -44,7 +44,8 @@ from .browser_audio import BROWSER_DEVICE, BrowserAudio
 from .commands import CommandRunner
 from .pages import FrameHttp
 from .protocol import MAX_COMMAND_BYTES, error_payload, message, parse_command, reply, reply_error
-from .state import REGISTERING, account, event_view, initials, snapshot, stats_view
+from .ringer import Ringer
+from .state import REGISTERING, account, event_view, initials, ringing, snapshot, stats_view
 from .tls import StrPath, check_bind, server_context
 
 log = logging.getLogger("siperb.ui")
@@ -127,6 +128,7 @@ class WebFrame:
         self.language_override: str | None = None
         self.settings: dict[str, str] = {"DtmfType": "info"}  # shown in the settings panel
         self.runner = CommandRunner(self)
+        self.ringer = Ringer()  # rings the chosen ringer device (:mod:`siperb.ui.ringer`)
         self._clients: set[_Client] = set()
         self._toasts: deque[tuple[str, str | None]] = deque(maxlen=MAX_PENDING_TOASTS)
         self._server: Any = None
@@ -174,6 +176,7 @@ class WebFrame:
             client.put(None)
         if self.browser_audio is not None:
             self.browser_audio.close(self.phone)
+        await self.ringer.close()
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
@@ -266,12 +269,27 @@ class WebFrame:
             self.browser_audio.follow(self.phone)  # a new current call takes the browser leg
         self._broadcast(message("event", sdk=sdk))
         self._broadcast_state()
+        self._ring()
         if event.name == "call_recorded":
             self._spawn(self._push_history())
 
+    @property
+    def ringer_device(self) -> str | None:
+        """The native device chosen as ringer (None: the page rings itself)."""
+        chosen = self.chosen_devices.get("ringer")
+        return chosen if chosen and chosen != BROWSER_DEVICE else None
+
+    def _ring(self) -> None:
+        """Ring the ringer device while a call is incoming; stop once none is."""
+        if self.phone is not None:
+            self._spawn(self.ringer.update(self.ringer_device, ringing(self.phone)))
+
     def _broadcast_state(self) -> None:
         if self.phone is not None and self._clients:
-            self._broadcast(message("state", state=snapshot(self.phone, self.registration)))
+            self._broadcast(self._state_message())
+
+    def _state_message(self) -> str:
+        return message("state", state=snapshot(self.phone, self.registration, self.ringer_device))
 
     def _broadcast(self, text: str) -> None:
         for client in list(self._clients):
@@ -371,6 +389,9 @@ class WebFrame:
             client.put(reply_error(cmd.id, self._error(exc, client)))
             return
         client.put(reply(cmd.id, result))
+        if cmd.op == "select_device" and cmd.get("ringer") is not None:
+            self._ring()
+            self._broadcast_state()
         if cmd.op == "set_setting" and cmd.args["key"] == "DtmfType":
             self.settings["DtmfType"] = cmd.args["value"]
         if cmd.op == "set_setting" and cmd.args["key"] in ("Language", "UiThemeStyle"):
@@ -408,7 +429,7 @@ class WebFrame:
         client.ready = True
         client.put(self._hello_message(client))
         if self.phone is not None:
-            client.put(message("state", state=snapshot(self.phone, self.registration)))
+            client.put(self._state_message())
             self._spawn(self._push_history())
         while self._toasts:
             self._send_toast(client, *self._toasts.popleft())

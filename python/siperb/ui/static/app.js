@@ -143,7 +143,7 @@
     const inc = incomingCall();
     $("incoming").hidden = !inc;
     if (inc) { $("incoming-who").textContent = who(inc); $("incoming-avatar").textContent = initialsOf(who(inc)); }
-    ringing(!!inc);
+    ringing(!!inc && !S.state.ringer); // a chosen ringer device rings in the phone's process
     const live = activeCalls();
     if (live.length && (S.view === "dial")) S.view = "call";
     if (!live.length && S.view === "call") { S.view = "dial"; $("transfer-box").hidden = true; $("incall-pad").hidden = true; }
