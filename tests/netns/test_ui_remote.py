@@ -58,6 +58,9 @@ class RemoteLab:
         for name in ("uiphone", "uiweb"):
             self.made.append(Netns(name))
         self.phone_ns, self.web_ns = self.made
+        for ns in self.made:  # IPv4 only: no link-local address appears late (Chromium would
+            for key in ("all", "default"):  # see the network change and abort a navigation)
+                ns.sysctl(f"net.ipv6.conf.{key}.disable_ipv6", "1")
         link(self.phone_ns, "web", [f"{PHONE_HOST}/24"], self.web_ns, "web",
              [f"{BROWSER_HOST}/24"])  # fmt: skip
         self.ca = TestCa(workdir / "ca")
@@ -256,3 +259,40 @@ def test_plain_http_off_loopback_is_refused_and_so_is_a_foreign_origin_over_wss(
     assert out["https://evil.example"] == 403, out
     assert out[f"http://{PHONE_HOST}:{frame.http.port}"] == 403, out  # not our https origin
     assert out["own"] == "hello", out
+
+
+def test_siperb_ui_bind_serves_https_to_the_other_host(lab: RemoteLab) -> None:
+    """``siperb ui --bind ADDR --cert FILE --key FILE`` on the phone host; the browser host
+    fetches the page over https (verified against the test CA). Without --cert it refuses."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root / "python")}
+    argv = [*lab.phone_ns.prefix(), sys.executable, "-m", "siperb", "ui", "--demo", "--no-open",
+            "--bind", PHONE_HOST, "--duration", "30"]  # fmt: skip
+    refused = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=env, cwd=root)
+    assert refused.returncode == 1 and "needs TLS" in refused.stderr, refused.stderr
+    cli = subprocess.Popen([*argv, "--cert", str(lab.cert), "--key", str(lab.key)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                           cwd=root)  # fmt: skip
+    try:
+        assert cli.stdout is not None and cli.stderr is not None
+        line = cli.stdout.readline()
+        assert line.startswith(f"phone UI: https://{PHONE_HOST}:"), line + cli.stderr.read()
+        url = line.split(": ", 1)[1].strip()
+        client = ssl.create_default_context(cafile=str(lab.ca.ca_pem))
+
+        def fetch() -> tuple[int, bytes]:
+            with urllib.request.urlopen(url, timeout=10, context=client) as r:
+                return r.status, r.read()
+
+        status, body = lab.web_ns.call(fetch)
+        assert status == 200 and b'<script src="app.js"' in body
+    finally:
+        cli.terminate()
+        try:
+            cli.wait(15)
+        except subprocess.TimeoutExpired:
+            cli.kill()
+            cli.wait(5)
