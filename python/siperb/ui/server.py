@@ -6,7 +6,8 @@
     phone = await ProvisionPhone({..., "PhoneFrame": frame})
     print(frame.url)  # what the host page puts in <iframe src>
 
-One ``websockets`` server on 127.0.0.1 (a free port by default) serves the static page and
+One ``websockets`` server on 127.0.0.1 (a free port by default), or over TLS on another
+address (``host``, ``certificate``, ``key``: :mod:`siperb.ui.tls`), serves the static page and
 the control WebSocket (:mod:`siperb.ui.protocol`). Each connected page gets the phone's state
 after every event, toasts (queued until a page connects), call quality once a second, and the
 SDK's events, which the page posts to the parent window's configured origin only.
