@@ -58,7 +58,11 @@ def mic_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
         b.close()
 
 
-def _phone(host: PhoneHost, site: HostPages) -> tuple[Any, Any]:
+def _phone(host: PhoneHost, site: HostPages, **provisioning: Any) -> tuple[Any, Any]:
+    """(phone, frame) with "This browser"; ``provisioning``: fields replaced in the demo
+    provisioning (``turn_server=...``)."""
+    import dataclasses
+
     from siperb.demo import manual_provisioning
     from siperb.media import EngineMediaControl, engine_available
     from siperb.media.call_media import webrtc_available
@@ -69,10 +73,12 @@ def _phone(host: PhoneHost, site: HostPages) -> tuple[Any, Any]:
     if not (engine_available() and webrtc_available()):
         pytest.skip("the native engine was built without WebRTC")
 
+    prov = dataclasses.replace(manual_provisioning(host.svc.port), **provisioning)
+
     async def make() -> tuple[Any, Any]:
         frame = await WebFrame(allowed_origins=[site.origin], browser_audio=True).start()
         phone = await ProvisionPhone(
-            {"Provisioning": manual_provisioning(host.svc.port), "PhoneFrame": frame,
+            {"Provisioning": prov, "PhoneFrame": frame,
              "ProfileUserId": "browser-audio", "SessionId": "s", "UserId": "u"},
             history_path=MEMORY, media_control=EngineMediaControl(auto_device=False),
         )  # fmt: skip
@@ -180,6 +186,41 @@ def test_this_browser_carries_the_call_both_ways(
     finally:
         page.context.close()
         tone_host.close_phone(phone, frame)
+    assert mic_browser.console_errors == []
+
+
+def test_the_browser_leg_gathers_with_the_phones_turn_server(
+    tone_host: PhoneHost, site: HostPages, mic_browser: Browser,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:  # fmt: skip
+    """The phone is provisioned with a TURN server (coturn on loopback): the leg's answer to
+    the page carries a relay candidate from that server (the same configuration as the
+    phone's WebRTC calls: a browser on another machine can reach the phone through it)."""
+    import shutil
+
+    from peers.coturn import start_coturn
+
+    if shutil.which("turnserver", path="/usr/bin:/usr/sbin") is None:
+        pytest.skip("turnserver not installed (Debian package coturn; scripts/bootstrap.sh)")
+    turn = start_coturn(tmp_path_factory.mktemp("coturn"))
+    try:
+        phone, frame = _phone(tone_host, site, turn_server=f"turn:{turn.host}:{turn.port}",
+                              turn_username=turn.user, turn_password=turn.password)  # fmt: skip
+        page = mic_browser.new_page()
+        try:
+            page.goto(site.embed("/browser-audio-turn", frame.url, width=400, height=640))
+            _pick_browser_device(page, frame)
+            answer = _inner(page, frame).evaluate(
+                "() => window.siperbFrame.browserLeg().remoteDescription.sdp")  # fmt: skip
+            relay = [ln for ln in answer.splitlines() if " typ relay" in ln]
+            assert relay and all(f" {turn.host} " in ln for ln in relay), answer
+            assert " typ host" in answer, answer
+            print(f"the leg's answer carries {relay[0]}")
+        finally:
+            page.context.close()
+            tone_host.close_phone(phone, frame)
+    finally:
+        turn.stop()
     assert mic_browser.console_errors == []
 
 
