@@ -6,6 +6,7 @@ it as the ALSA device ``pulse``. The page (Chromium, in an outer page's iframe) 
 the ring tone, 440 + 480 Hz) and the page stays silent; answering, declining or the caller
 giving up stops it (the monitor is silent for a whole ring cadence afterwards). Picking
 ``pulse`` as the speaker puts a call's audio there: the far end's 1,000 Hz reaches the monitor.
+Choosing the default ringer again gives the ringing back to the page.
 """
 
 from __future__ import annotations
@@ -175,6 +176,18 @@ def test_the_ringer_device_rings_and_stops_and_the_speaker_carries_the_call(
         assert abs(hz - FAR_TONE) < 15 and rms > 0.01, (hz, rms)
         f.locator("#btn-hangup").click()
         _wait(lambda: not phone.calls, 10, "hang-up")
+
+        # 5. The ringer back to "default": the page rings again, the device does not.
+        f.locator("#btn-devices").click()
+        f.locator("#dev-ringer").select_option("")
+        _wait(lambda: frame.ringer_device is None, 10, "the ringer choice cleared")
+        f.locator("#view-devices [data-view-to='dial']").click()
+        caller = tone_host.run(tone_host.svc.call("demo"))
+        expect(f.locator("#incoming")).to_be_visible()
+        inner.wait_for_function("() => siperbFrame.ringing()")
+        assert not frame.ringer.playing
+        tone_host.run(caller.hangup())
+        expect(f.locator("#incoming")).to_be_hidden()
     finally:
         page.context.close()
         tone_host.close_phone(phone, frame)

@@ -412,7 +412,7 @@
       const key = { "dev-input": "input", "dev-output": "output", "dev-ringer": "ringer" }[id];
       if (e.target.value === BROWSER) { startBrowserAudio(); return; }
       if (S.pc && key !== "ringer") { stopBrowserAudio(true); loadDevices(); }
-      if (e.target.value) send("select_device", { [key]: e.target.value });
+      if (e.target.value || key === "ringer") send("select_device", { [key]: e.target.value }); // "": the page rings
     }));
     document.addEventListener("keydown", (e) => {
       if (S.view !== "call" || $("incall-pad").hidden || e.target.tagName === "INPUT") return;
