@@ -20,6 +20,8 @@ packages=(
   baresip sip-tester pulseaudio pulseaudio-utils libasound2-plugins sox openssl
   dnsmasq-base iproute2 nftables conntrack rtpengine-daemon
   chromium  # tests/browser: the PhoneFrame UI in a real browser, driven by Playwright
+  libnss3-tools  # certutil: the remote-frame test trusts its test CA in Chromium's NSS db
+  xvfb  # tests/browser: `siperb ui` opens a real Chromium app window on a virtual display
   fonts-ipafont-gothic  # tests/browser: Japanese glyphs in the UI screenshots (else tofu boxes)
   postgresql  # fleets: the PostgreSQL call-history tests start a private cluster (initdb)
   coturn  # STUN/TURN server the ICE/TURN integration tests start on loopback

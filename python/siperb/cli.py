@@ -387,7 +387,8 @@ def _cmd_ui(args: argparse.Namespace) -> int:
         return asyncio.run(run_desktop(
             prov, port=args.ui_port, open_window=args.open, duration=args.duration,
             profile=args.profile, session_id=args.session_id, user_id=args.user_id,
-            language=args.language, db=args.db))  # fmt: skip
+            language=args.language, db=args.db, bind=args.bind, certificate=args.cert,
+            key=args.key))  # fmt: skip
     except SiperbError as exc:
         print(f"siperb: {exc}", file=sys.stderr)
         return 1
@@ -481,7 +482,11 @@ def build_parser() -> argparse.ArgumentParser:
     u = sub.add_parser("ui", help="the phone's web UI in a browser window (siperb.ui)")
     _account_options(u)
     u.add_argument("--demo", action="store_true", help="use the built-in loopback echo service")
-    u.add_argument("--ui-port", type=int, default=0, help="port on 127.0.0.1 (default: free)")
+    u.add_argument("--ui-port", type=int, default=0, help="the page's port (default: free)")
+    u.add_argument("--bind", default="127.0.0.1", help="address to serve on; not loopback: "
+                   "https/wss only, with --cert/--key, and 'This browser' audio")  # fmt: skip
+    u.add_argument("--cert", help="PEM certificate (chain) for https")
+    u.add_argument("--key", help="its PEM private key (default: in --cert)")
     u.add_argument("--no-open", dest="open", action="store_false", help="only print the URL")
     u.add_argument("--duration", type=float, help="quit after this many seconds")
     u.set_defaults(func=_cmd_ui)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 from playwright.sync_api import expect
-from ui_host import HostPages, PhoneHost
+from ui_host import MEASURE_JS, FarEnd, HostPages, PhoneHost, dominant
 
 from peers.audio import write_tone_wav
 from peers.browser import Browser, chromium_or_skip, fake_audio_args
@@ -28,51 +28,10 @@ RATE = 16000
 FAR_TONE = 1000.0  # what the far end plays
 MIC_TONE = 440.0  # Chromium's fake microphone
 
-MEASURE_JS = """async (ms) => {
-  const el = document.getElementById("browser-audio");
-  const stream = el.srcObject;
-  if (!stream) return null;
-  const ctx = new AudioContext();
-  await ctx.resume();
-  const an = ctx.createAnalyser();
-  an.fftSize = 8192; an.smoothingTimeConstant = 0;
-  ctx.createMediaStreamSource(stream).connect(an);
-  await new Promise((r) => setTimeout(r, ms));
-  const spec = new Float32Array(an.frequencyBinCount);
-  an.getFloatFrequencyData(spec);
-  let best = 1;
-  for (let i = 2; i < spec.length; i++) if (spec[i] > spec[best]) best = i;
-  const out = { freq: (best * ctx.sampleRate) / an.fftSize, peakDb: spec[best] };
-  await ctx.close();
-  return out;
-}"""
-
-
-def _dominant(x: np.ndarray, rate: int) -> float:
-    spec = np.abs(np.fft.rfft(x.astype(np.float64) * np.hanning(len(x))))
-    spec[0] = 0
-    return float(np.argmax(spec) * rate / len(x))
-
-
-class FarEnd:
-    """The service's peer media: a looped tone out, everything heard kept (engine only)."""
-
-    def __init__(self) -> None:
-        self.sinks: list[Any] = []
-
-    def __call__(self, ua: Any) -> Any:
-        from siperb.media import EngineMedia
-        from siperb.media import engine as engine_mod
-
-        source = engine_mod.MemorySource(engine_mod.tone(FAR_TONE, 2, RATE), RATE, loop=True)
-        sink = engine_mod.MemorySink(RATE, RATE * 30)
-        self.sinks.append(sink)
-        return EngineMedia(ua.media_host(), source=source, sink=sink)
-
 
 @pytest.fixture(scope="module")
 def far() -> FarEnd:
-    return FarEnd()
+    return FarEnd(FAR_TONE, RATE)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +58,11 @@ def mic_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
         b.close()
 
 
-def _phone(host: PhoneHost, site: HostPages) -> tuple[Any, Any]:
+def _phone(host: PhoneHost, site: HostPages, **provisioning: Any) -> tuple[Any, Any]:
+    """(phone, frame) with "This browser"; ``provisioning``: fields replaced in the demo
+    provisioning (``turn_server=...``)."""
+    import dataclasses
+
     from siperb.demo import manual_provisioning
     from siperb.media import EngineMediaControl, engine_available
     from siperb.media.call_media import webrtc_available
@@ -110,10 +73,12 @@ def _phone(host: PhoneHost, site: HostPages) -> tuple[Any, Any]:
     if not (engine_available() and webrtc_available()):
         pytest.skip("the native engine was built without WebRTC")
 
+    prov = dataclasses.replace(manual_provisioning(host.svc.port), **provisioning)
+
     async def make() -> tuple[Any, Any]:
         frame = await WebFrame(allowed_origins=[site.origin], browser_audio=True).start()
         phone = await ProvisionPhone(
-            {"Provisioning": manual_provisioning(host.svc.port), "PhoneFrame": frame,
+            {"Provisioning": prov, "PhoneFrame": frame,
              "ProfileUserId": "browser-audio", "SessionId": "s", "UserId": "u"},
             history_path=MEMORY, media_control=EngineMediaControl(auto_device=False),
         )  # fmt: skip
@@ -174,14 +139,14 @@ def test_this_browser_carries_the_call_both_ways(
             waited += 200
         assert far.sinks and len(far.sinks[-1]) >= RATE * 3, "the far end received no audio"
         heard = far.sinks[-1].samples()[-RATE:]
-        assert abs(_dominant(heard, RATE) - MIC_TONE) < 15, _dominant(heard, RATE)
+        assert abs(dominant(heard, RATE) - MIC_TONE) < 15, dominant(heard, RATE)
         assert float(np.sqrt(np.mean(heard.astype(np.float64) ** 2))) > 300
         # The page's speaker element carries the far end's tone (1000 Hz), through the call.
         got = _inner(page, frame).evaluate(MEASURE_JS, 1500)
         assert got is not None and abs(got["freq"] - FAR_TONE) < 15, got
         assert got["peakDb"] > -60, got
         pipes = frame.browser_audio.pipes()
-        print(f"far end heard {_dominant(heard, RATE):.0f} Hz; page heard {got}; pipes {pipes}")
+        print(f"far end heard {dominant(heard, RATE):.0f} Hz; page heard {got}; pipes {pipes}")
         assert pipes["to_call"]["written"] > RATE and pipes["to_browser"]["written"] > RATE
         # Another page of the same frame cannot take the device while this one holds it.
         other = mic_browser.new_page()
@@ -221,6 +186,41 @@ def test_this_browser_carries_the_call_both_ways(
     finally:
         page.context.close()
         tone_host.close_phone(phone, frame)
+    assert mic_browser.console_errors == []
+
+
+def test_the_browser_leg_gathers_with_the_phones_turn_server(
+    tone_host: PhoneHost, site: HostPages, mic_browser: Browser,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:  # fmt: skip
+    """The phone is provisioned with a TURN server (coturn on loopback): the leg's answer to
+    the page carries a relay candidate from that server (the same configuration as the
+    phone's WebRTC calls: a browser on another machine can reach the phone through it)."""
+    import shutil
+
+    from peers.coturn import start_coturn
+
+    if shutil.which("turnserver", path="/usr/bin:/usr/sbin") is None:
+        pytest.skip("turnserver not installed (Debian package coturn; scripts/bootstrap.sh)")
+    turn = start_coturn(tmp_path_factory.mktemp("coturn"))
+    try:
+        phone, frame = _phone(tone_host, site, turn_server=f"turn:{turn.host}:{turn.port}",
+                              turn_username=turn.user, turn_password=turn.password)  # fmt: skip
+        page = mic_browser.new_page()
+        try:
+            page.goto(site.embed("/browser-audio-turn", frame.url, width=400, height=640))
+            _pick_browser_device(page, frame)
+            answer = _inner(page, frame).evaluate(
+                "() => window.siperbFrame.browserLeg().remoteDescription.sdp")  # fmt: skip
+            relay = [ln for ln in answer.splitlines() if " typ relay" in ln]
+            assert relay and all(f" {turn.host} " in ln for ln in relay), answer
+            assert " typ host" in answer, answer
+            print(f"the leg's answer carries {relay[0]}")
+        finally:
+            page.context.close()
+            tone_host.close_phone(phone, frame)
+    finally:
+        turn.stop()
     assert mic_browser.console_errors == []
 
 

@@ -1,8 +1,10 @@
-"""The PhoneFrame against real peers: a baresip user through Kamailio (SIP over WebSocket).
+"""The PhoneFrame against real peers: a baresip user and a SIPp caller through Kamailio (SIP
+over WebSocket).
 
 The phone (user 1000) registers with Kamailio over ws://; baresip (user 1001) registers over
 UDP. The page dials baresip and hangs up; baresip calls the phone and the page answers,
-sends DTMF that baresip hears, and hangs up.
+sends DTMF that baresip hears, and hangs up; SIPp (UDP) calls the phone, the page answers and
+SIPp hangs up.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ui_host import HostPages, PhoneHost
 from peers.baresip import CALL_CLOSED, CALL_DTMF_START, CALL_ESTABLISHED, Baresip, start_baresip
 from peers.browser import Browser
 from peers.kamailio import DOMAIN, WS_PATH, Kamailio, start_kamailio
+from peers.sipp import UAC_CALL, Sipp
 from siperb.phone.provisioning import Provisioning
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.integration]
@@ -104,3 +107,26 @@ def test_the_page_answers_baresip_and_sends_dtmf(phone_page: tuple[Any, Any],
     f.locator("#btn-hangup").click()
     bob.await_event(CALL_CLOSED, 10)
     expect(f.locator(".callline")).to_have_count(0)
+
+
+def test_the_page_answers_a_sipp_caller(phone_page: tuple[Any, Any], kam: Kamailio,
+                                        tmp_path: Path) -> None:  # fmt: skip
+    """SIPp (UDP, PCMU) calls user 1000 through Kamailio; the page rings, the user answers,
+    SIPp's ACK and, 1.5 s later, its BYE end the call in the page; SIPp counts one success."""
+    if shutil.which("sipp") is None:
+        pytest.skip("sipp not installed (Debian package sip-tester; scripts/bootstrap.sh)")
+    _, f = phone_page
+    uac = Sipp(tmp_path / "sipp", UAC_CALL, remote=f"127.0.0.1:{kam.ports.sip}", service="1000",
+               keys={"domain": DOMAIN}, pause_ms=1500, timeout_s=20)  # fmt: skip
+    try:
+        expect(f.locator("#incoming")).to_be_visible(timeout=15_000)
+        expect(f.locator("#incoming-who")).to_contain_text("sipp")
+        f.locator("#btn-answer").click()
+        expect(f.locator(".callline[data-state=established]")).to_have_count(1)
+        result = uac.wait(30)
+    finally:
+        uac.stop()
+    assert result.ok, result.errors or result.log[-2000:]
+    assert result.count("SuccessfulCall") == 1, result.stats
+    expect(f.locator(".callline")).to_have_count(0)  # SIPp's BYE ended it
+    expect(f.locator("#history li").first).to_contain_text("sipp")

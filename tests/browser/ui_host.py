@@ -127,3 +127,55 @@ class HostPages:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# ---- audio through "This browser" (test_ui_browser_audio.py, tests/netns/test_ui_remote.py) ----
+
+#: Measures the page's speaker element (the browser leg's received stream) with an AnalyserNode:
+#: ``{freq, peakDb}`` of the loudest bin after ``ms`` milliseconds, or null without a stream.
+MEASURE_JS = """async (ms) => {
+  const el = document.getElementById("browser-audio");
+  const stream = el.srcObject;
+  if (!stream) return null;
+  const ctx = new AudioContext();
+  await ctx.resume();
+  const an = ctx.createAnalyser();
+  an.fftSize = 8192; an.smoothingTimeConstant = 0;
+  ctx.createMediaStreamSource(stream).connect(an);
+  await new Promise((r) => setTimeout(r, ms));
+  const spec = new Float32Array(an.frequencyBinCount);
+  an.getFloatFrequencyData(spec);
+  let best = 1;
+  for (let i = 2; i < spec.length; i++) if (spec[i] > spec[best]) best = i;
+  const out = { freq: (best * ctx.sampleRate) / an.fftSize, peakDb: spec[best] };
+  await ctx.close();
+  return out;
+}"""
+
+
+def dominant(x: Any, rate: int) -> float:
+    """The loudest frequency of int16 samples ``x`` (Hann window, DC ignored)."""
+    import numpy as np
+
+    spec = np.abs(np.fft.rfft(x.astype(np.float64) * np.hanning(len(x))))
+    spec[0] = 0
+    return float(np.argmax(spec) * rate / len(x))
+
+
+class FarEnd:
+    """The loopback service's peer media (its ``media_factory``): a looped tone out,
+    everything heard kept (engine only); ``sinks[-1]`` is the last call's."""
+
+    def __init__(self, tone_hz: float, rate: int = 16000) -> None:
+        self.tone_hz, self.rate = tone_hz, rate
+        self.sinks: list[Any] = []
+
+    def __call__(self, ua: Any) -> Any:
+        from siperb.media import EngineMedia
+        from siperb.media import engine as engine_mod
+
+        source = engine_mod.MemorySource(engine_mod.tone(self.tone_hz, 2, self.rate), self.rate,
+                                         loop=True)  # fmt: skip
+        sink = engine_mod.MemorySink(self.rate, self.rate * 30)
+        self.sinks.append(sink)
+        return EngineMedia(ua.media_host(), source=source, sink=sink)

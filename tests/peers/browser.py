@@ -85,6 +85,7 @@ class Browser:
         extra_args: Sequence[str] = (),
         timeout_ms: int = DEFAULT_TIMEOUT_MS,
         headless: bool = True,
+        executable: str = CHROMIUM,
     ) -> None:
         reason = unavailable_reason()
         if reason is not None:
@@ -98,7 +99,7 @@ class Browser:
         self._closed = False
         try:
             self.browser = self._pw.chromium.launch(
-                executable_path=CHROMIUM,
+                executable_path=executable,  # a wrapper may start it in a test namespace
                 headless=headless,
                 args=[*BASE_ARGS, *extra_args],
                 timeout=LAUNCH_TIMEOUT_MS,
@@ -183,15 +184,16 @@ def launch_chromium(
 
 
 def chromium_or_skip(
-    *, extra_args: Sequence[str] = (), timeout_ms: int = DEFAULT_TIMEOUT_MS
-) -> Browser:
+    *, extra_args: Sequence[str] = (), timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    executable: str = CHROMIUM,
+) -> Browser:  # fmt: skip
     """A started Browser, or ``pytest.skip`` naming what is missing (only when it is missing)."""
     import pytest
 
     reason = unavailable_reason()
     if reason is not None:
         pytest.skip(reason)
-    return Browser(extra_args=extra_args, timeout_ms=timeout_ms)
+    return Browser(extra_args=extra_args, timeout_ms=timeout_ms, executable=executable)
 
 
 def close_all() -> None:

@@ -81,13 +81,17 @@ def _profile_of(ua: Any, profile: str | None) -> tuple[MediaProfile, IceServers]
         name.lower().startswith("x-siperb-") for hs in headers.values() for name, _ in hs
     )
     resolved = resolve_profile(chosen, str(getattr(config, "proxy", "")), proxy_mode=proxy_mode)
-    ice = IceServers(
+    return resolved, ice_servers(config)
+
+
+def ice_servers(config: Any) -> IceServers:
+    """The STUN/TURN servers of a UA config (``UserAgentConfig``; none when it names none)."""
+    return IceServers(
         stun_server=getattr(config, "stun_server", "") or "",
         turn_server=getattr(config, "turn_server", "") or "",
         turn_username=getattr(config, "turn_username", "") or "",
         turn_password=getattr(config, "turn_password", "") or "",
     )
-    return resolved, ice
 
 
 def media_factory(

@@ -21,7 +21,8 @@ from typing import Any
 from .. import _core
 from ..errors import SdpNegotiationError, SiperbError
 from ..media import EngineMedia
-from ..media.call_media import is_webrtc_offer, webrtc_available
+from ..media.call_media import ice_servers, is_webrtc_offer, webrtc_available
+from ..media.webrtc import IceServers
 from ..sdp import SessionDescription
 
 log = logging.getLogger("siperb.ui")
@@ -61,8 +62,10 @@ class BrowserAudio:
             return {}
         return {"to_browser": self._to_browser.counters, "to_call": self._to_call.counters}
 
-    async def open(self, owner: object, offer_sdp: str) -> str:
-        """Answer the page's WebRTC offer; the leg replaces ``owner``'s earlier one."""
+    async def open(self, owner: object, offer_sdp: str, phone: Any = None) -> str:
+        """Answer the page's WebRTC offer; the leg replaces ``owner``'s earlier one. The leg
+        gathers on the frame's address with ``phone``'s STUN/TURN servers (its UA config), so
+        a browser on another machine gets server-reflexive and relay candidates too."""
         if self.leg is not None and self.owner is not owner:
             raise SiperbError("browser_offer: another page already uses this browser device",
                               field="browser_offer", reason="in use by another page")  # fmt: skip
@@ -79,7 +82,7 @@ class BrowserAudio:
         self.close()
         to_browser = _core.AudioPipe(PIPE_RATE, PIPE_MS)
         to_call = _core.AudioPipe(PIPE_RATE, PIPE_MS)
-        leg = EngineMedia(self.address, webrtc=True, engine=self.engine,
+        leg = EngineMedia(self.address, webrtc=True, engine=self.engine, ice=self.ice(phone),
                           source=to_browser.source, sink=to_call.sink)  # fmt: skip
         try:
             await leg.gather()
@@ -91,6 +94,11 @@ class BrowserAudio:
         self._to_browser, self._to_call = to_browser, to_call
         log.info("browser audio leg open (engine session %s)", _session_id(leg))
         return str(answer)
+
+    @staticmethod
+    def ice(phone: Any) -> IceServers:
+        """The phone's STUN/TURN servers (those of its calls), none without a phone."""
+        return ice_servers(getattr(getattr(phone, "ua", None), "config", None))
 
     def follow(self, phone: Any) -> None:
         """Bridge the leg to the phone's current call (called after every phone event)."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import SiperbError
 from ..phone.i18n import match_language
+from .browser_audio import BROWSER_DEVICE
 from .protocol import GATES, MAX_HISTORY_PAGE, Command
 from .state import device_view, history_row
 
@@ -93,7 +94,11 @@ class CommandRunner:
     async def op_select_device(self, phone: Any, cmd: Command) -> Any:
         inp, out, ringer = cmd.get("input"), cmd.get("output"), cmd.get("ringer")
         if inp is not None or out is not None:
-            await phone.select_device(input=inp, output=out)
+            # The page changes one list at a time: the other keeps what was chosen in it.
+            chosen = self.frame.chosen_devices
+            inp_ = inp if inp is not None else _native(chosen, "input")
+            out_ = out if out is not None else _native(chosen, "output")
+            await phone.select_device(input=inp_, output=out_)
         for key, value in (("input", inp), ("output", out), ("ringer", ringer)):
             if value is not None:
                 self.frame.chosen_devices[key] = value
@@ -116,6 +121,12 @@ class CommandRunner:
     async def op_seen_missed(self, phone: Any, cmd: Command) -> Any:
         self.frame.mark_missed_seen()
         return {"missed": 0}
+
+
+def _native(chosen: dict[str, str], key: str) -> str | None:
+    """The native device chosen for ``key`` (not "This browser", which is no sound card)."""
+    value = chosen.get(key)
+    return value if value and value != BROWSER_DEVICE else None
 
 
 def _basename(path: Any) -> str | None:

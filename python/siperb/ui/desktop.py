@@ -15,6 +15,7 @@ from ..phone import Phone
 from ..phone.options import PhoneOptions
 from ..phone.provisioning import Provisioning
 from .server import WebFrame
+from .tls import LOOPBACK_HOSTS
 
 _APP_BROWSERS = ("chromium", "google-chrome", "chrome")
 
@@ -41,9 +42,14 @@ async def run_desktop(
     user_id: str | None = None,
     language: str = "auto",
     db: str | None = None,
+    bind: str = "127.0.0.1",
+    certificate: str | None = None,
+    key: str | None = None,
 ) -> int:
     """Serve the frame for ``prov`` (``None``: the built-in loopback demo service) until
-    Ctrl-C or ``duration`` seconds; prints the URL first."""
+    Ctrl-C or ``duration`` seconds; prints the URL first. ``bind``: the page's address; any
+    but loopback is served over TLS only (``certificate``/``key``) and offers "This browser"
+    as the audio device (the person is at another machine)."""
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -52,7 +58,10 @@ async def run_desktop(
         if prov is None:
             svc = await stack.enter_async_context(LoopbackService())
             prov = manual_provisioning(svc.port)
-        frame = await stack.enter_async_context(WebFrame(port=port))
+        remote = bind not in LOOPBACK_HOSTS
+        frame = await stack.enter_async_context(WebFrame(
+            host=bind, port=port, certificate=certificate, key=key, browser_audio=remote,
+        ))  # fmt: skip
         options = PhoneOptions.from_kwargs(
             provisioning=prov, phone_frame=frame, profile_user_id=profile or prov.aor,
             session_id=session_id, user_id=user_id or prov.user, language=language,

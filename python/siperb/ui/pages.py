@@ -42,7 +42,8 @@ def page_weight() -> int:
 
 
 def csp(origin: str, frame_ancestors: Iterable[str]) -> str:
-    """Only our own scripts, styles and socket; embeddable only by the allowed origins."""
+    """Only our own scripts, styles and socket; embeddable only by the allowed origins.
+    (An https origin's socket is wss: ``http`` -> ``ws``, ``https`` -> ``wss``.)"""
     ws = "ws" + origin.removeprefix("http")
     ancestors = " ".join(["'self'", *frame_ancestors])
     return (
@@ -78,19 +79,22 @@ class FrameHttp:
         self.allowed_origins = tuple(allowed_origins)
         self.host = ""
         self.port = 0
+        self.scheme = "http"  # https when the frame listens with TLS
+        self.server_name: str | None = None  # the name in the certificate, if not the address
         self.avatar: tuple[bytes, str] | None = None
 
     @property
     def netloc(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host  # IPv6 literal
+        host = self.server_name or (f"[{self.host}]" if ":" in self.host else self.host)
         return f"{host}:{self.port}"
 
     @property
     def origin(self) -> str:
-        return f"http://{self.netloc}"
+        return f"{self.scheme}://{self.netloc}"
 
     def _hosts(self) -> set[str]:
-        hosts = {self.netloc}
+        address = f"[{self.host}]" if ":" in self.host else self.host
+        hosts = {self.netloc, f"{address}:{self.port}"}
         if self.host in ("127.0.0.1", "::1"):
             hosts.add(f"localhost:{self.port}")
         return hosts

@@ -6,7 +6,8 @@
     phone = await ProvisionPhone({..., "PhoneFrame": frame})
     print(frame.url)  # what the host page puts in <iframe src>
 
-One ``websockets`` server on 127.0.0.1 (a free port by default) serves the static page and
+One ``websockets`` server on 127.0.0.1 (a free port by default), or over TLS on another
+address (``host``, ``certificate``, ``key``: :mod:`siperb.ui.tls`), serves the static page and
 the control WebSocket (:mod:`siperb.ui.protocol`). Each connected page gets the phone's state
 after every event, toasts (queued until a page connects), call quality once a second, and the
 SDK's events, which the page posts to the parent window's configured origin only.
@@ -24,6 +25,7 @@ import contextlib
 import json
 import logging
 import secrets
+import ssl
 import time
 from collections import deque
 from functools import cache
@@ -43,7 +45,9 @@ from .browser_audio import BROWSER_DEVICE, BrowserAudio
 from .commands import CommandRunner
 from .pages import FrameHttp
 from .protocol import MAX_COMMAND_BYTES, error_payload, message, parse_command, reply, reply_error
-from .state import REGISTERING, account, event_view, initials, snapshot, stats_view
+from .ringer import Ringer
+from .state import REGISTERING, account, event_view, initials, ringing, snapshot, stats_view
+from .tls import StrPath, check_bind, server_context
 
 log = logging.getLogger("siperb.ui")
 
@@ -51,7 +55,6 @@ MAX_CLIENTS = 8  # pages at once per frame (each holds a socket and a queue)
 MAX_QUEUED = 512  # messages waiting for one slow page before it is dropped
 MAX_PENDING_TOASTS = 32  # toasts kept until the first page connects
 RTL_LANGUAGES = frozenset({"he"})
-LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 #: Each language by its own name, for the settings panel's picker (the same in every language).
 LANGUAGE_NAMES: dict[str, str] = {
     "en": "English", "fr": "Français", "ja": "日本語", "zh-hans": "简体中文", "zh": "繁體中文",
@@ -92,11 +95,15 @@ class WebFrame:
         parent_origin: str | None = None,
         token: str | None = None,
         browser_audio: bool | BrowserAudio | None = None,
+        certificate: StrPath | None = None,
+        key: StrPath | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        server_name: str | None = None,
     ) -> None:
-        if host not in LOOPBACK_HOSTS:
-            raise SiperbError(f"host: {host!r} is not a loopback address (the frame serves "
-                              "127.0.0.1 or ::1 only)", field="host",
-                              reason="not a loopback address")  # fmt: skip
+        if ssl_context is None and certificate is not None:
+            ssl_context = server_context(certificate, key)
+        check_bind(host, ssl_context)  # a non-loopback bind only over TLS
+        self.ssl_context = ssl_context
         origins = tuple(o.rstrip("/") for o in allowed_origins)
         if any("*" in o or not o.startswith(("http://", "https://")) for o in origins):
             raise SiperbError("allowed_origins: each must be an http(s) origin, no wildcard",
@@ -107,6 +114,8 @@ class WebFrame:
             origins = (*origins, self.parent_origin)
         self.http = FrameHttp(token or secrets.token_urlsafe(24), origins)
         self.http.host, self.http.port = host, port
+        self.http.scheme = "https" if ssl_context is not None else "http"
+        self.http.server_name = server_name
         self.browser_audio: BrowserAudio | None = None  # the "This browser" device, if offered
         if isinstance(browser_audio, BrowserAudio):
             self.browser_audio = browser_audio
@@ -120,6 +129,7 @@ class WebFrame:
         self.language_override: str | None = None
         self.settings: dict[str, str] = {"DtmfType": "info"}  # shown in the settings panel
         self.runner = CommandRunner(self)
+        self.ringer = Ringer()  # rings the chosen ringer device (:mod:`siperb.ui.ringer`)
         self._clients: set[_Client] = set()
         self._toasts: deque[tuple[str, str | None]] = deque(maxlen=MAX_PENDING_TOASTS)
         self._server: Any = None
@@ -150,7 +160,7 @@ class WebFrame:
         self._server = await serve(
             self._serve_client, self.http.host, self.http.port,
             process_request=self.http.handle, compression=None,
-            max_size=MAX_COMMAND_BYTES, max_queue=16, server_header=None,
+            max_size=MAX_COMMAND_BYTES, max_queue=16, server_header=None, ssl=self.ssl_context,
         )  # fmt: skip
         sock = next(iter(self._server.sockets))
         self.http.port = int(sock.getsockname()[1])
@@ -167,6 +177,7 @@ class WebFrame:
             client.put(None)
         if self.browser_audio is not None:
             self.browser_audio.close(self.phone)
+        await self.ringer.close()
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
@@ -259,12 +270,27 @@ class WebFrame:
             self.browser_audio.follow(self.phone)  # a new current call takes the browser leg
         self._broadcast(message("event", sdk=sdk))
         self._broadcast_state()
+        self._ring()
         if event.name == "call_recorded":
             self._spawn(self._push_history())
 
+    @property
+    def ringer_device(self) -> str | None:
+        """The native device chosen as ringer (None: the page rings itself)."""
+        chosen = self.chosen_devices.get("ringer")
+        return chosen if chosen and chosen != BROWSER_DEVICE else None
+
+    def _ring(self) -> None:
+        """Ring the ringer device while a call is incoming; stop once none is."""
+        if self.phone is not None:
+            self._spawn(self.ringer.update(self.ringer_device, ringing(self.phone)))
+
     def _broadcast_state(self) -> None:
         if self.phone is not None and self._clients:
-            self._broadcast(message("state", state=snapshot(self.phone, self.registration)))
+            self._broadcast(self._state_message())
+
+    def _state_message(self) -> str:
+        return message("state", state=snapshot(self.phone, self.registration, self.ringer_device))
 
     def _broadcast(self, text: str) -> None:
         for client in list(self._clients):
@@ -364,6 +390,9 @@ class WebFrame:
             client.put(reply_error(cmd.id, self._error(exc, client)))
             return
         client.put(reply(cmd.id, result))
+        if cmd.op == "select_device" and cmd.get("ringer") is not None:
+            self._ring()
+            self._broadcast_state()
         if cmd.op == "set_setting" and cmd.args["key"] == "DtmfType":
             self.settings["DtmfType"] = cmd.args["value"]
         if cmd.op == "set_setting" and cmd.args["key"] in ("Language", "UiThemeStyle"):
@@ -380,7 +409,7 @@ class WebFrame:
             if audio.owner is client:
                 self._close_browser_audio(audio)
             return None
-        answer = await audio.open(client, cmd.args["sdp"])
+        answer = await audio.open(client, cmd.args["sdp"], self.phone)
         audio.follow(self.phone)
         self.chosen_devices.update(input=BROWSER_DEVICE, output=BROWSER_DEVICE)
         return {"sdp": answer}
@@ -401,7 +430,7 @@ class WebFrame:
         client.ready = True
         client.put(self._hello_message(client))
         if self.phone is not None:
-            client.put(message("state", state=snapshot(self.phone, self.registration)))
+            client.put(self._state_message())
             self._spawn(self._push_history())
         while self._toasts:
             self._send_toast(client, *self._toasts.popleft())

@@ -52,14 +52,21 @@ def call_view(call: Any, consulting: dict[Any, Any]) -> dict[str, Any]:
     }
 
 
-def snapshot(phone: Any, registration: str) -> dict[str, Any]:
-    """Everything the page renders from (sent after each event)."""
+def snapshot(phone: Any, registration: str, ringer: str | None = None) -> dict[str, Any]:
+    """Everything the page renders from (sent after each event). ``ringer``: the sound device
+    that rings for incoming calls (then the page itself stays silent), None: the page rings."""
     consulting = dict(getattr(phone, "_transfers", {}))
     return {
         "registration": REGISTERED if phone.registered else registration,
         "calls": [call_view(c, consulting) for c in phone.calls],
         "now": int(time.time() * 1000),
+        "ringer": ringer,
     }
+
+
+def ringing(phone: Any) -> bool:
+    """A call is incoming (not yet answered, declined or cancelled)."""
+    return any(getattr(c.state, "value", c.state) == "incoming" for c in phone.calls)
 
 
 def history_row(record: Any) -> dict[str, Any]:
@@ -130,6 +137,7 @@ __all__ = [
     "event_view",
     "history_row",
     "initials",
+    "ringing",
     "snapshot",
     "stats_view",
 ]

@@ -33,7 +33,7 @@
   // ---- the control channel ----
   function connect() {
     const token = location.pathname.split("/")[2] || "";
-    const ws = new WebSocket(`ws://${location.host}/f/${token}/ws`);
+    const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/f/${token}/ws`);
     S.ws = ws;
     ws.onopen = () => {
       S.retry = 0;
@@ -143,7 +143,7 @@
     const inc = incomingCall();
     $("incoming").hidden = !inc;
     if (inc) { $("incoming-who").textContent = who(inc); $("incoming-avatar").textContent = initialsOf(who(inc)); }
-    ringing(!!inc);
+    ringing(!!inc && !S.state.ringer); // a chosen ringer device rings in the phone's process
     const live = activeCalls();
     if (live.length && (S.view === "dial")) S.view = "call";
     if (!live.length && S.view === "call") { S.view = "dial"; $("transfer-box").hidden = true; $("incall-pad").hidden = true; }
@@ -412,7 +412,7 @@
       const key = { "dev-input": "input", "dev-output": "output", "dev-ringer": "ringer" }[id];
       if (e.target.value === BROWSER) { startBrowserAudio(); return; }
       if (S.pc && key !== "ringer") { stopBrowserAudio(true); loadDevices(); }
-      if (e.target.value) send("select_device", { [key]: e.target.value });
+      if (e.target.value || key === "ringer") send("select_device", { [key]: e.target.value }); // "": the page rings
     }));
     document.addEventListener("keydown", (e) => {
       if (S.view !== "call" || $("incall-pad").hidden || e.target.tagName === "INPUT") return;
