@@ -95,7 +95,7 @@ class SessionConfig:
     rtp_timeout_ms: int = 0  #: a ``timeout`` event after this long without RTP (0: never)
     stats_interval_ms: int = 0  #: a ``stats`` event this often (0: never)
     rtcp_interval_ms: int = 5000
-    opus_complexity: int = 5
+    opus_complexity: int = 5  #: 0-10; the ceiling when the engine's CPU governor is on
     opus_bitrate: int = 0
     opus_decode_rate: int = 48000
     cname: str = ""
@@ -400,11 +400,22 @@ class Engine:
     _default_lock = threading.Lock()
     _default_settings: dict[str, int] = {}
 
-    def __init__(self, threads: int = 1, event_capacity: int = 4096, realtime_priority: int = 0):
+    def __init__(
+        self,
+        threads: int = 1,
+        event_capacity: int = 4096,
+        realtime_priority: int = 0,
+        cpu_governor: bool = True,
+    ):
         """``realtime_priority`` (1-99) runs the engine threads under SCHED_FIFO, so no other
         thread of the machine can delay a packet time when the CPU is nearly full (needs
-        CAP_SYS_NICE or an rtprio limit; ``stats()["realtime_threads"]`` says whether it took)."""
-        self._native = _core.MediaEngine(threads, event_capacity, realtime_priority)
+        CAP_SYS_NICE or an rtprio limit; ``stats()["realtime_threads"]`` says whether it took).
+
+        ``cpu_governor`` lowers the Opus encoders' complexity on an engine thread that runs
+        short of time, before a packet is late, and raises it again when there is room (a
+        session's ``opus_complexity`` is its ceiling; ``SessionStats.opus_complexity`` is the
+        one in use, ``stats()`` counts the steps). Off, encoders keep the configured one."""
+        self._native = _core.MediaEngine(threads, event_capacity, realtime_priority, cpu_governor)
         self._sessions: weakref.WeakValueDictionary[int, MediaSession] = (
             weakref.WeakValueDictionary()
         )
