@@ -37,7 +37,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_jitter_replay import speech
 from bench_media import _cpu, _params
-
 from siperb import media
 from siperb._core import resample
 from siperb.media.codecs.opus import OpusDecoder, OpusEncoder

@@ -398,7 +398,7 @@ class Engine:
 
     _default: Engine | None = None
     _default_lock = threading.Lock()
-    _default_settings: dict[str, int] = {}
+    _default_settings: dict[str, Any] = {}
 
     def __init__(
         self,
@@ -410,11 +410,8 @@ class Engine:
         """``realtime_priority`` (1-99) runs the engine threads under SCHED_FIFO, so no other
         thread of the machine can delay a packet time when the CPU is nearly full (needs
         CAP_SYS_NICE or an rtprio limit; ``stats()["realtime_threads"]`` says whether it took).
-
-        ``cpu_governor`` lowers the Opus encoders' complexity on an engine thread that runs
-        short of time, before a packet is late, and raises it again when there is room (a
-        session's ``opus_complexity`` is its ceiling; ``SessionStats.opus_complexity`` is the
-        one in use, ``stats()`` counts the steps). Off, encoders keep the configured one."""
+        ``cpu_governor`` lowers Opus complexity on a thread short of time, before a packet is
+        late, and raises it when there is room (``opus_complexity`` is the ceiling)."""
         self._native = _core.MediaEngine(threads, event_capacity, realtime_priority, cpu_governor)
         self._sessions: weakref.WeakValueDictionary[int, MediaSession] = (
             weakref.WeakValueDictionary()
@@ -431,7 +428,9 @@ class Engine:
             return cls._default
 
     @classmethod
-    def configure_default(cls, threads: int = 1, realtime_priority: int = 0) -> None:
+    def configure_default(
+        cls, threads: int = 1, realtime_priority: int = 0, cpu_governor: bool = True
+    ) -> None:
         """Settings of the process-wide engine (the one phones and calls use): call it before
         the first call, e.g. ``Engine.configure_default(threads=2, realtime_priority=10)`` for
         a process that runs many calls."""
@@ -448,7 +447,11 @@ class Engine:
                 raise MediaError(
                     "bad realtime priority", field="realtime_priority", reason="must be 0-99"
                 )
-            cls._default_settings = {"threads": threads, "realtime_priority": realtime_priority}
+            cls._default_settings = {
+                "threads": threads,
+                "realtime_priority": realtime_priority,
+                "cpu_governor": cpu_governor,
+            }
 
     @property
     def running(self) -> bool:
