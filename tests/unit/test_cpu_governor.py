@@ -98,7 +98,7 @@ def test_complexity_drops_under_load_and_recovers() -> None:
         low = engine.stats()["complexity_level"]
         for s in sessions[2:]:
             s.close()
-        assert wait_until(lambda: engine.stats()["complexity_up"] > 0, timeout=10)
+        assert wait_until(lambda: engine.stats()["complexity_up"] > 0, timeout=20)
         assert wait_until(lambda: keep.stats().opus_complexity > low, timeout=2)
     finally:
         engine.stop()
