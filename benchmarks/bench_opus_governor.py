@@ -48,8 +48,10 @@ CEILING = 5  # the engine's default opus_complexity
 # ---- (1) capacity, governor off vs on ----
 
 
-def measure_capacity(calls: int, seconds: float, governor: bool) -> dict[str, Any]:
-    engine = media.Engine(threads=2, cpu_governor=governor)
+def measure_capacity(
+    calls: int, seconds: float, governor: bool, realtime_priority: int = 0
+) -> dict[str, Any]:
+    engine = media.Engine(threads=2, cpu_governor=governor, realtime_priority=realtime_priority)
     signal = speech_like(4.0, 48000, seed=5)
     shifts = np.random.default_rng(11).integers(0, len(signal), 2 * calls)
     sessions: list[media.MediaSession] = []
@@ -76,11 +78,13 @@ def measure_capacity(calls: int, seconds: float, governor: bool) -> dict[str, An
     levels = Counter(y.opus_complexity for y in s1)
     return {
         "impl": "siperb governor " + ("on" if governor else "off"),
+        "realtime_threads": e1["realtime_threads"],
         "calls": calls,
         "setup_s": round(setup_s, 1),
         "cpu_pct": round(100 * (c1 - c0) / wall, 1),
         "received_pct_of_expected": round(100 * received / (2 * calls * wall * 50), 2),
         "late_ticks": e1["late_ticks"] - e0["late_ticks"],
+        "missed_ticks": e1["missed_ticks"] - e0["missed_ticks"],
         "concealed_frames": sum(y.frames_concealed - x.frames_concealed for x, y in pairs),
         "late_frames": sum(y.jb_late - x.jb_late for x, y in pairs),
         "late_ticks_since_start": e1["late_ticks"],
@@ -92,10 +96,13 @@ def measure_capacity(calls: int, seconds: float, governor: bool) -> dict[str, An
     }
 
 
-def capacity_in_subprocess(calls: int, seconds: float, governor: bool) -> dict[str, Any]:
+def capacity_in_subprocess(
+    calls: int, seconds: float, governor: bool, realtime_priority: int = 0
+) -> dict[str, Any]:
     """Each run in a fresh process, as each deployment is (no heap or threads inherited)."""
+    args = [str(calls), str(seconds), str(int(governor)), str(realtime_priority)]
     out = subprocess.run(
-        [sys.executable, __file__, "capacity-one", str(calls), str(seconds), str(int(governor))],
+        [sys.executable, __file__, "capacity-one", *args],
         capture_output=True, text=True, check=True, timeout=600,
     ).stdout  # fmt: skip
     result: dict[str, Any] = ast.literal_eval(out.strip().splitlines()[-1])
@@ -159,15 +166,15 @@ def format_quality(rows: list[dict[str, Any]]) -> str:
 
 def format_capacity(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| governor | calls | late ticks | concealed | late frames | since start: late ticks"
-        " / concealed | CPU % | complexity at end (sessions) |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| governor | calls | packets received % | late ticks | missed ticks | concealed"
+        " | since start: late ticks / concealed | CPU % | complexity at end (sessions) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         levels = ", ".join(f"{k}: {v}" for k, v in r["complexity_end"].items())
         lines.append(
-            f"| {r['impl'].rsplit(' ', 1)[1]} | {r['calls']} | {r['late_ticks']}"
-            f" | {r['concealed_frames']} | {r['late_frames']}"
+            f"| {r['impl'].rsplit(' ', 1)[1]} | {r['calls']} | {r['received_pct_of_expected']:.1f}"
+            f" | {r['late_ticks']} | {r['missed_ticks']} | {r['concealed_frames']}"
             f" | {r['late_ticks_since_start']} / {r['concealed_since_start']}"
             f" | {r['cpu_pct']:.0f} | {levels} |"
         )
@@ -197,9 +204,9 @@ def test_opus_quality_per_complexity(benchmark: Any) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "capacity-one":
+    if len(sys.argv) == 6 and sys.argv[1] == "capacity-one":
         calls, seconds, governor = int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1"
-        print(repr(measure_capacity(calls, seconds, governor)))
+        print(repr(measure_capacity(calls, seconds, governor, int(sys.argv[5]))))
         return
     calls = int(sys.argv[1]) if len(sys.argv) > 1 else 150
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
