@@ -52,15 +52,18 @@ void CpuGovernor::change(int to, std::int64_t now_ns) noexcept {
 bool CpuGovernor::update(std::int64_t now_ns) noexcept {
     const int before = level_;
     // A tick behind its deadline: lower now (two steps), unless a step down was just taken and
-    // has not had half a window to show (the ticks queued behind the slow ones still run late).
-    if (worst_delay_ > cfg_.warn_delay_ns && now_ns - last_down_ >= cfg_.window_ns / 2 && level_ > cfg_.floor) {
+    // has not had half a window to show (the ticks queued behind the slow ones still run late),
+    // or the thread is mostly idle (busy under `low` in this window so far and the last one):
+    // then one preempted wake-up made it late, not the encoders, and fewer cycles would not help.
+    const std::int64_t elapsed = now_ns - window_start_;
+    const bool loaded = last_share_ >= cfg_.low || static_cast<double>(busy_ns_) >= cfg_.low * static_cast<double>(elapsed);
+    if (worst_delay_ > cfg_.warn_delay_ns && loaded && now_ns - last_down_ >= cfg_.window_ns / 2 && level_ > cfg_.floor) {
         change(level_ - 2, now_ns);
         window_start_ = now_ns;
         busy_ns_ = 0;
         worst_delay_ = INT64_MIN;
         return true;
     }
-    const std::int64_t elapsed = now_ns - window_start_;
     if (elapsed < cfg_.window_ns) return false;
     last_share_ = static_cast<double>(busy_ns_) / static_cast<double>(elapsed);
     const bool behind = worst_delay_ > cfg_.warn_delay_ns / 2;

@@ -8,8 +8,8 @@
 // then as ticks starting a little behind their deadline because the thread was still busy
 // with other sessions. The governor steps the complexity down while either is above its mark,
 // well before the 5 ms: busy time above `high` in two windows in a row (one window could be a
-// burst), or any tick `warn_delay_ns` behind through the thread's own work (at once, two
-// steps). Wall-clock busy time counts the time the thread was runnable but preempted, which is
+// burst), or any tick `warn_delay_ns` behind through the thread's own work while the thread is
+// loaded (at once, two steps). Wall-clock busy time counts the time the thread was runnable but preempted, which is
 // what delays the next tick on a shared machine. The part of a delay that passed before the
 // thread woke up while it was idle (the kernel's wake-up latency, another process on the core)
 // is not counted: fewer encoder cycles do not shorten it, and on a machine shared with

@@ -78,6 +78,9 @@ void late_tick_lowers_at_once() {
     check(s.gov.level() == 6, n, "behind for half a window more: " + s.changes);
     s.run(0.5, 2000, 0.5);  // on time again, busy in the dead band: stays
     check(s.gov.level() == 6, n, "moved in the dead band: " + s.changes);
+    Sim idle;
+    idle.run(0.1, 3000, 3.0);  // a mostly idle thread's late ticks: a preempted wake-up's
+    check(idle.gov.level() == 10 && idle.changes.empty(), n, "lowered while idle: " + idle.changes);
 }
 
 void scheduler_latency_is_not_ours() {
