@@ -14,10 +14,12 @@ CpuGovernor::CpuGovernor(GovernorConfig cfg, std::int64_t now_ns) noexcept
       hold_(cfg.hold_ns) {
     cfg_.floor = std::clamp(cfg_.floor, 0, level_);
     cfg_.ceiling = level_;
+    top_ = level_;
     cfg_.window_ns = std::max<std::int64_t>(cfg_.window_ns, 1);
 }
 
-void CpuGovernor::on_tick(std::int64_t deadline_ns, std::int64_t start_ns) noexcept {
+void CpuGovernor::on_tick(std::int64_t deadline_ns, std::int64_t start_ns, int ceiling) noexcept {
+    seen_ceiling_ = std::max(seen_ceiling_, ceiling);
     // Of the delay, the stretch in which the thread sat idle past the deadline (from the later
     // of the deadline and the end of the last wake-up, to this wake-up) is the scheduler's.
     const std::int64_t idle_late = std::max<std::int64_t>(0, woke_ - std::max(deadline_ns, idle_since_));
@@ -31,7 +33,7 @@ bool CpuGovernor::on_sleep(std::int64_t now_ns) noexcept {
 }
 
 void CpuGovernor::change(int to, std::int64_t now_ns) noexcept {
-    to = std::clamp(to, cfg_.floor, cfg_.ceiling);
+    to = std::clamp(to, cfg_.floor, top_);
     if (to == level_) return;
     if (to < level_) {
         // An overuse soon after a step up: that step was too much, wait longer before the next.
@@ -65,6 +67,11 @@ bool CpuGovernor::update(std::int64_t now_ns) noexcept {
         return true;
     }
     if (elapsed < cfg_.window_ns) return false;
+    if (seen_ceiling_ >= 0) {  // some Opus session ticked: nothing above its ceiling is useful
+        top_ = std::clamp(seen_ceiling_, cfg_.floor, cfg_.ceiling);
+        level_ = std::min(level_, top_);
+    }
+    seen_ceiling_ = -1;
     last_share_ = static_cast<double>(busy_ns_) / static_cast<double>(elapsed);
     const bool behind = worst_delay_ > cfg_.warn_delay_ns / 2;
     if (last_share_ > cfg_.high) {

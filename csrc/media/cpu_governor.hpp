@@ -23,6 +23,9 @@
 //
 // Levels are the complexity itself; each session applies min(level, its own configured
 // complexity), so the configured one is the ceiling and `floor` the lowest the governor uses.
+// The level never stands above the highest configured complexity among the sessions that
+// ticked in the last window (levels above it would change nothing, and every step through
+// them would delay the first step that does).
 #pragma once
 
 #include <cstdint>
@@ -47,7 +50,8 @@ public:
     // judges the window(s) ended by now and returns true when the level changed (cheap when
     // no window has ended).
     void on_wake(std::int64_t now_ns) noexcept { woke_ = now_ns; }
-    void on_tick(std::int64_t deadline_ns, std::int64_t start_ns) noexcept;
+    // ceiling: the session's configured Opus complexity (-1: not Opus).
+    void on_tick(std::int64_t deadline_ns, std::int64_t start_ns, int ceiling = 10) noexcept;
     bool on_sleep(std::int64_t now_ns) noexcept;
 
     int level() const noexcept { return level_; }
@@ -69,6 +73,7 @@ private:
     std::int64_t hold_;
     std::int64_t last_up_ = INT64_MIN / 2, last_down_ = INT64_MIN / 2;
     int over_windows_ = 0;
+    int top_, seen_ceiling_ = -1;     // the highest useful level; the highest ceiling this window
     double last_share_ = 0;
     std::uint64_t downs_ = 0, ups_ = 0;
 };

@@ -21,6 +21,7 @@
 #include "media/webrtc_transport.hpp"
 #include "net/udp_socket.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -94,6 +95,8 @@ public:
     void cap_complexity(int level) noexcept {
         if (level != complexity_cap_) apply_complexity_cap(level);
     }
+    // The configured Opus complexity (0-10), the most the governor can give; -1: not Opus.
+    int complexity_ceiling() const noexcept { return kind_ == CodecKind::Opus ? std::clamp(cfg_.opus_complexity, 0, 10) : -1; }
 
     unsigned ptime() const noexcept { return params_.ptime; }
     CodecKind codec_kind() const noexcept { return kind_; }

@@ -264,7 +264,7 @@ void Worker::run_ticks(std::int64_t now) {
         int runs = 0;
         std::uint64_t late = 0, missed = 0;
         if (governed_) {
-            governor_.on_tick(sl.deadline_ns, start);
+            governor_.on_tick(sl.deadline_ns, start, s.stream().complexity_ceiling());
             s.stream().cap_complexity(governor_.level());
         }
         while (sl.deadline_ns <= start + kSlackNs && runs < kCatchUp) {

@@ -27,17 +27,18 @@ void check(bool cond, const char* name, const std::string& what) {
 // The simulated thread: wakes every 5 ms for `ms`, busy `share` of each period. Its tick runs
 // `delay_ms` after the wake-up (queued behind the thread's own work), and the wake-up itself
 // comes `latency_ms` after the tick's deadline (the scheduler's delay, the thread idle).
-// `changes` lists the levels changed to, in order.
+// `changes` lists the levels changed to, in order; `ceiling` is the sessions' configured one.
 struct Sim {
     CpuGovernor gov;
     std::int64_t now = 0;
     std::string changes;
+    int ceiling = 10;
     explicit Sim(GovernorConfig cfg = {}) : gov(cfg, 0) {}
     void run(double share, std::int64_t ms, double delay_ms = 0.0, double latency_ms = 0.0) {
         for (std::int64_t end = now + ms * kMs; now < end;) {
             now += 5 * kMs;
             gov.on_wake(now);
-            gov.on_tick(now - static_cast<std::int64_t>(latency_ms * kMs), now + static_cast<std::int64_t>(delay_ms * kMs));
+            gov.on_tick(now - static_cast<std::int64_t>(latency_ms * kMs), now + static_cast<std::int64_t>(delay_ms * kMs), ceiling);
             if (gov.on_sleep(now + static_cast<std::int64_t>(share * 5 * kMs))) changes += std::to_string(gov.level()) + ",";
         }
     }
@@ -174,6 +175,26 @@ void floor_and_ceiling() {
     check(t.gov.level() == 10 && t.gov.config().floor == 10, n, "levels clamped to 0-10");
 }
 
+void ceiling_follows_sessions() {
+    const char* n = "ceiling_follows_sessions";
+    GovernorConfig cfg;
+    cfg.hold_ns = 500 * kMs;
+    Sim s(cfg);
+    s.ceiling = 5;  // every session configured at 5: levels 6-10 would change nothing
+    s.run(0.2, 300);
+    check(s.gov.level() == 5 && s.gov.steps_down() == 0, n, "not at the sessions' ceiling: " + s.changes);
+    s.run(0.9, 600);
+    check(s.gov.level() == 4, n, "the first step is not one below the ceiling: " + s.changes);
+    s.run(0.2, 5000);
+    check(s.gov.level() == 5, n, "raised above the sessions' ceiling: " + s.changes);
+    s.ceiling = 8;  // a session configured higher joins
+    s.run(0.2, 5000);
+    check(s.gov.level() == 8, n, "not raised to the new ceiling: " + s.changes);
+    s.ceiling = -1;  // only G.711 ticks: the level stays
+    s.run(0.2, 2000);
+    check(s.gov.level() == 8, n, "moved without Opus sessions: " + s.changes);
+}
+
 }  // namespace
 
 int main() {
@@ -187,7 +208,8 @@ int main() {
                  {"idle_recovers_one_step_per_hold", idle_recovers_one_step_per_hold},
                  {"dead_band_holds", dead_band_holds},
                  {"bounce_backs_off", bounce_backs_off},
-                 {"floor_and_ceiling", floor_and_ceiling}};
+                 {"floor_and_ceiling", floor_and_ceiling},
+                 {"ceiling_follows_sessions", ceiling_follows_sessions}};
     for (const auto& c : cases) {
         const int before = failures;
         c.fn();

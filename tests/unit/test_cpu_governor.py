@@ -25,13 +25,14 @@ CASES = (
     "dead_band_holds",
     "bounce_backs_off",
     "floor_and_ceiling",
+    "ceiling_follows_sessions",
 )
 
 
 def test_governor_state_machine() -> None:
     """Rises, falls, one burst ignored, a late tick acted on at once (but not the
     scheduler's wake-up latency), the dead band between the two thresholds, the doubling hold
-    after a bounce, floor and ceiling."""
+    after a bounce, floor and ceiling, no level above the sessions' configured complexity."""
     d = os.environ.get("SIPERB_NATIVE_TEST_DIR")
     exe = Path(d or Path(__file__).resolve().parents[2] / "build" / "dev") / "test_cpu_governor"
     if not exe.exists():
