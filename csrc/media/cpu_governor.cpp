@@ -60,6 +60,8 @@ bool CpuGovernor::update(std::int64_t now_ns) noexcept {
     const std::int64_t elapsed = now_ns - window_start_;
     const bool loaded = last_share_ >= cfg_.low || static_cast<double>(busy_ns_) >= cfg_.low * static_cast<double>(elapsed);
     if (worst_delay_ > cfg_.warn_delay_ns && loaded && now_ns - last_down_ >= cfg_.window_ns / 2 && level_ > cfg_.floor) {
+        // From the sessions' ceiling when the window has not yet said so (a thread's first one).
+        if (seen_ceiling_ >= 0) level_ = std::min(level_, std::max(seen_ceiling_, cfg_.floor));
         change(level_ - 2, now_ns);
         window_start_ = now_ns;
         busy_ns_ = 0;

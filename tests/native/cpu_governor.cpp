@@ -193,6 +193,10 @@ void ceiling_follows_sessions() {
     s.ceiling = -1;  // only G.711 ticks: the level stays
     s.run(0.2, 2000);
     check(s.gov.level() == 8, n, "moved without Opus sessions: " + s.changes);
+    Sim fresh(cfg);  // a late tick before the first window ends: two steps from the ceiling
+    fresh.ceiling = 5;
+    fresh.run(0.9, 5, 3.0);
+    check(fresh.gov.level() == 3 && fresh.gov.steps_down() == 1, n, "first steps from 10: " + fresh.changes);
 }
 
 }  // namespace
