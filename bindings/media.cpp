@@ -144,6 +144,7 @@ void bind_media(pb::module_& m) {
         .RO(SessionStats, frames_silence).RO(SessionStats, accelerated).RO(SessionStats, decelerated)
         .RO(SessionStats, fec_recovered).RO(SessionStats, ticks).RO(SessionStats, late_ticks)
         .RO(SessionStats, missed_ticks).RO(SessionStats, source_underruns).RO(SessionStats, recorder_dropped)
+        .RO(SessionStats, opus_complexity)
         .RO(SessionStats, dtmf_sent).RO(SessionStats, dtmf_received).RO(SessionStats, icmp_errors)
         .RO(SessionStats, r_factor).RO(SessionStats, mos).RO(SessionStats, tx_level_dbfs)
         .RO(SessionStats, rx_level_dbfs).RO(SessionStats, ssrc).RO(SessionStats, remote_ssrc)
@@ -186,10 +187,11 @@ void bind_media(pb::module_& m) {
         .def("gather_candidates", &MediaSession::gather_candidates, pb::call_guard<pb::gil_scoped_release>());
 
     pb::class_<Engine, std::shared_ptr<Engine>>(m, "MediaEngine")
-        .def(pb::init([](unsigned threads, std::size_t capacity, int realtime_priority) {
-                 return std::make_shared<Engine>(EngineConfig{threads, capacity, realtime_priority});
+        .def(pb::init([](unsigned threads, std::size_t capacity, int realtime_priority, bool cpu_governor) {
+                 return std::make_shared<Engine>(EngineConfig{threads, capacity, realtime_priority, cpu_governor});
              }),
-             pb::arg("threads") = 1, pb::arg("event_capacity") = 4096, pb::arg("realtime_priority") = 0)
+             pb::arg("threads") = 1, pb::arg("event_capacity") = 4096, pb::arg("realtime_priority") = 0,
+             pb::arg("cpu_governor") = true)
         .def("create_session", &Engine::create_session, pb::arg("config"), pb::call_guard<pb::gil_scoped_release>())
         .def("stop", &Engine::stop, pb::call_guard<pb::gil_scoped_release>())
         .def_property_readonly("running", &Engine::running)
@@ -211,6 +213,10 @@ void bind_media(pb::module_& m) {
             d["missed_ticks"] = s.missed_ticks;
             d["datagrams"] = s.datagrams;
             d["events_dropped"] = s.events_dropped;
+            d["complexity_down"] = s.complexity_down;
+            d["complexity_up"] = s.complexity_up;
+            d["complexity_level"] = s.complexity_level;
+            d["busy_permille"] = static_cast<int>(s.busy_share * 1000 + 0.5);
             return d;
         });
 

@@ -72,8 +72,9 @@ private:
 
 class OpusEncoderUnit final : public AudioEncoder {
 public:
-    explicit OpusEncoderUnit(const EncoderSettings& s) : enc_(s.sample_rate, 1, codec::OpusApplication::Voip), dtx_(s.dtx) {
-        enc_.set_complexity(std::clamp(s.complexity, 0, 10));
+    explicit OpusEncoderUnit(const EncoderSettings& s)
+        : enc_(s.sample_rate, 1, codec::OpusApplication::Voip), dtx_(s.dtx), complexity_(std::clamp(s.complexity, 0, 10)) {
+        enc_.set_complexity(complexity_);
         if (s.bitrate > 0) enc_.set_bitrate(s.bitrate);
         enc_.set_fec(s.fec);
         if (s.fec) enc_.set_packet_loss_percent(10);
@@ -84,10 +85,21 @@ public:
         const std::size_t n = enc_.encode(pcm, out);
         return dtx_ && n <= 2 ? 0 : n;  // RFC 7587 3.1.3: DTX frames are not sent
     }
+    int complexity() const noexcept override { return complexity_; }
+    void set_complexity(int c) noexcept override {
+        c = std::clamp(c, 0, 10);
+        if (c == complexity_) return;
+        try {
+            enc_.set_complexity(c);  // an encoder ctl: takes effect at the next frame
+            complexity_ = c;
+        } catch (...) {
+        }
+    }
 
 private:
     codec::OpusEncoder enc_;
     bool dtx_;
+    int complexity_;
 };
 
 class OpusDecoderUnit final : public AudioDecoder {

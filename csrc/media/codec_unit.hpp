@@ -31,6 +31,9 @@ public:
     virtual int sample_rate() const noexcept = 0;
     // Encodes one packet time of PCM; returns the payload length (0: nothing to send, DTX).
     virtual std::size_t encode(std::span<const std::int16_t> pcm, std::span<std::uint8_t> out) = 0;
+    // Opus complexity 0-10 (the engine's CPU governor moves it); -1 and a no-op for G.711.
+    virtual int complexity() const noexcept { return -1; }
+    virtual void set_complexity(int) noexcept {}
 };
 
 class AudioDecoder {

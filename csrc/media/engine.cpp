@@ -10,7 +10,7 @@ Engine::Engine(EngineConfig cfg) : cfg_(cfg), events_(cfg.event_capacity) {
     if (cfg_.threads == 0 || cfg_.threads > 64) throw MediaError("threads", "must be 1-64");
     if (cfg_.realtime_priority < 0 || cfg_.realtime_priority > 99)
         throw MediaError("realtime_priority", "must be 0 (off) or a SCHED_FIFO priority 1-99");
-    for (unsigned i = 0; i < cfg_.threads; ++i) workers_.push_back(std::make_shared<Worker>(cfg_.realtime_priority));
+    for (unsigned i = 0; i < cfg_.threads; ++i) workers_.push_back(std::make_shared<Worker>(cfg_.realtime_priority, cfg_.cpu_governor));
 }
 
 Engine::~Engine() { stop(); }
@@ -54,6 +54,10 @@ EngineStats Engine::stats() const {
         s.late_ticks += ws.late_ticks;
         s.missed_ticks += ws.missed_ticks;
         s.datagrams += ws.datagrams;
+        s.complexity_down += ws.complexity_down;
+        s.complexity_up += ws.complexity_up;
+        s.complexity_level = std::min(s.complexity_level, ws.complexity_level);
+        s.busy_share = std::max(s.busy_share, ws.busy_share);
     }
     s.events_dropped = events_.dropped();
     return s;

@@ -22,12 +22,20 @@ struct EngineConfig {
     // real-time thread preempts it. Needs CAP_SYS_NICE or an RLIMIT_RTPRIO of at least this
     // (as PulseAudio and JACK do); without it the threads run normally (see realtime_threads).
     int realtime_priority = 0;
+    // Opus complexity follows the threads' spare time (csrc/media/cpu_governor.hpp): a session's
+    // opus_complexity is its ceiling. Off: every encoder keeps the configured complexity.
+    bool cpu_governor = true;
 };
 
 struct EngineStats {
     std::size_t sessions = 0;
     std::size_t realtime_threads = 0;  // engine threads that obtained SCHED_FIFO
     std::uint64_t wakeups = 0, ticks = 0, late_ticks = 0, missed_ticks = 0, datagrams = 0, events_dropped = 0;
+    // The CPU governor over all threads: steps down and up, the lowest level now and the
+    // busiest thread's share of its last window (0-1).
+    std::uint64_t complexity_down = 0, complexity_up = 0;
+    int complexity_level = 10;
+    double busy_share = 0;
 };
 
 class Engine {

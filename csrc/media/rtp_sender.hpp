@@ -47,6 +47,10 @@ public:
     void tick(bool sending, std::uint32_t clock_rate, std::span<std::int16_t> frame_out, std::size_t& frame_len);
 
     int sample_rate() const noexcept { return enc_ ? enc_->sample_rate() : 8000; }
+    int complexity() const noexcept { return enc_ ? enc_->complexity() : -1; }
+    void set_complexity(int c) noexcept {
+        if (enc_) enc_->set_complexity(c);
+    }
     std::uint32_t ssrc() const noexcept { return ssrc_; }
     std::uint32_t timestamp() const noexcept { return ts_; }
     // Whether RTP went out since the last call (an RTCP SR rather than an RR).

@@ -4,6 +4,7 @@
 #include "common/error.hpp"
 #include "rtp/bytes.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <string>
@@ -105,6 +106,7 @@ void RtpStream::apply(StreamSetup& s, std::int64_t now_ns) {
     if (s.codec_changed) {
         tx_.swap_encoder(s.encoder);
         rx_.swap_chain(s.rx);
+        apply_complexity_cap(complexity_cap_);  // a new encoder starts at the configured one
     }
     if (s.srtp_changed) net_.swap_srtp(s.srtp_tx, s.srtp_rx);
     // A new DTLS handshake: the old keys go (to be freed by the caller) until new ones come.
@@ -146,6 +148,12 @@ void RtpStream::set_remote(const net::SocketAddress& rtp, const net::SocketAddre
     rtp_src_.reset(rtp);
     params_.remote_address = rtp.host();
     params_.remote_port = rtp.port();
+}
+
+void RtpStream::apply_complexity_cap(int level) noexcept {
+    complexity_cap_ = level;
+    tx_.set_complexity(std::min(level, cfg_.opus_complexity));
+    st_.opus_complexity = tx_.complexity();
 }
 
 void RtpStream::note_ticks(std::uint64_t late, std::uint64_t missed) noexcept {

@@ -21,6 +21,7 @@
 #include "media/webrtc_transport.hpp"
 #include "net/udp_socket.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -89,6 +90,13 @@ public:
     void swap_recorder(std::shared_ptr<audio::Recorder>& r) noexcept { rec_.swap(r); }
     void queue_dtmf(std::deque<DtmfRequest>& digits) { tx_.queue_dtmf(digits); }  // appends (moves from) digits
     void note_ticks(std::uint64_t late, std::uint64_t missed) noexcept;
+    // The engine thread's CPU governor level: an Opus encoder runs at min(level, the configured
+    // complexity). Cheap when nothing changes (called before every tick).
+    void cap_complexity(int level) noexcept {
+        if (level != complexity_cap_) apply_complexity_cap(level);
+    }
+    // The configured Opus complexity (0-10), the most the governor can give; -1: not Opus.
+    int complexity_ceiling() const noexcept { return kind_ == CodecKind::Opus ? std::clamp(cfg_.opus_complexity, 0, 10) : -1; }
 
     unsigned ptime() const noexcept { return params_.ptime; }
     CodecKind codec_kind() const noexcept { return kind_; }
@@ -103,6 +111,7 @@ private:
     void send_rtcp(bool bye) noexcept;
     void learn_remote(const net::SocketAddress& from, bool rtcp);
     void sync_webrtc() noexcept;
+    void apply_complexity_cap(int level) noexcept;
 
     // Declared before the parts, which hold references to them.
     SessionConfig cfg_;
@@ -112,6 +121,7 @@ private:
     StreamParams params_;
     CodecKind kind_ = CodecKind::Pcmu;
     SessionStats st_;
+    int complexity_cap_ = 10;  // the governor's level last applied
 
     net::SocketAddress negotiated_rtp_, negotiated_rtcp_;
     SourceLatch rtp_src_;  // where RTP is taken from

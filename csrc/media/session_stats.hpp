@@ -35,6 +35,7 @@ struct SessionStats {
     // Engine clock
     std::uint64_t ticks = 0, late_ticks = 0, missed_ticks = 0;
     std::uint64_t source_underruns = 0, recorder_dropped = 0;
+    int opus_complexity = -1;            // the encoder's now (the CPU governor moves it); -1: not Opus
     std::uint64_t dtmf_sent = 0, dtmf_received = 0, icmp_errors = 0;
     // Quality (ITU-T G.107 simplified)
     double r_factor = 0, mos = 0;

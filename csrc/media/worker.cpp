@@ -28,7 +28,7 @@ constexpr std::uint32_t kWarmUpTicks = 50;    // ticks before a session's cost i
 constexpr std::uint64_t kWakeTag = 1, kTimerTag = 2;
 }  // namespace
 
-Worker::Worker(int realtime_priority) {
+Worker::Worker(int realtime_priority, bool cpu_governor) : governed_(cpu_governor), governor_({}, monotonic_ns()) {
     epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
     timerfd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     wakefd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -263,6 +263,10 @@ void Worker::run_ticks(std::int64_t now) {
         const std::int64_t ptime = std::int64_t{s.stream().ptime()} * kMs;
         int runs = 0;
         std::uint64_t late = 0, missed = 0;
+        if (governed_) {
+            governor_.on_tick(sl.deadline_ns, start, s.stream().complexity_ceiling());
+            s.stream().cap_complexity(governor_.level());
+        }
         while (sl.deadline_ns <= start + kSlackNs && runs < kCatchUp) {
             if (start - sl.deadline_ns > kLateNs) ++late;
             s.stream().on_tick(start);
@@ -369,6 +373,14 @@ void Worker::on_socket(const epoll_event& ev, std::int64_t now) {
         if (Slot* sl = slot_of(&s)) refresh(*sl);
 }
 
+void Worker::govern() {
+    governor_.on_sleep(monotonic_ns());  // sessions take a new level at their next tick
+    stats_.complexity_level = governor_.level();
+    stats_.complexity_down = governor_.steps_down();
+    stats_.complexity_up = governor_.steps_up();
+    stats_.busy_share = governor_.busy_share();
+}
+
 void Worker::run() {
     std::array<epoll_event, 256> events;
     while (!stop_requested_) {
@@ -379,6 +391,7 @@ void Worker::run() {
         }
         ++stats_.wakeups;
         std::int64_t now = monotonic_ns();
+        if (governed_) governor_.on_wake(now);
         bool wake = false, timer = false, sockets = false;
         for (int i = 0; i < n; ++i) {
             const std::uint64_t tag = events[static_cast<std::size_t>(i)].data.u64;
@@ -403,6 +416,7 @@ void Worker::run() {
         }
         if (ticks || wake || sockets) arm_timer();
         stats_.sessions = sessions_.size();
+        if (governed_) govern();
         if (stats_mu_.try_lock()) {
             published_ = stats_;
             stats_mu_.unlock();

@@ -27,6 +27,7 @@
 #pragma once
 
 #include "common/clock.hpp"
+#include "media/cpu_governor.hpp"
 
 #include <sys/epoll.h>
 
@@ -50,12 +51,19 @@ using siperb::monotonic_ns;
 struct WorkerStats {
     std::uint64_t wakeups = 0, ticks = 0, late_ticks = 0, missed_ticks = 0, datagrams = 0;
     std::size_t sessions = 0;
+    // The CPU governor (cpu_governor.hpp): its Opus complexity level now, its steps so far and
+    // the thread's busy share of the last judged window (0-1).
+    int complexity_level = 10;
+    std::uint64_t complexity_down = 0, complexity_up = 0;
+    double busy_share = 0;
 };
 
 class Worker {
 public:
     // realtime_priority > 0: the thread asks for SCHED_FIFO at that priority (see EngineConfig).
-    explicit Worker(int realtime_priority = 0);
+    // cpu_governor: Opus encoders step their complexity down when the thread runs short of time
+    // (see cpu_governor.hpp); off, they keep the configured one.
+    explicit Worker(int realtime_priority = 0, bool cpu_governor = true);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -100,6 +108,7 @@ private:
     void arm_timer();
     void refresh(Slot& sl);
     Slot* slot_of(const MediaSession* s) noexcept;
+    void govern();
 
     int epfd_ = -1, timerfd_ = -1, wakefd_ = -1;
     std::mutex mu_;
@@ -115,6 +124,8 @@ private:
     std::int64_t next_deadline_ = INT64_MAX;
     mutable std::mutex stats_mu_;
     WorkerStats stats_, published_;
+    bool governed_;
+    CpuGovernor governor_;
     std::thread thread_;
 };
 

@@ -95,7 +95,7 @@ class SessionConfig:
     rtp_timeout_ms: int = 0  #: a ``timeout`` event after this long without RTP (0: never)
     stats_interval_ms: int = 0  #: a ``stats`` event this often (0: never)
     rtcp_interval_ms: int = 5000
-    opus_complexity: int = 5
+    opus_complexity: int = 5  #: 0-10; the ceiling when the engine's CPU governor is on
     opus_bitrate: int = 0
     opus_decode_rate: int = 48000
     cname: str = ""
@@ -398,13 +398,21 @@ class Engine:
 
     _default: Engine | None = None
     _default_lock = threading.Lock()
-    _default_settings: dict[str, int] = {}
+    _default_settings: dict[str, Any] = {}
 
-    def __init__(self, threads: int = 1, event_capacity: int = 4096, realtime_priority: int = 0):
+    def __init__(
+        self,
+        threads: int = 1,
+        event_capacity: int = 4096,
+        realtime_priority: int = 0,
+        cpu_governor: bool = True,
+    ):
         """``realtime_priority`` (1-99) runs the engine threads under SCHED_FIFO, so no other
         thread of the machine can delay a packet time when the CPU is nearly full (needs
-        CAP_SYS_NICE or an rtprio limit; ``stats()["realtime_threads"]`` says whether it took)."""
-        self._native = _core.MediaEngine(threads, event_capacity, realtime_priority)
+        CAP_SYS_NICE or an rtprio limit; ``stats()["realtime_threads"]`` says whether it took).
+        ``cpu_governor`` lowers Opus complexity on a thread short of time, before a packet is
+        late, and raises it when there is room (``opus_complexity`` is the ceiling)."""
+        self._native = _core.MediaEngine(threads, event_capacity, realtime_priority, cpu_governor)
         self._sessions: weakref.WeakValueDictionary[int, MediaSession] = (
             weakref.WeakValueDictionary()
         )
@@ -420,7 +428,9 @@ class Engine:
             return cls._default
 
     @classmethod
-    def configure_default(cls, threads: int = 1, realtime_priority: int = 0) -> None:
+    def configure_default(
+        cls, threads: int = 1, realtime_priority: int = 0, cpu_governor: bool = True
+    ) -> None:
         """Settings of the process-wide engine (the one phones and calls use): call it before
         the first call, e.g. ``Engine.configure_default(threads=2, realtime_priority=10)`` for
         a process that runs many calls."""
@@ -437,7 +447,11 @@ class Engine:
                 raise MediaError(
                     "bad realtime priority", field="realtime_priority", reason="must be 0-99"
                 )
-            cls._default_settings = {"threads": threads, "realtime_priority": realtime_priority}
+            cls._default_settings = {
+                "threads": threads,
+                "realtime_priority": realtime_priority,
+                "cpu_governor": cpu_governor,
+            }
 
     @property
     def running(self) -> bool:

@@ -1,0 +1,222 @@
+"""Opus under CPU pressure: the engine's CPU governor (csrc/media/cpu_governor.*) against the
+same engine with it off, in the same run, and what each Opus complexity costs a call.
+
+(1) Capacity: CALLS Opus calls (two sessions each, loopback pairs of plain RTP, complexity 5
+as the ceiling, speech-like audio from a different point per leg) on a two-thread engine under
+normal scheduling, governor off then on, each in its own process: late ticks and frames
+concealed at the receivers over the measured window (after a settling second), the same since
+the first call started, CPU, and the complexity the sessions ended at.
+
+(2) Quality per complexity: the Harvard sentences synthesised by flite (bench_jitter_replay's
+helper, 8 kHz, resampled to 48 kHz as the engine's encoder takes it), encoded by libopus with
+the engine's settings (VoIP, mono, default bitrate) at each complexity 0-10, decoded, and
+scored with PESQ (P.862, narrow band at 8 kHz, and P.862.2 wide band at 16 kHz) against the
+source; with the bitrate and the encoder's CPU per 20 ms frame.
+
+``python benchmarks/bench_opus_governor.py [calls] [seconds]`` (default 150 calls, 10 s) prints
+both tables; ``make bench`` runs a short pass (CALLS_OPUS_GOV calls, default 60, for 4 s).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # spinning BLAS threads would be charged
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_jitter_replay import speech
+from bench_media import _cpu, _params
+from siperb import media
+from siperb._core import resample
+from siperb.media.codecs.opus import OpusDecoder, OpusEncoder
+from siperb.media.codecs.signals import speech_like
+
+CEILING = 5  # the engine's default opus_complexity
+
+
+# ---- (1) capacity, governor off vs on ----
+
+
+def measure_capacity(
+    calls: int, seconds: float, governor: bool, realtime_priority: int = 0
+) -> dict[str, Any]:
+    engine = media.Engine(threads=2, cpu_governor=governor, realtime_priority=realtime_priority)
+    signal = speech_like(4.0, 48000, seed=5)
+    shifts = np.random.default_rng(11).integers(0, len(signal), 2 * calls)
+    sessions: list[media.MediaSession] = []
+    start = time.monotonic()
+    for i in range(calls):
+        a = engine.session(opus_complexity=CEILING)
+        b = engine.session(opus_complexity=CEILING)
+        a.set_source(media.MemorySource(np.roll(signal, shifts[2 * i]), 48000, loop=True))
+        b.set_source(media.MemorySource(np.roll(signal, shifts[2 * i + 1]), 48000, loop=True))
+        a.start(_params("opus", b.local_port))
+        b.start(_params("opus", a.local_port))
+        sessions += [a, b]
+    setup_s = time.monotonic() - start
+    time.sleep(1.0)  # jitter buffers settle (and the governor finds its level)
+    e0, c0, t0 = engine.stats(), _cpu(), time.monotonic()
+    s0 = [s.stats() for s in sessions]
+    time.sleep(seconds)
+    e1, c1, t1 = engine.stats(), _cpu(), time.monotonic()
+    s1 = [s.stats() for s in sessions]
+    engine.stop()
+    pairs = list(zip(s0, s1, strict=True))
+    wall = t1 - t0
+    received = sum(y.packets_received - x.packets_received for x, y in pairs)
+    levels = Counter(y.opus_complexity for y in s1)
+    return {
+        "impl": "siperb governor " + ("on" if governor else "off"),
+        "realtime_threads": e1["realtime_threads"],
+        "calls": calls,
+        "setup_s": round(setup_s, 1),
+        "cpu_pct": round(100 * (c1 - c0) / wall, 1),
+        "received_pct_of_expected": round(100 * received / (2 * calls * wall * 50), 2),
+        "late_ticks": e1["late_ticks"] - e0["late_ticks"],
+        "missed_ticks": e1["missed_ticks"] - e0["missed_ticks"],
+        "concealed_frames": sum(y.frames_concealed - x.frames_concealed for x, y in pairs),
+        "late_frames": sum(y.jb_late - x.jb_late for x, y in pairs),
+        "late_ticks_since_start": e1["late_ticks"],
+        "concealed_since_start": sum(y.frames_concealed for y in s1),
+        "complexity_end": dict(sorted(levels.items())),
+        "steps_down": e1["complexity_down"],
+        "steps_up": e1["complexity_up"],
+        "busy_pct_end": e1["busy_permille"] / 10,
+    }
+
+
+def capacity_in_subprocess(
+    calls: int, seconds: float, governor: bool, realtime_priority: int = 0
+) -> dict[str, Any]:
+    """Each run in a fresh process, as each deployment is (no heap or threads inherited)."""
+    args = [str(calls), str(seconds), str(int(governor)), str(realtime_priority)]
+    out = subprocess.run(
+        [sys.executable, __file__, "capacity-one", *args],
+        capture_output=True, text=True, check=True, timeout=600,
+    ).stdout  # fmt: skip
+    result: dict[str, Any] = ast.literal_eval(out.strip().splitlines()[-1])
+    return result
+
+
+def compare_capacity(calls: int, seconds: float) -> list[dict[str, Any]]:
+    return [capacity_in_subprocess(calls, seconds, g) for g in (False, True)]
+
+
+# ---- (2) quality and encoder CPU per complexity ----
+
+
+def quality_table(seconds: int = 20) -> list[dict[str, Any]]:
+    from pesq import pesq  # test/bench-only dependency
+
+    ref8 = speech(seconds)
+    src = np.asarray(resample(ref8, 8000, 48000), dtype=np.int16)
+    ref16 = np.asarray(resample(ref8, 8000, 16000), dtype=np.float32)
+    frame = 960  # 20 ms at 48 kHz
+    frames = [src[k : k + frame] for k in range(0, len(src) - frame + 1, frame)]
+    rows = []
+    for c in range(11):
+        enc = OpusEncoder(48000, 1, "voip", complexity=c)
+        t0 = time.process_time()
+        packets = [enc.encode(f) for f in frames]
+        cpu = time.process_time() - t0
+        dec = OpusDecoder(48000, 1)
+        out = np.concatenate([np.asarray(dec.decode(p), dtype=np.int16) for p in packets])
+        deg16 = np.asarray(resample(out, 48000, 16000), dtype=np.float32)
+        deg8 = np.asarray(resample(out, 48000, 8000), dtype=np.float32)
+        n16, n8 = min(len(ref16), len(deg16)), min(len(ref8), len(deg8))
+        rows.append(
+            {
+                "complexity": c,
+                "pesq_wb": round(float(pesq(16000, ref16[:n16], deg16[:n16], "wb")), 2),
+                "pesq_nb": round(
+                    float(pesq(8000, ref8[:n8].astype(np.float32), deg8[:n8], "nb")), 2
+                ),
+                "kbps": round(sum(len(p) for p in packets) * 8 / (len(packets) * 20), 1),
+                "encode_us_per_frame": round(1e6 * cpu / len(packets), 1),
+            }
+        )
+    return rows
+
+
+def format_quality(rows: list[dict[str, Any]]) -> str:
+    base = next(r for r in rows if r["complexity"] == CEILING)
+    lines = [
+        "| complexity | PESQ WB | PESQ NB | kbit/s | encode µs/frame | encode CPU vs 5 |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        ratio = r["encode_us_per_frame"] / base["encode_us_per_frame"]
+        lines.append(
+            f"| {r['complexity']} | {r['pesq_wb']:.2f} | {r['pesq_nb']:.2f} | {r['kbps']:.1f}"
+            f" | {r['encode_us_per_frame']:.1f} | {ratio:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
+def format_capacity(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| governor | calls | packets received % | late ticks | missed ticks | concealed"
+        " | since start: late ticks / concealed | CPU % | complexity at end (sessions) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        levels = ", ".join(f"{k}: {v}" for k, v in r["complexity_end"].items())
+        lines.append(
+            f"| {r['impl'].rsplit(' ', 1)[1]} | {r['calls']} | {r['received_pct_of_expected']:.1f}"
+            f" | {r['late_ticks']} | {r['missed_ticks']} | {r['concealed_frames']}"
+            f" | {r['late_ticks_since_start']} / {r['concealed_since_start']}"
+            f" | {r['cpu_pct']:.0f} | {levels} |"
+        )
+    return "\n".join(lines)
+
+
+# ---- pytest-benchmark entry points (make bench) ----
+
+
+def test_opus_governor_capacity(benchmark: Any) -> None:
+    rows: list[dict[str, Any]] = []
+    benchmark.group = "opus under cpu pressure"
+    benchmark.extra_info["impl"] = "siperb"
+    calls = int(os.environ.get("CALLS_OPUS_GOV", "60"))
+    benchmark.pedantic(lambda: rows.extend(compare_capacity(calls, 4.0)), rounds=1, iterations=1)
+    benchmark.extra_info["results"] = rows
+    print("\n" + format_capacity(rows))
+
+
+def test_opus_quality_per_complexity(benchmark: Any) -> None:
+    rows: list[dict[str, Any]] = []
+    benchmark.group = "opus quality per complexity"
+    benchmark.extra_info["impl"] = "siperb"
+    benchmark.pedantic(lambda: rows.extend(quality_table(10)), rounds=1, iterations=1)
+    benchmark.extra_info["results"] = rows
+    print("\n" + format_quality(rows))
+
+
+def main() -> None:
+    if len(sys.argv) == 6 and sys.argv[1] == "capacity-one":
+        calls, seconds, governor = int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1"
+        print(repr(measure_capacity(calls, seconds, governor, int(sys.argv[5]))))
+        return
+    calls = int(sys.argv[1]) if len(sys.argv) > 1 else 150
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
+    rows = compare_capacity(calls, seconds)
+    for r in rows:
+        print(r)
+    print(format_capacity(rows))
+    print()
+    print(format_quality(quality_table()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The engine's CPU governor: the sans-IO state machine under synthetic loads (a native test
+program, tests/native/cpu_governor.cpp), and a real engine thread that lowers its Opus
+encoders' complexity when it runs short of time and raises it again when the load goes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from media_helpers import wait_until
+
+from siperb import media
+from siperb.media.codecs.signals import speech_like
+
+CASES = (
+    "overload_steps_down_to_floor",
+    "one_burst_is_not_overuse",
+    "late_tick_lowers_at_once",
+    "scheduler_latency_is_not_ours",
+    "idle_recovers_one_step_per_hold",
+    "dead_band_holds",
+    "bounce_backs_off",
+    "floor_and_ceiling",
+    "ceiling_follows_sessions",
+)
+
+
+def test_governor_state_machine() -> None:
+    """Rises, falls, one burst ignored, a late tick acted on at once (but not the
+    scheduler's wake-up latency), the dead band between the two thresholds, the doubling hold
+    after a bounce, floor and ceiling, no level above the sessions' configured complexity."""
+    d = os.environ.get("SIPERB_NATIVE_TEST_DIR")
+    exe = Path(d or Path(__file__).resolve().parents[2] / "build" / "dev") / "test_cpu_governor"
+    if not exe.exists():
+        if d:
+            pytest.fail(f"{exe} not built (SIPERB_NATIVE_TESTS=ON)")
+        pytest.skip(f"{exe} not built: run make build")
+    r = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert sorted(r.stdout.split()[1::2]) == sorted(CASES), r.stdout
+
+
+def _opus_pair(engine: media.Engine, signal: np.ndarray, shift: int, complexity: int = 10):
+    cfg = media.SessionConfig(opus_complexity=complexity)
+    a, b = engine.session(cfg), engine.session(cfg)
+    common = dict(codec="opus", clock_rate=48000, payload_type=111, local_payload_type=111)
+    a.start(media.StreamParams(remote_address="127.0.0.1", remote_port=b.local_port, **common))
+    b.start(media.StreamParams(remote_address="127.0.0.1", remote_port=a.local_port, **common))
+    for s, k in ((a, shift), (b, shift + 7919)):
+        s.set_source(media.MemorySource(np.roll(signal, k), 48000, loop=True))
+    return a, b
+
+
+def _load_until_lowered(engine: media.Engine, max_pairs: int = 150) -> list[media.MediaSession]:
+    """Opus calls (complexity 10) added to one engine thread ten at a time until it lowers
+    them: how many that takes depends on the machine and its load, not on a guess."""
+    signal = speech_like(2.0, 48000, seed=3)
+    sessions: list[media.MediaSession] = []
+    while len(sessions) < 2 * max_pairs:
+        for _ in range(10):
+            sessions += _opus_pair(engine, signal, 997 * len(sessions))
+        if wait_until(lambda: engine.stats()["complexity_down"] > 0, timeout=1.5):
+            return sessions
+    pytest.fail(f"{max_pairs} Opus calls never made the engine thread lower complexity")
+
+
+def test_g711_session_has_no_complexity() -> None:
+    engine = media.Engine()
+    try:
+        a = engine.session()
+        a.start(media.StreamParams(codec="PCMU", remote_address="127.0.0.1", remote_port=9))
+        assert wait_until(lambda: a.stats().ticks > 3)
+        assert a.stats().opus_complexity == -1
+        stats = engine.stats()
+        assert stats["complexity_level"] == 10 and stats["complexity_down"] == 0
+    finally:
+        engine.stop()
+
+
+def test_complexity_drops_under_load_and_recovers() -> None:
+    """Opus sessions at complexity 10 pile up on one thread until its busy share crosses the
+    governor's mark: their encoders step down (the session stats say so), and once most
+    calls hang up the thread has room again and steps them back up."""
+    engine = media.Engine(threads=1)
+    try:
+        sessions = _load_until_lowered(engine)
+        keep = sessions[0]
+        assert wait_until(lambda: keep.stats().opus_complexity < 10, timeout=2)
+        assert engine.stats()["complexity_level"] < 10
+        assert wait_until(
+            lambda: keep.stats().opus_complexity == engine.stats()["complexity_level"]
+        )
+        # let it settle at a level, then take the load away
+        time.sleep(1.0)
+        low = engine.stats()["complexity_level"]
+        for s in sessions[2:]:
+            s.close()
+        assert wait_until(lambda: engine.stats()["complexity_up"] > 0, timeout=20)
+        assert wait_until(lambda: keep.stats().opus_complexity > low, timeout=2)
+    finally:
+        engine.stop()
+
+
+def test_governor_off_keeps_the_configured_complexity() -> None:
+    """The same kind of load with the switch off: no steps, the configured complexity stays."""
+    engine = media.Engine(threads=1, cpu_governor=False)
+    try:
+        signal = speech_like(2.0, 48000, seed=3)
+        sessions = [s for i in range(30) for s in _opus_pair(engine, signal, 997 * i, 7)]
+        assert wait_until(lambda: all(s.stats().ticks > 50 for s in sessions), timeout=10)
+        assert {s.stats().opus_complexity for s in sessions} == {7}
+        stats = engine.stats()
+        assert stats["complexity_down"] == stats["complexity_up"] == 0
+    finally:
+        engine.stop()
