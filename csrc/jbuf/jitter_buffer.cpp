@@ -172,9 +172,14 @@ void JitterBuffer::enforce_capacity(std::int64_t newest) {
         }
     }
     if (started_ && next_seq_ < oldest_allowed) {
-        next_ts_ += (oldest_allowed - next_seq_) * frame_samples_;
+        // Frames the window pushes past were lost; the frames concealed while holding the
+        // playout point (an outage) stand in for them, as in get(), so that credit is spent,
+        // not dropped: dropping it would conceal the outage a second time, frame by frame.
+        const std::int64_t jumped = oldest_allowed - next_seq_;
+        next_ts_ += jumped * frame_samples_;
         next_seq_ = oldest_allowed;
-        hold_credit_ = 0;
+        stats_.lost += static_cast<std::uint64_t>(jumped);
+        hold_credit_ = static_cast<int>(std::max<std::int64_t>(0, hold_credit_ - jumped));
     }
 }
 
