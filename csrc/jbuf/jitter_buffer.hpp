@@ -123,6 +123,8 @@ private:
     std::int64_t next_seq_ = 0;
     std::int64_t next_ts_ = 0;  // extended timestamp of the frame to play next
     int hold_credit_ = 0;   // frames concealed while holding the playout point (underrun)
+    int stall_credit_ = 0;  // of those, the ones held with an empty buffer (a stall)
+    bool skipping_ = false; // dropping the packets a stall's concealment stood in for
     int expand_run_ = 0;
     double offset_ms_ = 0;
     int since_stretch_ = 0;
