@@ -7,7 +7,8 @@
 // last two seconds the frame plays (now - media time - fastest transit). DelayManager's quantile
 // of relative delay is its target. The offset converges through time-stretch hints (accelerate /
 // decelerate a decoded frame by stretch_samples), through the length of silences and by holding
-// the playout point while concealing an underrun, never by skipping audio that arrived.
+// the playout point while concealing an underrun; audio that arrived is skipped only after a
+// stall, where the concealment played while the buffer was empty already filled its time.
 #pragma once
 
 #include "jbuf/delay_manager.hpp"
