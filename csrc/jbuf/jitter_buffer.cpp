@@ -89,7 +89,8 @@ void JitterBuffer::resync() {
     ts_unwrap_.reset();
     delay_.reset_reference();
     started_ = false;
-    hold_credit_ = 0;
+    hold_credit_ = stall_credit_ = 0;
+    skipping_ = false;
     expand_run_ = 0;
     played_.fill(-1);
     skipped_.fill(-1);
@@ -172,9 +173,15 @@ void JitterBuffer::enforce_capacity(std::int64_t newest) {
         }
     }
     if (started_ && next_seq_ < oldest_allowed) {
-        next_ts_ += (oldest_allowed - next_seq_) * frame_samples_;
+        // Frames the window pushes past were lost; the frames concealed while holding the
+        // playout point (an outage) stand in for them, as in get(), so that credit is spent,
+        // not dropped: dropping it would conceal the outage a second time, frame by frame.
+        const std::int64_t jumped = oldest_allowed - next_seq_;
+        next_ts_ += jumped * frame_samples_;
         next_seq_ = oldest_allowed;
-        hold_credit_ = 0;
+        stats_.lost += static_cast<std::uint64_t>(jumped);
+        hold_credit_ = static_cast<int>(std::max<std::int64_t>(0, hold_credit_ - jumped));
+        stall_credit_ = std::min(stall_credit_, hold_credit_);
     }
 }
 
@@ -246,12 +253,30 @@ void JitterBuffer::get(double now_ms, double pending_ms, Frame& f) {
             if (gap > 0 && gap <= std::int64_t{config_.clock_rate} * 60) {
                 // A silence (DTX) gap before this talk spurt: start it once its own offset reaches
                 // the target, so the delay adapts here without touching speech.
-                hold_credit_ = 0;
+                hold_credit_ = stall_credit_ = 0;
+                skipping_ = false;
                 expand_run_ = 0;
                 if (offset_ms(now_ms, p.ts_ext) < target) {
                     ++stats_.silence;
                     return;
                 }
+            }
+            if (stall_credit_ >= (skipping_ ? 1 : 2) && gap == 0 && offset_ms_ >= target - config_.frame_ms / 2.0) {
+                // After an underrun of two frames or more with an empty buffer (a stall, not a
+                // packet a little late or a wait for a reordered one), the frames concealed while
+                // the playout point was held already stand in for this packet's media time, and
+                // playing it would keep the stall as extra delay, stretched away over many frames
+                // (moving the speech in time: PESQ hears that). Drop it instead while the offset is
+                // nearer the target than one frame lower would be: playout is back on the tick
+                // nearest the target at once, as a NetEq merge after an expand is.
+                --hold_credit_;
+                --stall_credit_;
+                skipping_ = true;
+                erase(next_seq_);
+                mark(skipped_, next_seq_);
+                ++stats_.discarded;
+                advance();
+                continue;
             }
             next_ts_ = p.ts_ext;  // also absorbs timestamp discontinuities
             offset_ms_ = offset_ms(now_ms, next_ts_);
@@ -262,7 +287,8 @@ void JitterBuffer::get(double now_ms, double pending_ms, Frame& f) {
             erase(next_seq_);
             mark(played_, next_seq_);
             advance();
-            hold_credit_ = 0;
+            hold_credit_ = stall_credit_ = 0;
+            skipping_ = false;
             expand_run_ = 0;
             ++stats_.played;
             choose_stretch(f, offset_ms_, pending_ms, target);
@@ -272,6 +298,7 @@ void JitterBuffer::get(double now_ms, double pending_ms, Frame& f) {
         if (future && hold_credit_ > 0) {
             // The frames concealed while the playout point was held stand in for this lost one.
             --hold_credit_;
+            stall_credit_ = std::min(stall_credit_, hold_credit_);
             mark(skipped_, next_seq_);
             ++stats_.lost;
             advance();
@@ -295,6 +322,7 @@ void JitterBuffer::get(double now_ms, double pending_ms, Frame& f) {
         // Underrun, or waiting for a reordered packet while below target: conceal without moving
         // the playout point, so the packet still plays when it comes and the offset grows.
         ++hold_credit_;
+        if (!future) ++stall_credit_;
         f.kind = expand_ok ? FrameKind::Conceal : FrameKind::Silence;
         ++(expand_ok ? stats_.concealed : stats_.silence);
         return;

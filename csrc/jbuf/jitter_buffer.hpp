@@ -7,7 +7,8 @@
 // last two seconds the frame plays (now - media time - fastest transit). DelayManager's quantile
 // of relative delay is its target. The offset converges through time-stretch hints (accelerate /
 // decelerate a decoded frame by stretch_samples), through the length of silences and by holding
-// the playout point while concealing an underrun, never by skipping audio that arrived.
+// the playout point while concealing an underrun; audio that arrived is skipped only after a
+// stall, where the concealment played while the buffer was empty already filled its time.
 #pragma once
 
 #include "jbuf/delay_manager.hpp"
@@ -123,6 +124,8 @@ private:
     std::int64_t next_seq_ = 0;
     std::int64_t next_ts_ = 0;  // extended timestamp of the frame to play next
     int hold_credit_ = 0;   // frames concealed while holding the playout point (underrun)
+    int stall_credit_ = 0;  // of those, the ones held with an empty buffer (a stall)
+    bool skipping_ = false; // dropping the packets a stall's concealment stood in for
     int expand_run_ = 0;
     double offset_ms_ = 0;
     int since_stretch_ = 0;

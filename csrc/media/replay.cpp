@@ -39,7 +39,7 @@ struct Playout {
     // Plays f, which left the buffer at play_ms; arrival: when its packet arrived (Packet);
     // sent: whether the sender sent a packet for f's media time. Concealing a frame that was
     // never sent (a DTX gap, after the end) is what any receiver does there, but it counts as
-    // silence: no speech was lost.
+    // silence: no speech was lost; PLC or silence for a frame that was sent counts as concealed.
     void frame(const jbuf::Frame& f, double play_ms, double arrival, bool sent) {
         const SessionStats before = st;
         const auto out = play_frame(f, *dec, opts, dec_buf, stretch_buf, st);
@@ -48,9 +48,12 @@ struct Playout {
         if (!started) return;
         ++r.frames;
         r.played += st.frames_played - before.frames_played;
+        // Silence in place of a frame that was sent (a buffer giving up on PLC in a long outage)
+        // is concealment too: the same count for every buffer, whatever it plays there.
         const std::uint64_t concealed = st.frames_concealed - before.frames_concealed;
+        const std::uint64_t silent = st.frames_silence - before.frames_silence;
         (sent || f.kind == jbuf::FrameKind::Packet ? r.concealed : r.silence) += concealed;
-        r.silence += st.frames_silence - before.frames_silence;
+        (sent ? r.concealed : r.silence) += silent;
         if (st.frames_played > before.frames_played) {
             const double d = play_ms - arrival;
             delay_sum += d;
@@ -77,8 +80,8 @@ ReplayResult replay(std::vector<ReplayPacket> packets, const ReplayConfig& confi
     po.sync.reserve(po.dec->max_samples() * 2);
 
     // Each timestamp's first arrival and sequence number. A media time with no packet was sent
-    // and lost when the sequence numbers around it have a gap, else never sent (DTX, before the
-    // first or after the last packet).
+    // and lost when it is one of the n after or before a gap of n sequence numbers, else never
+    // sent (DTX, before the first or after the last packet).
     struct Sent {
         double arrival_ms;
         std::uint16_t seq;
@@ -94,7 +97,12 @@ ReplayResult replay(std::vector<ReplayPacket> packets, const ReplayConfig& confi
         if (it == sent.begin()) return false;
         const auto prev = std::prev(it);
         if (prev->first == ts) return true;
-        return it != sent.end() && static_cast<std::uint16_t>(it->second.seq - prev->second.seq) != 1;
+        if (it == sent.end()) return false;
+        // n packets are missing between the two: the n media times after the one before or the n
+        // before the one after (a DTX pause between them was not sent).
+        const std::uint32_t n = static_cast<std::uint16_t>(it->second.seq - prev->second.seq - 1);
+        const std::uint64_t span = std::uint64_t{n} * frame_samples;
+        return std::uint64_t{ts - prev->first} <= span || std::uint64_t{it->first - ts} <= span;
     };
 
     jbuf::JitterBufferConfig jc = config.jitter;

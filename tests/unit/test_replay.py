@@ -73,6 +73,28 @@ def test_a_dtx_gap_is_silence_not_concealment(buffer: str) -> None:
     assert r.silence >= 5
 
 
+@pytest.mark.parametrize("buffer", ["siperb", "speexdsp"])
+def test_silence_in_place_of_sent_frames_counts_as_concealment(buffer: str) -> None:
+    # 600 ms of packets lost: siperb gives up on PLC after 200 ms (silence), speexdsp keeps
+    # concealing; both lost the same 30 frames and both count 30.
+    arrivals = on_time(60, transit=5.0)
+    arrivals[20:50] = [None] * 30
+    r = replay(traces.packets(arrivals, tone_payloads(60), FRAME), buffer=buffer, tail_ms=200)
+    assert (r.played, r.concealed) == (30, 30)
+
+
+def test_a_loss_beside_a_dtx_pause_marks_one_frame_each_side_not_the_pause() -> None:
+    # Spurt, pause, spurt; the spurt's last packet is lost: one sequence number is missing, so
+    # one of the five media times after packet 3 or before packet 10 was sent (which one is not
+    # known), not all six. speexdsp conceals every frame of the pause.
+    active = [True] * 5 + [False] * 5 + [True] * 5
+    arrivals = on_time(15, transit=5.0)
+    arrivals[4] = None
+    trace = traces.packets(arrivals, tone_payloads(15), FRAME, sent=active)
+    r = replay(trace, buffer="speexdsp", tail_ms=200)
+    assert (r.played, r.concealed) == (9, 2)
+
+
 def test_the_same_trace_gives_the_same_pcm() -> None:
     trace = traces.packets(traces.spiky_wifi(500, 7), tone_payloads(500), FRAME)
     a, b = replay(trace), replay(list(reversed(trace)))  # order of the list does not matter

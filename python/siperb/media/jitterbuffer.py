@@ -17,8 +17,9 @@ The target delay follows the 97th percentile of the packets' delay relative to t
 of the last 750 ms, in a histogram with a forgetting factor (as WebRTC NetEq's DelayManager):
 it rises within a fraction of a second when jitter grows and decays over tens of seconds. A
 single spike (a WiFi stall) does not raise it; the playout point is held (concealment) while the
-stalled packets are missing and accelerates back afterwards, which costs less delay than
-covering rare stalls.
+stalled packets are missing, and when they arrive together the ones that concealment stood in
+for are dropped back to the target (a packet only one frame late still plays), which costs less
+delay than covering rare stalls.
 
 :func:`replay` runs a network trace (``(sequence_number, timestamp, arrival_ms, payload)``
 tuples, recorded or from :mod:`siperb.media.traces`) through the same receive chain as a call
