@@ -54,6 +54,8 @@ EngineStats Engine::stats() const {
         s.late_ticks += ws.late_ticks;
         s.missed_ticks += ws.missed_ticks;
         s.datagrams += ws.datagrams;
+        s.send_submits += ws.send_submits;
+        s.batched_packets += ws.batched_packets;
     }
     s.events_dropped = events_.dropped();
     return s;

@@ -28,6 +28,7 @@ struct EngineStats {
     std::size_t sessions = 0;
     std::size_t realtime_threads = 0;  // engine threads that obtained SCHED_FIFO
     std::uint64_t wakeups = 0, ticks = 0, late_ticks = 0, missed_ticks = 0, datagrams = 0, events_dropped = 0;
+    std::uint64_t send_submits = 0, batched_packets = 0;  // packets sent in batches, and their system calls
 };
 
 class Engine {

@@ -27,6 +27,7 @@
 #pragma once
 
 #include "common/clock.hpp"
+#include "media/send_batch.hpp"
 
 #include <sys/epoll.h>
 
@@ -49,6 +50,7 @@ using siperb::monotonic_ns;
 
 struct WorkerStats {
     std::uint64_t wakeups = 0, ticks = 0, late_ticks = 0, missed_ticks = 0, datagrams = 0;
+    std::uint64_t send_submits = 0, batched_packets = 0;  // SendBatch: system calls, packets
     std::size_t sessions = 0;
 };
 
@@ -113,6 +115,7 @@ private:
     bool stop_requested_ = false;
     std::atomic<std::size_t> count_{0};
     std::int64_t next_deadline_ = INT64_MAX;
+    SendBatch batch_;  // what run_ticks' sessions send, out in one system call
     mutable std::mutex stats_mu_;
     WorkerStats stats_, published_;
     std::thread thread_;
