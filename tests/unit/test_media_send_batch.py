@@ -34,7 +34,9 @@ def _native(mode: str) -> list[str]:
         if d:
             pytest.fail(f"{exe} not built (SIPERB_NATIVE_TESTS=ON)")
         pytest.skip(f"{exe} not built: run make build")
-    r = subprocess.run([str(exe), *([mode] if mode else [])], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [str(exe), *([mode] if mode else [])], capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     return r.stdout.splitlines()
 
@@ -52,7 +54,9 @@ def test_native_direct_path_when_switched_off() -> None:
 
 
 @pytest.fixture(params=["on", "off"])
-def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[media.Engine]:
+def engine(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[media.Engine]:
     # Read by each engine thread when it first sends, so a new engine sees the variable.
     monkeypatch.setenv("SIPERB_SEND_BATCH", request.param)
     e = media.Engine(threads=2)
