@@ -284,8 +284,19 @@ async def _python_capacity(calls: int, seconds: float) -> dict[str, Any]:
     }
 
 
-def measure_python_capacity(calls: int, seconds: float = 6.0) -> dict[str, Any]:
-    return asyncio.run(_python_capacity(calls, seconds))
+def measure_python_capacity(
+    calls: int, seconds: float = 6.0, realtime_priority: int = 0
+) -> dict[str, Any]:
+    rt = False
+    if realtime_priority > 0:  # as the engine's threads get it: a like-for-like comparison
+        try:
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(realtime_priority))
+            rt = True
+        except OSError:
+            pass
+    r = asyncio.run(_python_capacity(calls, seconds))
+    r["impl"] += " realtime" if rt else ""
+    return r
 
 
 # ---- pytest-benchmark entry points (one round each: these are wall-clock processes) ----
@@ -345,7 +356,7 @@ def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "capacity-one":  # one run, for _capacity_in_subprocess
         codec, n, rt = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
         r = (
-            measure_python_capacity(n)
+            measure_python_capacity(n, realtime_priority=rt)
             if codec == "python"
             else measure_native_capacity(codec, n, realtime_priority=rt)
         )
@@ -353,7 +364,9 @@ def main() -> None:
         return
     which = set(sys.argv[1:]) or {"latency", "memory", "capacity"}
     if "batch" in which:
-        for r in measure_batching():
+        calls = int(os.environ.get("CALLS_G711", "500"))
+        big, rt = int(os.environ.get("CALLS_BIG", "1000")), int(os.environ.get("RT", "0"))
+        for r in measure_batching(calls, big, rt):
             print(f"{r['impl']} {r['calls']} calls: {r}")
         return
     if "latency" in which:
@@ -383,21 +396,24 @@ def main() -> None:
             print(f"capacity opus {r['impl']}: {r}")
 
 
-def measure_batching(calls: int = 500, big: int = 1000) -> list[dict[str, Any]]:
+def measure_batching(calls: int = 500, big: int = 1000, rt: int = 0) -> list[dict[str, Any]]:
     """G.711 at `calls` calls with the send batch, without it and in Python, one after another
-    in this run (``cpu_us_per_packet`` of each, and the ratios in ``python/siperb``), then `big`
-    calls on two engine threads under normal and SCHED_FIFO scheduling (late ticks, concealed
-    and late frames)."""
+    in this run (``cpu_us_per_packet`` of each, and the ratios in ``python_over_siperb``), then
+    `big` calls on two engine threads under normal and SCHED_FIFO scheduling (late ticks,
+    concealed and late frames). rt > 0 runs the three comparison runs (Python included) at that
+    SCHED_FIFO priority: on a machine loaded by others, threads that get no CPU fall behind and
+    their catch-up ticks make CPU per packet meaningless."""
     runs = [
-        _capacity_in_subprocess("PCMU", calls, 0),
-        _capacity_in_subprocess("PCMU", calls, 0, batch=False),
-        _capacity_in_subprocess("python", calls, 0),
+        _capacity_in_subprocess("PCMU", calls, rt),
+        _capacity_in_subprocess("PCMU", calls, rt, batch=False),
+        _capacity_in_subprocess("python", calls, rt),
     ]
     python = runs[2]["cpu_us_per_packet"]
     for r in runs[:2]:
         r["python_over_siperb"] = python / r["cpu_us_per_packet"]
-    runs.append(_capacity_in_subprocess("PCMU", big, 0))
-    runs.append(_capacity_in_subprocess("PCMU", big, 10))
+    if big:
+        runs.append(_capacity_in_subprocess("PCMU", big, 0))
+        runs.append(_capacity_in_subprocess("PCMU", big, 10))
     return runs
 
 

@@ -7,6 +7,9 @@
 // sendmmsg on each session's socket with its one packet is slower than sendto (it takes one
 // socket per call), and one shared socket would change the source port (symmetric RTP).
 //
+// A packet waits for at most the kCapacity - 1 ticks queued after it (about 0.3 ms of G.711
+// work), never past the end of the run: the worker runs the ticks of one 1 ms phase bin at once.
+//
 // A send that fails (its errno, or a partial submission's leftovers sent one by one) is
 // reported to its transport (RtpTransport::on_send_error: send_errors, ICMP errors) as a
 // sendto failure was. Without io_uring (refused by the kernel or a seccomp profile, or
