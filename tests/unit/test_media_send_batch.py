@@ -34,8 +34,9 @@ def _native(mode: str) -> list[str]:
         if d:
             pytest.fail(f"{exe} not built (SIPERB_NATIVE_TESTS=ON)")
         pytest.skip(f"{exe} not built: run make build")
+    env = {k: v for k, v in os.environ.items() if k != "SIPERB_SEND_BATCH"}  # mode decides
     r = subprocess.run(
-        [str(exe), *([mode] if mode else [])], capture_output=True, text=True, timeout=60
+        [str(exe), *([mode] if mode else [])], capture_output=True, text=True, timeout=60, env=env
     )
     assert r.returncode == 0, r.stdout + r.stderr
     return r.stdout.splitlines()
