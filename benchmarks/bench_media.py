@@ -3,7 +3,10 @@ capacity compared in the same run against a Python-per-packet path (an asyncio
 DatagramProtocol that receives, decodes and re-encodes G.711 with audioop).
 
 Run ``python benchmarks/bench_media.py`` for the report, or ``make bench``. Each part is
-bounded (well under 60 s on a 2-core machine).
+bounded (well under 60 s on a 2-core machine). ``python benchmarks/bench_media.py batch`` is
+the send-batching comparison alone: G.711 CPU per packet with the engine's io_uring send batch,
+without it (SIPERB_SEND_BATCH=off: one sendto per packet) and in the Python loop, in one run,
+then 1,000 calls (2,000 sessions) on two engine threads under normal and real-time scheduling.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import ctypes
 import os
 import resource
 import struct
+import subprocess
 import sys
 import time
 import warnings
@@ -147,9 +151,17 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def _raise_fd_limit(needed: int) -> None:
+    """Two sockets per session: 1,000 calls need 4,000 descriptors, past a default 1,024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(needed, hard), hard))
+
+
 def measure_native_capacity(
     codec: str, calls: int, seconds: float = 8.0, threads: int = 2, realtime_priority: int = 0
 ) -> dict[str, Any]:
+    _raise_fd_limit(4 * calls + 256)
     engine = media.Engine(threads=threads, realtime_priority=realtime_priority)
     _, rate = CODECS[codec]
     signal = speech_like(4.0, rate, seed=5)
@@ -183,8 +195,10 @@ def measure_native_capacity(
         for x, y in zip(s0, s1, strict=True)
     )
     expected = 2 * calls * wall * 50
+    batched = e1["batched_packets"] - e0["batched_packets"]
+    batch = " batched" if batched else ""
     return {
-        "impl": "siperb" + (" realtime" if e1["realtime_threads"] else ""),
+        "impl": "siperb" + batch + (" realtime" if e1["realtime_threads"] else ""),
         "calls": calls,
         "cpu_pct_per_call": 100 * (c1 - c0) / wall / calls,
         "cpu_us_per_packet": 1e6 * (c1 - c0) / max(received, 1),
@@ -196,6 +210,10 @@ def measure_native_capacity(
         "late_frames": late_frames,
         "stretched_frames": stretched,
         "wakeups_per_packet": (e1["wakeups"] - e0["wakeups"]) / max(received, 1),
+        # Packets per send system call (the io_uring batch; 1.0 when each packet is a sendto).
+        "packets_per_send_call": batched / max(e1["send_submits"] - e0["send_submits"], 1)
+        if batched
+        else 1.0,
         "host_steal_ms": st1 - st0,
     }
 
@@ -267,8 +285,19 @@ async def _python_capacity(calls: int, seconds: float) -> dict[str, Any]:
     }
 
 
-def measure_python_capacity(calls: int, seconds: float = 6.0) -> dict[str, Any]:
-    return asyncio.run(_python_capacity(calls, seconds))
+def measure_python_capacity(
+    calls: int, seconds: float = 6.0, realtime_priority: int = 0
+) -> dict[str, Any]:
+    rt = False
+    if realtime_priority > 0:  # as the engine's threads get it: a like-for-like comparison
+        try:
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(realtime_priority))
+            rt = True
+        except OSError:
+            pass
+    r = asyncio.run(_python_capacity(calls, seconds))
+    r["impl"] += " realtime" if rt else ""
+    return r
 
 
 # ---- pytest-benchmark entry points (one round each: these are wall-clock processes) ----
@@ -312,8 +341,7 @@ def test_media_capacity(benchmark: Any) -> None:
     results: list[dict[str, Any]] = []
 
     def run() -> None:
-        results.append(_capacity_in_subprocess("PCMU", 500, 0))
-        results.append(_capacity_in_subprocess("python", 500, 0))
+        results.extend(measure_batching())
         results.append(_capacity_in_subprocess("opus", 100, 0))
         results.append(_capacity_in_subprocess("opus", 100, 10))
 
@@ -329,13 +357,19 @@ def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "capacity-one":  # one run, for _capacity_in_subprocess
         codec, n, rt = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
         r = (
-            measure_python_capacity(n)
+            measure_python_capacity(n, realtime_priority=rt)
             if codec == "python"
             else measure_native_capacity(codec, n, realtime_priority=rt)
         )
         print(repr(r))
         return
     which = set(sys.argv[1:]) or {"latency", "memory", "capacity"}
+    if "batch" in which:
+        calls = int(os.environ.get("CALLS_G711", "500"))
+        big, rt = int(os.environ.get("CALLS_BIG", "1000")), int(os.environ.get("RT", "0"))
+        for r in measure_batching(calls, big, rt):
+            print(f"{r['impl']} {r['calls']} calls: {r}")
+        return
     if "latency" in which:
         engine = media.Engine()
         for codec in CODECS:
@@ -363,13 +397,38 @@ def main() -> None:
             print(f"capacity opus {r['impl']}: {r}")
 
 
-def _capacity_in_subprocess(codec: str, calls: int, realtime_priority: int) -> dict[str, Any]:
-    import ast
-    import subprocess
+def measure_batching(calls: int = 500, big: int = 1000, rt: int = 0) -> list[dict[str, Any]]:
+    """G.711 at `calls` calls with the send batch, without it and in Python, one after another
+    in this run (``cpu_us_per_packet`` of each, and the ratios in ``python_over_siperb``), then
+    `big` calls on two engine threads under normal and SCHED_FIFO scheduling (late ticks,
+    concealed and late frames). rt > 0 runs the three comparison runs (Python included) at that
+    SCHED_FIFO priority: on a machine loaded by others, threads that get no CPU fall behind and
+    their catch-up ticks make CPU per packet meaningless."""
+    runs = [
+        _capacity_in_subprocess("PCMU", calls, rt),
+        _capacity_in_subprocess("PCMU", calls, rt, batch=False),
+        _capacity_in_subprocess("python", calls, rt),
+    ]
+    python = runs[2]["cpu_us_per_packet"]
+    for r in runs[:2]:
+        r["python_over_siperb"] = python / r["cpu_us_per_packet"]
+    for prio in (0, 10) if big else ():
+        try:
+            runs.append(_capacity_in_subprocess("PCMU", big, prio))
+        except subprocess.TimeoutExpired:  # threads starved by other load set up too slowly
+            runs.append({"impl": "siperb", "calls": big, "rt": prio, "timed_out": True})
+    return runs
 
+
+def _capacity_in_subprocess(
+    codec: str, calls: int, realtime_priority: int, batch: bool = True
+) -> dict[str, Any]:
+    import ast
+
+    env = dict(os.environ, SIPERB_SEND_BATCH="on" if batch else "off")
     out = subprocess.run(
         [sys.executable, __file__, "capacity-one", codec, str(calls), str(realtime_priority)],
-        capture_output=True, text=True, check=True, timeout=120,
+        capture_output=True, text=True, check=True, timeout=300, env=env,
     ).stdout  # fmt: skip
     result: dict[str, Any] = ast.literal_eval(out.strip().splitlines()[-1])
     return result

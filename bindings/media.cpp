@@ -212,6 +212,8 @@ void bind_media(pb::module_& m) {
             d["late_ticks"] = s.late_ticks;
             d["missed_ticks"] = s.missed_ticks;
             d["datagrams"] = s.datagrams;
+            d["send_submits"] = s.send_submits;
+            d["batched_packets"] = s.batched_packets;
             d["events_dropped"] = s.events_dropped;
             d["complexity_down"] = s.complexity_down;
             d["complexity_up"] = s.complexity_up;

@@ -58,6 +58,8 @@ EngineStats Engine::stats() const {
         s.complexity_up += ws.complexity_up;
         s.complexity_level = std::min(s.complexity_level, ws.complexity_level);
         s.busy_share = std::max(s.busy_share, ws.busy_share);
+        s.send_submits += ws.send_submits;
+        s.batched_packets += ws.batched_packets;
     }
     s.events_dropped = events_.dropped();
     return s;

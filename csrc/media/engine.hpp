@@ -36,6 +36,7 @@ struct EngineStats {
     std::uint64_t complexity_down = 0, complexity_up = 0;
     int complexity_level = 10;
     double busy_share = 0;
+    std::uint64_t send_submits = 0, batched_packets = 0;  // packets sent in batches, and their system calls
 };
 
 class Engine {

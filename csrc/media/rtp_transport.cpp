@@ -1,6 +1,7 @@
 #include "media/rtp_transport.hpp"
 
 #include "common/clock.hpp"
+#include "media/send_batch.hpp"
 
 #include <linux/errqueue.h>
 #include <netinet/in.h>
@@ -29,11 +30,16 @@ void RtpTransport::send(int fd, std::uint8_t* buf, int len, bool rtcp, const net
         return;
     }
     if (fd < 0 || to.empty()) return;
-    const ssize_t n = ::sendto(fd, buf, static_cast<std::size_t>(len), 0, to.sa(), to.length);
-    if (n < 0) {
-        ++st_.send_errors;
-        if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) on_recv_error(errno, &to, 0);
-    }
+    // During the engine thread's ticks the packet joins the thread's batch (one system call
+    // for many sessions); otherwise, or without io_uring, it goes now.
+    if (SendBatch* batch = SendBatch::active(); batch && batch->queue(fd, buf, static_cast<std::size_t>(len), to, this))
+        return;
+    if (::sendto(fd, buf, static_cast<std::size_t>(len), 0, to.sa(), to.length) < 0) on_send_error(errno, to);
+}
+
+void RtpTransport::on_send_error(int err, const net::SocketAddress& to) noexcept {
+    ++st_.send_errors;
+    if (err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH) on_recv_error(err, &to, 0);
 }
 
 bool RtpTransport::unprotect(std::uint8_t* buf, int& len, bool rtcp) noexcept {

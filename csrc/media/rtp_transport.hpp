@@ -55,6 +55,9 @@ public:
     void on_recv_error(int err, const net::SocketAddress* to, std::int64_t now_ns) noexcept;
     // Drains fd's error queue (IP_RECVERR) into on_recv_error.
     void on_error_queue(int fd, std::int64_t now_ns) noexcept;
+    // A send to `to` failed with err (here, or later in the thread's SendBatch): counted in
+    // send_errors, and an ICMP-reported one as on_recv_error.
+    void on_send_error(int err, const net::SocketAddress& to) noexcept;
 
 private:
     void send(int fd, std::uint8_t* buf, int len, bool rtcp, const net::SocketAddress& to) noexcept;

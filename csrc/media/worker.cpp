@@ -250,6 +250,7 @@ void Worker::run_commands() {
 }
 
 void Worker::run_ticks(std::int64_t now) {
+    const SendBatch::Scope batch(batch_);  // flushed when the run ends
     for (Slot& sl : slots_) {
         if (sl.aux_ns <= now + kSlackNs) {  // ICE checks, DTLS retransmissions, consent
             sl.session->stream().on_transport_timeout(monotonic_ns());
@@ -417,6 +418,8 @@ void Worker::run() {
         if (ticks || wake || sockets) arm_timer();
         stats_.sessions = sessions_.size();
         if (governed_) govern();
+        stats_.send_submits = batch_.stats().submits;
+        stats_.batched_packets = batch_.stats().packets;
         if (stats_mu_.try_lock()) {
             published_ = stats_;
             stats_mu_.unlock();

@@ -28,6 +28,7 @@
 
 #include "common/clock.hpp"
 #include "media/cpu_governor.hpp"
+#include "media/send_batch.hpp"
 
 #include <sys/epoll.h>
 
@@ -50,6 +51,7 @@ using siperb::monotonic_ns;
 
 struct WorkerStats {
     std::uint64_t wakeups = 0, ticks = 0, late_ticks = 0, missed_ticks = 0, datagrams = 0;
+    std::uint64_t send_submits = 0, batched_packets = 0;  // SendBatch: system calls, packets
     std::size_t sessions = 0;
     // The CPU governor (cpu_governor.hpp): its Opus complexity level now, its steps so far and
     // the thread's busy share of the last judged window (0-1).
@@ -122,6 +124,7 @@ private:
     bool stop_requested_ = false;
     std::atomic<std::size_t> count_{0};
     std::int64_t next_deadline_ = INT64_MAX;
+    SendBatch batch_;  // what run_ticks' sessions send, out in one system call
     mutable std::mutex stats_mu_;
     WorkerStats stats_, published_;
     bool governed_;

@@ -1,0 +1,109 @@
+// What one RTP packet costs the kernel on loopback, by the way it is sent: the measurement
+// behind the engine's send batch (csrc/media/send_batch.hpp). 1,000 sockets (as 500 calls have
+// 1,000 sessions, each with its own port), each sending one 172-byte packet per round to its
+// partner, 300 rounds; the thread's CPU time for sending and for receiving (recvfrom, one per
+// socket) per packet. Modes:
+//   sendto        what the engine did: one sendto per packet on the session's socket
+//   sendmmsg/fd   sendmmsg on each session's socket with its one packet (sendmmsg takes one fd)
+//   connected     send() on sockets connect()ed to the partner (cached route; but a connected
+//                 socket receives only from that address, which symmetric RTP cannot accept)
+//   shared        one sendmmsg per round on one shared socket (wrong source port: not usable)
+//   io_uring      one io_uring submission per 64 packets, each on its own socket (the engine's
+//                 net::SendRing)
+// Build with -DSIPERB_NATIVE_BENCH=ON; run build/.../bench_udp_send.
+#include "net/send_ring.hpp"
+#include "net/udp_socket.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <ctime>
+#include <vector>
+
+using namespace siperb;
+
+namespace {
+
+constexpr int kSockets = 1000, kRounds = 300, kBatch = 64;
+
+double thread_cpu() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+void run(const char* name, int mode) {
+    std::vector<net::UdpSocket> socks(kSockets);
+    std::vector<net::SocketAddress> addr(kSockets);
+    for (int i = 0; i < kSockets; ++i) {
+        socks[static_cast<std::size_t>(i)].bind(net::SocketAddress::parse("127.0.0.1", 0));
+        addr[static_cast<std::size_t>(i)] = net::local_address_of(socks[static_cast<std::size_t>(i)].fd());
+    }
+    if (mode == 2)
+        for (int i = 0; i < kSockets; ++i)
+            ::connect(socks[static_cast<std::size_t>(i)].fd(), addr[static_cast<std::size_t>(i ^ 1)].sa(), addr[0].length);
+    net::UdpSocket shared;
+    shared.bind(net::SocketAddress::parse("127.0.0.1", 0));
+    net::SendRing ring;
+    if (mode == 4 && !ring.open(kBatch)) {
+        std::printf("%-12s io_uring refused by the kernel\n", name);
+        return;
+    }
+    std::array<std::uint8_t, 172> pkt{0x80};
+    std::vector<iovec> iov(kSockets);
+    std::vector<mmsghdr> mm(kSockets);
+    std::vector<int> fds(kSockets);
+    std::vector<msghdr*> msgs(kSockets);
+    std::vector<int> result(kSockets);
+    for (int i = 0; i < kSockets; ++i) {
+        const auto u = static_cast<std::size_t>(i);
+        iov[u] = {pkt.data(), pkt.size()};
+        mm[u] = mmsghdr{};
+        mm[u].msg_hdr.msg_name = &addr[u ^ 1].storage;
+        mm[u].msg_hdr.msg_namelen = addr[u ^ 1].length;
+        mm[u].msg_hdr.msg_iov = &iov[u];
+        mm[u].msg_hdr.msg_iovlen = 1;
+        fds[u] = socks[u].fd();
+        msgs[u] = &mm[u].msg_hdr;
+    }
+    double send_s = 0, recv_s = 0;
+    long got = 0;
+    std::array<std::uint8_t, 2048> buf;
+    for (int r = 0; r < kRounds; ++r) {
+        const double t0 = thread_cpu();
+        for (int i = 0; i < kSockets; ++i) {
+            const auto u = static_cast<std::size_t>(i);
+            if (mode == 0) ::sendto(fds[u], pkt.data(), pkt.size(), 0, addr[u ^ 1].sa(), addr[u ^ 1].length);
+            else if (mode == 1) ::sendmmsg(fds[u], &mm[u], 1, 0);
+            else if (mode == 2) ::send(fds[u], pkt.data(), pkt.size(), 0);
+        }
+        if (mode == 3)
+            for (int s = 0; s < kSockets;) {
+                const int n = ::sendmmsg(shared.fd(), &mm[static_cast<std::size_t>(s)], static_cast<unsigned>(kSockets - s), 0);
+                if (n <= 0) break;
+                s += n;
+            }
+        if (mode == 4)
+            for (int s = 0; s < kSockets; s += kBatch)
+                ring.submit(&fds[static_cast<std::size_t>(s)], &msgs[static_cast<std::size_t>(s)],
+                            static_cast<std::size_t>(std::min(kBatch, kSockets - s)), &result[static_cast<std::size_t>(s)]);
+        const double t1 = thread_cpu();
+        for (int i = 0; i < kSockets; ++i)
+            if (::recv(fds[static_cast<std::size_t>(i)], buf.data(), buf.size(), MSG_DONTWAIT) > 0) ++got;
+        send_s += t1 - t0;
+        recv_s += thread_cpu() - t1;
+    }
+    std::printf("%-12s send %.2f us  receive %.2f us  per packet (%ld of %d received)\n", name, send_s * 1e6 / got,
+                recv_s * 1e6 / got, got, kSockets * kRounds);
+}
+
+}  // namespace
+
+int main() {
+    const char* names[] = {"sendto", "sendmmsg/fd", "connected", "shared", "io_uring"};
+    for (int pass = 0; pass < 2; ++pass)
+        for (int mode = 0; mode < 5; ++mode) run(names[mode], mode);
+    return 0;
+}
