@@ -12,9 +12,11 @@ import gc
 import weakref
 from typing import Any
 
+import pytest
 from test_sip_transaction import Side, request, wait_until, with_pair
 
 from siperb.media import SdpOnlyMedia
+from siperb.sdp import Codec
 from siperb.sip.session import CallState, Outcome
 from siperb.sip.transaction import Timers, TransactionLayer
 from siperb.sip.useragent import UserAgent, UserAgentConfig
@@ -97,6 +99,55 @@ def test_an_ended_outgoing_call_is_garbage_while_its_transactions_linger() -> No
             assert caller.router._sent_invites, "the fork table still has the INVITE"
             assert [r() for r in refs] == [None, None], "the ended call is still referenced"
         finally:
+            await caller.close()
+            await callee.close()
+
+    run(main())
+
+
+def test_ended_calls_with_audio_are_freed_without_the_cycle_collector() -> None:
+    """Both sides' calls, media handlers and engine sessions go as soon as the call ends, by
+    reference counting alone: no reference cycle holds them (and the native session, ~115 KB)
+    until a full collection. The soak's concurrent phase grew ~24 MB per 100 calls for a
+    minute before; the cycles were call <-> media, media -> session -> handlers -> media and
+    the self-scheduling 2xx retransmission closure of the answering side."""
+    pytest.importorskip("siperb._core")
+    from siperb.media import EngineMedia, engine_available
+
+    if not engine_available():
+        pytest.skip("built without the media engine")
+
+    def config(user: str, proxy: str) -> UserAgentConfig:
+        return UserAgentConfig(
+            aor=f"sip:{user}@127.0.0.1", proxy=proxy, udp_keepalive_interval=None,
+            media_factory=lambda ua: EngineMedia(ua.media_host(), [Codec.pcmu()]),
+            auto_answer=lambda c: True,
+        )  # fmt: skip
+
+    async def main() -> None:
+        callee = UserAgent(config("bob", "sip:127.0.0.1:9;transport=udp"))
+        await callee.start(register=False)
+        port = callee.local_endpoint().port
+        caller = UserAgent(config("alice", f"sip:127.0.0.1:{port};transport=udp"))
+        await caller.start(register=False)
+        answered: list[Any] = []
+        callee.events.on("incoming_call", lambda e: answered.append(e["call"]))
+        try:
+            gc.collect()
+            gc.disable()
+            call = await caller.call(f"sip:bob@127.0.0.1:{port}")
+            assert await call.wait_for(CallState.ESTABLISHED, timeout=5) is CallState.ESTABLISHED
+            await wait_until(lambda: answered and answered[0].state is CallState.ESTABLISHED)
+            media = [call.media, answered[0].media]
+            refs = [weakref.ref(o) for o in (call, answered[0], *media)]
+            refs += [weakref.ref(m.session) for m in media]
+            await call.hangup()
+            await wait_until(lambda: answered[0].state is CallState.TERMINATED)
+            del call, media
+            answered.clear()
+            await wait_until(lambda: all(r() is None for r in refs), timeout=2.0)
+        finally:
+            gc.enable()
             await caller.close()
             await callee.close()
 
