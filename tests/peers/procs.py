@@ -28,6 +28,15 @@ class PeerError(RuntimeError):
 _SANITIZER_ENV = frozenset({"LD_PRELOAD", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"})
 
 
+def peer_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without the sanitizer runtime of ``make test-asan*`` (it is
+    preloaded for siperb's extension, not for the peers and their tools, whose own leaks would
+    fail them), plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k not in _SANITIZER_ENV}
+    env.update(extra or {})
+    return env
+
+
 class ManagedProcess:
     """One foreground program whose stdout+stderr go to a log file in the session dir."""
 
@@ -46,9 +55,7 @@ class ManagedProcess:
         self._log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the process
         # Under make test-asan*, the sanitizer runtime is preloaded for siperb's extension: it
         # is not for the peers (Kamailio, baresip...), whose own leaks are not ours to report.
-        full_env = {k: v for k, v in os.environ.items() if k not in _SANITIZER_ENV}
-        if env:
-            full_env.update(env)
+        full_env = peer_env(env)
         self.proc = subprocess.Popen(
             self.argv,
             stdin=subprocess.DEVNULL,
