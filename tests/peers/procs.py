@@ -14,7 +14,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 _live: set[ManagedProcess] = set()
@@ -26,6 +26,17 @@ class PeerError(RuntimeError):
 
 
 _SANITIZER_ENV = frozenset({"LD_PRELOAD", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"})
+
+
+@contextlib.contextmanager
+def sanitizer_env_removed() -> Iterator[None]:
+    """For a tool that spawns its own helpers from ``os.environ`` (Playwright's driver, whose
+    browser inherits the driver's environment): the sanitizer variables are away meanwhile."""
+    saved = {k: os.environ.pop(k) for k in _SANITIZER_ENV if k in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 def peer_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
