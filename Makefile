@@ -49,7 +49,7 @@ demo: build
 
 # The wheel is built too (make wheel; about 10 minutes the first time on 2 cores, then only
 # what changed): tests/wheel installs it with the system's libraries hidden.
-test: bootstrap build fuzz test-asan wheel bench-ci
+test: bootstrap build fuzz test-asan test-asan-integration wheel bench-ci
 	$(PY) -m ruff check python tests benchmarks
 	$(PY) -m mypy python/siperb
 	$(STUBTEST)
