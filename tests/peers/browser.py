@@ -25,6 +25,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from .procs import sanitizer_env_removed
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_PACKAGE = "chromium"
 
@@ -95,7 +97,8 @@ class Browser:
         self.timeout_ms = timeout_ms
         self.console_errors: list[str] = []
         self._pw_cm = sync_playwright()
-        self._pw = self._pw_cm.__enter__()
+        with sanitizer_env_removed():  # make test-asan*: not for the driver and the browser
+            self._pw = self._pw_cm.__enter__()
         self._closed = False
         try:
             self.browser = self._pw.chromium.launch(

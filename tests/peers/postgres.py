@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .ports import LOOPBACK4, free_port
-from .procs import ManagedProcess, PeerError
+from .procs import ManagedProcess, PeerError, peer_env
 
 SUPERUSER = "siperb"
 
@@ -72,6 +72,7 @@ def start_postgres(logdir: Path, timeout: float = 30.0) -> Postgres:
         capture_output=True,
         text=True,
         timeout=120,
+        env=peer_env(),  # make test-asan*: initdb hung with the sanitizer runtime preloaded
     )
     if init.returncode != 0:
         shutil.rmtree(datadir, ignore_errors=True)
@@ -103,7 +104,7 @@ def start_postgres(logdir: Path, timeout: float = 30.0) -> Postgres:
     pg = Postgres(datadir, port, proc)
     ready = [str(bindir / "pg_isready"), "-q", "-h", LOOPBACK4, "-p", str(port)]
     deadline = time.monotonic() + timeout
-    while subprocess.run(ready, timeout=10).returncode != 0:
+    while subprocess.run(ready, timeout=10, env=peer_env()).returncode != 0:
         if not proc.alive() or time.monotonic() > deadline:
             pg.stop()
             raise proc.fail("not accepting connections")

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 _live: set[ManagedProcess] = set()
@@ -26,6 +26,26 @@ class PeerError(RuntimeError):
 
 
 _SANITIZER_ENV = frozenset({"LD_PRELOAD", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"})
+
+
+@contextlib.contextmanager
+def sanitizer_env_removed() -> Iterator[None]:
+    """For a tool that spawns its own helpers from ``os.environ`` (Playwright's driver, whose
+    browser inherits the driver's environment): the sanitizer variables are away meanwhile."""
+    saved = {k: os.environ.pop(k) for k in _SANITIZER_ENV if k in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def peer_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without the sanitizer runtime of ``make test-asan*`` (it is
+    preloaded for siperb's extension, not for the peers and their tools, whose own leaks would
+    fail them), plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k not in _SANITIZER_ENV}
+    env.update(extra or {})
+    return env
 
 
 class ManagedProcess:
@@ -46,9 +66,7 @@ class ManagedProcess:
         self._log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the process
         # Under make test-asan*, the sanitizer runtime is preloaded for siperb's extension: it
         # is not for the peers (Kamailio, baresip...), whose own leaks are not ours to report.
-        full_env = {k: v for k, v in os.environ.items() if k not in _SANITIZER_ENV}
-        if env:
-            full_env.update(env)
+        full_env = peer_env(env)
         self.proc = subprocess.Popen(
             self.argv,
             stdin=subprocess.DEVNULL,

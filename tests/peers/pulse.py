@@ -6,13 +6,12 @@ the plugin at this server and make the sink's monitor the capture source.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .procs import ManagedProcess, PeerError
+from .procs import ManagedProcess, PeerError, peer_env
 
 DEFAULT_SINK = "siperb_null"
 
@@ -41,7 +40,7 @@ class PulseAudio:
     def pactl(self, *args: str, timeout: float = 5.0) -> str:
         out = subprocess.run(
             ["pactl", *args], capture_output=True, text=True, timeout=timeout,
-            env={**os.environ, **self.env()},
+            env=peer_env(self.env()),
         )  # fmt: skip
         if out.returncode != 0:
             raise self.process.fail(f"pactl {' '.join(args)}: {out.stderr.strip()}")
@@ -67,7 +66,7 @@ class PulseAudio:
         out = subprocess.run(
             ["paplay", "--latency-msec=50", f"--device={self.sink}", str(wav)],
             capture_output=True, text=True,
-            timeout=timeout, env={**os.environ, **self.env()},
+            timeout=timeout, env=peer_env(self.env()),
         )  # fmt: skip
         if out.returncode != 0:
             raise self.process.fail(f"paplay {wav}: {out.stderr.strip()}")

@@ -49,7 +49,7 @@ def test_every_documented_field_maps_to_its_attribute() -> None:
     p = Provisioning.from_dict(DOC_EXAMPLE)
     added = {"SipJwt": "", "SipTransport": "WSS", "SipCaFile": "", "SelfSignedCertificate": False,
              "MediaProfile": "auto", "StunServer": "", "TurnServer": "", "TurnUsername": "",
-             "TurnPassword": ""}  # fmt: skip
+             "TurnPassword": "", "MediaTimeout": None}  # fmt: skip
     for key, attr in KEYS.items():
         if key in added:  # not in the documented example: their defaults
             assert getattr(p, attr) == added[key], key

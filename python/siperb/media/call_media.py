@@ -22,6 +22,7 @@ from ..events import Event
 from ..sdp import Codec, Crypto, SessionDescription
 from ..sip.session import MediaHandler
 from . import engine as engine_mod
+from .closer import close_soon
 from .sdp_media import SdpOnlyMedia
 from .webrtc import (
     GATHER_TIMEOUT_MS,
@@ -189,17 +190,14 @@ class EngineMedia(SdpOnlyMedia):
         if self._rtp_timeout_ms and not config.rtp_timeout_ms:
             config = dataclasses.replace(config, rtp_timeout_ms=self._rtp_timeout_ms)
         self.session = self.engine.session(config, local_address=self._address)
-        self.session.on("dtmf", self._on_dtmf)
-        self.session.on("timeout", self._on_rtp_timeout)
-        self.session.on("rtp_resumed", self._on_rtp_resumed)
         self.webrtc_state = None
         if webrtc:
             s: Any = self.session
             self.webrtc_state = WebRtcState(
                 ice_ufrag=s.ice_ufrag, ice_pwd=s.ice_pwd, fingerprint=s.dtls_fingerprint
             )
-            self.session.on("dtls_state", self._on_dtls_state)
-            self.session.on("consent_lost", self._on_consent_lost)
+        for name, handler in self._handlers():
+            self.session.on(name, handler)
         port = self.session.local_port
         if hasattr(self, "capabilities"):
             self.port = self.capabilities.port = port
@@ -262,13 +260,14 @@ class EngineMedia(SdpOnlyMedia):
         params = engine_mod.stream_params(
             self.negotiated, local=self.local, remote=self.remote, **webrtc
         )
-        first = not self.session.started
-        self.session.start(params)
-        if first:
+        if not self.session.started:
+            # Before start a plain session is not on the engine thread yet: setting its
+            # source and sink costs no wait for that thread (two waits per call fewer).
             if self.source is not None:
                 self.session.set_source(self.source)
             if self.sink is not None:
                 self.session.set_sink(self.sink)
+        self.session.start(params)
 
     def _send_dtmf(self, digit: str) -> None:
         if self.session is not None:
@@ -335,6 +334,23 @@ class EngineMedia(SdpOnlyMedia):
             active()
 
     def close(self) -> None:
+        """The call ended: its session closes on the closer thread (:mod:`.closer`).
+
+        The call and our event handlers are let go of here: they are reference cycles
+        (call -> media -> call, media -> session -> handlers -> media), which kept every ended
+        call and its native session (~115 KB) alive until a full garbage collection."""
         if self.session is not None and not self.closed:
-            self.session.close()
+            for name, handler in self._handlers():
+                self.session.hub.off(name, handler)
+            close_soon(self.session)
+        self._call = None
         super().close()
+
+    def _handlers(self) -> list[tuple[str, Callable[[Event], None]]]:
+        """What we subscribe to on our session."""
+        mine: list[tuple[str, Callable[[Event], None]]] = [
+            ("dtmf", self._on_dtmf), ("timeout", self._on_rtp_timeout),
+            ("rtp_resumed", self._on_rtp_resumed)]  # fmt: skip
+        if self.webrtc_state is not None:
+            mine += [("dtls_state", self._on_dtls_state), ("consent_lost", self._on_consent_lost)]
+        return mine

@@ -225,6 +225,7 @@ class MediaSession:
         self._source: Any = None
         self._sink: Any = None
         self._recorder: CallRecorder | None = None
+        self._closing = False  # close asked for (siperb.media.closer.close_soon)
 
     # ---- identity ----
     @property
@@ -290,7 +291,7 @@ class MediaSession:
 
     @property
     def closed(self) -> bool:
-        return bool(self._native.closed)
+        return self._closing or bool(self._native.closed)
 
     # ---- lifecycle ----
     def start(self, params: StreamParams | sdp.Negotiated, **kwargs: Any) -> MediaSession:
@@ -308,6 +309,7 @@ class MediaSession:
 
     def close(self) -> None:
         """RTCP BYE, stop the clock, close the sockets and any recording (idempotent)."""
+        self._closing = True
         self._native.close()
         self.engine._forget(self)
 

@@ -187,7 +187,7 @@ class Phone(SdkVerbs):
             "extra_headers": {"REGISTER": headers, "INVITE": headers} if headers else {},
             "user_agent": f"siperb/{__version__}",
             "media_factory": self._media_factory,
-            **prov.media_options(),  # media profile, STUN and TURN (siperb's provisioning keys)
+            **prov.media_options(),  # profile, STUN, TURN, media timeout (siperb's own keys)
             # One stable instance per profile: a restarted phone replaces its old binding.
             "instance_id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'siperb:' + prov.aor + ':' + self.options.profile_user_id)}",  # noqa: E501
         }

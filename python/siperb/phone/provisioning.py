@@ -71,6 +71,7 @@ KEYS: dict[str, str] = {
     "TurnServer": "turn_server",
     "TurnUsername": "turn_username",
     "TurnPassword": "turn_password",
+    "MediaTimeout": "media_timeout",
 }
 _ATTR_TO_KEY = {v: k for k, v in KEYS.items()}
 _KEY_BY_FOLDED = {k.casefold(): k for k in KEYS}
@@ -189,6 +190,9 @@ class Provisioning:
     turn_server: str = ""  #: "turn:host[:port]"
     turn_username: str = ""
     turn_password: str = field(default="", repr=False)
+    #: Seconds without RTP after which an established call (not on hold) is ended with
+    #: outcome ``media_timeout``; 0: never; None: the user agent's default (30 s).
+    media_timeout: float | None = None
     #: Keys of an API-provided object that this version does not know (kept, not used).
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, hash=False)
     _contact_token: str = field(default="", repr=False, compare=False)
@@ -245,6 +249,13 @@ class Provisioning:
         set_(self, "turn_password", _text("TurnPassword", self.turn_password, secret=True))
         if self.turn_server and not (self.turn_username and self.turn_password):
             raise _err("TurnServer", "needs TurnUsername and TurnPassword")
+        timeout = self.media_timeout
+        if timeout is not None:
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+                raise _err("MediaTimeout", f"must be a number of seconds, got {timeout!r}")
+            if not 0 <= timeout < float("inf"):
+                raise _err("MediaTimeout", f"must be 0 (never) or more seconds, got {timeout!r}")
+            set_(self, "media_timeout", float(timeout))
 
         username = _text("SipUsername", self.sip_username)
         if username.lower().startswith("sip:"):
@@ -368,6 +379,8 @@ class Provisioning:
         for key in ("StunServer", "TurnServer", "TurnUsername", "TurnPassword"):
             if getattr(self, KEYS[key]):
                 out[key] = getattr(self, KEYS[key])
+        if self.media_timeout is not None:
+            out["MediaTimeout"] = self.media_timeout
         out.update(self.extra)
         return out
 
@@ -458,15 +471,18 @@ class Provisioning:
             headers["Authorization"] = f"Bearer {self.sip_jwt}"
         return headers
 
-    def media_options(self) -> dict[str, str]:
-        """The ``UserAgentConfig`` media settings (profile, STUN and TURN) of this object."""
-        return {
+    def media_options(self) -> dict[str, Any]:
+        """The ``UserAgentConfig`` media settings (profile, STUN, TURN, media timeout)."""
+        out: dict[str, Any] = {
             "media_profile": self.media_profile,
             "stun_server": self.stun_server,
             "turn_server": self.turn_server,
             "turn_username": self.turn_username,
             "turn_password": self.turn_password,
         }
+        if self.media_timeout is not None:
+            out["media_timeout"] = self.media_timeout or None  # 0: never
+        return out
 
     def __repr__(self) -> str:
         secret = "'***'" if self.sip_password else "''"

@@ -119,6 +119,18 @@ class Router:
     def forget_dialog(self, key: DialogKey) -> None:
         self.dialogs.pop(key, None)
 
+    def admit_outgoing(self, pending: int) -> None:
+        """A call we place will make a dialog: refused (TransportError) when the table with
+        ``pending`` (our calls still without one) is at ``max_dialogs``."""
+        limit = self.host.config.max_dialogs
+        if limit is not None and len(self.dialogs) + pending >= limit:
+            self.counters["dialogs_refused"] += 1
+            raise TransportError(
+                f"{limit} dialogs live already: no new call",
+                field="max_dialogs",
+                reason="the dialog table is full",
+            )
+
     def expect_notify(self, call_id: str, local_tag: str, owner: DialogUser | None) -> None:
         """Raises TransportError when ``max_subscriptions`` are live already."""
         if owner is None:

@@ -219,6 +219,9 @@ class ClientTransaction:
         self._timer = self._deadline = None
 
     def _linger(self, seconds: float) -> None:
+        # Final response: no provisional can follow, so drop the TU's callback; it is
+        # usually the call's bound method, and the transaction lingers 64*T1 (D, K, M).
+        self.on_provisional = None
         self._cancel_timers()
         if seconds <= 0:
             self._terminate()
@@ -227,6 +230,7 @@ class ClientTransaction:
 
     def _terminate(self) -> None:
         self.state = State.TERMINATED
+        self.on_provisional = None
         self._cancel_timers()
         if self.layer._client.get(self.key) is self:
             del self.layer._client[self.key]

@@ -381,7 +381,14 @@ class UserAgent:
         headers: Sequence[tuple[str, str]] = (),
         media: MediaHandler | None = None,
     ) -> InviteSession:
-        """Place a call (INVITE with an SDP offer); returns the session at once, ringing."""
+        """Place a call (INVITE with an SDP offer); returns the session at once, ringing.
+
+        Raises TransportError (field ``max_dialogs``) when the dialog table, counting our
+        calls that have none yet, is full: the bound holds for our own calls too."""
+        dialogs = self.router.dialogs
+        pending = sum(1 for c in self.calls if c.direction == "outbound"
+                      and (c.dialog is None or c.dialog.id not in dialogs))  # fmt: skip
+        self.router.admit_outgoing(pending)
         return InviteSession.outgoing(
             self, self.normalize_target(target), headers=headers, media=media
         )

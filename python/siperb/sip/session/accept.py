@@ -161,24 +161,27 @@ class AcceptMixin(SessionBase):
         """13.3.1.4: re-send the 2xx at T1, 2T1, ... T2 until the ACK; BYE after 64*T1."""
         timers = self.ua.config.timers
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timers.b
         self._retx_cseq = _cseq(response).number
-        interval = timers.t1
-
-        def again() -> None:
-            nonlocal interval
-            if loop.time() >= deadline:
-                self._retx = None
-                self.ua.spawn(self._bye(Outcome.NO_ACK, 408, "no ACK for our 200"))
-                return
-            with contextlib.suppress(TransportError):
-                tx.flow.send_nowait(response)
-            interval = min(interval * 2, timers.t2)
-            self._retx = loop.call_later(min(interval, max(0.0, deadline - loop.time())), again)
-
         if self._retx is not None:
             self._retx.cancel()
-        self._retx = loop.call_later(interval, again)
+        deadline = loop.time() + timers.b
+        self._retx = loop.call_later(timers.t1, self._resend_2xx, response, tx, deadline, timers.t1)
+
+    def _resend_2xx(
+        self, response: Message, tx: ServerTransaction, deadline: float, interval: float
+    ) -> None:
+        # A method, not a closure that schedules itself: such a closure is a reference cycle
+        # through the call, so every answered call lived on until a full garbage collection.
+        loop = asyncio.get_running_loop()
+        if loop.time() >= deadline:
+            self._retx = None
+            self.ua.spawn(self._bye(Outcome.NO_ACK, 408, "no ACK for our 200"))
+            return
+        with contextlib.suppress(TransportError):
+            tx.flow.send_nowait(response)
+        interval = min(interval * 2, self.ua.config.timers.t2)
+        delay = min(interval, max(0.0, deadline - loop.time()))
+        self._retx = loop.call_later(delay, self._resend_2xx, response, tx, deadline, interval)
 
     def on_ack(self, ack: Message) -> None:
         if _cseq(ack).number != self._retx_cseq:
