@@ -83,7 +83,10 @@ def ua_config(kam: Kamailio, user: str, hz: float, calls: int, audio: bool) -> U
         aor=f"sip:{user}@{DOMAIN}", proxy=kam.uri("udp"), password=kam.accounts[user],
         media_factory=media, auto_answer=lambda call: True, max_calls=calls + 10,
         max_ringing_calls=calls + 10, request_rate=float(calls * 4), request_burst=calls * 4,
-        max_dialogs=calls * 4, max_transactions=max(4096, calls * 16),
+        max_dialogs=calls * 4,
+        # Finished transactions linger up to 64*T1 = 32 s (RFC 3261 17): back-to-back calls at
+        # about 300/s keep ~2 a call per side alive, past 8,000 in the sequential phase.
+        max_transactions=max(40_000, calls * 16),
     )  # fmt: skip
 
 

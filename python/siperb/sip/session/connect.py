@@ -8,6 +8,7 @@ router's business (it ACKs and ends them), so only the kept dialog reaches this 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 from collections.abc import Sequence
@@ -70,7 +71,10 @@ class ConnectMixin(SessionBase):
         try:
             final = await ua.send_authenticated(build, self._on_provisional, self._on_invite_tx)
         except TransactionTimeout as exc:
-            self._terminate(Outcome.TIMEOUT, 408, str(exc))
+            if self._cancel:  # abandoned after our CANCEL (9.1): it was cancelled, not lost
+                self._terminate(Outcome.CANCELLED, 487, "cancelled (no final response)")
+            else:
+                self._terminate(Outcome.TIMEOUT, 408, str(exc))
             return
         except TransportError as exc:
             self._terminate(Outcome.TRANSPORT_ERROR, 503, str(exc))
@@ -146,4 +150,21 @@ class ConnectMixin(SessionBase):
         if self.invite is None or self._cancel_sent:
             return
         self._cancel_sent = True
-        self.ua.spawn(self.ua.send_request(cancel_for(self.invite)).final)
+        self.ua.spawn(self._cancelling(cancel_for(self.invite)))
+
+    async def _cancelling(self, cancel: Message) -> None:
+        """Send the CANCEL; with no final response to the INVITE 64*T1 after it, consider the
+        INVITE cancelled (RFC 3261 9.1), so a far end that ignores CANCEL cannot keep the call
+        ringing. A CANCEL nobody answers is logged, not a failure of ours."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 64 * self.ua.config.timers.t1
+        try:
+            await self.ua.send_request(cancel).final
+        except TransportError as exc:
+            log.info("CANCEL got no final response: %s", exc)
+        remaining = deadline - loop.time()
+        if remaining > 0 and not self.ended.done():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self.ended), remaining)
+        if self.state is not CallState.TERMINATED and self.invite_ctx is not None:
+            self.invite_ctx.cancel_timeout()
