@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-from pathlib import Path
-
 import numpy as np
-import pytest
+from native_programs import run_native
 
 from siperb import _core
 
@@ -58,12 +54,5 @@ def test_two_thread_stress() -> None:
     """Two threads on one real ring, reject-newest and drop-oldest, three seeds each: every
     read is one clean run of the producer's counter (tests/native/ring_stress.cpp, a test
     program built with the extension but not part of it)."""
-    d = os.environ.get("SIPERB_NATIVE_TEST_DIR")
-    exe = Path(d or Path(__file__).resolve().parents[2] / "build" / "dev") / "test_ring_stress"
-    if not exe.exists():
-        if d:
-            pytest.fail(f"{exe} not built (SIPERB_NATIVE_TESTS=ON)")
-        pytest.skip(f"{exe} not built: run make build")
-    r = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.count("ok ") == 6, r.stdout
+    out = run_native("test_ring_stress", timeout=120)
+    assert out.count("ok ") == 6, out

@@ -4,14 +4,12 @@ encoders' complexity when it runs short of time and raises it again when the loa
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from media_helpers import wait_until
+from native_programs import run_native
 
 from siperb import media
 from siperb.media.codecs.signals import speech_like
@@ -33,15 +31,8 @@ def test_governor_state_machine() -> None:
     """Rises, falls, one burst ignored, a late tick acted on at once (but not the
     scheduler's wake-up latency), the dead band between the two thresholds, the doubling hold
     after a bounce, floor and ceiling, no level above the sessions' configured complexity."""
-    d = os.environ.get("SIPERB_NATIVE_TEST_DIR")
-    exe = Path(d or Path(__file__).resolve().parents[2] / "build" / "dev") / "test_cpu_governor"
-    if not exe.exists():
-        if d:
-            pytest.fail(f"{exe} not built (SIPERB_NATIVE_TESTS=ON)")
-        pytest.skip(f"{exe} not built: run make build")
-    r = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert sorted(r.stdout.split()[1::2]) == sorted(CASES), r.stdout
+    out = run_native("test_cpu_governor")
+    assert sorted(out.split()[1::2]) == sorted(CASES), out
 
 
 def _opus_pair(engine: media.Engine, signal: np.ndarray, shift: int, complexity: int = 10):

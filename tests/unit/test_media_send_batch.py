@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import socket
 import struct
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from media_helpers import wait_until
+from native_programs import run_native
 
 from siperb import media
 
@@ -28,18 +28,8 @@ def _io_uring_allowed() -> bool:
 
 
 def _native(mode: str) -> list[str]:
-    d = os.environ.get("SIPERB_NATIVE_TEST_DIR")
-    exe = Path(d or Path(__file__).resolve().parents[2] / "build" / "dev") / "test_send_batch"
-    if not exe.exists():
-        if d:
-            pytest.fail(f"{exe} not built (SIPERB_NATIVE_TESTS=ON)")
-        pytest.skip(f"{exe} not built: run make build")
     env = {k: v for k, v in os.environ.items() if k != "SIPERB_SEND_BATCH"}  # mode decides
-    r = subprocess.run(
-        [str(exe), *([mode] if mode else [])], capture_output=True, text=True, timeout=60, env=env
-    )
-    assert r.returncode == 0, r.stdout + r.stderr
-    return r.stdout.splitlines()
+    return run_native("test_send_batch", *([mode] if mode else []), env=env).splitlines()
 
 
 def test_native_batch_destinations_source_ports_and_errors() -> None:
