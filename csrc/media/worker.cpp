@@ -383,6 +383,10 @@ void Worker::govern() {
 }
 
 void Worker::run() {
+    // The send ring is one of the thread's fixed descriptors (beside epoll, timerfd, eventfd):
+    // opened now, not at the first packet, so a process's descriptor count does not step up
+    // when its first call starts sending.
+    batch_.batching();
     std::array<epoll_event, 256> events;
     while (!stop_requested_) {
         const int n = ::epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), -1);

@@ -15,6 +15,7 @@ import pytest
 from test_ua_common import incoming, run, started
 
 from peers.kamailio import DOMAIN, Kamailio
+from siperb.media import closer
 from siperb.sip.session import CallState, Outcome
 from siperb.sip.useragent import UserAgent
 
@@ -98,6 +99,7 @@ def test_invite_flood_is_bounded_and_the_phone_still_calls(kamailio: Kamailio) -
         flood = Flooder(a)
         try:
             a.make_media().close()  # the shared media engine (its epoll, timerfd, eventfds)
+            await asyncio.to_thread(closer.drain, 10)  # that probe's sockets are really closed
             await asyncio.sleep(0.3)
             baseline = fd_count()
             ids = [f"flood-{i}-{uuid.uuid4().hex[:6]}" for i in range(40)]

@@ -38,3 +38,9 @@ def close_soon(session: MediaSession) -> None:
         return
     session._closing = True
     _executor().submit(session.close)
+
+
+def drain(timeout: float | None = None) -> None:
+    """Wait until every close asked for so far has run (one thread, in order: a no-op queued
+    behind them). For a caller that counts descriptors or memory right after closing media."""
+    _executor().submit(lambda: None).result(timeout)
