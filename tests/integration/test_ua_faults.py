@@ -117,7 +117,9 @@ def test_registrar_restart_is_noticed_and_the_phone_registers_again(
                 assert lost["kind"] == transport.upper()
                 kam = await asyncio.to_thread(start_kamailio, tmp_path / "kam", ports=kam.ports,
                                               ipv6=False)  # fmt: skip
-                assert not kam.contacts("1005")  # the restarted registrar knows nobody
+                # The restarted registrar knows nobody, unless the phone (keep-alives every
+                # 0.3 s) already registered again while the test's query was on its way.
+                assert not kam.contacts("1005") or rec.names().count("registered") >= 2
                 t0 = time.monotonic()
                 while rec.names().count("registered") < 2:
                     assert time.monotonic() - t0 < 20, rec.names()
