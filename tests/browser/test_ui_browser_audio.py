@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 from playwright.sync_api import expect
-from ui_host import MEASURE_JS, FarEnd, HostPages, PhoneHost, dominant
+from ui_host import MEASURE_JS, FarEnd, HostPages, PhoneHost, dominant, loopback_host
 
 from peers.audio import write_tone_wav
 from peers.browser import Browser, chromium_or_skip, fake_audio_args
@@ -36,14 +36,8 @@ def far() -> FarEnd:
 
 @pytest.fixture(scope="module")
 def tone_host(far: FarEnd) -> Iterator[PhoneHost]:
-    from siperb.demo import LoopbackService
-
-    h = PhoneHost()
-    h.svc = h.run(LoopbackService(callback_delay=0.2, media_factory=far).start())
-    try:
+    with loopback_host(far) as h:
         yield h
-    finally:
-        h.close()
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pytest
 from playwright.sync_api import expect
-from ui_host import FarEnd, HostPages, PhoneHost
+from ui_host import FarEnd, HostPages, PhoneHost, loopback_host
 
 from peers.audio import read_wav_mono
 from peers.browser import Browser
@@ -63,17 +63,12 @@ def far() -> FarEnd:
 
 @pytest.fixture(scope="module")
 def tone_host(pulse: PulseAudio, far: FarEnd) -> Iterator[PhoneHost]:
-    from siperb.demo import LoopbackService
     from siperb.media import engine_available
 
     if not engine_available():
         pytest.skip("siperb._core built without the engine")
-    h = PhoneHost()
-    h.svc = h.run(LoopbackService(callback_delay=0.2, media_factory=far).start())
-    try:
+    with loopback_host(far) as h:
         yield h
-    finally:
-        h.close()
 
 
 def _record(pulse: PulseAudio, path: Path, seconds: float) -> tuple[np.ndarray, int]:

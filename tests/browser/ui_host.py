@@ -4,7 +4,7 @@ and the embedding site (an outer page on its own origin)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 
@@ -179,3 +179,16 @@ class FarEnd:
         sink = engine_mod.MemorySink(self.rate, self.rate * 30)
         self.sinks.append(sink)
         return EngineMedia(ua.media_host(), source=source, sink=sink)
+
+
+@contextlib.contextmanager
+def loopback_host(far: FarEnd) -> Iterator[PhoneHost]:
+    """A PhoneHost whose loopback service's peer carries ``far``'s media (a known tone)."""
+    from siperb.demo import LoopbackService
+
+    h = PhoneHost()
+    h.svc = h.run(LoopbackService(callback_delay=0.2, media_factory=far).start())
+    try:
+        yield h
+    finally:
+        h.close()
