@@ -24,6 +24,7 @@ import pytest
 
 from peers.browser import CHROMIUM, unavailable_reason
 from peers.ports import free_port
+from peers.procs import terminate
 
 pytestmark = [pytest.mark.timeout(90), pytest.mark.integration]
 
@@ -47,12 +48,7 @@ def display(tmp_path: Path) -> Iterator[str]:
         assert number.isdigit(), f"Xvfb did not start: {(tmp_path / 'xvfb.log').read_text()}"
         yield f":{number}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        terminate(proc)
 
 
 def _chromium_wrapper(directory: Path, port: int) -> Path:

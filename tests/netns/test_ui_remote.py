@@ -38,6 +38,7 @@ from ui_host import MEASURE_JS, FarEnd, PhoneHost, dominant
 from peers.audio import write_tone_wav
 from peers.browser import CHROMIUM, Browser, chromium_or_skip, fake_audio_args
 from peers.netns import Netns, link, remove_leftovers, unavailable_reason
+from peers.procs import terminate
 from peers.tls_ca import TestCa, certutil_missing
 
 pytestmark = [pytest.mark.timeout(180)]
@@ -290,9 +291,4 @@ def test_siperb_ui_bind_serves_https_to_the_other_host(lab: RemoteLab) -> None:
         status, body = lab.web_ns.call(fetch)
         assert status == 200 and b'<script src="app.js"' in body
     finally:
-        cli.terminate()
-        try:
-            cli.wait(15)
-        except subprocess.TimeoutExpired:
-            cli.kill()
-            cli.wait(5)
+        terminate(cli, 15)

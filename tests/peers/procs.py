@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 _live: set[ManagedProcess] = set()
 _live_lock = threading.Lock()
@@ -134,6 +135,17 @@ class ManagedProcess:
         if not self._log.closed:
             self._log.close()
         return self.proc.returncode
+
+
+def terminate(proc: subprocess.Popen[Any], timeout: float = 10.0) -> int:
+    """Stop a plain child (not a ManagedProcess peer) by PID: SIGTERM, SIGKILL after
+    ``timeout``; returns its exit status."""
+    proc.terminate()
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait(5)
 
 
 _SETPRIV = shutil.which("setpriv")
