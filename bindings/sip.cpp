@@ -18,7 +18,13 @@ namespace pb = pybind11;
 
 namespace siperb::py {
 using MessagePtr = std::shared_ptr<sip::Message>;
-using MessageType = ValueType<MessagePtr>;
+// The Python face of a parsed message: the shared message, and the views of deferred list
+// headers once read (parsed on first access, kept after; each read returns a new list of the
+// same immutable views, so a caller's edits to its list change nothing here).
+struct MessageRef : MessagePtr {
+    mutable pybind11::object contact{}, route{}, record_route{};
+};
+using MessageType = ValueType<MessageRef>;
 }  // namespace siperb::py
 
 // A Message crosses into Python as a MessageType instance (views.hpp), not a pybind11 class:
@@ -130,9 +136,19 @@ PyMethodDef parse_def{"sip_parse", &parse_bytes, METH_O,
                       "sip_parse(data, /)\n--\n\nParse one SIP message (a datagram) into a Message."};
 
 template <sip::HeaderId id>
-pybind11::object auth_of(const MessagePtr& m) { return held_list(m, m->auth(id)); }
+pybind11::object auth_of(const MessageRef& m) { return held_list(m, m->auth(id)); }
 template <sip::HeaderId id>
-pybind11::object tokens_of(const MessagePtr& m) { return str_list(m->tokens(id)); }
+pybind11::object tokens_of(const MessageRef& m) { return str_list(m->tokens(id)); }
+
+// A deferred list header: parsed into slot on first read (a parse error propagates and nothing
+// is kept), then a new list of the kept views on every read.
+template <class F>
+pybind11::object cached_list(pybind11::object& slot, F&& make) {
+    if (!slot) slot = make();
+    PyObject* copy = PyList_GetSlice(slot.ptr(), 0, PY_SSIZE_T_MAX);
+    if (!copy) throw pybind11::error_already_set();
+    return pybind11::reinterpret_steal<pybind11::object>(copy);
+}
 template <class T>
 pybind11::object opt_uint(const std::optional<T>& v) { return v ? pybind11::object(pybind11::int_(*v)) : pybind11::none(); }
 
@@ -285,57 +301,66 @@ void bind_sip(pybind11::module_& m) {
     // The message: its attributes are plain getset descriptors, its methods pybind11 functions.
     static MessageType message;
     using H = sip::HeaderId;
-    message.getter("is_request", [](const MessagePtr& m) -> Obj { return pb::bool_(m->is_request()); })
-        .getter("method", [](const MessagePtr& m) { return m->is_request() ? str(m->method()) : Obj(pb::none()); })
-        .getter("status", [](const MessagePtr& m) { return m->is_request() ? Obj(pb::none()) : pb::int_(m->status()); })
-        .getter("via", [](const MessagePtr& m) -> Obj { return held_list(m, m->via()); })
-        .getter("from_", [](const MessagePtr& m) { return m->has_from() ? held(m, m->from()) : Obj(pb::none()); })
-        .getter("to", [](const MessagePtr& m) { return m->has_to() ? held(m, m->to()) : Obj(pb::none()); })
-        .getter("call_id", [](const MessagePtr& m) { return m->call_id().empty() ? Obj(pb::none()) : str(m->call_id()); })
-        .getter("cseq", [](const MessagePtr& m) { return m->has_cseq() ? held(m, m->cseq()) : Obj(pb::none()); })
-        .getter("contact", [](const MessagePtr& m) -> Obj { return held_list(m, m->contact()); })
-        .getter("uri", [](const MessagePtr& m) -> Obj {
+    message.getter("is_request", [](const MessageRef& m) -> Obj { return pb::bool_(m->is_request()); })
+        .getter("method", [](const MessageRef& m) { return m->is_request() ? str(m->method()) : Obj(pb::none()); })
+        .getter("status", [](const MessageRef& m) { return m->is_request() ? Obj(pb::none()) : pb::int_(m->status()); })
+        .getter("via", [](const MessageRef& m) -> Obj { return held_list(m, m->via()); })
+        .getter("from_", [](const MessageRef& m) { return m->has_from() ? held(m, m->from()) : Obj(pb::none()); })
+        .getter("to", [](const MessageRef& m) { return m->has_to() ? held(m, m->to()) : Obj(pb::none()); })
+        .getter("call_id", [](const MessageRef& m) { return m->call_id().empty() ? Obj(pb::none()) : str(m->call_id()); })
+        .getter("cseq", [](const MessageRef& m) { return m->has_cseq() ? held(m, m->cseq()) : Obj(pb::none()); })
+        .getter("contact", [](const MessageRef& m) {
+            return cached_list(m.contact, [&] { return held_list(m, m->contact()); });
+        })
+        .getter("uri", [](const MessageRef& m) -> Obj {
             if (!m->uri()) return pb::none();
             return pb::cast(HUri{m, *m->uri()});
         })
-        .getter("reason", [](const MessagePtr& m) { return m->is_request() ? Obj(pb::none()) : str(m->reason()); })
-        .getter("version", [](const MessagePtr& m) { return str(m->version()); })
-        .getter("headers", [](const MessagePtr& m) -> Obj {
+        .getter("reason", [](const MessageRef& m) { return m->is_request() ? Obj(pb::none()) : str(m->reason()); })
+        .getter("version", [](const MessageRef& m) { return str(m->version()); })
+        .getter("headers", [](const MessageRef& m) -> Obj {
             const auto& hs = m->headers();
             pb::list out(hs.size());
             for (size_t i = 0; i < hs.size(); ++i) out[i] = pb::make_tuple(str(hs[i].name), str(hs[i].value));
             return out;
         })
-        .getter("contact_star", [](const MessagePtr& m) -> Obj { return pb::bool_(m->contact_star()); })
-        .getter("route", [](const MessagePtr& m) -> Obj { return held_list(m, m->route()); })
-        .getter("record_route", [](const MessagePtr& m) -> Obj { return held_list(m, m->record_route()); })
-        .getter("max_forwards", [](const MessagePtr& m) { return opt_uint(m->max_forwards()); })
-        .getter("content_length", [](const MessagePtr& m) { return opt_uint(m->content_length()); })
-        .getter("content_type", [](const MessagePtr& m) {
+        .getter("contact_star", [](const MessageRef& m) -> Obj {
+            if (!m.contact) m.contact = held_list(m, m->contact());  // validates every Contact value
+            return pb::bool_(m->contact_star());
+        })
+        .getter("route", [](const MessageRef& m) {
+            return cached_list(m.route, [&] { return held_list(m, m->route()); });
+        })
+        .getter("record_route", [](const MessageRef& m) {
+            return cached_list(m.record_route, [&] { return held_list(m, m->record_route()); });
+        })
+        .getter("max_forwards", [](const MessageRef& m) { return opt_uint(m->max_forwards()); })
+        .getter("content_length", [](const MessageRef& m) { return opt_uint(m->content_length()); })
+        .getter("content_type", [](const MessageRef& m) {
             auto v = m->content_type();
             return v ? str(*v) : Obj(pb::none());
         })
-        .getter("expires", [](const MessagePtr& m) { return opt_uint(m->expires()); })
+        .getter("expires", [](const MessageRef& m) { return opt_uint(m->expires()); })
         .getter("authorization", &auth_of<H::Authorization>)
         .getter("proxy_authorization", &auth_of<H::ProxyAuthorization>)
         .getter("www_authenticate", &auth_of<H::WwwAuthenticate>)
         .getter("proxy_authenticate", &auth_of<H::ProxyAuthenticate>)
-        .getter("refer_to", [](const MessagePtr& m) { return held_opt(m, m->refer_to()); })
-        .getter("referred_by", [](const MessagePtr& m) { return held_opt(m, m->referred_by()); })
-        .getter("replaces", [](const MessagePtr& m) { return held_opt(m, m->replaces()); })
-        .getter("event", [](const MessagePtr& m) { return held_opt(m, m->event()); })
-        .getter("subscription_state", [](const MessagePtr& m) { return held_opt(m, m->subscription_state()); })
+        .getter("refer_to", [](const MessageRef& m) { return held_opt(m, m->refer_to()); })
+        .getter("referred_by", [](const MessageRef& m) { return held_opt(m, m->referred_by()); })
+        .getter("replaces", [](const MessageRef& m) { return held_opt(m, m->replaces()); })
+        .getter("event", [](const MessageRef& m) { return held_opt(m, m->event()); })
+        .getter("subscription_state", [](const MessageRef& m) { return held_opt(m, m->subscription_state()); })
         .getter("allow", &tokens_of<H::Allow>)
         .getter("supported", &tokens_of<H::Supported>)
         .getter("require", &tokens_of<H::Require>)
         .getter("proxy_require", &tokens_of<H::ProxyRequire>)
-        .getter("reason_header", [](const MessagePtr& m) -> Obj { return held_list(m, m->reason_header()); })
-        .getter("user_agent", [](const MessagePtr& m) {
+        .getter("reason_header", [](const MessageRef& m) -> Obj { return held_list(m, m->reason_header()); })
+        .getter("user_agent", [](const MessageRef& m) {
             auto v = m->user_agent();
             return v ? str(*v) : Obj(pb::none());
         })
-        .getter("body", [](const MessagePtr& m) -> Obj { return pb::bytes(m->body().data(), m->body().size()); })
-        .repr([](const MessagePtr& m) {
+        .getter("body", [](const MessageRef& m) -> Obj { return pb::bytes(m->body().data(), m->body().size()); })
+        .repr([](const MessageRef& m) {
             if (m->is_request()) return repr_str("<sip.Message " + std::string(m->method()) + " " + std::string(m->uri()->raw) + ">");
             return repr_str("<sip.Message " + std::to_string(m->status()) + " " + std::string(m->reason()) + ">");
         })

@@ -171,7 +171,6 @@ void Message::parse_buffer(bool require_mandatory) {
         if (!has_cseq_) fail("CSeq", "missing mandatory header");
         if (via_.empty()) fail("Via", "missing mandatory header");
     }
-    if (contact_star_ && !contact_.empty()) fail("Contact", "'*' must be the only Contact value");
     if (is_request() && has_cseq_ && cseq_.method != method_)
         fail("CSeq", "method '" + std::string(cseq_.method) + "' does not match the request method");
 }
@@ -231,13 +230,6 @@ void Message::interpret(const HeaderField& h) {
         case HeaderId::Expires:
             number(expires_, expires_raw_, 0xFFFFFFFFull, "must be a number of seconds (0-2^32-1)");
             break;
-        case HeaderId::Contact:
-            if (trim(h.value) == "*") {
-                contact_star_ = true;
-            } else {
-                parse_name_addr_list(h.value, "Contact", contact_);
-            }
-            break;
         case HeaderId::Date:
             validate_sip_date(h.value, "Date");
             break;
@@ -292,6 +284,32 @@ std::vector<NameAddr> Message::name_addrs(HeaderId id) const {
     for (const auto& h : headers_)
         if (h.id == id) parse_name_addr_list(h.value, field_name(h), out);
     return out;
+}
+
+std::vector<NameAddr> Message::contacts(bool& star) const {
+    std::vector<NameAddr> out;
+    star = false;
+    for (const auto& h : headers_) {
+        if (h.id != HeaderId::Contact) continue;
+        if (h.value == "*") {  // values are trimmed
+            star = true;
+        } else {
+            parse_name_addr_list(h.value, "Contact", out);
+        }
+    }
+    if (star && !out.empty()) fail("Contact", "'*' must be the only Contact value");
+    return out;
+}
+
+std::vector<NameAddr> Message::contact() const {
+    bool star = false;
+    return contacts(star);
+}
+
+bool Message::contact_star() const {
+    bool star = false;
+    (void)contacts(star);
+    return star;
 }
 
 std::optional<NameAddr> Message::one_name_addr(HeaderId id) const {

@@ -1,8 +1,10 @@
 // A parsed SIP message (RFC 3261 section 7). The message owns one buffer; the start-line,
 // every header (name as written, value with folding collapsed) and the body are views into it.
-// The headers every transaction needs (Via, From, To, Call-ID, CSeq, Contact, Max-Forwards,
-// Content-Length) are validated and cached at parse time; any other typed header is parsed when
-// asked. Strict: malformed input throws SipParseError(field, reason).
+// The headers every transaction needs (Via, From, To, Call-ID, CSeq, Max-Forwards,
+// Content-Length; Expires and Date, cheap and rare) are validated and cached at parse time; any
+// other typed header, Contact included, is kept as its text and parsed when asked (a malformed
+// one throws then, naming the header). Strict: malformed input throws SipParseError(field,
+// reason).
 #pragma once
 
 #include "sip/headers.hpp"
@@ -70,8 +72,10 @@ public:
     std::string_view call_id() const { return call_id_; }
     bool has_cseq() const { return has_cseq_; }
     const CSeq& cseq() const { return cseq_; }
-    const std::vector<NameAddr>& contact() const { return contact_; }
-    bool contact_star() const { return contact_star_; }
+    // Contact is parsed on each call (deferred: a proxy or a transaction never needs it);
+    // throws SipParseError("Contact") for a malformed value or a '*' beside other values.
+    std::vector<NameAddr> contact() const;
+    bool contact_star() const;  // "Contact: *" (validated like contact())
     std::optional<uint32_t> max_forwards() const { return max_forwards_; }
     std::optional<uint32_t> content_length() const { return content_length_; }
     std::optional<std::string_view> content_type() const;
@@ -106,6 +110,7 @@ private:
     void interpret(const HeaderField& h);
     const HeaderField* find(HeaderId id, std::string_view name) const;
     std::vector<NameAddr> name_addrs(HeaderId id) const;
+    std::vector<NameAddr> contacts(bool& star) const;
     std::optional<NameAddr> one_name_addr(HeaderId id) const;
     std::string start_line() const;
     static Message build(std::string_view start_line, const HeaderList& headers, std::string_view body);
@@ -123,8 +128,6 @@ private:
     bool has_from_ = false, has_to_ = false, has_cseq_ = false, has_call_id_ = false;
     std::string_view call_id_;
     CSeq cseq_;
-    std::vector<NameAddr> contact_;
-    bool contact_star_ = false;
     std::optional<uint32_t> max_forwards_, content_length_, expires_;
     std::string_view cseq_raw_, max_forwards_raw_, content_length_raw_, expires_raw_;
 };

@@ -191,6 +191,9 @@ class Router:
         layer = self.host.layer
         assert layer is not None
         try:
+            # Contact is parsed when first read (then kept): read it before anything acts on
+            # the message, so a malformed one is refused here (a 400) as a parse error was.
+            message.contact  # noqa: B018
             layer.receive(message, flow)
         except SiperbError as exc:  # a header that only fails when read (lazy parsing)
             self._reject_malformed(message, flow, exc)
