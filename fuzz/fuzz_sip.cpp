@@ -41,13 +41,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         touch_uri(m.from().uri);
         touch_uri(m.to().uri);
         (void)m.from().display_name();
-        for (const auto& c : m.contact()) {
-            touch_uri(c.uri);
-            (void)c.display_name();
-            guarded([&] { (void)c.q(); });
-            guarded([&] { (void)c.expires(); });
-            guarded([&] { (void)normalized_params(c.params, "Contact"); });
-        }
+        guarded([&] {  // Contact is parsed when read: a bad one throws here, the rest goes on
+            for (const auto& c : m.contact()) {
+                touch_uri(c.uri);
+                (void)c.display_name();
+                guarded([&] { (void)c.q(); });
+                guarded([&] { (void)c.expires(); });
+                guarded([&] { (void)normalized_params(c.params, "Contact"); });
+            }
+        });
+        guarded([&] { (void)m.contact_star(); });
         for (const auto& v : m.via()) {
             (void)v.sent_protocol();
             (void)v.received_address();

@@ -102,7 +102,8 @@ def test_sdist_has_the_sources_and_not_the_tests_bulky_data(sdist: Path) -> None
         assert not name.startswith(("fuzz/seeds/", "fuzz/corpus-", "tests/data/", "build/",
                                     ".venv/", "dist/", "wheelhouse/")), name  # fmt: skip
         assert not name.endswith((".pcap", ".wav", ".so", ".sqlite3", ".pyc")), name
-    assert sdist.stat().st_size < 1_000_000, sdist.stat().st_size
+    # Sources alone were 998 KB in session 6 (a fuzz corpus or a recording adds megabytes).
+    assert sdist.stat().st_size < 1_100_000, sdist.stat().st_size
 
 
 def _bootstrap_list(mode: str) -> set[str]:
