@@ -215,6 +215,14 @@ void JitterBuffer::choose_stretch(Frame& f, double offset, double pending, doubl
     since_stretch_ = 0;
 }
 
+void JitterBuffer::shorten_silence(Frame& f, double pending_ms) const {
+    // Audio still pending from a stretched frame delays whatever plays next by that much; in a
+    // silence gap it costs nothing to drop it (the gap is shorter by under a frame), so the next
+    // talk spurt starts on the output tick instead of that much after it.
+    const auto pending = static_cast<std::uint32_t>(std::max(0.0, pending_ms) * config_.clock_rate / 1000.0);
+    if (pending > 0 && pending < frame_samples_) f.samples = frame_samples_ - pending;
+}
+
 Frame JitterBuffer::get(double now_ms, double pending_ms) {
     Frame f;
     get(now_ms, pending_ms, f);
@@ -258,10 +266,18 @@ void JitterBuffer::get(double now_ms, double pending_ms, Frame& f) {
                 expand_run_ = 0;
                 if (offset_ms(now_ms, p.ts_ext) < target) {
                     ++stats_.silence;
+                    shorten_silence(f, pending_ms);
                     return;
                 }
             }
-            if (stall_credit_ >= (skipping_ ? 1 : 2) && gap == 0 && offset_ms_ >= target - config_.frame_ms / 2.0) {
+            const bool stalled = stall_credit_ >= (skipping_ ? 1 : 2) && offset_ms_ >= target - config_.frame_ms / 2.0;
+            // A packet that came just too late for its tick (a hold of one frame, the packet
+            // after it is here): when the tick before still meets the target, its concealment has
+            // played and keeping it would add a frame of delay to stretch away: drop it as
+            // speexdsp drops a late packet. Otherwise (the target has risen) it plays.
+            const bool one_late = hold_credit_ >= 1 && offset_ms_ - config_.frame_ms >= target &&
+                                  find(next_seq_ + 1) != nullptr;
+            if ((stalled || one_late) && gap == 0) {
                 // After an underrun of two frames or more with an empty buffer (a stall, not a
                 // packet a little late or a wait for a reordered one), the frames concealed while
                 // the playout point was held already stand in for this packet's media time, and

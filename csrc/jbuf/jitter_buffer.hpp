@@ -8,7 +8,8 @@
 // of relative delay is its target. The offset converges through time-stretch hints (accelerate /
 // decelerate a decoded frame by stretch_samples), through the length of silences and by holding
 // the playout point while concealing an underrun; audio that arrived is skipped only after a
-// stall, where the concealment played while the buffer was empty already filled its time.
+// stall or a packet just too late for its tick, where the concealment played while the buffer
+// was empty already filled its time. In a silence gap, pending stretched audio is dropped.
 #pragma once
 
 #include "jbuf/delay_manager.hpp"
@@ -107,6 +108,7 @@ private:
     double offset_ms(double now_ms, std::int64_t ts_ext) const;
     void enforce_capacity(std::int64_t newest);
     void choose_stretch(Frame& f, double offset, double pending, double target);
+    void shorten_silence(Frame& f, double pending_ms) const;
 
     JitterBufferConfig config_;
     std::uint32_t frame_samples_;

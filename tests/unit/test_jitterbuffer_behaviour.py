@@ -30,7 +30,7 @@ class Player:
             if f.kind == FrameKind.PACKET:
                 self.offset_at[f.sequence_number] = self.jb.stats().current_delay_ms + self.pending
             step = f.stretch_samples / 8
-            self.pending += 20 + (
+            self.pending += f.samples / 8 + (
                 -step
                 if f.stretch == Stretch.ACCELERATE
                 else step
@@ -95,11 +95,15 @@ def test_reorder_and_duplicates() -> None:
     order = list(range(60))
     for i in range(10, 50, 6):  # swap neighbours
         order[i], order[i + 1] = order[i + 1], order[i]
+    last = 0.0
     for s in order:
-        p.run_until(s * 20 + 29)
-        jb.put(s, s * FRAME, b"x", s * 20 + 30)
+        # a swapped packet arrives just after its neighbour: the buffer sees its real delay
+        at = max(s * 20 + 30.0, last + 0.5)
+        last = at
+        p.run_until(at - 1)
+        jb.put(s, s * FRAME, b"x", at)
         if s % 7 == 0:
-            jb.put(s, s * FRAME, b"x", s * 20 + 31)
+            jb.put(s, s * FRAME, b"x", at + 1)
     drain(p)
     assert p.played() == list(range(60))
     st = jb.stats()
@@ -196,6 +200,25 @@ def test_dtx_gap_plays_silence_not_concealment() -> None:
     assert gap.count(FrameKind.SILENCE) >= 90
     assert gap.count(FrameKind.CONCEAL) <= 3
     assert jb.stats().lost == 0
+
+
+def test_a_silence_gap_drops_pending_stretched_audio() -> None:
+    # Audio left over from a stretched frame would delay the next talk spurt by that much; in
+    # a DTX gap the silence is shortened by it instead, so the spurt starts on the output tick.
+    jb = JitterBuffer(8000, 20)
+    p = Player(jb)
+    feed(jb, p, list(range(50)))
+    drain(p, 100)
+    jb.put(50, 150 * FRAME, b"s", p.t - 1, marker=True)  # the next spurt, 1 s of media later
+    f = jb.get(p.t, 7.5)
+    assert (f.kind, f.samples) == (FrameKind.SILENCE, FRAME - 60)
+    assert jb.get(p.t + 20, 0.0).samples == FRAME
+    # outside a gap (an underrun) the frame keeps its length
+    jb2 = JitterBuffer(8000, 20)
+    p2 = Player(jb2)
+    feed(jb2, p2, list(range(50)))
+    drain(p2, 100)
+    assert jb2.get(p2.t, 7.5).samples == FRAME
 
 
 def test_timestamp_jump_with_contiguous_sequence() -> None:

@@ -36,13 +36,32 @@ def test_a_stall_drops_the_packets_its_concealment_stood_in_for() -> None:
     assert p.played()[-1] == 699
 
 
-def test_a_packet_one_frame_late_still_plays() -> None:
+def test_a_packet_just_too_late_is_dropped_when_the_tick_before_meets_the_target() -> None:
+    # As speexdsp does with a late packet: its frame was concealed, the packet after it is
+    # here and the offset of before still meets the target, so keeping it would only add a
+    # frame of delay (to stretch away later). It is dropped, not lost: it came.
     jb, p, held = stalled(20)
     assert held == [500]
-    assert set(range(700)) <= set(p.played())  # a single late packet is worth 20 ms of delay
+    assert set(p.played()) == set(range(700)) - {500}
+    st = jb.stats()
+    assert (st.discarded, st.lost) == (1, 0)
+    assert p.offset_at[501] == p.offset_at[499]
+
+
+def test_a_late_packet_plays_when_the_one_after_it_is_missing() -> None:
+    # 500 comes a frame late and 501 is lost: nothing is known to follow in time, so 500 plays
+    # (its concealment bought the time) and the delay is stretched away again.
+    jb = JitterBuffer(8000, 20)
+    p = Player(jb)
+    feed(jb, p, list(range(500)))
+    p.run_until(500 * 20 + 30 + 20 - 1)
+    jb.put(500, 500 * FRAME, b"b", 500 * 20 + 30 + 20)
+    feed(jb, p, list(range(502, 700)))
+    p.run_until(p.t + 100)
+    assert 500 in p.played() and 501 not in p.played()
     assert jb.stats().discarded == 0
     assert p.offset_at[500] == p.offset_at[499] + 20
-    assert p.offset_at[699] == p.offset_at[499]  # and the delay is stretched away again
+    assert p.offset_at[699] == p.offset_at[499]
 
 
 def test_an_outage_longer_than_the_buffer_is_concealed_once() -> None:

@@ -18,8 +18,10 @@ of the last 750 ms, in a histogram with a forgetting factor (as WebRTC NetEq's D
 it rises within a fraction of a second when jitter grows and decays over tens of seconds. A
 single spike (a WiFi stall) does not raise it; the playout point is held (concealment) while the
 stalled packets are missing, and when they arrive together the ones that concealment stood in
-for are dropped back to the target (a packet only one frame late still plays), which costs less
-delay than covering rare stalls.
+for are dropped back to the target, which costs less delay than covering rare stalls. A packet
+just too late for its tick is dropped the same way when the tick before still meets the target
+(its concealment has played); in a silence gap, audio pending from a stretched frame is dropped
+so that the next talk spurt starts on its tick.
 
 :func:`replay` runs a network trace (``(sequence_number, timestamp, arrival_ms, payload)``
 tuples, recorded or from :mod:`siperb.media.traces`) through the same receive chain as a call
