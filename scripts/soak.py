@@ -29,19 +29,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import resource
 import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from peers.kamailio import DOMAIN, Kamailio, start_kamailio
-from siperb.media import EngineMedia, SdpOnlyMedia
+from siperb.media import Engine, EngineMedia, SdpOnlyMedia
 from siperb.media.audio import ToneSource
 from siperb.sdp import Codec
 from siperb.sip.session import CallState, Outcome
@@ -123,6 +125,30 @@ class Soak:
             self.samples.append((phase, time.monotonic(), rss_kb(), fds()))
             await asyncio.sleep(every)
 
+    async def memory_tracer(self, every: float, after: float) -> None:
+        """--trace-memory: from ``after`` seconds on, every ``every`` seconds, what Python
+        allocated since the previous snapshot (top lines), gc counts, live calls and native
+        sessions: where a creep comes from."""
+        await asyncio.sleep(after)
+        tracemalloc.start(8)
+        previous = tracemalloc.take_snapshot()
+        while True:
+            await asyncio.sleep(every)
+            gc.collect()
+            snap = tracemalloc.take_snapshot()
+            traced, _ = tracemalloc.get_traced_memory()
+            engine = Engine.default().stats()
+            print(f"[trace-memory] RSS {rss_kb() / 1024:.1f} MB, traced {traced / 1e6:.1f} MB, "
+                  f"gc objects {len(gc.get_objects())}, gc counts {gc.get_count()}, native "
+                  f"sessions {engine.get('sessions')}, calls {len(self.caller.calls)}/"
+                  f"{len(self.callee.calls)}")  # fmt: skip
+            for stat in snap.compare_to(previous, "traceback")[:8]:
+                where = stat.traceback[:4]
+                frames = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in where)
+                print(f"[trace-memory]   {stat.size_diff / 1024:+9.1f} KB "
+                      f"{stat.count_diff:+7d} blocks  {frames}")  # fmt: skip
+            previous = snap
+
     async def concurrent(self, calls: int, minutes: float, hold: float) -> None:
         end = time.monotonic() + minutes * 60
 
@@ -187,10 +213,15 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
         if args.concurrent and args.minutes:
             start = time.monotonic()
             sampler = asyncio.get_running_loop().create_task(soak.sampler("concurrent", 10.0))
+            warm_up = args.concurrent * RAMP + max(2 * args.hold, LINGER)
+            tracer = (asyncio.get_running_loop().create_task(soak.memory_tracer(60.0, warm_up))
+                      if args.trace_memory else None)  # fmt: skip
             await soak.concurrent(args.concurrent, args.minutes, args.hold)
             sampler.cancel()  # the last sample is one taken while the calls were up
-            ok &= report(soak, "concurrent", start, args.tolerance,
-                         args.concurrent * RAMP + max(2 * args.hold, LINGER))  # fmt: skip
+            if tracer is not None:
+                tracer.cancel()
+                tracemalloc.stop()
+            ok &= report(soak, "concurrent", start, args.tolerance, warm_up)
         if args.sequential:
             await asyncio.sleep(2)  # the last calls' transactions end
             start = time.monotonic()
@@ -222,6 +253,8 @@ def main() -> int:
     ap.add_argument("--talk", type=float, default=0.0, help="seconds each sequential call talks")
     ap.add_argument("--tolerance", type=float, default=0.05)
     ap.add_argument("--no-audio", action="store_true", help="SDP only: signalling alone")
+    ap.add_argument("--trace-memory", action="store_true",
+                    help="tracemalloc growth per minute after the concurrent warm-up")  # fmt: skip
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
