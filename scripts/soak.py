@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import gc
 import os
 import resource
@@ -61,6 +62,23 @@ def rss_kb() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def malloc_in_use() -> int:
+    """Bytes the C allocator has handed out and not got back (glibc ``mallinfo2``), every
+    arena: what RSS would be without the allocator's own free-but-kept pages."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return 0
+
+    class MallInfo2(ctypes.Structure):
+        names = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+        _fields_ = [(n, ctypes.c_size_t) for n in names.split()]
+
+    libc.mallinfo2.restype = MallInfo2
+    info = libc.mallinfo2()
+    return int(info.uordblks + info.hblkhd)
 
 
 def fds() -> int:
@@ -126,7 +144,7 @@ class Soak:
             await asyncio.sleep(every)
 
     async def memory_tracer(self, every: float, after: float) -> None:
-        """--trace-memory: from ``after`` seconds on, every ``every`` seconds, what Python
+        """--trace-memory: from ``after`` seconds on, every ``every`` seconds (30), what Python
         allocated since the previous snapshot (top lines), gc counts, live calls and native
         sessions: where a creep comes from."""
         await asyncio.sleep(after)
@@ -138,7 +156,8 @@ class Soak:
             snap = tracemalloc.take_snapshot()
             traced, _ = tracemalloc.get_traced_memory()
             engine = Engine.default().stats()
-            print(f"[trace-memory] RSS {rss_kb() / 1024:.1f} MB, traced {traced / 1e6:.1f} MB, "
+            print(f"[trace-memory] RSS {rss_kb() / 1024:.1f} MB, malloc in use "
+                  f"{malloc_in_use() / 1e6:.1f} MB, traced {traced / 1e6:.1f} MB, "
                   f"gc objects {len(gc.get_objects())}, gc counts {gc.get_count()}, native "
                   f"sessions {engine.get('sessions')}, calls {len(self.caller.calls)}/"
                   f"{len(self.callee.calls)}")  # fmt: skip
@@ -214,7 +233,7 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
             start = time.monotonic()
             sampler = asyncio.get_running_loop().create_task(soak.sampler("concurrent", 10.0))
             warm_up = args.concurrent * RAMP + max(2 * args.hold, LINGER)
-            tracer = (asyncio.get_running_loop().create_task(soak.memory_tracer(60.0, warm_up))
+            tracer = (asyncio.get_running_loop().create_task(soak.memory_tracer(30.0, warm_up))
                       if args.trace_memory else None)  # fmt: skip
             await soak.concurrent(args.concurrent, args.minutes, args.hold)
             sampler.cancel()  # the last sample is one taken while the calls were up
@@ -254,7 +273,7 @@ def main() -> int:
     ap.add_argument("--tolerance", type=float, default=0.05)
     ap.add_argument("--no-audio", action="store_true", help="SDP only: signalling alone")
     ap.add_argument("--trace-memory", action="store_true",
-                    help="tracemalloc growth per minute after the concurrent warm-up")  # fmt: skip
+                    help="tracemalloc growth every 30 s after the concurrent warm-up")  # fmt: skip
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))

@@ -61,3 +61,36 @@ def test_pruning_keeps_the_young_invites_and_an_authenticated_retry() -> None:
         assert router._sent_invites == {}
 
     asyncio.run(main())
+
+
+def test_an_unanswered_bye_to_another_fork_is_logged_not_raised(caplog: Any) -> None:
+    """Found in the soak: a late 2xx taken for another fork's got a BYE nobody answered, and
+    its timeout escaped as a "background task failed" traceback."""
+    from siperb.sip import router as router_mod
+    from siperb.sip.dialog import Dialog
+    from siperb.sip.transaction import TransactionTimeout
+
+    async def main() -> None:
+        async def unanswered(build: Any) -> Any:
+            build()
+            raise TransactionTimeout("no final response to BYE after 32s", field="BYE")
+
+        config = UserAgentConfig(aor="sip:a@example.com", proxy="sip:example.com")
+        host = SimpleNamespace(config=config, send_authenticated=unanswered,
+                               via=lambda: "SIP/2.0/UDP h;branch=z9hG4bK2")  # fmt: skip
+        request = sip.Request("INVITE", "sip:b@example.com", [
+            ("Via", "SIP/2.0/UDP h;branch=z9hG4bK1"), ("From", "<sip:a@example.com>;tag=f"),
+            ("To", "<sip:b@example.com>"), ("Call-ID", "c"), ("CSeq", "1 INVITE"),
+            ("Contact", "<sip:a@h>"),
+        ])  # fmt: skip
+        response = sip.parse(
+            b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+            b"From: <sip:a@example.com>;tag=f\r\nTo: <sip:b@example.com>;tag=t2\r\n"
+            b"Call-ID: c\r\nCSeq: 1 INVITE\r\nContact: <sip:b@h2>\r\nContent-Length: 0\r\n\r\n"
+        )
+        dialog = Dialog.as_uac(request, response)
+        await router_mod._bye_fork(cast(Any, host), dialog, [])
+
+    with caplog.at_level("INFO", logger="siperb.sip.ua"):
+        asyncio.run(main())
+    assert "BYE to another fork failed" in caplog.text

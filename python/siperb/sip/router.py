@@ -90,6 +90,14 @@ class RouterHost(SessionStack, Protocol):
     def layer(self) -> TransactionLayer | None: ...
 
 
+async def _bye_fork(host: RouterHost, dialog: Dialog, headers: list[tuple[str, str]]) -> None:
+    """BYE to a fork we do not keep; unanswered (that fork is gone) it is only logged."""
+    try:
+        await host.send_authenticated(lambda: dialog.request("BYE", host.via(), headers=headers))
+    except SiperbError as exc:
+        log.info("BYE to another fork failed: %s", exc)
+
+
 def _drop_older(table: dict[Any, tuple[float, Any]], oldest: float) -> None:
     """Removes the entries of a time-ordered (insertion-ordered) table stamped before ``oldest``."""
     while table:
@@ -378,6 +386,4 @@ class Router:
         with contextlib.suppress(TransportError):
             host.send_nowait(ack)
         headers = [("User-Agent", host.config.user_agent)]
-        host.spawn(
-            host.send_authenticated(lambda: dialog.request("BYE", host.via(), headers=headers))
-        )
+        host.spawn(_bye_fork(host, dialog, headers))
