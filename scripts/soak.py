@@ -14,6 +14,11 @@ the ramp plus two holds (at least 64*T1 = 32 s) for the concurrent phase, 64*T1 
 the sequential one: until then every ended call's transactions still linger (RFC 3261 timers),
 and the allocator reaches its working set; a shorter phase is not judged (it says so).
 
+``--trace-memory`` prints, every 30 s after the concurrent warm-up, resident memory beside the
+bytes the C allocator has handed out (``mallinfo2``) and Python's (``tracemalloc``, the lines
+that grew most), gc counts, native sessions and live calls: whether a creep is retention
+(objects kept) or the allocator keeping freed pages.
+
 The full run (issue 17)::
 
     PYTHONPATH=python:tests .venv/bin/python scripts/soak.py --concurrent 500 --minutes 10 \\
