@@ -14,6 +14,15 @@ the ramp plus two holds (at least 64*T1 = 32 s) for the concurrent phase, 64*T1 
 the sequential one: until then every ended call's transactions still linger (RFC 3261 timers),
 and the allocator reaches its working set; a shorter phase is not judged (it says so).
 
+Each minute's row also has the engine's late ticks (packet times it ran late, both sides'
+sessions); setup time is judged stable when the first and the last full minute's p50 and p99
+are within ``--setup-ratio`` (2x) of each other, and a phase that is not stable fails too.
+
+``--trace-memory`` prints, every 30 s after the concurrent warm-up, resident memory beside the
+bytes the C allocator has handed out (``mallinfo2``) and Python's (``tracemalloc``, the lines
+that grew most), gc counts, native sessions and live calls: whether a creep is retention
+(objects kept) or the allocator keeping freed pages.
+
 The full run (issue 17)::
 
     PYTHONPATH=python:tests .venv/bin/python scripts/soak.py --concurrent 500 --minutes 10 \\
@@ -29,19 +38,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
+import gc
 import os
 import resource
 import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from peers.kamailio import DOMAIN, Kamailio, start_kamailio
-from siperb.media import EngineMedia, SdpOnlyMedia
+from siperb.media import Engine, EngineMedia, SdpOnlyMedia
 from siperb.media.audio import ToneSource
 from siperb.sdp import Codec
 from siperb.sip.session import CallState, Outcome
@@ -59,6 +71,23 @@ def rss_kb() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def malloc_in_use() -> int:
+    """Bytes the C allocator has handed out and not got back (glibc ``mallinfo2``), every
+    arena: what RSS would be without the allocator's own free-but-kept pages."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return 0
+
+    class MallInfo2(ctypes.Structure):
+        names = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+        _fields_ = [(n, ctypes.c_size_t) for n in names.split()]
+
+    libc.mallinfo2.restype = MallInfo2
+    info = libc.mallinfo2()
+    return int(info.uordblks + info.hblkhd)
 
 
 def fds() -> int:
@@ -96,6 +125,7 @@ class Soak:
         self.setups: list[tuple[float, float]] = []  # (when, seconds)
         self.failed: list[str] = []
         self.samples: list[tuple[str, float, int, int]] = []  # (phase, when, rss KB, fds)
+        self.late: list[tuple[float, int]] = []  # (when, the engine's late ticks so far)
 
     async def one_call(self, talk: float) -> None:
         t0 = time.monotonic()
@@ -121,7 +151,35 @@ class Soak:
     async def sampler(self, phase: str, every: float) -> None:
         while True:
             self.samples.append((phase, time.monotonic(), rss_kb(), fds()))
+            engine = Engine._default  # the calls' engine (none without audio)
+            if engine is not None and engine.running:
+                self.late.append((time.monotonic(), int(engine.stats().get("late_ticks", 0))))
             await asyncio.sleep(every)
+
+    async def memory_tracer(self, every: float, after: float) -> None:
+        """--trace-memory: from ``after`` seconds on, every ``every`` seconds (30), what Python
+        allocated since the previous snapshot (top lines), gc counts, live calls and native
+        sessions: where a creep comes from."""
+        await asyncio.sleep(after)
+        tracemalloc.start(8)
+        previous = tracemalloc.take_snapshot()
+        while True:
+            await asyncio.sleep(every)
+            gc.collect()
+            snap = tracemalloc.take_snapshot()
+            traced, _ = tracemalloc.get_traced_memory()
+            engine = Engine.default().stats()
+            print(f"[trace-memory] RSS {rss_kb() / 1024:.1f} MB, malloc in use "
+                  f"{malloc_in_use() / 1e6:.1f} MB, traced {traced / 1e6:.1f} MB, "
+                  f"gc objects {len(gc.get_objects())}, gc counts {gc.get_count()}, native "
+                  f"sessions {engine.get('sessions')}, calls {len(self.caller.calls)}/"
+                  f"{len(self.callee.calls)}")  # fmt: skip
+            for stat in snap.compare_to(previous, "traceback")[:8]:
+                where = stat.traceback[:4]
+                frames = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in where)
+                print(f"[trace-memory]   {stat.size_diff / 1024:+9.1f} KB "
+                      f"{stat.count_diff:+7d} blocks  {frames}")  # fmt: skip
+            previous = snap
 
     async def concurrent(self, calls: int, minutes: float, hold: float) -> None:
         end = time.monotonic() + minutes * 60
@@ -138,12 +196,31 @@ class Soak:
             await self.one_call(talk)
 
 
-def report(soak: Soak, phase: str, start: float, tolerance: float, warm_up: float) -> bool:
+def late_by(soak: Soak, when: float) -> int | None:
+    """The engine's late ticks counted by ``when`` (the last sample before it)."""
+    before = [n for t, n in soak.late if t < when]
+    return before[-1] if before else None
+
+
+def setup_stable(first: list[float], last: list[float], ratio: float) -> bool:
+    """Setup time is stable when neither the first nor the last full minute's p50 and p99 are
+    more than ``ratio`` times the other's (and 5 ms of slack for sub-millisecond values)."""
+    for q in (0.5, 0.99):
+        a, b = pct(first, q), pct(last, q)
+        if max(a, b) > ratio * min(a, b) + 5.0:
+            return False
+    return True
+
+
+def report(
+    soak: Soak, phase: str, start: float, tolerance: float, warm_up: float, ratio: float = 2.0
+) -> bool:
     samples = [s for s in soak.samples if s[0] == phase]
     setups = [(t, d) for t, d in soak.setups if t >= start and (not samples or t <= samples[-1][1])]
     print(f"--- {phase} ---")
-    print("minute  calls  setup p50 ms  setup p99 ms  RSS MB  fds")
+    print("minute  calls  setup p50 ms  setup p99 ms  RSS MB  fds  late ticks")
     minute = 0
+    minutes: list[list[float]] = []
     while True:
         lo, hi = start + minute * 60, start + (minute + 1) * 60
         d = [x * 1000 for t, x in setups if lo <= t < hi]
@@ -152,14 +229,27 @@ def report(soak: Soak, phase: str, start: float, tolerance: float, warm_up: floa
             break
         rss = f"{s[-1][2] / 1024:.1f}" if s else "-"
         fd = str(s[-1][3]) if s else "-"
+        a, b = late_by(soak, lo), late_by(soak, hi)
+        if a is None:  # the phase's first minute: from its first sample
+            a = next((n for t, n in soak.late if t >= lo), None)
+        late = str(b - a) if a is not None and b is not None else "-"
         print(f"{minute + 1:6d}  {len(d):5d}  {pct(d, 0.5):12.1f}  {pct(d, 0.99):12.1f}  "
-              f"{rss:>6}  {fd:>3}")  # fmt: skip
+              f"{rss:>6}  {fd:>3}  {late:>10}")  # fmt: skip
+        if len(d) >= 100:
+            minutes.append(d)
         minute += 1
+    stable = True
+    if len(minutes) >= 2:
+        stable = setup_stable(minutes[0], minutes[-1], ratio)
+        print(f"setup p50/p99, first full minute {pct(minutes[0], 0.5):.1f}/"
+              f"{pct(minutes[0], 0.99):.1f} ms, last {pct(minutes[-1], 0.5):.1f}/"
+              f"{pct(minutes[-1], 0.99):.1f} ms: {'stable' if stable else 'NOT stable'} "
+              f"(within {ratio:g}x)")  # fmt: skip
     judged = [x for x in samples if x[1] >= start + warm_up]
     if len(judged) < 3:
         print(f"flatness not judged: the phase is shorter than its warm-up ({warm_up:.0f} s) "
               "plus three samples")  # fmt: skip
-        return True
+        return stable
     warm, last = judged[0], judged[-1]
     print(f"flatness from the first sample after the warm-up ({warm_up:.0f} s) to the last:")
     rss_growth = (last[2] - warm[2]) / warm[2]
@@ -172,7 +262,7 @@ def report(soak: Soak, phase: str, start: float, tolerance: float, warm_up: floa
         all_d = [x * 1000 for _, x in setups]
         print(f"setup over the phase: p50 {pct(all_d, 0.5):.1f} ms, p99 {pct(all_d, 0.99):.1f} ms,"
               f" mean {statistics.mean(all_d):.1f} ms, {len(all_d)} calls")  # fmt: skip
-    return ok
+    return ok and stable
 
 
 async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
@@ -187,10 +277,15 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
         if args.concurrent and args.minutes:
             start = time.monotonic()
             sampler = asyncio.get_running_loop().create_task(soak.sampler("concurrent", 10.0))
+            warm_up = args.concurrent * RAMP + max(2 * args.hold, LINGER)
+            tracer = (asyncio.get_running_loop().create_task(soak.memory_tracer(30.0, warm_up))
+                      if args.trace_memory else None)  # fmt: skip
             await soak.concurrent(args.concurrent, args.minutes, args.hold)
             sampler.cancel()  # the last sample is one taken while the calls were up
-            ok &= report(soak, "concurrent", start, args.tolerance,
-                         args.concurrent * RAMP + max(2 * args.hold, LINGER))  # fmt: skip
+            if tracer is not None:
+                tracer.cancel()
+                tracemalloc.stop()
+            ok &= report(soak, "concurrent", start, args.tolerance, warm_up, args.setup_ratio)
         if args.sequential:
             await asyncio.sleep(2)  # the last calls' transactions end
             start = time.monotonic()
@@ -198,7 +293,8 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
             await soak.sequential(args.sequential, args.talk)
             sampler.cancel()
             soak.samples.append(("sequential", time.monotonic(), rss_kb(), fds()))
-            ok &= report(soak, "sequential", start, args.tolerance, LINGER + 10.0)
+            ok &= report(soak, "sequential", start, args.tolerance, LINGER + 10.0,
+                         args.setup_ratio)  # fmt: skip
         await asyncio.sleep(2)
         idle.append(("idle after", rss_kb(), fds()))
         for what, rss, fd in idle:
@@ -221,7 +317,11 @@ def main() -> int:
     ap.add_argument("--sequential", type=int, default=10000)
     ap.add_argument("--talk", type=float, default=0.0, help="seconds each sequential call talks")
     ap.add_argument("--tolerance", type=float, default=0.05)
+    ap.add_argument("--setup-ratio", type=float, default=2.0,
+                    help="first and last full minute setup p50/p99 within this factor")  # fmt: skip
     ap.add_argument("--no-audio", action="store_true", help="SDP only: signalling alone")
+    ap.add_argument("--trace-memory", action="store_true",
+                    help="tracemalloc growth every 30 s after the concurrent warm-up")  # fmt: skip
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))

@@ -59,7 +59,7 @@ def test_close_soon_returns_at_once_and_the_closer_thread_closes() -> None:
 
         asyncio.run(main())
         assert wait_until(lambda: closing_threads != [])
-        assert closing_threads[0].startswith("siperb-close"), closing_threads
+        assert closing_threads[0].startswith("siperb-media"), closing_threads
         assert wait_until(lambda: port_is_free(port)), "the RTP socket is closed"
         assert len(closing_threads) == 1
     finally:

@@ -31,6 +31,11 @@ class FakeCall:
         self.digits.append(digit)
 
 
+def settled(m: Any) -> None:
+    """Starts and updates run on the engine's command queue (off the loop): wait for them."""
+    m.engine.commands.drain(10)
+
+
 def pair(srtp: bool = False, codecs: list[Codec] | None = None) -> tuple[Any, Any, BufferSink]:
     sink = BufferSink(RATE, RATE * 4)
     a = EngineMedia(srtp=srtp, codecs=codecs, source=ToneSource(RATE, [([1000.0], 1000)]))
@@ -58,6 +63,7 @@ def test_tone_crosses_and_digits_become_call_events(srtp: bool, codec: Any) -> N
         return hz, call.digits, a, b
 
     hz, digits, a, b = asyncio.run(main())
+    settled(a)
     assert isinstance(a, MediaHandler)
     assert abs(hz - 1000) < 20
     assert digits == ["5", "#"] and b.dtmf_received == ["5", "#"] and a.dtmf_sent == ["5", "#"]
@@ -70,9 +76,11 @@ def test_hold_updates_the_running_sessions() -> None:
     async def main() -> None:
         a, b, _ = pair()
         a.apply_answer(b.update(a.hold(Direction.SENDONLY)))
+        settled(a)
         assert a.session.params.direction == "sendonly"
         assert b.session.params.direction == "recvonly"
         a.apply_answer(b.update(a.hold(Direction.SENDRECV)))
+        settled(a)
         assert a.session.params.direction == b.session.params.direction == "sendrecv"
         a.close()
         b.close()
@@ -102,8 +110,10 @@ def test_inbound_session_starts_only_when_answered() -> None:
         b = EngineMedia(codecs=[Codec.pcmu()])
         b.bind_call(Inbound())
         a.apply_answer(b.create_answer(a.create_offer()))
+        settled(a)
         assert a.session.started and not b.session.started  # ringing: nothing sent to the caller
         b.answered()
+        settled(b)
         assert b.session.started and b.session.params.remote_port == a.port
         a.close()
         b.close()

@@ -13,7 +13,9 @@ offer in plain RTP), and a DTLS failure or lost ICE consent ends the call with t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -33,6 +35,8 @@ from .webrtc import (
     engine_params,
     resolve_profile,
 )
+
+log = logging.getLogger(__name__)
 
 #: The SDES suites we offer (in order) and accept.
 SDES_SUITES = ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32")
@@ -170,6 +174,7 @@ class EngineMedia(SdpOnlyMedia):
         self.failure: str = ""  # why the media failed (DTLS, ICE consent), if it did
         self._call: Any = None
         self._deferred = False  # an inbound call's answer is ready before the user answers
+        self._queued = False  # our session's start is on the engine's command queue
 
     # ---- SdpOnlyMedia hooks ----
 
@@ -181,6 +186,7 @@ class EngineMedia(SdpOnlyMedia):
         """A new engine session (WebRTC or not is fixed for its life); returns its port."""
         if self.session is not None:
             self.session.close()
+        self._queued = False
         config = self._config or engine_mod.SessionConfig()
         if webrtc:
             extra: dict[str, Any] = {"webrtc": True, **self.ice.engine_config()}
@@ -238,7 +244,7 @@ class EngineMedia(SdpOnlyMedia):
         """Answer in the offer's profile: a new session if ours is the other kind (not yet used)."""
         wants = is_webrtc_offer(offer) and webrtc_available()
         if wants != (self.webrtc_state is not None):
-            if self.session is not None and self.session.started:
+            if self.session is not None and self._queued:
                 raise SdpNegotiationError(
                     "a re-offer may not switch between WebRTC and plain RTP", field="m=audio",
                     reason="the media profile cannot change during a call")  # fmt: skip
@@ -260,30 +266,64 @@ class EngineMedia(SdpOnlyMedia):
         params = engine_mod.stream_params(
             self.negotiated, local=self.local, remote=self.remote, **webrtc
         )
-        if not self.session.started:
+        if not self._queued:
             # Before start a plain session is not on the engine thread yet: setting its
             # source and sink costs no wait for that thread (two waits per call fewer).
             if self.source is not None:
                 self.session.set_source(self.source)
             if self.sink is not None:
                 self.session.set_sink(self.sink)
-        self.session.start(params)
+            self._queued = True
+        # The start (or update) waits for the engine thread: on the command queue, not here.
+        self._command(self.session.start, params, ends_call=True)
+
+    def _command(self, method: Callable[..., Any], *args: Any, ends_call: bool = False) -> None:
+        """Run a session method on the engine's command queue, after those asked before. A
+        start or update that fails ends the call as an unusable answer does
+        (:meth:`_start_failed`); another command's failure is logged."""
+        key = self.session.id if self.session is not None else 0
+        if not ends_call:
+            self.engine.commands.submit(lambda: method(*args), key=key)
+            return
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # no loop, so no call to end: the failure is kept and logged
+            loop = None
+
+        def failed(exc: BaseException) -> None:
+            if loop is None:
+                self.failure = str(exc)
+                log.warning("media start failed: %s", exc)
+                return
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody to tell
+                loop.call_soon_threadsafe(self._start_failed, exc)
+
+        self.engine.commands.submit(lambda: method(*args), failed, key=key)
+
+    def _start_failed(self, exc: BaseException) -> None:
+        """The engine refused the negotiated parameters: the call ends with that error."""
+        self.failure = str(exc)
+        refused = getattr(self._call, "media_refused", None)
+        if refused is not None:
+            refused(str(exc))
+        else:
+            log.warning("media start failed: %s", exc)
 
     def _send_dtmf(self, digit: str) -> None:
         if self.session is not None:
-            self.session.send_dtmf(digit)
+            self._command(self.session.send_dtmf, digit)
 
     # ---- audio and calls ----
 
     def set_source(self, source: Any) -> None:
         self.source = source
-        if self.session is not None and self.session.started:
-            self.session.set_source(source)
+        if self.session is not None and self._queued:
+            self._command(self.session.set_source, source)
 
     def set_sink(self, sink: Any) -> None:
         self.sink = sink
-        if self.session is not None and self.session.started:
-            self.session.set_sink(sink)
+        if self.session is not None and self._queued:
+            self._command(self.session.set_sink, sink)
 
     def bind_call(self, call: Any) -> None:
         """The call whose ``dtmf`` events the received RFC 4733 digits become.

@@ -27,7 +27,7 @@ class EchoMedia(EngineMedia):
 
     def _negotiated(self) -> None:
         super()._negotiated()
-        if self._pump is None and self.session is not None and self.session.started:
+        if self._pump is None and self.session is not None and self._queued:
             self._pump = asyncio.get_running_loop().create_task(self._echo())
 
     async def _echo(self) -> None:

@@ -45,6 +45,7 @@ from .. import _core, sdp
 from ..errors import MediaError
 from ..events import Event, EventHub, Subscription
 from .audio import CallRecorder
+from .commands import CommandQueue
 
 #: Engine event names of WebRTC sessions (the ``data`` of each: ``ice_state``: state;
 #: ``dtls_state``: state, reason; ``selected_pair``: address, port; ``consent_lost``: none).
@@ -420,6 +421,8 @@ class Engine:
         )
         self.hub: EventHub | None = None
         self._attached_loop: asyncio.AbstractEventLoop | None = None
+        #: Session commands run off the event loop, in order (:mod:`siperb.media.commands`).
+        self.commands = CommandQueue()
 
     @classmethod
     def default(cls) -> Engine:

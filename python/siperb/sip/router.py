@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..errors import SiperbError, TransportError
 from . import Message, Response
@@ -88,6 +88,23 @@ class RouterHost(SessionStack, Protocol):
     def SUPPORTED(self) -> str: ...
     @property
     def layer(self) -> TransactionLayer | None: ...
+
+
+async def _bye_fork(host: RouterHost, dialog: Dialog, headers: list[tuple[str, str]]) -> None:
+    """BYE to a fork we do not keep; unanswered (that fork is gone) it is only logged."""
+    try:
+        await host.send_authenticated(lambda: dialog.request("BYE", host.via(), headers=headers))
+    except SiperbError as exc:
+        log.info("BYE to another fork failed: %s", exc)
+
+
+def _drop_older(table: dict[Any, tuple[float, Any]], oldest: float) -> None:
+    """Removes the entries of a time-ordered (insertion-ordered) table stamped before ``oldest``."""
+    while table:
+        key = next(iter(table))
+        if table[key][0] >= oldest:
+            return
+        del table[key]
 
 
 class Router:
@@ -334,16 +351,17 @@ class Router:
         self._prune_forks()
         req = tx.request
         tag = (req.from_.tag if req.from_ is not None else None) or ""
-        self._sent_invites[(req.call_id or "", tag)] = (loop.time(), tx)
+        key = (req.call_id or "", tag)
+        self._sent_invites.pop(key, None)  # an authenticated retry: to the end (time order)
+        self._sent_invites[key] = (loop.time(), tx)
         loop.call_later(keep + 0.01, self._prune_forks)
 
     def _prune_forks(self) -> None:
-        now = asyncio.get_running_loop().time()
-        keep = 64 * self.host.config.timers.t1
-        for key in [k for k, (t, _) in self._sent_invites.items() if now - t > keep]:
-            del self._sent_invites[key]
-        for dkey in [k for k, (t, _) in self._fork_acks.items() if now - t > keep]:
-            del self._fork_acks[dkey]
+        """Drops the entries older than 64*T1. Both tables are in time order (insertion
+        order), so this stops at the first young one: no scan of every call in progress."""
+        oldest = asyncio.get_running_loop().time() - 64 * self.host.config.timers.t1
+        _drop_older(self._sent_invites, oldest)
+        _drop_older(self._fork_acks, oldest)
 
     def _on_forked_2xx(self, response: Message, key: DialogKey) -> None:
         """RFC 3261 13.2.2.4: a 2xx for one of our INVITEs from a dialog we did not keep (a
@@ -371,6 +389,4 @@ class Router:
         with contextlib.suppress(TransportError):
             host.send_nowait(ack)
         headers = [("User-Agent", host.config.user_agent)]
-        host.spawn(
-            host.send_authenticated(lambda: dialog.request("BYE", host.via(), headers=headers))
-        )
+        host.spawn(_bye_fork(host, dialog, headers))

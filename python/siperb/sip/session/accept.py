@@ -189,15 +189,15 @@ class AcceptMixin(SessionBase):
         if self._retx is not None:
             self._retx.cancel()
             self._retx = None
+        if self._refused_before_ack:  # our media refused the answer before the ACK came
+            self._refuse_answer(self._refused_before_ack)
+            return
         if self._late_offer and ack.body:
             self._late_offer = False
             try:
                 self.media.apply_answer(SessionDescription.parse(ack.body))
             except SiperbError as exc:  # RFC 3261 13.3.1.4: an unusable answer in the ACK: BYE
-                log.info("unusable answer in ACK: %s", exc)
-                self.ua.events.emit("sdp_refused", call=self, what="answer", status=0,
-                                    warning="", reason=str(exc))  # fmt: skip
-                self.ua.spawn(self._bye(Outcome.NOT_ACCEPTABLE, 488, str(exc)))
+                self._refuse_answer(str(exc))
 
     def on_cancel(self, cancel: Message) -> None:
         if self.state is CallState.INCOMING:

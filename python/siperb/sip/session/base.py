@@ -70,6 +70,7 @@ class SessionBase:
         self._cancel_sent = False
         self._acks: dict[int, Message] = {}  # CSeq -> our ACK, re-sent for 2xx retransmissions
         self._retx: asyncio.TimerHandle | None = None  # our 2xx until its ACK
+        self._refused_before_ack = ""  # media refused the answer while our 2xx awaits its ACK
         self._ring_timer: asyncio.TimerHandle | None = None  # an inbound call's ring timeout
         self._media_timer: asyncio.TimerHandle | None = None  # see CloseMixin.media_inactive
         self._media_silent = False
@@ -111,6 +112,7 @@ class SessionBase:
         async def reject(self, status: int = 486, phrase: str | None = None,
                          reason: str | None = None) -> None: ...  # fmt: skip
         async def _bye(self, outcome: Outcome, status: int, reason: str) -> None: ...
+        def _refuse_answer(self, reason: str) -> None: ...
         def media_expected(self) -> None: ...
 
     # ---- state ----

@@ -28,6 +28,35 @@ class CloseMixin(SessionBase):
         else:
             await self._bye(Outcome.COMPLETED, 0, "local hangup")
 
+    def media_refused(self, reason: str) -> None:
+        """Our media refused the negotiated parameters: the call ends, saying why.
+
+        The media engine starts sessions off the event loop, so its refusal may come after the
+        call was established: then as for an unusable answer (:meth:`_refuse_answer`). Not
+        answered yet (early media): hung up as by :meth:`hangup`, after the same event.
+        """
+        if self.state is CallState.TERMINATED:
+            return
+        if self.state is CallState.ESTABLISHED:
+            if self._retx is not None:
+                # RFC 3261 15: no BYE before the ACK of our 2xx (it would overtake the 2xx)
+                self._refused_before_ack = reason
+            else:
+                self._refuse_answer(reason)
+            return
+        log.info("unusable early answer: %s", reason)
+        self.ua.events.emit("sdp_refused", call=self, what="answer", status=0,
+                            warning="", reason=reason)  # fmt: skip
+        self.ua.spawn(self.hangup())
+
+    def _refuse_answer(self, reason: str) -> None:
+        """An unusable answer in a 2xx or an ACK (RFC 3261 13.2.2.4, 13.3.1.4): an
+        ``sdp_refused`` event, then BYE; the call ends ``not_acceptable`` (488) with ``reason``."""
+        log.info("unusable answer: %s", reason)
+        self.ua.events.emit("sdp_refused", call=self, what="answer", status=0,
+                            warning="", reason=reason)  # fmt: skip
+        self.ua.spawn(self._bye(Outcome.NOT_ACCEPTABLE, 488, reason))
+
     def media_failed(self, reason: str) -> None:
         """The media cannot flow (DTLS failed, ICE consent lost): end the call, saying why.
 

@@ -121,10 +121,7 @@ class ConnectMixin(SessionBase):
         try:
             self.media.apply_answer(SessionDescription.parse(response.body))
         except SiperbError as exc:  # ACK, then BYE (RFC 3261 13.2.2.4): the call ends, saying why
-            log.info("unusable answer in 200: %s", exc)
-            self.ua.events.emit("sdp_refused", call=self, what="answer", status=0,
-                                warning="", reason=str(exc))  # fmt: skip
-            self.ua.spawn(self._bye(Outcome.NOT_ACCEPTABLE, 488, str(exc)))
+            self._refuse_answer(str(exc))
             return
         if self._cancel:  # the 200 crossed our CANCEL: the call is over anyway
             self.ua.spawn(self._bye(Outcome.CANCELLED, 487, "cancelled"))
