@@ -9,7 +9,9 @@ replaced when it ends, so calls are set up all along); phase 2 places ``--sequen
 calls one after another (each talks ``--talk`` seconds). It prints,
 per minute, the setup time p50/p99 (INVITE to established) and resident memory and open
 descriptors; at the end it compares each phase's last sample with its first after the warm-up
-and exits 1 when either grew by more than ``--tolerance`` (5 %) or a call failed. Warm-up:
+and exits 1 when either grew by more than ``--tolerance`` (5 %) or a call failed. The first calls
+start at the steady rate (``--concurrent`` / ``--hold`` a second, spread over one hold, as
+SIPp's ``-r`` with ``-d``), so calls end and are replaced evenly, not in waves. Warm-up:
 the ramp plus two holds (at least 64*T1 = 32 s) for the concurrent phase, 64*T1 + 10 s for
 the sequential one: until then every ended call's transactions still linger (RFC 3261 timers),
 and the allocator reaches its working set; a shorter phase is not judged (it says so).
@@ -59,8 +61,6 @@ from siperb.sdp import Codec
 from siperb.sip.session import CallState, Outcome
 from siperb.sip.useragent import UserAgent, UserAgentConfig
 
-#: Seconds between two lanes' first calls (the ramp-up: 50 calls/s).
-RAMP = 0.02
 #: 64*T1: a call's transactions (and the router's fork entry) outlive it this long (RFC 3261
 #: timers D, J, K, M), so memory rises for this long after calls start ending, then holds.
 LINGER = 32.0
@@ -185,7 +185,10 @@ class Soak:
         end = time.monotonic() + minutes * 60
 
         async def lane(i: int) -> None:
-            await asyncio.sleep(i * RAMP)  # ramp up: 50 calls/s
+            # Ramp up at the steady call rate (calls / hold, as SIPp's -r with -d): the first
+            # calls spread over one hold, so their ends and replacements do not come in waves
+            # (a 50 calls/s ramp made every hold a burst of 500 BYEs and INVITEs).
+            await asyncio.sleep(i * hold / calls)
             while time.monotonic() < end:
                 await self.one_call(min(hold, max(0.0, end - time.monotonic())))
 
@@ -277,7 +280,7 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
         if args.concurrent and args.minutes:
             start = time.monotonic()
             sampler = asyncio.get_running_loop().create_task(soak.sampler("concurrent", 10.0))
-            warm_up = args.concurrent * RAMP + max(2 * args.hold, LINGER)
+            warm_up = args.hold + max(2 * args.hold, LINGER)  # the ramp is one hold
             tracer = (asyncio.get_running_loop().create_task(soak.memory_tracer(30.0, warm_up))
                       if args.trace_memory else None)  # fmt: skip
             await soak.concurrent(args.concurrent, args.minutes, args.hold)
