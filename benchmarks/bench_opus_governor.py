@@ -9,7 +9,8 @@ concealed at the receivers over the measured window (after a settling second), t
 the first call started, CPU, the complexity the sessions ended at and the lowest level.
 
 (2) Quality per governor level: the Harvard sentences synthesised by flite
-(bench_jitter_replay's helper, 8 kHz, resampled to 48 kHz as the engine's encoder takes it),
+(bench_jitter_replay's helper, at flite's 16 kHz: wide band, so that the band caps show; resampled
+to 48 kHz as the engine's encoder takes it),
 encoded by libopus with the engine's settings (VoIP, mono, default bitrate) at each level:
 complexity 0-10, and below 0 complexity 0 with the band capped (-1 wide, -2 medium, -3 narrow),
 decoded, and scored with PESQ (P.862, narrow band at 8 kHz, and P.862.2 wide band at 16 kHz)
@@ -132,9 +133,9 @@ def compare_capacity(calls: int, seconds: float) -> list[dict[str, Any]]:
 def quality_table(seconds: int = 20) -> list[dict[str, Any]]:
     from pesq import pesq  # test/bench-only dependency
 
-    ref8 = speech(seconds)
-    src = np.asarray(resample(ref8, 8000, 48000), dtype=np.int16)
-    ref16 = np.asarray(resample(ref8, 8000, 16000), dtype=np.float32)
+    ref16 = speech(seconds, 16000).astype(np.float32)  # flite's voices speak at 16 kHz
+    ref8 = np.asarray(resample(ref16.astype(np.int16), 16000, 8000), dtype=np.int16)
+    src = np.asarray(resample(ref16.astype(np.int16), 16000, 48000), dtype=np.int16)
     frame = 960  # 20 ms at 48 kHz
     frames = [src[k : k + frame] for k in range(0, len(src) - frame + 1, frame)]
     rows = []
