@@ -189,7 +189,8 @@ def format_quality(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {r['level']} | {r['complexity']} / {band} | {r['pesq_wb']:.2f}"
             f" | {r['pesq_nb']:.2f} | {r['kbps']:.1f} | {r['encode_us_per_frame']:.1f}"
-            f" | {ratio:.2f}x | {r['decode48_us_per_frame']:.1f} / {r['decode16_us_per_frame']:.1f} |"
+            f" | {ratio:.2f}x | {r['decode48_us_per_frame']:.1f}"
+            f" / {r['decode16_us_per_frame']:.1f} |"
         )
     return "\n".join(lines)
 
