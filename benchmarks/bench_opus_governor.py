@@ -55,7 +55,12 @@ BAND_AT = {-1: 8000, -2: 6000, -3: 4000}  # Hz: the encoder's band cap below lev
 
 
 def measure_capacity(
-    calls: int, seconds: float, governor: bool, realtime_priority: int = 0, decode_rate: int = 48000
+    calls: int,
+    seconds: float,
+    governor: bool,
+    realtime_priority: int = 0,
+    decode_rate: int = 48000,
+    level: int = CEILING,
 ) -> dict[str, Any]:
     engine = media.Engine(threads=2, cpu_governor=governor, realtime_priority=realtime_priority)
     signal = speech_like(4.0, 48000, seed=5)
@@ -63,8 +68,8 @@ def measure_capacity(
     sessions: list[media.MediaSession] = []
     start = time.monotonic()
     for i in range(calls):
-        a = engine.session(opus_complexity=CEILING, opus_decode_rate=decode_rate)
-        b = engine.session(opus_complexity=CEILING, opus_decode_rate=decode_rate)
+        a = engine.session(opus_complexity=level, opus_decode_rate=decode_rate)
+        b = engine.session(opus_complexity=level, opus_decode_rate=decode_rate)
         a.set_source(media.MemorySource(np.roll(signal, shifts[2 * i]), 48000, loop=True))
         b.set_source(media.MemorySource(np.roll(signal, shifts[2 * i + 1]), 48000, loop=True))
         a.start(_params("opus", b.local_port))
@@ -89,6 +94,8 @@ def measure_capacity(
         "calls": calls,
         "setup_s": round(setup_s, 1),
         "cpu_pct": round(100 * (c1 - c0) / wall, 1),
+        "cpu_us_per_packet": round(1e6 * (c1 - c0) / max(received, 1), 1),
+        "level": level,
         "received_pct_of_expected": round(100 * received / (2 * calls * wall * 50), 2),
         "late_ticks": e1["late_ticks"] - e0["late_ticks"],
         "missed_ticks": e1["missed_ticks"] - e0["missed_ticks"],
@@ -105,10 +112,16 @@ def measure_capacity(
 
 
 def capacity_in_subprocess(
-    calls: int, seconds: float, governor: bool, realtime_priority: int = 0, decode_rate: int = 48000
+    calls: int,
+    seconds: float,
+    governor: bool,
+    realtime_priority: int = 0,
+    decode_rate: int = 48000,
+    level: int = CEILING,
 ) -> dict[str, Any]:
     """Each run in a fresh process, as each deployment is (no heap or threads inherited)."""
     args = [str(calls), str(seconds), str(int(governor)), str(realtime_priority), str(decode_rate)]
+    args.append(str(level))
     out = subprocess.run(
         [sys.executable, __file__, "capacity-one", *args],
         capture_output=True, text=True, check=True, timeout=600,
@@ -125,6 +138,32 @@ def compare_capacity(calls: int, seconds: float) -> list[dict[str, Any]]:
         capacity_in_subprocess(calls, seconds, True),
         capacity_in_subprocess(calls, seconds, True, decode_rate=16000),
     ]
+
+
+def cost_per_level(calls: int = 40, seconds: float = 5.0) -> list[dict[str, Any]]:
+    """The engine's CPU per packet (encode, send, receive, decode, playout) with every session
+    pinned at one level (governor off), at a load that fits: what a call costs at each level,
+    robust to a shared machine because it is CPU time, not lateness."""
+    return [
+        capacity_in_subprocess(calls, seconds, False, decode_rate=rate, level=level)
+        for level, rate in ((5, 48000), (0, 48000), (-1, 48000), (-1, 16000), (-3, 16000))
+    ]
+
+
+def format_cost(rows: list[dict[str, Any]]) -> str:
+    base = rows[0]["cpu_us_per_packet"]
+    lines = [
+        "| level | decode kHz | CPU µs per packet | vs level 5 | cores for 150 calls |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        us = r["cpu_us_per_packet"]
+        cores = us * 1e-6 * 150 * 2 * 50
+        lines.append(
+            f"| {r['level']} | {r['decode_rate'] // 1000} | {us:.1f} | {us / base:.2f}x"
+            f" | {cores:.2f} |"
+        )
+    return "\n".join(lines)
 
 
 # ---- (2) quality and encoder CPU per complexity ----
@@ -237,10 +276,10 @@ def test_opus_quality_per_complexity(benchmark: Any) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 7 and sys.argv[1] == "capacity-one":
+    if len(sys.argv) == 8 and sys.argv[1] == "capacity-one":
         calls, seconds, governor = int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1"
-        rt, rate = int(sys.argv[5]), int(sys.argv[6])
-        print(repr(measure_capacity(calls, seconds, governor, rt, decode_rate=rate)))
+        rt, rate, level = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+        print(repr(measure_capacity(calls, seconds, governor, rt, rate, level)))
         return
     calls = int(sys.argv[1]) if len(sys.argv) > 1 else 150
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
@@ -248,6 +287,8 @@ def main() -> None:
     for r in rows:
         print(r)
     print(format_capacity(rows))
+    print()
+    print(format_cost(cost_per_level()))
     print()
     print(format_quality(quality_table()))
 
