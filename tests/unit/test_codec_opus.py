@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 import pytest
+from media_helpers import opus_band_hz
 
 from siperb.errors import CodecError
 from siperb.media.codecs import OpusDecoder, OpusEncoder
@@ -116,33 +117,23 @@ def test_encoder_settings_are_properties() -> None:
     assert sum(map(len, high)) > 3 * sum(map(len, low))
 
 
-def _band_hz(packet: bytes) -> int:
-    """The audio band a packet codes, from its TOC byte (RFC 6716 3.1, Table 2)."""
-    config = packet[0] >> 3
-    if config < 12:  # SILK only: NB, MB, WB, four configs each
-        return (4000, 6000, 8000)[config // 4]
-    if config < 16:  # hybrid: SWB, FB, two each
-        return (12000, 20000)[(config - 12) // 2]
-    return (4000, 8000, 12000, 20000)[(config - 16) // 4]  # CELT only: NB, WB, SWB, FB
-
-
 def test_max_bandwidth_caps_the_coded_band() -> None:
     """The CPU governor's levels below 0: no packet codes a wider band than the cap (after the
     first few frames the encoder may take to settle), and lifting the cap brings the band back."""
     x = speech_like(2.0, 48000, seed=4)
     full = OpusEncoder(48000, complexity=0)
     assert full.max_bandwidth == 20000
-    assert max(_band_hz(p) for p in full.encode_many(x, 960)) > 8000
+    assert max(opus_band_hz(p) for p in full.encode_many(x, 960)) > 8000
     for cap in (8000, 6000, 4000):
         enc = OpusEncoder(48000, complexity=0)
         enc.max_bandwidth = cap
         assert enc.max_bandwidth == cap
-        bands = {_band_hz(p) for p in enc.encode_many(x, 960)[5:]}
+        bands = {opus_band_hz(p) for p in enc.encode_many(x, 960)[5:]}
         assert max(bands) == cap, (cap, bands)
     # Lifted again between frames: libopus widens the band step by step, each after a while
     # (narrow -> medium after about a second here, wide after several).
     enc.max_bandwidth = 20000
-    assert min(_band_hz(p) for p in enc.encode_many(np.tile(x, 2), 960)[-50:]) > 4000
+    assert min(opus_band_hz(p) for p in enc.encode_many(np.tile(x, 2), 960)[-50:]) > 4000
 
 
 def test_dtx_shrinks_silence() -> None:
