@@ -87,7 +87,6 @@ public:
         return dtx_ && n <= 2 ? 0 : n;  // RFC 7587 3.1.3: DTX frames are not sent
     }
     int complexity() const noexcept override { return std::max(level_, 0); }
-    int level() const noexcept override { return level_; }
     void set_complexity(int level) noexcept override {
         level = std::clamp(level, kLowestLevel, kHighestLevel);
         if (level == level_) return;

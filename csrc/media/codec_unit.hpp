@@ -37,7 +37,6 @@ public:
     // below 0 complexity 0 with the band capped: -1 wide (8 kHz), -2 medium (6 kHz), -3 narrow
     // (4 kHz). complexity() stays the complexity (0 at every capped level).
     virtual void set_complexity(int) noexcept {}
-    virtual int level() const noexcept { return complexity(); }
 };
 
 class AudioDecoder {
