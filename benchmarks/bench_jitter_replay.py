@@ -53,8 +53,8 @@ VOICES = ("slt", "rms", "awb")
 CACHE = Path(tempfile.gettempdir()) / "siperb-bench-speech"
 
 
-def _synth(text: str, voice: str) -> np.ndarray:
-    """One sentence from flite, at 8 kHz (cached by content)."""
+def _synth(text: str, voice: str, rate: int = RATE) -> np.ndarray:
+    """One sentence from flite (its voices speak at 16 kHz), at `rate` (cached by content)."""
     CACHE.mkdir(exist_ok=True)
     key = hashlib.sha256(f"{voice}:{text}".encode()).hexdigest()[:16]
     path = CACHE / f"{key}.wav"
@@ -64,23 +64,24 @@ def _synth(text: str, voice: str) -> np.ndarray:
             ["flite", "-voice", voice, "-t", text, "-o", str(tmp)], check=True, timeout=60
         )
         tmp.rename(path)
-    rate, _channels, pcm, _enc = wav_read(path)
-    return np.asarray(resample(pcm, rate, RATE), dtype=np.int16)
+    wav_rate, _channels, pcm, _enc = wav_read(path)
+    return np.asarray(resample(pcm, wav_rate, rate), dtype=np.int16)
 
 
-def speech(seconds: int = SECONDS) -> np.ndarray:
-    """Sentences in turn, 0.3-1.2 s apart, cut to whole packets of `seconds`."""
+def speech(seconds: int = SECONDS, rate: int = RATE) -> np.ndarray:
+    """Sentences in turn, 0.3-1.2 s apart, cut to whole packets of `seconds` (at `rate`)."""
     out: list[np.ndarray] = []
     total = 0
     i = 0
-    while total < seconds * RATE:
-        s = _synth(SENTENCES[i % len(SENTENCES)], VOICES[i % len(VOICES)])
-        pause = np.zeros(int(RATE * (0.3 + 0.9 * ((i * 7) % 10) / 10)), dtype=np.int16)
+    while total < seconds * rate:
+        s = _synth(SENTENCES[i % len(SENTENCES)], VOICES[i % len(VOICES)], rate)
+        pause = np.zeros(int(rate * (0.3 + 0.9 * ((i * 7) % 10) / 10)), dtype=np.int16)
         out += [s, pause]
         total += len(s) + len(pause)
         i += 1
-    pcm = np.concatenate(out)[: seconds * RATE]
-    return pcm[: len(pcm) // FRAME * FRAME]
+    pcm = np.concatenate(out)[: seconds * rate]
+    frame = FRAME * rate // RATE
+    return pcm[: len(pcm) // frame * frame]
 
 
 def voice_activity(pcm: np.ndarray) -> list[bool]:

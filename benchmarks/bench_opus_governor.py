@@ -3,15 +3,19 @@ same engine with it off, in the same run, and what each Opus complexity costs a 
 
 (1) Capacity: CALLS Opus calls (two sessions each, loopback pairs of plain RTP, complexity 5
 as the ceiling, speech-like audio from a different point per leg) on a two-thread engine under
-normal scheduling, governor off then on, each in its own process: late ticks and frames
+normal scheduling, governor off, on, and on with the receivers' Opus decoders at 16 kHz (these
+sessions have no sink, nothing needs more), each in its own process: late ticks and frames
 concealed at the receivers over the measured window (after a settling second), the same since
-the first call started, CPU, and the complexity the sessions ended at.
+the first call started, CPU, the complexity the sessions ended at and the lowest level.
 
-(2) Quality per complexity: the Harvard sentences synthesised by flite (bench_jitter_replay's
-helper, 8 kHz, resampled to 48 kHz as the engine's encoder takes it), encoded by libopus with
-the engine's settings (VoIP, mono, default bitrate) at each complexity 0-10, decoded, and
-scored with PESQ (P.862, narrow band at 8 kHz, and P.862.2 wide band at 16 kHz) against the
-source; with the bitrate and the encoder's CPU per 20 ms frame.
+(2) Quality per governor level: the Harvard sentences synthesised by flite
+(bench_jitter_replay's helper, at flite's 16 kHz: wide band, so that the band caps show; resampled
+to 48 kHz as the engine's encoder takes it),
+encoded by libopus with the engine's settings (VoIP, mono, default bitrate) at each level:
+complexity 0-10, and below 0 complexity 0 with the band capped (-1 wide, -2 medium, -3 narrow),
+decoded, and scored with PESQ (P.862, narrow band at 8 kHz, and P.862.2 wide band at 16 kHz)
+against the source; with the bitrate, the encoder's CPU per 20 ms frame and the decoder's at
+48 and at 16 kHz.
 
 ``python benchmarks/bench_opus_governor.py [calls] [seconds]`` (default 150 calls, 10 s) prints
 both tables; ``make bench`` runs a short pass (CALLS_OPUS_GOV calls, default 60, for 4 s).
@@ -43,13 +47,20 @@ from siperb.media.codecs.opus import OpusDecoder, OpusEncoder
 from siperb.media.codecs.signals import speech_like
 
 CEILING = 5  # the engine's default opus_complexity
+LOWEST = -3  # the governor's lowest level (csrc/media/cpu_governor.hpp: kLowestLevel)
+BAND_AT = {-1: 8000, -2: 6000, -3: 4000}  # Hz: the encoder's band cap below level 0
 
 
 # ---- (1) capacity, governor off vs on ----
 
 
 def measure_capacity(
-    calls: int, seconds: float, governor: bool, realtime_priority: int = 0
+    calls: int,
+    seconds: float,
+    governor: bool,
+    realtime_priority: int = 0,
+    decode_rate: int = 48000,
+    level: int = CEILING,
 ) -> dict[str, Any]:
     engine = media.Engine(threads=2, cpu_governor=governor, realtime_priority=realtime_priority)
     signal = speech_like(4.0, 48000, seed=5)
@@ -57,8 +68,8 @@ def measure_capacity(
     sessions: list[media.MediaSession] = []
     start = time.monotonic()
     for i in range(calls):
-        a = engine.session(opus_complexity=CEILING)
-        b = engine.session(opus_complexity=CEILING)
+        a = engine.session(opus_complexity=level, opus_decode_rate=decode_rate)
+        b = engine.session(opus_complexity=level, opus_decode_rate=decode_rate)
         a.set_source(media.MemorySource(np.roll(signal, shifts[2 * i]), 48000, loop=True))
         b.set_source(media.MemorySource(np.roll(signal, shifts[2 * i + 1]), 48000, loop=True))
         a.start(_params("opus", b.local_port))
@@ -78,10 +89,13 @@ def measure_capacity(
     levels = Counter(y.opus_complexity for y in s1)
     return {
         "impl": "siperb governor " + ("on" if governor else "off"),
+        "decode_rate": decode_rate,
         "realtime_threads": e1["realtime_threads"],
         "calls": calls,
         "setup_s": round(setup_s, 1),
         "cpu_pct": round(100 * (c1 - c0) / wall, 1),
+        "cpu_us_per_packet": round(1e6 * (c1 - c0) / max(received, 1), 1),
+        "level": level,
         "received_pct_of_expected": round(100 * received / (2 * calls * wall * 50), 2),
         "late_ticks": e1["late_ticks"] - e0["late_ticks"],
         "missed_ticks": e1["missed_ticks"] - e0["missed_ticks"],
@@ -90,6 +104,7 @@ def measure_capacity(
         "late_ticks_since_start": e1["late_ticks"],
         "concealed_since_start": sum(y.frames_concealed for y in s1),
         "complexity_end": dict(sorted(levels.items())),
+        "level_end": e1["complexity_level"],
         "steps_down": e1["complexity_down"],
         "steps_up": e1["complexity_up"],
         "busy_pct_end": e1["busy_permille"] / 10,
@@ -97,10 +112,16 @@ def measure_capacity(
 
 
 def capacity_in_subprocess(
-    calls: int, seconds: float, governor: bool, realtime_priority: int = 0
+    calls: int,
+    seconds: float,
+    governor: bool,
+    realtime_priority: int = 0,
+    decode_rate: int = 48000,
+    level: int = CEILING,
 ) -> dict[str, Any]:
     """Each run in a fresh process, as each deployment is (no heap or threads inherited)."""
-    args = [str(calls), str(seconds), str(int(governor)), str(realtime_priority)]
+    args = [str(calls), str(seconds), str(int(governor)), str(realtime_priority), str(decode_rate)]
+    args.append(str(level))
     out = subprocess.run(
         [sys.executable, __file__, "capacity-one", *args],
         capture_output=True, text=True, check=True, timeout=600,
@@ -110,7 +131,39 @@ def capacity_in_subprocess(
 
 
 def compare_capacity(calls: int, seconds: float) -> list[dict[str, Any]]:
-    return [capacity_in_subprocess(calls, seconds, g) for g in (False, True)]
+    """Governor off, on, and on with the receivers decoding at 16 kHz (the sessions here have
+    no sink: nothing needs the 48 kHz band, and a wide-band stream decodes cheaper at 16)."""
+    return [
+        capacity_in_subprocess(calls, seconds, False),
+        capacity_in_subprocess(calls, seconds, True),
+        capacity_in_subprocess(calls, seconds, True, decode_rate=16000),
+    ]
+
+
+def cost_per_level(calls: int = 40, seconds: float = 5.0) -> list[dict[str, Any]]:
+    """The engine's CPU per packet (encode, send, receive, decode, playout) with every session
+    pinned at one level (governor off), at a load that fits: what a call costs at each level,
+    robust to a shared machine because it is CPU time, not lateness."""
+    return [
+        capacity_in_subprocess(calls, seconds, False, decode_rate=rate, level=level)
+        for level, rate in ((5, 48000), (0, 48000), (-1, 48000), (-1, 16000), (-3, 16000))
+    ]
+
+
+def format_cost(rows: list[dict[str, Any]]) -> str:
+    base = rows[0]["cpu_us_per_packet"]
+    lines = [
+        "| level | decode kHz | CPU µs per packet | vs level 5 | cores for 150 calls |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        us = r["cpu_us_per_packet"]
+        cores = us * 1e-6 * 150 * 2 * 50
+        lines.append(
+            f"| {r['level']} | {r['decode_rate'] // 1000} | {us:.1f} | {us / base:.2f}x"
+            f" | {cores:.2f} |"
+        )
+    return "\n".join(lines)
 
 
 # ---- (2) quality and encoder CPU per complexity ----
@@ -119,64 +172,83 @@ def compare_capacity(calls: int, seconds: float) -> list[dict[str, Any]]:
 def quality_table(seconds: int = 20) -> list[dict[str, Any]]:
     from pesq import pesq  # test/bench-only dependency
 
-    ref8 = speech(seconds)
-    src = np.asarray(resample(ref8, 8000, 48000), dtype=np.int16)
-    ref16 = np.asarray(resample(ref8, 8000, 16000), dtype=np.float32)
+    ref16 = speech(seconds, 16000).astype(np.float32)  # flite's voices speak at 16 kHz
+    ref8 = np.asarray(resample(ref16.astype(np.int16), 16000, 8000), dtype=np.int16)
+    src = np.asarray(resample(ref16.astype(np.int16), 16000, 48000), dtype=np.int16)
     frame = 960  # 20 ms at 48 kHz
     frames = [src[k : k + frame] for k in range(0, len(src) - frame + 1, frame)]
     rows = []
-    for c in range(11):
-        enc = OpusEncoder(48000, 1, "voip", complexity=c)
+    for level in range(LOWEST, 11):
+        enc = OpusEncoder(48000, 1, "voip", complexity=max(level, 0))
+        enc.max_bandwidth = BAND_AT[level] if level < 0 else 20000
         t0 = time.process_time()
         packets = [enc.encode(f) for f in frames]
         cpu = time.process_time() - t0
+        dec16 = OpusDecoder(16000, 1)
+        t0 = time.process_time()
+        for p in packets:
+            dec16.decode(p)
+        cpu16 = time.process_time() - t0
         dec = OpusDecoder(48000, 1)
-        out = np.concatenate([np.asarray(dec.decode(p), dtype=np.int16) for p in packets])
+        t0 = time.process_time()
+        decoded = [dec.decode(p) for p in packets]
+        cpu48 = time.process_time() - t0
+        out = np.concatenate([np.asarray(d, dtype=np.int16) for d in decoded])
         deg16 = np.asarray(resample(out, 48000, 16000), dtype=np.float32)
         deg8 = np.asarray(resample(out, 48000, 8000), dtype=np.float32)
         n16, n8 = min(len(ref16), len(deg16)), min(len(ref8), len(deg8))
         rows.append(
             {
-                "complexity": c,
+                "level": level,
+                "complexity": max(level, 0),
+                "band_hz": BAND_AT[level] if level < 0 else 20000,
                 "pesq_wb": round(float(pesq(16000, ref16[:n16], deg16[:n16], "wb")), 2),
                 "pesq_nb": round(
                     float(pesq(8000, ref8[:n8].astype(np.float32), deg8[:n8], "nb")), 2
                 ),
                 "kbps": round(sum(len(p) for p in packets) * 8 / (len(packets) * 20), 1),
                 "encode_us_per_frame": round(1e6 * cpu / len(packets), 1),
+                "decode48_us_per_frame": round(1e6 * cpu48 / len(packets), 1),
+                "decode16_us_per_frame": round(1e6 * cpu16 / len(packets), 1),
             }
         )
     return rows
 
 
 def format_quality(rows: list[dict[str, Any]]) -> str:
-    base = next(r for r in rows if r["complexity"] == CEILING)
+    base = next(r for r in rows if r["level"] == CEILING)
     lines = [
-        "| complexity | PESQ WB | PESQ NB | kbit/s | encode µs/frame | encode CPU vs 5 |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| level | complexity / band | PESQ WB | PESQ NB | kbit/s | encode µs/frame"
+        " | encode CPU vs 5 | decode µs/frame at 48 / 16 kHz |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         ratio = r["encode_us_per_frame"] / base["encode_us_per_frame"]
+        band = {20000: "full", 8000: "wide", 6000: "medium", 4000: "narrow"}[r["band_hz"]]
         lines.append(
-            f"| {r['complexity']} | {r['pesq_wb']:.2f} | {r['pesq_nb']:.2f} | {r['kbps']:.1f}"
-            f" | {r['encode_us_per_frame']:.1f} | {ratio:.2f}x |"
+            f"| {r['level']} | {r['complexity']} / {band} | {r['pesq_wb']:.2f}"
+            f" | {r['pesq_nb']:.2f} | {r['kbps']:.1f} | {r['encode_us_per_frame']:.1f}"
+            f" | {ratio:.2f}x | {r['decode48_us_per_frame']:.1f}"
+            f" / {r['decode16_us_per_frame']:.1f} |"
         )
     return "\n".join(lines)
 
 
 def format_capacity(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| governor | calls | packets received % | late ticks | missed ticks | concealed"
-        " | since start: late ticks / concealed | CPU % | complexity at end (sessions) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| governor | decode kHz | calls | packets received % | late ticks | missed ticks"
+        " | concealed | since start: late ticks / concealed | CPU % | complexity at end"
+        " (sessions) | lowest level |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:
         levels = ", ".join(f"{k}: {v}" for k, v in r["complexity_end"].items())
         lines.append(
-            f"| {r['impl'].rsplit(' ', 1)[1]} | {r['calls']} | {r['received_pct_of_expected']:.1f}"
+            f"| {r['impl'].rsplit(' ', 1)[1]} | {r['decode_rate'] // 1000} | {r['calls']}"
+            f" | {r['received_pct_of_expected']:.1f}"
             f" | {r['late_ticks']} | {r['missed_ticks']} | {r['concealed_frames']}"
             f" | {r['late_ticks_since_start']} / {r['concealed_since_start']}"
-            f" | {r['cpu_pct']:.0f} | {levels} |"
+            f" | {r['cpu_pct']:.0f} | {levels} | {r['level_end']} |"
         )
     return "\n".join(lines)
 
@@ -204,9 +276,10 @@ def test_opus_quality_per_complexity(benchmark: Any) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 6 and sys.argv[1] == "capacity-one":
+    if len(sys.argv) == 8 and sys.argv[1] == "capacity-one":
         calls, seconds, governor = int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1"
-        print(repr(measure_capacity(calls, seconds, governor, int(sys.argv[5]))))
+        rt, rate, level = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+        print(repr(measure_capacity(calls, seconds, governor, rt, rate, level)))
         return
     calls = int(sys.argv[1]) if len(sys.argv) > 1 else 150
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
@@ -214,6 +287,8 @@ def main() -> None:
     for r in rows:
         print(r)
     print(format_capacity(rows))
+    print()
+    print(format_cost(cost_per_level()))
     print()
     print(format_quality(quality_table()))
 

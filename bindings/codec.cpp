@@ -214,6 +214,7 @@ void bind_opus(pybind11::module_& m) {
         .def_property("dtx", &codec::OpusEncoder::dtx, &codec::OpusEncoder::set_dtx)
         .def_property("packet_loss_percent", &codec::OpusEncoder::packet_loss_percent,
                       &codec::OpusEncoder::set_packet_loss_percent)
+        .def_property("max_bandwidth", &codec::OpusEncoder::max_bandwidth, &codec::OpusEncoder::set_max_bandwidth)
         .def("encode", &encode_frame, pb::arg("pcm"))
         .def("encode_many", &encode_many, pb::arg("pcm"), pb::arg("frame_samples"));
 

@@ -7,6 +7,7 @@
 #include <array>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "common/error.hpp"
 
@@ -122,6 +123,27 @@ int OpusEncoder::packet_loss_percent() const { return get(OPUS_GET_PACKET_LOSS_P
 void OpusEncoder::set(int request, int value, const char* field) {
     const std::lock_guard lock(mu_);
     check(opus_encoder_ctl(enc_.get(), request, static_cast<opus_int32>(value)), field);
+}
+
+namespace {
+constexpr std::array<std::pair<int, int>, 5> kBands{{{4000, OPUS_BANDWIDTH_NARROWBAND},
+                                                     {6000, OPUS_BANDWIDTH_MEDIUMBAND},
+                                                     {8000, OPUS_BANDWIDTH_WIDEBAND},
+                                                     {12000, OPUS_BANDWIDTH_SUPERWIDEBAND},
+                                                     {20000, OPUS_BANDWIDTH_FULLBAND}}};
+}  // namespace
+
+void OpusEncoder::set_max_bandwidth(int hz) {
+    for (const auto& [band_hz, band] : kBands)
+        if (band_hz == hz) return set(OPUS_SET_MAX_BANDWIDTH_REQUEST, band, "bandwidth");
+    throw CodecError("bandwidth", std::to_string(hz) + " Hz is not an Opus band (4000, 6000, 8000, 12000, 20000)");
+}
+
+int OpusEncoder::max_bandwidth() const {
+    const int band = get(OPUS_GET_MAX_BANDWIDTH_REQUEST, "bandwidth");
+    for (const auto& [band_hz, b] : kBands)
+        if (b == band) return band_hz;
+    return 20000;
 }
 
 int OpusEncoder::lookahead() const { return get(OPUS_GET_LOOKAHEAD_REQUEST, "lookahead"); }

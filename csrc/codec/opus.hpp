@@ -57,6 +57,11 @@ public:
     bool dtx() const;
     void set_packet_loss_percent(int percent);
     int packet_loss_percent() const;
+    // The widest audio band the encoder may code, in Hz: 4000 (narrow), 6000 (medium), 8000
+    // (wide), 12000 (super-wide) or 20000 (full band, no cap); throws CodecError("bandwidth").
+    // A narrower band is cheaper to encode and to decode (OPUS_SET_MAX_BANDWIDTH).
+    void set_max_bandwidth(int hz);
+    int max_bandwidth() const;
     // Samples per channel of algorithmic delay that the encoder adds (pre-skip).
     int lookahead() const;
 

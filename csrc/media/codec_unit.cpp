@@ -4,6 +4,7 @@
 #include "codec/opus.hpp"
 #include "common/error.hpp"
 #include "jbuf/g711_plc.hpp"
+#include "media/cpu_governor.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -73,8 +74,8 @@ private:
 class OpusEncoderUnit final : public AudioEncoder {
 public:
     explicit OpusEncoderUnit(const EncoderSettings& s)
-        : enc_(s.sample_rate, 1, codec::OpusApplication::Voip), dtx_(s.dtx), complexity_(std::clamp(s.complexity, 0, 10)) {
-        enc_.set_complexity(complexity_);
+        : enc_(s.sample_rate, 1, codec::OpusApplication::Voip), dtx_(s.dtx) {
+        set_complexity(s.complexity);
         if (s.bitrate > 0) enc_.set_bitrate(s.bitrate);
         enc_.set_fec(s.fec);
         if (s.fec) enc_.set_packet_loss_percent(10);
@@ -85,21 +86,23 @@ public:
         const std::size_t n = enc_.encode(pcm, out);
         return dtx_ && n <= 2 ? 0 : n;  // RFC 7587 3.1.3: DTX frames are not sent
     }
-    int complexity() const noexcept override { return complexity_; }
-    void set_complexity(int c) noexcept override {
-        c = std::clamp(c, 0, 10);
-        if (c == complexity_) return;
-        try {
-            enc_.set_complexity(c);  // an encoder ctl: takes effect at the next frame
-            complexity_ = c;
+    int complexity() const noexcept override { return std::max(level_, 0); }
+    void set_complexity(int level) noexcept override {
+        level = std::clamp(level, kLowestLevel, kHighestLevel);
+        if (level == level_) return;
+        try {  // encoder ctls: they take effect at the next frame
+            if (std::max(level, 0) != std::max(level_, 0)) enc_.set_complexity(std::max(level, 0));
+            if (std::min(level, 0) != std::min(level_, 0)) enc_.set_max_bandwidth(kBandAt[-std::min(level, 0)]);
+            level_ = level;
         } catch (...) {
         }
     }
 
 private:
+    static constexpr int kBandAt[] = {20000, 8000, 6000, 4000};  // Hz, at levels 0, -1, -2, -3
     codec::OpusEncoder enc_;
     bool dtx_;
-    int complexity_;
+    int level_ = kHighestLevel + 1;  // none yet: the constructor's set_complexity sets it
 };
 
 class OpusDecoderUnit final : public AudioDecoder {

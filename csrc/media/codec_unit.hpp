@@ -33,6 +33,9 @@ public:
     virtual std::size_t encode(std::span<const std::int16_t> pcm, std::span<std::uint8_t> out) = 0;
     // Opus complexity 0-10 (the engine's CPU governor moves it); -1 and a no-op for G.711.
     virtual int complexity() const noexcept { return -1; }
+    // The governor's level (cpu_governor.hpp): 0-10 the complexity at the codec's full band;
+    // below 0 complexity 0 with the band capped: -1 wide (8 kHz), -2 medium (6 kHz), -3 narrow
+    // (4 kHz). complexity() stays the complexity (0 at every capped level).
     virtual void set_complexity(int) noexcept {}
 };
 

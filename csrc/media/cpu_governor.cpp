@@ -6,13 +6,13 @@ namespace siperb::media {
 
 CpuGovernor::CpuGovernor(GovernorConfig cfg, std::int64_t now_ns) noexcept
     : cfg_(cfg),
-      level_(std::clamp(cfg.ceiling, 0, 10)),
+      level_(std::clamp(cfg.ceiling, kLowestLevel, kHighestLevel)),
       window_start_(now_ns),
       woke_(now_ns),
       idle_since_(now_ns),
       quiet_since_(-1),
       hold_(cfg.hold_ns) {
-    cfg_.floor = std::clamp(cfg_.floor, 0, level_);
+    cfg_.floor = std::clamp(cfg_.floor, kLowestLevel, level_);
     cfg_.ceiling = level_;
     top_ = level_;
     cfg_.window_ns = std::max<std::int64_t>(cfg_.window_ns, 1);

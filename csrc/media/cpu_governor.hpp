@@ -1,6 +1,7 @@
 // The engine thread's CPU governor (sans-IO): it is told when the thread wakes and sleeps and
-// when each tick was due and ran, and says at which Opus encoder complexity (0-10) the thread's
-// sessions should run, so that encoders never make a tick late.
+// when each tick was due and ran, and says at which Opus encoder level (complexity 0-10, then
+// bandwidth caps below 0) the thread's sessions should run, so that encoders never make a tick
+// late.
 //
 // Why these signals: a tick is late (5 ms, WorkerStats::late_ticks) when the work queued before
 // it in the packet time does not fit, which shows first as the thread's busy share of the wall
@@ -21,8 +22,12 @@
 // after `hold` of windows all below `low` with no tick behind. A change in the middle of a
 // window starts a new one (the old one mixes both costs).
 //
-// Levels are the complexity itself; each session applies min(level, its own configured
-// complexity), so the configured one is the ceiling and `floor` the lowest the governor uses.
+// Levels 0-10 are the complexity itself; below 0 the encoder stays at complexity 0 and its
+// audio bandwidth is capped (-1 wide band, -2 medium band, -3 narrow band: codec_unit.hpp),
+// the next cheapest lever once complexity 0 is reached (measured with libopus at 48 kHz,
+// complexity 0: -1 saves ~19 % of the encoder's CPU and ~23 % of a 48 kHz decoder's, -3 ~49 %
+// and ~40 %). Each session applies min(level, its own configured complexity), so the
+// configured one is the ceiling and `floor` the lowest the governor uses.
 // The level never stands above the highest configured complexity among the sessions that
 // ticked in the last window (levels above it would change nothing, and every step through
 // them would delay the first step that does).
@@ -32,8 +37,11 @@
 
 namespace siperb::media {
 
+inline constexpr int kLowestLevel = -3;   // complexity 0, narrow band
+inline constexpr int kHighestLevel = 10;  // complexity 10, the codec's full band
+
 struct GovernorConfig {
-    int floor = 0, ceiling = 10;           // the range of levels
+    int floor = kLowestLevel, ceiling = kHighestLevel;  // the range of levels
     double high = 0.70, low = 0.40;        // busy share of the window that lowers / allows raising
     std::int64_t window_ns = 250'000'000;  // one judgement per window
     std::int64_t warn_delay_ns = 2'000'000;        // a tick this far behind lowers at once

@@ -24,7 +24,7 @@ struct SessionConfig {
     std::uint32_t rtp_timeout_ms = 0;           // 0: no inactivity timeout event
     std::uint32_t stats_interval_ms = 0;        // 0: no periodic stats event
     std::uint32_t rtcp_interval_ms = 5000;      // RFC 3550 Tmin; randomised 0.5-1.5
-    int opus_complexity = 5;
+    int opus_complexity = 5;                    // 0-10; -1..-3 also cap the band (codec_unit.hpp)
     int opus_bitrate = 0;                       // 0: libopus chooses (or maxaveragebitrate)
     int opus_decode_rate = 48000;               // PCM rate of the Opus decoder (8/12/16/24/48k)
     std::string cname;                          // RTCP CNAME (empty: random)

@@ -527,6 +527,7 @@ class OpusEncoder(metaclass=_pybind11_type):
     fec: bool
     dtx: bool
     packet_loss_percent: int
+    max_bandwidth: int
     def encode(self, pcm: _BufferLike) -> bytes: ...
     def encode_many(self, pcm: _BufferLike, frame_samples: int) -> list[bytes]: ...
 

@@ -51,9 +51,10 @@ void overload_steps_down_to_floor() {
     check(s.gov.level() == 10, n, "lowered before two windows: " + s.changes);
     s.run(0.9, 300);
     check(s.gov.level() == 9, n, "one step after two overused windows: " + s.changes);
-    s.run(0.9, 10'000);
-    check(s.gov.level() == 0, n, "not at the floor: " + s.changes);
-    check(s.gov.steps_down() == 10 && s.gov.steps_up() == 0, n, "counted steps: " + s.changes);
+    s.run(0.9, 10'000);  // through complexity 0 to the bandwidth caps below it
+    check(s.gov.level() == siperb::media::kLowestLevel && s.changes == "9,8,7,6,5,4,3,2,1,0,-1,-2,-3,", n,
+          "not at the floor one step at a time: " + s.changes);
+    check(s.gov.steps_down() == 13 && s.gov.steps_up() == 0, n, "counted steps: " + s.changes);
     check(s.gov.busy_share() > 0.85 && s.gov.busy_share() < 0.95, n, "busy share");
 }
 
@@ -100,7 +101,7 @@ void scheduler_latency_is_not_ours() {
     s.run(0.5, 1000);
     const int at = s.gov.level();  // a wake-up late while the thread was still busy: its own
     s.run(0.9, 5, 0.0, 5.0);
-    check(s.gov.level() == std::max(at - 2, 0), n, "own lateness not seen: " + s.changes);
+    check(s.gov.level() == std::max(at - 2, siperb::media::kLowestLevel), n, "own lateness not seen: " + s.changes);
 }
 
 void idle_recovers_one_step_per_hold() {
@@ -172,7 +173,17 @@ void floor_and_ceiling() {
     odd.floor = 12;
     odd.ceiling = 14;
     Sim t(odd);
-    check(t.gov.level() == 10 && t.gov.config().floor == 10, n, "levels clamped to 0-10");
+    check(t.gov.level() == 10 && t.gov.config().floor == 10, n, "levels clamped to -3..10");
+    GovernorConfig low;
+    low.floor = -9;
+    low.ceiling = -5;
+    Sim u(low);
+    check(u.gov.level() == -3 && u.gov.config().floor == -3, n, "levels clamped to -3..10 below");
+    GovernorConfig complexity_only;  // a floor of 0 keeps the full band
+    complexity_only.floor = 0;
+    Sim v(complexity_only);
+    v.run(0.99, 20'000, 4.0);
+    check(v.gov.level() == 0, n, "went below a floor of 0: " + v.changes);
 }
 
 void ceiling_follows_sessions() {

@@ -114,3 +114,13 @@ def best_lag(
     n = min(len(ref), len(rec) - max_lag)
     scores = [float(np.dot(ref[:n], rec[lag : lag + n])) for lag in range(max_lag)]
     return int(np.argmax(scores))
+
+
+def opus_band_hz(packet: bytes) -> int:
+    """The audio band an Opus packet codes, in Hz, from its TOC byte (RFC 6716 3.1, Table 2)."""
+    config = packet[0] >> 3
+    if config < 12:  # SILK only: narrow, medium, wide band, four configs each
+        return (4000, 6000, 8000)[config // 4]
+    if config < 16:  # hybrid: super-wide, full band, two each
+        return (12000, 20000)[(config - 12) // 2]
+    return (4000, 8000, 12000, 20000)[(config - 16) // 4]  # CELT only: NB, WB, SWB, FB

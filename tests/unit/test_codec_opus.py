@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 import pytest
+from media_helpers import opus_band_hz
 
 from siperb.errors import CodecError
 from siperb.media.codecs import OpusDecoder, OpusEncoder
@@ -116,6 +117,25 @@ def test_encoder_settings_are_properties() -> None:
     assert sum(map(len, high)) > 3 * sum(map(len, low))
 
 
+def test_max_bandwidth_caps_the_coded_band() -> None:
+    """The CPU governor's levels below 0: no packet codes a wider band than the cap (after the
+    first few frames the encoder may take to settle), and lifting the cap brings the band back."""
+    x = speech_like(2.0, 48000, seed=4)
+    full = OpusEncoder(48000, complexity=0)
+    assert full.max_bandwidth == 20000
+    assert max(opus_band_hz(p) for p in full.encode_many(x, 960)) > 8000
+    for cap in (8000, 6000, 4000):
+        enc = OpusEncoder(48000, complexity=0)
+        enc.max_bandwidth = cap
+        assert enc.max_bandwidth == cap
+        bands = {opus_band_hz(p) for p in enc.encode_many(x, 960)[5:]}
+        assert max(bands) == cap, (cap, bands)
+    # Lifted again between frames: libopus widens the band step by step, each after a while
+    # (narrow -> medium after about a second here, wide after several).
+    enc.max_bandwidth = 20000
+    assert min(opus_band_hz(p) for p in enc.encode_many(np.tile(x, 2), 960)[-50:]) > 4000
+
+
 def test_dtx_shrinks_silence() -> None:
     silence = np.zeros(48000 * 2, np.int16)
     plain = OpusEncoder(48000, bitrate=32000).encode_many(silence, 960)
@@ -188,6 +208,7 @@ def test_without_fec_data_decode_fec_falls_back_to_plc() -> None:
         (lambda: OpusEncoder(48000, complexity=11), "complexity"),
         (lambda: OpusEncoder(48000, bitrate=-5), "bitrate"),
         (lambda: OpusEncoder(48000, packet_loss_percent=101), "packet_loss_percent"),
+        (lambda: setattr(OpusEncoder(48000), "max_bandwidth", 5000), "bandwidth"),
         (lambda: OpusEncoder(48000).encode(np.zeros(961, np.int16)), "frame_samples"),
         (lambda: OpusEncoder(48000).encode(np.zeros(960, np.float32)), "pcm"),
         (lambda: OpusEncoder(48000, 2).encode(np.zeros(961, np.int16)), "pcm"),

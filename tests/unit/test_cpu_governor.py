@@ -4,11 +4,12 @@ encoders' complexity when it runs short of time and raises it again when the loa
 
 from __future__ import annotations
 
+import socket
 import time
 
 import numpy as np
 import pytest
-from media_helpers import wait_until
+from media_helpers import opus_band_hz, wait_until
 from native_programs import run_native
 
 from siperb import media
@@ -82,8 +83,8 @@ def test_complexity_drops_under_load_and_recovers() -> None:
         keep = sessions[0]
         assert wait_until(lambda: keep.stats().opus_complexity < 10, timeout=2)
         assert engine.stats()["complexity_level"] < 10
-        assert wait_until(
-            lambda: keep.stats().opus_complexity == engine.stats()["complexity_level"]
+        assert wait_until(  # below level 0: complexity 0 with the band capped
+            lambda: keep.stats().opus_complexity == max(0, engine.stats()["complexity_level"])
         )
         # let it settle at a level, then take the load away
         time.sleep(1.0)
@@ -91,7 +92,10 @@ def test_complexity_drops_under_load_and_recovers() -> None:
         for s in sessions[2:]:
             s.close()
         assert wait_until(lambda: engine.stats()["complexity_up"] > 0, timeout=20)
-        assert wait_until(lambda: keep.stats().opus_complexity > low, timeout=2)
+        assert wait_until(lambda: engine.stats()["complexity_level"] > low, timeout=2)
+        assert wait_until(
+            lambda: keep.stats().opus_complexity == max(0, engine.stats()["complexity_level"])
+        )
     finally:
         engine.stop()
 
@@ -108,3 +112,43 @@ def test_governor_off_keeps_the_configured_complexity() -> None:
         assert stats["complexity_down"] == stats["complexity_up"] == 0
     finally:
         engine.stop()
+
+
+def _bands_sent(complexity: int, packets: int = 100) -> list[int]:
+    """The audio band of each Opus packet one session sends at `complexity` (governor off),
+    read from the RTP payloads' TOC bytes at a plain UDP socket."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(5.0)
+    engine = media.Engine(threads=1, cpu_governor=False)
+    try:
+        a = engine.session(media.SessionConfig(opus_complexity=complexity))
+        a.set_source(media.MemorySource(speech_like(2.0, 48000, seed=4), 48000, loop=True))
+        a.start(
+            media.StreamParams(
+                codec="opus",
+                clock_rate=48000,
+                payload_type=111,
+                local_payload_type=111,
+                remote_address="127.0.0.1",
+                remote_port=sock.getsockname()[1],
+            )
+        )
+        bands = []
+        while len(bands) < packets:
+            data = sock.recv(2048)
+            if data[1] & 0x7F == 111:  # RTP with our payload type (not RTCP)
+                bands.append(opus_band_hz(data[12 + 4 * (data[0] & 0x0F) :]))
+        assert a.stats().opus_complexity == max(0, complexity)
+        return bands
+    finally:
+        engine.stop()
+        sock.close()
+
+
+def test_levels_below_zero_cap_the_band_on_the_wire() -> None:
+    """The governor's levels below 0 (here pinned through opus_complexity with the governor
+    off): complexity 0 sends the full band, -1 never more than wide band, -3 narrow band."""
+    assert max(_bands_sent(0)) == 20000
+    assert max(_bands_sent(-1)[10:]) == 8000
+    assert max(_bands_sent(-3)[10:]) == 4000

@@ -96,7 +96,9 @@ class SessionConfig:
     rtp_timeout_ms: int = 0  #: a ``timeout`` event after this long without RTP (0: never)
     stats_interval_ms: int = 0  #: a ``stats`` event this often (0: never)
     rtcp_interval_ms: int = 5000
-    opus_complexity: int = 5  #: 0-10; the ceiling when the engine's CPU governor is on
+    #: 0-10, or -1/-2/-3: complexity 0 with the band capped at wide/medium/narrow band (the
+    #: CPU governor's levels below 0); the ceiling when the engine's CPU governor is on
+    opus_complexity: int = 5
     opus_bitrate: int = 0
     opus_decode_rate: int = 48000
     cname: str = ""

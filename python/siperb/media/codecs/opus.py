@@ -4,8 +4,9 @@
 fec=False, dtx=False, packet_loss_percent=0)`` encodes one frame of 2.5/5/10/20/40/60 ms per
 ``encode(pcm) -> bytes`` (or a whole signal with ``encode_many(pcm, frame_samples)``, the last
 partial frame zero-padded); ``bitrate``, ``complexity``, ``fec``, ``dtx`` and
-``packet_loss_percent`` are properties that can change between frames, ``lookahead`` is the
-encoder delay in samples per channel.
+``packet_loss_percent`` are properties that can change between frames, as is ``max_bandwidth``
+(the widest band coded, in Hz: 4000, 6000, 8000, 12000 or 20000; narrower is cheaper),
+``lookahead`` is the encoder delay in samples per channel.
 
 ``OpusDecoder(sample_rate, channels=1)`` decodes a packet with ``decode(packet)``, conceals a
 lost one with ``decode_lost(frame_samples)`` (PLC), and recovers a lost frame from the next
