@@ -82,18 +82,19 @@ bool SendRing::open(unsigned entries) noexcept {
     return true;
 }
 
-bool SendRing::submit(const int* fds, msghdr* const* msgs, std::size_t n, int* result) noexcept {
+bool SendRing::run(bool recv, const int* fds, msghdr* const* msgs, std::size_t n, int* result) noexcept {
     if (fd_ < 0 || n == 0 || n > entries_) return false;
     auto* sqes = static_cast<io_uring_sqe*>(sqes_);
     const unsigned tail = *sq_tail_, mask = *sq_mask_;
     for (std::size_t i = 0; i < n; ++i) {
         io_uring_sqe& e = sqes[(tail + i) & mask];
         std::memset(&e, 0, sizeof e);
-        e.opcode = IORING_OP_SENDMSG;
+        e.opcode = recv ? IORING_OP_RECVMSG : IORING_OP_SENDMSG;
         e.fd = fds[i];
         e.addr = reinterpret_cast<std::uintptr_t>(msgs[i]);
         e.len = 1;
-        e.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;  // fail with EAGAIN rather than wait for room
+        // Fail with EAGAIN rather than wait for room (or, reading, for a datagram).
+        e.msg_flags = recv ? MSG_DONTWAIT : MSG_DONTWAIT | MSG_NOSIGNAL;
         e.user_data = i;
         result[i] = INT_MIN;
     }
