@@ -35,7 +35,8 @@ std::int64_t arrival_ns(const msghdr& msg, std::int64_t now, std::int64_t& real_
 }
 }  // namespace
 
-RecvBatch::RecvBatch() : slots_(std::make_unique<std::array<Slot, kCapacity>>()) {
+RecvBatch::RecvBatch(bool probe) : slots_(std::make_unique<std::array<Slot, kCapacity>>()) {
+    probe_ = probe ? State::On : State::Off;
     for (std::size_t k = 0; k < kCapacity; ++k) {
         Slot& s = (*slots_)[k];
         s.iov = {s.data.data(), s.data.size() - 1};
@@ -88,7 +89,8 @@ bool RecvBatch::drain(net::SendRing* ring, const int* fds, std::size_t n, std::i
     pending_.resize(n);
     for (std::size_t i = 0; i < n; ++i) pending_[i] = static_cast<std::uint32_t>(i);
     for (int round = 0; round < kRingRounds && !pending_.empty(); ++round) {
-        next_.clear();
+        next_.clear();  // read again: an ICMP error came first
+        more_.clear();  // gave a datagram: perhaps more queued
         for (std::size_t first = 0; first < pending_.size(); first += kCapacity) {
             const std::size_t m = std::min(kCapacity, pending_.size() - first);
             for (std::size_t k = 0; k < m; ++k) {
@@ -103,7 +105,7 @@ bool RecvBatch::drain(net::SendRing* ring, const int* fds, std::size_t n, std::i
                 if (r >= 0) {
                     ++stats_.packets;
                     deliver(k, i, r, now, real_now, sink);
-                    next_.push_back(i);
+                    more_.push_back(i);
                 } else if (r == INT_MIN) {  // the kernel did not take it: read it directly, below
                     direct_.push_back(i);
                 } else if (icmp_error(-r)) {
@@ -114,10 +116,30 @@ bool RecvBatch::drain(net::SendRing* ring, const int* fds, std::size_t n, std::i
             for (const std::uint32_t i : direct_) drain_one(fds[i], i, now, sink);  // reuses the slots
             direct_.clear();
         }
+        probe(*ring, fds);  // moves the sockets of more_ that still hold a datagram to next_
         pending_.swap(next_);
     }
     for (const std::uint32_t i : pending_) drain_one(fds[i], i, now, sink);  // bursts
     return true;
+}
+
+void RecvBatch::probe(net::SendRing& ring, const int* fds) {
+    if (probe_ == State::Off) {  // a kernel without SIOCINQ in io_uring: read again to know
+        next_.insert(next_.end(), more_.begin(), more_.end());
+        return;
+    }
+    for (std::size_t first = 0; first < more_.size(); first += kCapacity) {
+        const std::size_t m = std::min(kCapacity, more_.size() - first);
+        for (std::size_t k = 0; k < m; ++k) fds_[k] = fds[more_[first + k]];
+        if (ring.queued(fds_.data(), m, result_.data())) ++stats_.probes;
+        else std::fill_n(result_.begin(), m, INT_MIN);
+        for (std::size_t k = 0; k < m; ++k) {
+            const int r = result_[k];
+            if (r == 0) continue;  // nothing queued
+            next_.push_back(more_[first + k]);
+            if (r < 0 && r != INT_MIN) probe_ = State::Off;  // EOPNOTSUPP, EINVAL: not this kernel
+        }
+    }
 }
 
 }  // namespace siperb::media

@@ -1,10 +1,13 @@
 // What one engine thread reads: the RTP that arrived on its due sessions' sockets since their
 // last tick, read right before their ticks. With the thread's io_uring (SendBatch's ring) the
 // sockets of a run of ticks are read together: one submission holds one recvmsg per socket
-// (MSG_DONTWAIT: a datagram or EAGAIN at once), and the sockets that gave one are read again in
-// a second submission, so a run of N sessions with one packet each costs two system calls
-// instead of N recvmmsg calls. A socket that still gives datagrams after kRingRounds (a burst)
-// is drained with recvmmsg, as is every socket without the ring (refused by the kernel,
+// (MSG_DONTWAIT: a datagram or EAGAIN at once); the kernel does not say whether more is queued
+// behind a UDP datagram, so a second submission asks the sockets that gave one (SIOCINQ, Linux
+// 6.7+; where the kernel cannot, they are read again), and only those holding another are read
+// again. A run of N sessions with one packet each costs two system calls instead of N recvmmsg
+// calls, and no read that finds its socket empty (measured: such a read costs about 0.6 us a
+// packet, the SIOCINQ about 0.3). A socket that still holds datagrams after kRingRounds (a
+// burst) is drained with recvmmsg, as is every socket without the ring (refused by the kernel,
 // SIPERB_SEND_BATCH=off or SIPERB_RECV_BATCH=off). Datagrams land in fixed per-thread buffers
 // (no allocation per packet) and reach their session in arrival order with the kernel's
 // receive time (SO_TIMESTAMPNS) on the monotonic clock. Engine thread only.
@@ -24,6 +27,7 @@ namespace siperb::media {
 
 struct RecvBatchStats {
     std::uint64_t submits = 0, packets = 0;  // ring submissions, datagrams read through them
+    std::uint64_t probes = 0;                // SIOCINQ submissions
 };
 
 class RecvBatch {
@@ -43,7 +47,8 @@ public:
         ~Sink() = default;
     };
 
-    RecvBatch();
+    // probe false: never SIOCINQ (as on a kernel without it): a socket that gave a datagram is read again.
+    explicit RecvBatch(bool probe = true);
     ~RecvBatch();
     RecvBatch(const RecvBatch&) = delete;
     RecvBatch& operator=(const RecvBatch&) = delete;
@@ -64,14 +69,15 @@ private:
         iovec iov;
     };
     void reset(std::size_t k) noexcept;
+    void probe(net::SendRing& ring, const int* fds);
     void deliver(std::size_t k, std::size_t i, int len, std::int64_t now, std::int64_t& real_now, Sink& sink);
 
     std::unique_ptr<std::array<Slot, kCapacity>> slots_;  // ~140 KB, once per thread
     std::array<mmsghdr, kCapacity> msgs_{};
     std::array<msghdr*, kCapacity> hdrs_{};
     std::array<int, kCapacity> fds_{}, result_{};
-    std::vector<std::uint32_t> pending_, next_, direct_;  // socket indexes (grown once, then reused)
-    enum class State : std::uint8_t { Untried, On, Off } state_ = State::Untried;
+    std::vector<std::uint32_t> pending_, next_, more_, direct_;  // socket indexes (grown once, then reused)
+    enum class State : std::uint8_t { Untried, On, Off } state_ = State::Untried, probe_ = State::On;
     RecvBatchStats stats_;
 };
 
