@@ -4,10 +4,11 @@
 // (MSG_DONTWAIT: a datagram or EAGAIN at once); the kernel does not say whether more is queued
 // behind a UDP datagram, so a second submission asks the sockets that gave one (SIOCINQ, Linux
 // 6.7+; where the kernel cannot, they are read again), and only those holding another are read
-// again. A run of N sessions with one packet each costs two system calls instead of N recvmmsg
-// calls, and no read that finds its socket empty (measured: such a read costs about 0.6 us a
-// packet, the SIOCINQ about 0.3). A socket that still holds datagrams after kRingRounds (a
-// burst) is drained with recvmmsg, as is every socket without the ring (refused by the kernel,
+// again (SIOCINQ gives the first datagram's length: one of zero bytes, never valid RTP, reads
+// as none, and what is queued behind it waits for the next tick). A run of N sessions with one
+// packet each costs two system calls instead of N recvmmsg calls, and no read that finds its
+// socket empty (measured: such a read costs about 0.6 us a packet, the SIOCINQ about 0.3). A
+// socket that still holds datagrams after kRingRounds (a burst) is drained with recvmmsg, as is every socket without the ring (refused by the kernel,
 // SIPERB_SEND_BATCH=off or SIPERB_RECV_BATCH=off). Datagrams land in fixed per-thread buffers
 // (no allocation per packet) and reach their session in arrival order with the kernel's
 // receive time (SO_TIMESTAMPNS) on the monotonic clock. Engine thread only.
