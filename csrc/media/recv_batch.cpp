@@ -22,14 +22,17 @@ bool disabled_by_environment() noexcept {
 bool icmp_error(int err) noexcept { return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH; }
 
 // The kernel's receive time of msg (SO_TIMESTAMPNS, CLOCK_REALTIME) on the monotonic clock.
-std::int64_t arrival_ns(const msghdr& msg, std::int64_t now, std::int64_t& real_now) noexcept {
+std::int64_t arrival_ns(const msghdr& msg, std::int64_t now, std::int64_t& mono, std::int64_t& real) noexcept {
     for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), const_cast<cmsghdr*>(c))) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
         timespec ts;
         std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-        if (real_now == 0) real_now = realtime_ns();
-        const std::int64_t age = real_now - (std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec);
-        return now - std::clamp<std::int64_t>(age, 0, 10'000 * kMs);  // a clock step is not a delay
+        if (real == 0) {
+            real = realtime_ns();
+            mono = monotonic_ns();
+        }
+        const std::int64_t age = real - (std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec);
+        return mono - std::clamp<std::int64_t>(age, 0, 10'000 * kMs);  // a clock step is not a delay
     }
     return now;
 }
@@ -58,16 +61,16 @@ void RecvBatch::reset(std::size_t k) noexcept {  // the kernel rewrites these on
     h.msg_flags = 0;
 }
 
-void RecvBatch::deliver(std::size_t k, std::size_t i, int len, std::int64_t now, std::int64_t& real_now, Sink& sink) {
+void RecvBatch::deliver(std::size_t k, std::size_t i, int len, std::int64_t now, Clocks& clocks, Sink& sink) {
     const msghdr& h = msgs_[k].msg_hdr;
     net::SocketAddress from;
     std::memcpy(&from.storage, h.msg_name, std::min<std::size_t>(h.msg_namelen, sizeof from.storage));
     from.length = h.msg_namelen;
-    sink.datagram(i, (*slots_)[k].data.data(), len, from, arrival_ns(h, now, real_now));
+    sink.datagram(i, (*slots_)[k].data.data(), len, from, arrival_ns(h, now, clocks.mono, clocks.real));
 }
 
 void RecvBatch::drain_one(int fd, std::size_t i, std::int64_t now, Sink& sink) {
-    std::int64_t real_now = 0;
+    Clocks clocks;
     for (int round = 0; round < kMaxRounds; ++round) {
         for (std::size_t k = 0; k < kDirect; ++k) reset(k);
         const int n = ::recvmmsg(fd, msgs_.data(), kDirect, MSG_DONTWAIT, nullptr);
@@ -77,7 +80,7 @@ void RecvBatch::drain_one(int fd, std::size_t i, std::int64_t now, Sink& sink) {
             continue;
         }
         for (int k = 0; k < n; ++k)
-            deliver(static_cast<std::size_t>(k), i, static_cast<int>(msgs_[static_cast<std::size_t>(k)].msg_len), now, real_now, sink);
+            deliver(static_cast<std::size_t>(k), i, static_cast<int>(msgs_[static_cast<std::size_t>(k)].msg_len), now, clocks, sink);
         if (n < static_cast<int>(kDirect)) return;
     }
 }
@@ -85,7 +88,7 @@ void RecvBatch::drain_one(int fd, std::size_t i, std::int64_t now, Sink& sink) {
 bool RecvBatch::drain(net::SendRing* ring, const int* fds, std::size_t n, std::int64_t now, Sink& sink) {
     if (state_ == State::Untried) state_ = disabled_by_environment() ? State::Off : State::On;
     if (!ring || state_ == State::Off || ring->capacity() < kCapacity) return false;
-    std::int64_t real_now = 0;
+    Clocks clocks;
     pending_.resize(n);
     for (std::size_t i = 0; i < n; ++i) pending_[i] = static_cast<std::uint32_t>(i);
     for (int round = 0; round < kRingRounds && !pending_.empty(); ++round) {
@@ -104,7 +107,7 @@ bool RecvBatch::drain(net::SendRing* ring, const int* fds, std::size_t n, std::i
                 const int r = result_[k];
                 if (r >= 0) {
                     ++stats_.packets;
-                    deliver(k, i, r, now, real_now, sink);
+                    deliver(k, i, r, now, clocks, sink);
                     more_.push_back(i);
                 } else if (r == INT_MIN) {  // the kernel did not take it: read it directly, below
                     direct_.push_back(i);

@@ -71,7 +71,12 @@ private:
     };
     void reset(std::size_t k) noexcept;
     void probe(net::SendRing& ring, const int* fds);
-    void deliver(std::size_t k, std::size_t i, int len, std::int64_t now, std::int64_t& real_now, Sink& sink);
+    // Both clocks read together at a drain's first timestamp: read apart (a system call between,
+    // or a preemption) their gap would shift arrival times and show as jitter.
+    struct Clocks {
+        std::int64_t mono = 0, real = 0;
+    };
+    void deliver(std::size_t k, std::size_t i, int len, std::int64_t now, Clocks& clocks, Sink& sink);
 
     std::unique_ptr<std::array<Slot, kCapacity>> slots_;  // ~140 KB, once per thread
     std::array<mmsghdr, kCapacity> msgs_{};
