@@ -4,9 +4,18 @@ DatagramProtocol that receives, decodes and re-encodes G.711 with audioop).
 
 Run ``python benchmarks/bench_media.py`` for the report, or ``make bench``. Each part is
 bounded (well under 60 s on a 2-core machine). ``python benchmarks/bench_media.py batch`` is
-the send-batching comparison alone: G.711 CPU per packet with the engine's io_uring send batch,
-without it (SIPERB_SEND_BATCH=off: one sendto per packet) and in the Python loop, in one run,
-then 1,000 calls (2,000 sessions) on two engine threads under normal and real-time scheduling.
+the batching comparison alone: G.711 CPU per packet with the engine's io_uring send and receive
+batches, with the send batch only (SIPERB_RECV_BATCH=off: recvmmsg per session), without either
+(SIPERB_SEND_BATCH=off: one sendto and one recvmmsg per packet) and in the Python loop, in one
+run, then 1,000 calls (2,000 sessions) on two engine threads under normal and real-time
+scheduling.
+
+Fairness: the Python loop has as many sockets as the engine (one per leg; the engine's RTCP
+sockets carry a report every 5 s), each leg sends one 172-byte G.711 packet every 20 ms to its
+far leg in the same process and reads every packet it is sent, as the engine does; both figures
+are the whole process's CPU over the packets received in the same window. The engine also runs
+what the Python loop leaves out (jitter buffer, PLC, RTCP, statistics): that is work a user of
+the engine gets, not skipped here.
 """
 
 from __future__ import annotations
@@ -197,6 +206,7 @@ def measure_native_capacity(
     expected = 2 * calls * wall * 50
     batched = e1["batched_packets"] - e0["batched_packets"]
     batch = " batched" if batched else ""
+    batch += " recv-batched" if e1["batched_reads"] > e0["batched_reads"] else ""
     return {
         "impl": "siperb" + batch + (" realtime" if e1["realtime_threads"] else ""),
         "calls": calls,
@@ -214,6 +224,9 @@ def measure_native_capacity(
         "packets_per_send_call": batched / max(e1["send_submits"] - e0["send_submits"], 1)
         if batched
         else 1.0,
+        # Datagrams read through the ring per submission (0: every read was a recvmmsg).
+        "reads_per_recv_call": (e1["batched_reads"] - e0["batched_reads"])
+        / max(e1["recv_submits"] - e0["recv_submits"], 1),
         "host_steal_ms": st1 - st0,
     }
 
@@ -398,19 +411,20 @@ def main() -> None:
 
 
 def measure_batching(calls: int = 500, big: int = 1000, rt: int = 0) -> list[dict[str, Any]]:
-    """G.711 at `calls` calls with the send batch, without it and in Python, one after another
-    in this run (``cpu_us_per_packet`` of each, and the ratios in ``python_over_siperb``), then
-    `big` calls on two engine threads under normal and SCHED_FIFO scheduling (late ticks,
-    concealed and late frames). rt > 0 runs the three comparison runs (Python included) at that
-    SCHED_FIFO priority: on a machine loaded by others, threads that get no CPU fall behind and
-    their catch-up ticks make CPU per packet meaningless."""
+    """G.711 at `calls` calls with both batches, the send batch only, neither and in Python, one
+    after another in this run (``cpu_us_per_packet`` of each, and the ratios in
+    ``python_over_siperb``), then `big` calls on two engine threads under normal and SCHED_FIFO
+    scheduling (late ticks, concealed and late frames). rt > 0 runs the four comparison runs
+    (Python included) at that SCHED_FIFO priority: on a machine loaded by others, threads that
+    get no CPU fall behind and their catch-up ticks make CPU per packet meaningless."""
     runs = [
         _capacity_in_subprocess("PCMU", calls, rt),
+        _capacity_in_subprocess("PCMU", calls, rt, recv_batch=False),
         _capacity_in_subprocess("PCMU", calls, rt, batch=False),
         _capacity_in_subprocess("python", calls, rt),
     ]
-    python = runs[2]["cpu_us_per_packet"]
-    for r in runs[:2]:
+    python = runs[3]["cpu_us_per_packet"]
+    for r in runs[:3]:
         r["python_over_siperb"] = python / r["cpu_us_per_packet"]
     for prio in (0, 10) if big else ():
         try:
@@ -421,11 +435,15 @@ def measure_batching(calls: int = 500, big: int = 1000, rt: int = 0) -> list[dic
 
 
 def _capacity_in_subprocess(
-    codec: str, calls: int, realtime_priority: int, batch: bool = True
+    codec: str, calls: int, realtime_priority: int, batch: bool = True, recv_batch: bool = True
 ) -> dict[str, Any]:
     import ast
 
-    env = dict(os.environ, SIPERB_SEND_BATCH="on" if batch else "off")
+    env = dict(
+        os.environ,
+        SIPERB_SEND_BATCH="on" if batch else "off",
+        SIPERB_RECV_BATCH="on" if recv_batch else "off",
+    )
     out = subprocess.run(
         [sys.executable, __file__, "capacity-one", codec, str(calls), str(realtime_priority)],
         capture_output=True, text=True, check=True, timeout=300, env=env,

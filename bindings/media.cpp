@@ -214,6 +214,8 @@ void bind_media(pb::module_& m) {
             d["datagrams"] = s.datagrams;
             d["send_submits"] = s.send_submits;
             d["batched_packets"] = s.batched_packets;
+            d["recv_submits"] = s.recv_submits;
+            d["batched_reads"] = s.batched_reads;
             d["events_dropped"] = s.events_dropped;
             d["complexity_down"] = s.complexity_down;
             d["complexity_up"] = s.complexity_up;

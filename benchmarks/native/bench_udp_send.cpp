@@ -10,7 +10,17 @@
 //   shared        one sendmmsg per round on one shared socket (wrong source port: not usable)
 //   io_uring      one io_uring submission per 64 packets, each on its own socket (the engine's
 //                 net::SendRing)
+// and, with the io_uring sends, by the way it is read (the engine's media::RecvBatch):
+//   recv          one recv per socket (the lower bound: it does not look for a second packet)
+//   recvmmsg      one recvmmsg of up to 8 per socket, as the engine read without the ring (the
+//                 kernel tries a second datagram after the first and fails)
+//   ring          RecvBatch over the ring without SIOCINQ: one recvmsg per socket in
+//                 submissions of 64, then a second round for the sockets that gave one (the same
+//                 failing read, but two system calls per 64 sockets instead of 64)
+//   ring+inq      RecvBatch as the engine uses it: the second round asks SIOCINQ and reads only
+//                 the sockets holding another datagram (none here)
 // Build with -DSIPERB_NATIVE_BENCH=ON; run build/.../bench_udp_send.
+#include "media/recv_batch.hpp"
 #include "net/send_ring.hpp"
 #include "net/udp_socket.hpp"
 
@@ -20,6 +30,7 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
+#include <utility>
 #include <vector>
 
 using namespace siperb;
@@ -34,7 +45,13 @@ double thread_cpu() {
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-void run(const char* name, int mode) {
+struct Count final : media::RecvBatch::Sink {
+    long n = 0;
+    void datagram(std::size_t, std::uint8_t*, int, const net::SocketAddress&, std::int64_t) override { ++n; }
+    void read_error(std::size_t, int) override {}
+};
+
+void run(const char* name, int mode, int read = 0) {
     std::vector<net::UdpSocket> socks(kSockets);
     std::vector<net::SocketAddress> addr(kSockets);
     for (int i = 0; i < kSockets; ++i) {
@@ -47,6 +64,8 @@ void run(const char* name, int mode) {
     net::UdpSocket shared;
     shared.bind(net::SocketAddress::parse("127.0.0.1", 0));
     net::SendRing ring;
+    media::RecvBatch reader(read == 3);
+    Count counted;
     if (mode == 4 && !ring.open(kBatch)) {
         std::printf("%-12s io_uring refused by the kernel\n", name);
         return;
@@ -90,13 +109,19 @@ void run(const char* name, int mode) {
                 ring.submit(&fds[static_cast<std::size_t>(s)], &msgs[static_cast<std::size_t>(s)],
                             static_cast<std::size_t>(std::min(kBatch, kSockets - s)), &result[static_cast<std::size_t>(s)]);
         const double t1 = thread_cpu();
-        for (int i = 0; i < kSockets; ++i)
-            if (::recv(fds[static_cast<std::size_t>(i)], buf.data(), buf.size(), MSG_DONTWAIT) > 0) ++got;
+        if (read == 0)
+            for (int i = 0; i < kSockets; ++i)
+                if (::recv(fds[static_cast<std::size_t>(i)], buf.data(), buf.size(), MSG_DONTWAIT) > 0) ++got;
+        if (read == 1)
+            for (int i = 0; i < kSockets; ++i) reader.drain_one(fds[static_cast<std::size_t>(i)], 0, 0, counted);
+        if (read >= 2) reader.drain(&ring, fds.data(), fds.size(), 0, counted);
+        got += std::exchange(counted.n, 0);
         send_s += t1 - t0;
         recv_s += thread_cpu() - t1;
     }
-    std::printf("%-12s send %.2f us  receive %.2f us  per packet (%ld of %d received)\n", name, send_s * 1e6 / got,
-                recv_s * 1e6 / got, got, kSockets * kRounds);
+    const char* reads[] = {"recv", "recvmmsg", "ring", "ring+inq"};
+    std::printf("%-12s send %.2f us  %-8s receive %.2f us  per packet (%ld of %d received)\n", name, send_s * 1e6 / got,
+                reads[read], recv_s * 1e6 / got, got, kSockets * kRounds);
 }
 
 }  // namespace
@@ -105,5 +130,7 @@ int main() {
     const char* names[] = {"sendto", "sendmmsg/fd", "connected", "shared", "io_uring"};
     for (int pass = 0; pass < 2; ++pass)
         for (int mode = 0; mode < 5; ++mode) run(names[mode], mode);
+    for (int pass = 0; pass < 3; ++pass)
+        for (int read = 0; read < 4; ++read) run(names[4], 4, read);
     return 0;
 }

@@ -60,6 +60,8 @@ EngineStats Engine::stats() const {
         s.busy_share = std::max(s.busy_share, ws.busy_share);
         s.send_submits += ws.send_submits;
         s.batched_packets += ws.batched_packets;
+        s.recv_submits += ws.recv_submits;
+        s.batched_reads += ws.batched_reads;
     }
     s.events_dropped = events_.dropped();
     return s;

@@ -37,6 +37,7 @@ struct EngineStats {
     int complexity_level = 10;
     double busy_share = 0;
     std::uint64_t send_submits = 0, batched_packets = 0;  // packets sent in batches, and their system calls
+    std::uint64_t recv_submits = 0, batched_reads = 0;    // datagrams read in batches, and their system calls
 };
 
 class Engine {

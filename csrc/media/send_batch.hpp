@@ -51,6 +51,8 @@ public:
     std::size_t pending() const noexcept { return n_; }
     // True once the ring is open (opened on first use, on the thread that uses it).
     bool batching() noexcept;
+    // The thread's ring, for its receives too (RecvBatch); null when not batching.
+    net::SendRing* ring() noexcept { return batching() ? &ring_ : nullptr; }
     const SendBatchStats& stats() const noexcept { return stats_; }
 
     // The batch RtpTransport queues into on this thread (null: send directly).

@@ -251,6 +251,9 @@ void Worker::run_commands() {
 
 void Worker::run_ticks(std::int64_t now) {
     const SendBatch::Scope batch(batch_);  // flushed when the run ends
+    // What arrived since the last tick, before playout: the due sessions' sockets together, or
+    // (without the ring) each right before its tick.
+    const bool read = read_due(now);
     for (Slot& sl : slots_) {
         if (sl.aux_ns <= now + kSlackNs) {  // ICE checks, DTLS retransmissions, consent
             sl.session->stream().on_transport_timeout(monotonic_ns());
@@ -260,7 +263,7 @@ void Worker::run_ticks(std::int64_t now) {
         MediaSession& s = *sl.session;
         // The time is read again for every session: a bin's sessions run one after another.
         const std::int64_t start = monotonic_ns();
-        drain(s, s.rtp_fd(), false, start);  // what arrived since the last tick, before playout
+        if (!read) drain(s, s.rtp_fd(), false, start);
         const std::int64_t ptime = std::int64_t{s.stream().ptime()} * kMs;
         int runs = 0;
         std::uint64_t late = 0, missed = 0;
@@ -293,72 +296,40 @@ void Worker::run_ticks(std::int64_t now) {
 }
 
 namespace {
-// recvmmsg buffers of one engine thread.
-struct RecvBatch {
-    static constexpr unsigned kSize = 8;
-    std::array<std::array<std::uint8_t, 2048>, kSize> data;
-    std::array<sockaddr_storage, kSize> names;
-    std::array<std::array<std::uint8_t, CMSG_SPACE(sizeof(timespec)) + 64>, kSize> control;
-    std::array<iovec, kSize> iov;
-    std::array<mmsghdr, kSize> msgs{};
-    RecvBatch() noexcept {
-        for (unsigned i = 0; i < kSize; ++i) {
-            iov[i] = {data[i].data(), data[i].size() - 1};
-            msghdr& h = msgs[i].msg_hdr;
-            h.msg_name = &names[i];
-            h.msg_iov = &iov[i];
-            h.msg_iovlen = 1;
-            h.msg_control = control[i].data();
-        }
+// Hands what RecvBatch reads to the sessions it was read for.
+struct Delivery final : RecvBatch::Sink {
+    MediaSession* const* sessions;
+    bool rtcp;
+    std::int64_t now;
+    std::uint64_t& datagrams;
+    Delivery(MediaSession* const* s, bool r, std::int64_t n, std::uint64_t& d) : sessions(s), rtcp(r), now(n), datagrams(d) {}
+    void datagram(std::size_t i, std::uint8_t* data, int len, const net::SocketAddress& from, std::int64_t arrival_ns) override {
+        ++datagrams;
+        sessions[i]->stream().on_datagram(data, len, from, rtcp, arrival_ns);
     }
-    // The kernel rewrites these on every receive.
-    void reset() noexcept {
-        for (unsigned i = 0; i < kSize; ++i) {
-            msgs[i].msg_hdr.msg_namelen = sizeof names[i];
-            msgs[i].msg_hdr.msg_controllen = control[i].size();
-            msgs[i].msg_hdr.msg_flags = 0;
-        }
-    }
+    void read_error(std::size_t i, int err) override { sessions[i]->stream().on_recv_error(err, nullptr, now); }
 };
-
-// The kernel's receive time of msg (SO_TIMESTAMPNS, CLOCK_REALTIME) on the monotonic clock.
-std::int64_t arrival_ns(const msghdr& msg, std::int64_t now, std::int64_t& real_now) {
-    for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), const_cast<cmsghdr*>(c))) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
-        timespec ts;
-        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-        if (real_now == 0) real_now = realtime_ns();
-        const std::int64_t age = real_now - (std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec);
-        return now - std::clamp<std::int64_t>(age, 0, 10'000 * kMs);  // a clock step is not a delay
-    }
-    return now;
-}
 }  // namespace
 
 void Worker::drain(MediaSession& s, int fd, bool rtcp, std::int64_t now) {
-    static thread_local RecvBatch b;
-    std::int64_t real_now = 0;
-    for (int round = 0; round < 8; ++round) {
-        b.reset();
-        const int n = ::recvmmsg(fd, b.msgs.data(), RecvBatch::kSize, MSG_DONTWAIT, nullptr);
-        if (n < 0) {
-            if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) {
-                s.stream().on_recv_error(errno, nullptr, now);
-                continue;
-            }
-            return;  // EAGAIN: drained
+    MediaSession* const one[] = {&s};
+    Delivery sink(one, rtcp, now, stats_.datagrams);
+    recv_.drain_one(fd, 0, now, sink);
+}
+
+bool Worker::read_due(std::int64_t now) {
+    net::SendRing* ring = batch_.ring();
+    if (!ring) return false;
+    due_.clear();
+    due_fds_.clear();
+    for (const Slot& sl : slots_)
+        if (sl.deadline_ns <= now + kSlackNs) {
+            due_.push_back(sl.session);
+            due_fds_.push_back(sl.session->rtp_fd());
         }
-        for (int i = 0; i < n; ++i) {
-            const msghdr& h = b.msgs[static_cast<std::size_t>(i)].msg_hdr;
-            net::SocketAddress from;
-            std::memcpy(&from.storage, h.msg_name, std::min<std::size_t>(h.msg_namelen, sizeof from.storage));
-            from.length = h.msg_namelen;
-            ++stats_.datagrams;
-            s.stream().on_datagram(b.data[static_cast<std::size_t>(i)].data(), static_cast<int>(b.msgs[static_cast<std::size_t>(i)].msg_len),
-                                   from, rtcp, arrival_ns(h, now, real_now));
-        }
-        if (n < static_cast<int>(RecvBatch::kSize)) return;
-    }
+    const std::int64_t read_at = monotonic_ns();
+    Delivery sink(due_.data(), false, read_at, stats_.datagrams);
+    return recv_.drain(ring, due_fds_.data(), due_.size(), read_at, sink);
 }
 
 void Worker::on_socket(const epoll_event& ev, std::int64_t now) {
@@ -424,6 +395,8 @@ void Worker::run() {
         if (governed_) govern();
         stats_.send_submits = batch_.stats().submits;
         stats_.batched_packets = batch_.stats().packets;
+        stats_.recv_submits = recv_.stats().submits;
+        stats_.batched_reads = recv_.stats().packets;
         if (stats_mu_.try_lock()) {
             published_ = stats_;
             stats_mu_.unlock();

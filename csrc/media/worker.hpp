@@ -28,6 +28,7 @@
 
 #include "common/clock.hpp"
 #include "media/cpu_governor.hpp"
+#include "media/recv_batch.hpp"
 #include "media/send_batch.hpp"
 
 #include <sys/epoll.h>
@@ -52,6 +53,7 @@ using siperb::monotonic_ns;
 struct WorkerStats {
     std::uint64_t wakeups = 0, ticks = 0, late_ticks = 0, missed_ticks = 0, datagrams = 0;
     std::uint64_t send_submits = 0, batched_packets = 0;  // SendBatch: system calls, packets
+    std::uint64_t recv_submits = 0, batched_reads = 0;    // RecvBatch: ring submissions, datagrams
     std::size_t sessions = 0;
     // The CPU governor (cpu_governor.hpp): its Opus complexity level now, its steps so far and
     // the thread's busy share of the last judged window (0-1).
@@ -105,6 +107,7 @@ private:
     void run_ticks(std::int64_t now);
     void on_socket(const epoll_event& ev, std::int64_t now);
     void drain(MediaSession& s, int fd, bool rtcp, std::int64_t now);
+    bool read_due(std::int64_t now);  // every due session's RTP through the ring (RecvBatch)
     std::int64_t first_deadline(std::int64_t now, std::int64_t period, std::int64_t cost) const;
     std::int64_t estimated_cost(const MediaSession& s) const;
     void arm_timer();
@@ -125,6 +128,9 @@ private:
     std::atomic<std::size_t> count_{0};
     std::int64_t next_deadline_ = INT64_MAX;
     SendBatch batch_;  // what run_ticks' sessions send, out in one system call
+    RecvBatch recv_;   // what they received, read together before their ticks
+    std::vector<MediaSession*> due_;
+    std::vector<int> due_fds_;
     mutable std::mutex stats_mu_;
     WorkerStats stats_, published_;
     bool governed_;

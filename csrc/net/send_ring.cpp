@@ -18,6 +18,7 @@ int ring_setup(unsigned entries, io_uring_params& p) noexcept {
 int ring_enter(int fd, unsigned submit, unsigned complete, unsigned flags) noexcept {
     return static_cast<int>(::syscall(__NR_io_uring_enter, fd, submit, complete, flags, nullptr, 0));
 }
+constexpr std::uint32_t kSiocInq = 0;  // SOCKET_URING_OP_SIOCINQ (linux/io_uring.h of 6.7+)
 template <class T>
 T* at(void* base, unsigned off) noexcept {
     return reinterpret_cast<T*>(static_cast<char*>(base) + off);
@@ -82,20 +83,26 @@ bool SendRing::open(unsigned entries) noexcept {
     return true;
 }
 
-bool SendRing::submit(const int* fds, msghdr* const* msgs, std::size_t n, int* result) noexcept {
+bool SendRing::run(Op op, const int* fds, msghdr* const* msgs, std::size_t n, int* result) noexcept {
     if (fd_ < 0 || n == 0 || n > entries_) return false;
     auto* sqes = static_cast<io_uring_sqe*>(sqes_);
     const unsigned tail = *sq_tail_, mask = *sq_mask_;
     for (std::size_t i = 0; i < n; ++i) {
         io_uring_sqe& e = sqes[(tail + i) & mask];
         std::memset(&e, 0, sizeof e);
-        e.opcode = IORING_OP_SENDMSG;
         e.fd = fds[i];
-        e.addr = reinterpret_cast<std::uintptr_t>(msgs[i]);
-        e.len = 1;
-        e.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;  // fail with EAGAIN rather than wait for room
         e.user_data = i;
         result[i] = INT_MIN;
+        if (op == Op::Inq) {
+            e.opcode = IORING_OP_URING_CMD;
+            e.cmd_op = kSiocInq;
+            continue;
+        }
+        e.opcode = op == Op::Recv ? IORING_OP_RECVMSG : IORING_OP_SENDMSG;
+        e.addr = reinterpret_cast<std::uintptr_t>(msgs[i]);
+        e.len = 1;
+        // Fail with EAGAIN rather than wait for room (or, reading, for a datagram).
+        e.msg_flags = op == Op::Recv ? MSG_DONTWAIT : MSG_DONTWAIT | MSG_NOSIGNAL;
     }
     __atomic_store_n(sq_tail_, tail + static_cast<unsigned>(n), __ATOMIC_RELEASE);
     int r;

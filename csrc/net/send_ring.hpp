@@ -1,5 +1,5 @@
-// A minimal io_uring used for one thing: handing the kernel a batch of sendmsg calls on
-// different sockets in one system call. sendmmsg takes one socket, and every media session
+// A minimal io_uring used for one thing: handing the kernel a batch of sendmsg (or recvmsg,
+// or SIOCINQ) calls on different sockets in one system call. sendmmsg takes one socket, and every media session
 // owns its own socket (its RTP port is its source port: symmetric RTP and NATs need it), so
 // sendmmsg cannot batch across sessions; an io_uring submission can. Raw system calls (the
 // kernel's uapi header), no liburing. Sends are non-blocking (MSG_DONTWAIT): each completes,
@@ -32,9 +32,21 @@ public:
     // Sends msgs[i] on fds[i] for i < n (n <= capacity()), one system call; result[i] is the
     // byte count or -errno, or INT_MIN when the kernel did not take it (the caller sends those
     // one by one). False when it took none.
-    bool submit(const int* fds, msghdr* const* msgs, std::size_t n, int* result) noexcept;
+    bool submit(const int* fds, msghdr* const* msgs, std::size_t n, int* result) noexcept {
+        return run(Op::Send, fds, msgs, n, result);
+    }
+    // The same with recvmsg: one datagram (or -EAGAIN at once: MSG_DONTWAIT) per socket.
+    // io_uring reports no "more queued" for UDP (IORING_CQE_F_SOCK_NONEMPTY stays clear).
+    bool receive(const int* fds, msghdr* const* msgs, std::size_t n, int* result) noexcept {
+        return run(Op::Recv, fds, msgs, n, result);
+    }
+    // SIOCINQ on each socket (SOCKET_URING_OP_SIOCINQ, Linux 6.7+): for UDP the length of the
+    // first queued datagram, 0 when none; a negative errno where the kernel cannot.
+    bool queued(const int* fds, std::size_t n, int* result) noexcept { return run(Op::Inq, fds, nullptr, n, result); }
 
 private:
+    enum class Op : std::uint8_t { Send, Recv, Inq };
+    bool run(Op op, const int* fds, msghdr* const* msgs, std::size_t n, int* result) noexcept;
     void close() noexcept;
 
     int fd_ = -1;
