@@ -418,9 +418,7 @@ class Engine:
         ``cpu_governor`` lowers Opus complexity on a thread short of time, before a packet is
         late, and raises it when there is room (``opus_complexity`` is the ceiling)."""
         self._native = _core.MediaEngine(threads, event_capacity, realtime_priority, cpu_governor)
-        self._sessions: weakref.WeakValueDictionary[int, MediaSession] = (
-            weakref.WeakValueDictionary()
-        )
+        self._sessions = weakref.WeakValueDictionary[int, MediaSession]()
         self.hub: EventHub | None = None
         self._attached_loop: asyncio.AbstractEventLoop | None = None
         #: Session commands run off the event loop, in order (:mod:`siperb.media.commands`).
