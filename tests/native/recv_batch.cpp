@@ -10,6 +10,7 @@
 #include "common/clock.hpp"
 #include "media/recv_batch.hpp"
 #include "media/send_batch.hpp"
+#include "loopback_check.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,23 +24,10 @@
 
 using namespace siperb;
 using namespace siperb::media;
+using native_test::check;
+using native_test::Endpoint;
 
 namespace {
-
-int failures = 0;
-void check(bool ok, const char* what) {
-    std::printf("%s %s\n", ok ? "ok" : "FAIL", what);
-    if (!ok) ++failures;
-}
-
-struct Endpoint {
-    net::UdpSocket sock;
-    net::SocketAddress addr;
-    Endpoint() {
-        sock.bind(net::SocketAddress::parse("127.0.0.1", 0));
-        addr = net::local_address_of(sock.fd());
-    }
-};
 
 struct Got {
     int seq;
@@ -158,5 +146,5 @@ int main(int argc, char** argv) {
     if (argc > 1 && std::strcmp(argv[1], "off") == 0) ::setenv("SIPERB_RECV_BATCH", "off", 1);
     run(true);
     run(false);  // the path of a kernel without SIOCINQ in io_uring
-    return failures == 0 ? 0 : 1;
+    return native_test::failures == 0 ? 0 : 1;
 }

@@ -6,6 +6,7 @@
 // direct path). Prints "mode ring|direct", then "ok <check>" lines.
 #include "media/rtp_transport.hpp"
 #include "media/send_batch.hpp"
+#include "loopback_check.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,23 +20,10 @@
 
 using namespace siperb;
 using namespace siperb::media;
+using native_test::check;
+using native_test::Endpoint;
 
 namespace {
-
-int failures = 0;
-void check(bool ok, const char* what) {
-    std::printf("%s %s\n", ok ? "ok" : "FAIL", what);
-    if (!ok) ++failures;
-}
-
-struct Endpoint {
-    net::UdpSocket sock;
-    net::SocketAddress addr;
-    Endpoint() {
-        sock.bind(net::SocketAddress::parse("127.0.0.1", 0));
-        addr = net::local_address_of(sock.fd());
-    }
-};
 
 struct Got {
     int sender, receiver, seq;
@@ -132,5 +120,5 @@ int main(int argc, char** argv) {
     check(st[1].send_errors == 1 && st[0].send_errors == 0 && st[2].send_errors == 0, "the failed send counted against its own transport");
     check(after.size() == 2 && after[0].seq != 1 && after[1].seq != 1, "the others went out");
     check(!ring || batch.stats().errors == 1, "the batch counted one error");
-    return failures == 0 ? 0 : 1;
+    return native_test::failures == 0 ? 0 : 1;
 }
