@@ -108,6 +108,7 @@ def ua_config(kam: Kamailio, user: str, hz: float, calls: int, audio: bool) -> U
         return EngineMedia(ua.media_host(), [Codec.pcmu()], media_timeout=ua.config.media_timeout,
                            source=ToneSource(8000, [([hz], 1000)], repeat=True))  # fmt: skip
 
+    calls = max(calls, 500)  # the sequential phase alone (--concurrent 0) needs the same rates
     return UserAgentConfig(
         aor=f"sip:{user}@{DOMAIN}", proxy=kam.uri("udp"), password=kam.accounts[user],
         media_factory=media, auto_answer=lambda call: True, max_calls=calls + 10,
@@ -268,6 +269,25 @@ def report(
     return ok and stable
 
 
+async def settled(what: str) -> tuple[int, int]:
+    """RSS (KB) and descriptors once every ended call's transactions have expired (64*T1)."""
+    await asyncio.sleep(LINGER + 3.0)
+    gc.collect()
+    rss, fd = rss_kb(), fds()
+    print(f"settled {what} ({LINGER + 3.0:.0f} s without calls): RSS {rss / 1024:.1f} MB, "
+          f"{fd} fds, malloc in use {malloc_in_use() / 1e6:.1f} MB")  # fmt: skip
+    return rss, fd
+
+
+def retained(before: tuple[int, int], after: tuple[int, int], tolerance: float) -> bool:
+    rss_growth = (after[0] - before[0]) / before[0]
+    fd_growth = (after[1] - before[1]) / before[1]
+    ok = rss_growth <= tolerance and fd_growth <= tolerance
+    print(f"left behind: RSS {rss_growth:+.1%}, fds {fd_growth:+.1%}: "
+          f"{'flat' if ok else 'NOT flat'} within {tolerance:.0%}")  # fmt: skip
+    return ok
+
+
 async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
     callee = UserAgent(ua_config(kam, "1001", 1300.0, args.concurrent, not args.no_audio))
     caller = UserAgent(ua_config(kam, "1000", 800.0, args.concurrent, not args.no_audio))
@@ -290,7 +310,7 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
                 tracemalloc.stop()
             ok &= report(soak, "concurrent", start, args.tolerance, warm_up, args.setup_ratio)
         if args.sequential:
-            await asyncio.sleep(2)  # the last calls' transactions end
+            before = await settled(f"before the {args.sequential} sequential calls")
             start = time.monotonic()
             sampler = asyncio.get_running_loop().create_task(soak.sampler("sequential", 10.0))
             await soak.sequential(args.sequential, args.talk)
@@ -298,6 +318,10 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
             soak.samples.append(("sequential", time.monotonic(), rss_kb(), fds()))
             ok &= report(soak, "sequential", start, args.tolerance, LINGER + 10.0,
                          args.setup_ratio)  # fmt: skip
+            # A phase shorter than its warm-up is judged by what it left behind: memory and
+            # descriptors once its calls' transactions have expired, against the same before it.
+            after = await settled(f"after the {args.sequential} sequential calls")
+            ok &= retained(before, after, args.tolerance)
         await asyncio.sleep(2)
         idle.append(("idle after", rss_kb(), fds()))
         for what, rss, fd in idle:
