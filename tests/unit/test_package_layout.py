@@ -19,8 +19,8 @@ import siperb
 ROOT = Path(siperb.__file__).parent
 
 #: Layers, lowest first: a module may import its own layer and the ones before it.
-BASE = ("siperb._core", "siperb._compat", "siperb._mirror", "siperb._version", "siperb.errors",
-        "siperb.events", "siperb.sdp")  # fmt: skip
+BASE = ("siperb._core", "siperb._compat", "siperb._memory", "siperb._mirror", "siperb._version",
+        "siperb.errors", "siperb.events", "siperb.sdp")  # fmt: skip
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", BASE),
     ("cli output", ("siperb.cli_output",)),  # the command's printing helpers: base only

@@ -9,7 +9,8 @@ start or update asked for before.
 
 from __future__ import annotations
 
-from .commands import drain_all, release_free_memory
+from .._memory import release_soon
+from .commands import drain_all
 from .engine import MediaSession
 
 
@@ -26,7 +27,7 @@ def close_soon(session: MediaSession) -> None:
         return
     session._closing = True
     session.engine.commands.submit(session.close, key=session.id)
-    session.engine.commands.submit(release_free_memory, key=session.id)
+    session.engine.commands.submit(release_soon, key=session.id)  # after the close freed
 
 
 def drain(timeout: float | None = None) -> None:

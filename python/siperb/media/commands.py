@@ -20,13 +20,9 @@ A command that fails is given to its ``on_error`` (on this thread; hop to the lo
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
 import logging
 import os
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,42 +32,6 @@ log = logging.getLogger(__name__)
 
 _queues: weakref.WeakSet[CommandQueue] = weakref.WeakSet()
 _queues_lock = threading.Lock()
-
-
-#: Seconds between two returns of the allocator's free pages (:func:`release_free_memory`).
-TRIM_INTERVAL = 10.0
-
-_trim_lock = threading.Lock()
-_trim_state: dict[str, Any] = {"last": 0.0, "fn": None}
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim`` (None with another C library)."""
-    if _trim_state["fn"] is None:
-        fn: Any = False
-        name = ctypes.util.find_library("c")
-        with contextlib.suppress(OSError, AttributeError):
-            fn = ctypes.CDLL(name).malloc_trim if name else False
-        _trim_state["fn"] = fn
-    return _trim_state["fn"] or None
-
-
-def release_free_memory(interval: float = TRIM_INTERVAL) -> bool:
-    """Give the allocator's free pages back to the system, at most once per ``interval``.
-
-    A session's native state (~115 KB a side: jitter buffer, codecs, SRTP) is built on a
-    command lane and freed on another thread; glibc keeps what is freed in each thread's own
-    arena for reuse. At 500 concurrent calls the soak's resident memory crept ~3 MB a minute
-    while the bytes the allocator had handed out stayed flat (``mallinfo2``): free pages kept,
-    not a leak. Called after closes; returns whether it trimmed."""
-    trim = _malloc_trim()
-    now = time.monotonic()
-    with _trim_lock:
-        if trim is None or now - _trim_state["last"] < interval:
-            return False
-        _trim_state["last"] = now
-    trim(0)
-    return True
 
 
 #: Lanes per engine: commands of different sessions in flight at once.

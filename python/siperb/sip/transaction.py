@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .._memory import release_soon
 from ..errors import TransportError
 from . import Message, Request
 from .response import DIALOG_CREATING, cseq_of, response_to
@@ -234,6 +235,7 @@ class ClientTransaction:
         self._cancel_timers()
         if self.layer._client.get(self.key) is self:
             del self.layer._client[self.key]
+            release_soon()  # a burst of ended calls' transactions expires together
 
 
 class ServerTransaction:
@@ -361,6 +363,7 @@ class ServerTransaction:
         self._timer = self._deadline = None
         if self.layer._server.get(self.key) is self:
             del self.layer._server[self.key]
+            release_soon()
 
 
 RequestHandler = Callable[[Message, ServerTransaction], None]
