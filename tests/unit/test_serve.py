@@ -5,6 +5,7 @@ the 503 gate (full, draining) for INVITE and OPTIONS, metrics over HTTP, the Kam
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import shutil
 import socket
@@ -499,3 +500,22 @@ def test_a_call_without_rtp_for_media_timeout_is_hung_up(tmp_path: Path) -> None
     run(main())
     assert seen["a_hangup_by"] == "remote", seen  # B sent the BYE
     assert seen["b_idle"] and 1.0 < seen["elapsed"] < 10.0, seen
+
+
+def test_a_fleet_log_line_is_one_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers share the supervisor's stdout; with PYTHONUNBUFFERED, print() wrote a line and
+    its newline apart, and two workers' ready lines ran together (the fleet test saw 2 of 3)."""
+    from siperb.serve import supervisor
+
+    class Recorder(io.StringIO):
+        writes: list[str] = []
+
+        def write(self, s: str) -> int:
+            self.writes.append(s)
+            return len(s)
+
+    out = Recorder()
+    monkeypatch.setattr(sys, "stdout", out)
+    supervisor._line(event="worker_ready", worker=2)
+    assert len(out.writes) == 1 and out.writes[0].endswith("}\n"), out.writes
+    assert json.loads(out.writes[0])["event"] == "worker_ready"

@@ -40,8 +40,11 @@ STABLE_SECONDS = 10.0
 
 
 def _line(**data: object) -> None:
-    """One structured line on stdout (the fleet's log)."""
-    print(json.dumps({**data, "time": time.time()}), flush=True)
+    """One structured line on stdout (the fleet's log), in one write: the workers share the
+    supervisor's stdout, and ``print`` writes the text and its newline apart when stdout is
+    unbuffered (PYTHONUNBUFFERED), so two workers' lines could run together."""
+    sys.stdout.write(json.dumps({**data, "time": time.time()}) + "\n")
+    sys.stdout.flush()
 
 
 @dataclass
