@@ -92,7 +92,9 @@ def fft_peak(pcm: np.ndarray) -> tuple[float, float]:
     return float(np.argmax(spectrum) * RATE / len(x)), float(np.sqrt(np.mean(x * x)))
 
 
-async def hear(sink: BufferSink, want: float = THEIR_HZ, within: float = 10.0) -> None:
+async def hear(
+    sink: BufferSink, want: float = THEIR_HZ, within: float = 10.0, media: Any = None
+) -> None:
     """The tone from baresip (frequency and level) in a whole second of what we play, within
     ``within`` seconds of audio: ICE and DTLS through rtpengine come first, and under ASan on a
     loaded machine they took longer than the half second this used to skip (silence, 0 Hz)."""
@@ -103,7 +105,10 @@ async def hear(sink: BufferSink, want: float = THEIR_HZ, within: float = 10.0) -
         if abs(hz - want) < 20 and level > 0.01:
             return
         heard.append((hz, round(level, 4)))
-    raise AssertionError(f"no {want} Hz in {within:.0f} s: (Hz, level) each second {heard}")
+    session = getattr(media, "session", None)
+    state = None if session is None else (session.stats(), getattr(session, "dtls_state", None))
+    raise AssertionError(f"no {want} Hz in {within:.0f} s: (Hz, level) each second {heard}; "
+                         f"our session: {state}")  # fmt: skip
 
 
 def assert_bob_heard_us(bob: Baresip) -> None:
