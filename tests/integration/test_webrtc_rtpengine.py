@@ -181,7 +181,7 @@ def test_baresip_calls_us_rtpengine_offers_webrtc_we_answer(
             await blocking(bob.await_event, CALL_ESTABLISHED, 10)
             assert media.negotiated is not None and media.negotiated.webrtc
             assert media.negotiated.ice_controlling is False or media.negotiated.remote_ice_lite
-            await hear(sink)
+            await hear(sink, media=media)
             await blocking(bob.hangup)
             await asyncio.wait_for(call.ended, 10)
         finally:
