@@ -50,8 +50,9 @@ def _trim() -> None:
 
 def release_soon(interval: float | None = None) -> None:
     """Ask for a trim after memory was freed: at once (on a helper thread) when none ran in the
-    last ``interval`` (:data:`TRIM_INTERVAL`) seconds, else when the interval is over; one pending trim covers every
-    call made before it runs. Never blocks the caller (an event loop may call it)."""
+    last ``interval`` (:data:`TRIM_INTERVAL`) seconds, else when the interval is over; one
+    pending trim covers every call made before it runs. Never blocks the caller (an event loop
+    may call it)."""
     with _lock:
         if _state["pid"] != os.getpid():  # a fork: the parent's pending timer is not here
             _state["pid"], _state["timer"] = os.getpid(), None

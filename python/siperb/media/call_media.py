@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 from ..errors import SdpNegotiationError
@@ -175,6 +176,7 @@ class EngineMedia(SdpOnlyMedia):
         self._call: Any = None
         self._deferred = False  # an inbound call's answer is ready before the user answers
         self._queued = False  # our session's start is on the engine's command queue
+        self.started: Future[None] | None = None  # the last start/update's completion
 
     # ---- SdpOnlyMedia hooks ----
 
@@ -275,16 +277,17 @@ class EngineMedia(SdpOnlyMedia):
                 self.session.set_sink(self.sink)
             self._queued = True
         # The start (or update) waits for the engine thread: on the command queue, not here.
-        self._command(self.session.start, params, ends_call=True)
+        self.started = self._command(self.session.start, params, ends_call=True)
 
-    def _command(self, method: Callable[..., Any], *args: Any, ends_call: bool = False) -> None:
+    def _command(
+        self, method: Callable[..., Any], *args: Any, ends_call: bool = False
+    ) -> Future[None]:
         """Run a session method on the engine's command queue, after those asked before. A
         start or update that fails ends the call as an unusable answer does
         (:meth:`_start_failed`); another command's failure is logged."""
         key = self.session.id if self.session is not None else 0
         if not ends_call:
-            self.engine.commands.submit(lambda: method(*args), key=key)
-            return
+            return self.engine.commands.submit(lambda: method(*args), key=key)
         try:
             loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:  # no loop, so no call to end: the failure is kept and logged
@@ -298,7 +301,7 @@ class EngineMedia(SdpOnlyMedia):
             with contextlib.suppress(RuntimeError):  # the loop is gone: nobody to tell
                 loop.call_soon_threadsafe(self._start_failed, exc)
 
-        self.engine.commands.submit(lambda: method(*args), failed, key=key)
+        return self.engine.commands.submit(lambda: method(*args), failed, key=key)
 
     def _start_failed(self, exc: BaseException) -> None:
         """The engine refused the negotiated parameters: the call ends with that error."""
@@ -334,11 +337,16 @@ class EngineMedia(SdpOnlyMedia):
         self._call = call
         self._deferred = getattr(call, "direction", "") == "inbound"
 
-    def answered(self) -> None:
-        """The user answered (our 200 went out): start the negotiated session."""
+    def answered(self) -> Future[None] | None:
+        """The user answers: start the negotiated session (before our 200 goes out: the far
+        end may send ICE checks, DTLS and media as soon as it has it). Returns the start's
+        completion (a failure goes to the call, see :meth:`_command`), None if none is due."""
         if self._deferred:
             self._deferred = False
+            self.started = None
             self._negotiated()
+            return self.started
+        return None
 
     def _on_dtmf(self, event: Event) -> None:
         if not event.get("ended", True):

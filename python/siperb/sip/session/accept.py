@@ -144,6 +144,16 @@ class AcceptMixin(SessionBase):
         body = self._answer_body
         if self._late_offer:
             body = str(self.media.create_offer())
+        answered = getattr(self.media, "answered", None)
+        start = answered() if answered is not None else None
+        if start is not None:
+            # The media starts before our 200 goes out (the far end may send ICE checks,
+            # DTLS and media once it has it), off the event loop; a refusal answers 488.
+            with contextlib.suppress(Exception):
+                await asyncio.wrap_future(start)
+            await asyncio.sleep(0)  # the refusal, if any, is scheduled before this resumes
+            if self.state is not CallState.INCOMING or self.invite_tx is None:
+                return
         response = self.invite_tx.response(
             200, "OK",
             [("Contact", self.ua.contact()), ("Allow", self.ua.ALLOW),
@@ -152,9 +162,6 @@ class AcceptMixin(SessionBase):
         )  # fmt: skip
         self.invite_tx.send(response)
         self._retransmit_2xx(response, self.invite_tx)
-        started = getattr(self.media, "answered", None)
-        if started is not None:
-            started()
         self._set_state(CallState.ESTABLISHED)
 
     def _retransmit_2xx(self, response: Message, tx: ServerTransaction) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from ...errors import SiperbError
+from ...errors import SdpNegotiationError, SiperbError
 from .base import SessionBase, log
 from .state import CallState, Outcome
 
@@ -36,6 +36,12 @@ class CloseMixin(SessionBase):
         answered yet (early media): hung up as by :meth:`hangup`, after the same event.
         """
         if self.state is CallState.TERMINATED:
+            return
+        refuse_offer = getattr(self, "_refuse_offer", None)
+        if self.state is CallState.INCOMING and refuse_offer is not None:
+            # An inbound call's media starts before our 200 (accept.answer): 488, as an offer
+            # we cannot take.
+            refuse_offer(SdpNegotiationError(reason, field="m=audio", reason=reason))
             return
         if self.state is CallState.ESTABLISHED:
             if self._retx is not None:
