@@ -81,21 +81,9 @@ def engine(
 def test_sessions_send_from_their_own_ports_to_their_own_peers(engine: media.Engine) -> None:
     """Twelve sessions on two threads each send to their own plain UDP peer: every peer hears
     RTP only from its session's RTP port, with that session's SSRC."""
-    peers = []
-    sessions = []
-    for _ in range(12):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind(("127.0.0.1", 0))
+    peers, sessions = _paired_sessions(engine, "sendonly")
+    for sock in peers:
         sock.setblocking(False)
-        s = engine.session()
-        s.start(
-            media.StreamParams(
-                codec="PCMU", clock_rate=8000, payload_type=0, local_payload_type=0,
-                remote_address="127.0.0.1", remote_port=sock.getsockname()[1], direction="sendonly",
-            )
-        )  # fmt: skip
-        peers.append(sock)
-        sessions.append(s)
     heard: list[list[tuple[int, int]]] = [[] for _ in peers]
 
     def enough() -> bool:
@@ -132,19 +120,7 @@ def test_sessions_receive_their_own_packets(engine: media.Engine) -> None:
     """Twelve receiving sessions on two threads, each fed by its own UDP sender with its own
     SSRC: each session gets all 40 of its packets, none lost or from a foreign source; with
     the ring they are read in batches (fewer submissions than datagrams)."""
-    senders, sessions = [], []
-    for _ in range(12):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind(("127.0.0.1", 0))
-        s = engine.session()
-        s.start(
-            media.StreamParams(
-                codec="PCMU", clock_rate=8000, payload_type=0, local_payload_type=0,
-                remote_address="127.0.0.1", remote_port=sock.getsockname()[1], direction="recvonly",
-            )
-        )  # fmt: skip
-        senders.append(sock)
-        sessions.append(s)
+    senders, sessions = _paired_sessions(engine, "recvonly")
     for seq in range(40):
         for i, sock in enumerate(senders):
             header = struct.pack("!BBHII", 0x80, 0, seq, seq * 160, 0x1000 + i)
@@ -167,3 +143,23 @@ def test_sessions_receive_their_own_packets(engine: media.Engine) -> None:
         s.close()
     for sock in senders:
         sock.close()
+
+
+def _paired_sessions(
+    engine: media.Engine, direction: str, count: int = 12
+) -> tuple[list[socket.socket], list[media.MediaSession]]:
+    """``count`` started PCMU sessions, each with its own loopback UDP socket as the far end."""
+    socks, sessions = [], []
+    for _ in range(count):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        s = engine.session()
+        s.start(
+            media.StreamParams(
+                codec="PCMU", clock_rate=8000, payload_type=0, local_payload_type=0,
+                remote_address="127.0.0.1", remote_port=sock.getsockname()[1], direction=direction,
+            )
+        )  # fmt: skip
+        socks.append(sock)
+        sessions.append(s)
+    return socks, sessions
