@@ -58,6 +58,7 @@ void bind_jbuf(pybind11::module_& m) {
         .def_readonly("kind", &Frame::kind)
         .def_readonly("stretch", &Frame::stretch)
         .def_readonly("stretch_samples", &Frame::stretch_samples)
+        .def_readonly("quiet_samples", &Frame::quiet_samples)
         .def_readonly("samples", &Frame::samples)
         .def_readonly("sequence_number", &Frame::sequence_number)
         .def_readonly("timestamp", &Frame::timestamp)

@@ -211,6 +211,16 @@ void JitterBuffer::choose_stretch(Frame& f, double offset, double pending, doubl
     } else {
         return;
     }
+    const double ms_to_samples = config_.clock_rate / 1000.0;
+    const double pending_samples = std::max(0.0, pending) * ms_to_samples;
+    if (f.stretch == Stretch::Accelerate) {
+        // Everything above the lowest playout point that still meets the target.
+        const double excess = pending_samples + std::floor(std::max(0.0, offset - target) / frame) * frame_samples_;
+        f.quiet_samples = static_cast<std::uint32_t>(std::min<double>(frame_samples_, excess));
+    } else {
+        // What is missing to the next playout point up: no pending audio left after it.
+        f.quiet_samples = static_cast<std::uint32_t>(std::max(0.0, frame_samples_ - pending_samples));
+    }
     ++(f.stretch == Stretch::Accelerate ? stats_.accelerated : stats_.decelerated);
     since_stretch_ = 0;
 }
@@ -233,6 +243,7 @@ void JitterBuffer::get(double now_ms, double pending_ms, Frame& f) {
     f.kind = FrameKind::Silence;
     f.stretch = Stretch::None;
     f.stretch_samples = 0;
+    f.quiet_samples = 0;
     f.sequence_number = 0;
     f.timestamp = 0;
     f.marker = false;

@@ -29,6 +29,10 @@ struct Frame {
     FrameKind kind = FrameKind::Silence;
     Stretch stretch = Stretch::None;
     std::uint32_t stretch_samples = 0;  // remove (accelerate) or add (decelerate) this many
+    // If the decoded frame is near-silent (a pause in speech), remove or add this many instead
+    // (up to a whole frame): the move to the next playout point at once, with no pending audio
+    // left over to delay what follows.
+    std::uint32_t quiet_samples = 0;
     std::uint32_t samples = 0;          // nominal length of the frame
     std::uint16_t sequence_number = 0;  // of the packet (Packet) or of the missing one (Conceal)
     std::uint32_t timestamp = 0;

@@ -19,7 +19,8 @@ struct PlayoutOptions {
 };
 
 // Decodes f with dec into dec_buf (room for dec.max_samples()) and, for a stretch hint, stretches
-// into stretch_buf (room for half as much again). Counts into st's frames_* / accelerated /
+// into stretch_buf (room for half as much again; a near-silent frame is cut or repeated by
+// f.quiet_samples instead, by as much as fits there). Counts into st's frames_* / accelerated /
 // decelerated / fec_recovered. Returns the audio to append to the sync buffer (may be empty).
 std::span<const std::int16_t> play_frame(const jbuf::Frame& f, AudioDecoder& dec, const PlayoutOptions& o,
                                          std::span<std::int16_t> dec_buf, std::span<std::int16_t> stretch_buf,

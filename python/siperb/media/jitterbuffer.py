@@ -21,7 +21,9 @@ stalled packets are missing, and when they arrive together the ones that conceal
 for are dropped back to the target, which costs less delay than covering rare stalls. A packet
 just too late for its tick is dropped the same way when the tick before still meets the target
 (its concealment has played); in a silence gap, audio pending from a stretched frame is dropped
-so that the next talk spurt starts on its tick.
+so that the next talk spurt starts on its tick. In a pause in speech (a near-silent decoded
+frame) the playout point moves by up to a whole frame at once, cut or repeated rather than
+stretched, so that no pending audio is left to delay what follows.
 
 :func:`replay` runs a network trace (``(sequence_number, timestamp, arrival_ms, payload)``
 tuples, recorded or from :mod:`siperb.media.traces`) through the same receive chain as a call
