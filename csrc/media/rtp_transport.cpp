@@ -96,7 +96,8 @@ void RtpTransport::on_recv_error(int err, const net::SocketAddress* to, std::int
     events_.emit(MediaEventType::IcmpError, err, to ? to : &remote_rtp_);
 }
 
-void RtpTransport::on_error_queue(int fd, std::int64_t now_ns) noexcept {
+int RtpTransport::on_error_queue(int fd, std::int64_t now_ns) noexcept {
+    int icmp = 0;
     for (int i = 0; i < 16; ++i) {
         std::array<std::uint8_t, 512> control{};
         std::array<std::uint8_t, 64> data{};
@@ -109,7 +110,7 @@ void RtpTransport::on_error_queue(int fd, std::int64_t now_ns) noexcept {
         msg.msg_iovlen = 1;
         msg.msg_control = control.data();
         msg.msg_controllen = control.size();
-        if (::recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) return;
+        if (::recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) return icmp;
         for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
             if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
                   (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
@@ -121,8 +122,10 @@ void RtpTransport::on_error_queue(int fd, std::int64_t now_ns) noexcept {
             to.storage = name;
             to.length = msg.msg_namelen;
             on_recv_error(static_cast<int>(ee.ee_errno), to.length ? &to : nullptr, now_ns);
+            ++icmp;
         }
     }
+    return icmp;
 }
 
 }  // namespace siperb::media

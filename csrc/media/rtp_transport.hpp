@@ -73,8 +73,8 @@ public:
     // An ICMP error (ECONNREFUSED ...) for a datagram to `to` (null: the remote RTP address);
     // now_ns 0 reads the clock. Counted; reported at most once a second.
     void on_recv_error(int err, const net::SocketAddress* to, std::int64_t now_ns) noexcept;
-    // Drains fd's error queue (IP_RECVERR) into on_recv_error.
-    void on_error_queue(int fd, std::int64_t now_ns) noexcept;
+    // Drains fd's error queue (IP_RECVERR) into on_recv_error; the ICMP errors it held.
+    int on_error_queue(int fd, std::int64_t now_ns) noexcept;
     // A send to `to` failed with err (here, or later in the thread's SendBatch): counted in
     // send_errors, and an ICMP-reported one as on_recv_error.
     void on_send_error(int err, const net::SocketAddress& to) noexcept;
