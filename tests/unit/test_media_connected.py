@@ -6,6 +6,7 @@ going quiet, a new remote, a latch). What the kernel says about each socket is r
 
 from __future__ import annotations
 
+import errno
 import socket
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from media_helpers import connected_peer, dominant_frequency, wait_until
 
 from siperb import media
+from siperb.events import Event
 
 
 @pytest.fixture
@@ -173,6 +175,40 @@ def test_wildcard_bound_sockets_are_not_connected(engine):
             fields = line.split()
             if int(fields[1].split(":")[1], 16) == a.local_port:
                 assert fields[3] == "07", line  # unconnected
+    finally:
+        a.close()
+        b.close()
+
+
+def test_icmp_errors_reach_the_tick_read_with_their_destination(engine):
+    # RTP sockets read at ticks are not in epoll: the tick's read meets the socket's error and
+    # drains its error queue, which names where each unreachable packet went.
+    closed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    a = engine.session()
+    b = engine.session()
+    engine.poll_events()
+    a.start(params(port))
+    try:
+        events: list[Event] = []
+        assert wait_until(
+            lambda: (
+                events.extend(e for e in engine.poll_events() if e.name == "icmp_error")
+                or bool(events)
+            )
+        )
+        assert {(e["port"], e["errno"]) for e in events} == {(port, errno.ECONNREFUSED)}
+        assert wait_until(
+            lambda: a.stats().icmp_errors >= 10
+        )  # one a packet, the queue drained each time
+        # The socket is not jammed by what its error queue held: the call moves on and talks.
+        b.start(params(a.local_port))
+        a.update(params(b.local_port))
+        assert wait_until(lambda: connected_peer(a.local_port) == b.local_port)
+        got = a.stats().packets_received
+        assert wait_until(lambda: a.stats().packets_received > got + 20)
     finally:
         a.close()
         b.close()
