@@ -5,17 +5,21 @@ DatagramProtocol that receives, decodes and re-encodes G.711 with audioop).
 Run ``python benchmarks/bench_media.py`` for the report, or ``make bench``. Each part is
 bounded (well under 60 s on a 2-core machine). ``python benchmarks/bench_media.py batch`` is
 the batching comparison alone: G.711 CPU per packet with the engine's io_uring send and receive
-batches, with the send batch only (SIPERB_RECV_BATCH=off: recvmmsg per session), without either
-(SIPERB_SEND_BATCH=off: one sendto and one recvmmsg per packet) and in the Python loop, in one
-run, then 1,000 calls (2,000 sessions) on two engine threads under normal and real-time
-scheduling.
+batches and connected sockets, the same without connecting (SIPERB_CONNECT_PEER=off), with the
+send batch only (SIPERB_RECV_BATCH=off: recvmmsg per session), without either
+(SIPERB_SEND_BATCH=off: one sendto and one recvmmsg per packet) and in the Python loop with
+unconnected and with connected sockets, in one run, then 1,000 calls (2,000 sessions) on two
+engine threads under normal and real-time scheduling.
 
 Fairness: the Python loop has as many sockets as the engine (one per leg; the engine's RTCP
 sockets carry a report every 5 s), each leg sends one 172-byte G.711 packet every 20 ms to its
 far leg in the same process and reads every packet it is sent, as the engine does; both figures
-are the whole process's CPU over the packets received in the same window. The engine also runs
-what the Python loop leaves out (jitter buffer, PLC, RTCP, statistics): that is work a user of
-the engine gets, not skipped here.
+are the whole process's CPU over the packets received in the same window. The engine connects a
+socket once its peer is settled (csrc/media/rtp_transport.hpp), so the Python loop is measured
+both ways: "connected" connect()s each leg to its far leg and sends without an address (the
+cheaper kernel path a Python user can take too), the plain one sends with sendto. The engine
+also runs what the Python loop leaves out (jitter buffer, PLC, RTCP, statistics): that is work a
+user of the engine gets, not skipped here.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import asyncio
 import ctypes
 import os
 import resource
+import socket
 import struct
 import subprocess
 import sys
@@ -207,6 +212,7 @@ def measure_native_capacity(
     batched = e1["batched_packets"] - e0["batched_packets"]
     batch = " batched" if batched else ""
     batch += " recv-batched" if e1["batched_reads"] > e0["batched_reads"] else ""
+    batch += " unconnected" if os.environ.get("SIPERB_CONNECT_PEER") == "off" else ""
     return {
         "impl": "siperb" + batch + (" realtime" if e1["realtime_threads"] else ""),
         "calls": calls,
@@ -250,7 +256,7 @@ class _PyEndpoint(asyncio.DatagramProtocol):
         audioop.lin2ulaw(pcm, 2)  # what a recorder/bridge would do with it
         self.received += 1
 
-    def send(self, peer: tuple[str, int]) -> None:
+    def send(self, peer: tuple[str, int] | None) -> None:
         payload = audioop.lin2ulaw(self.pcm, 2)
         header = struct.pack("!BBHII", 0x80, 0, self.seq & 0xFFFF, self.ts & 0xFFFFFFFF, 1)
         self.seq += 1
@@ -258,13 +264,23 @@ class _PyEndpoint(asyncio.DatagramProtocol):
         self.transport.sendto(header + payload, peer)
 
 
-async def _python_capacity(calls: int, seconds: float) -> dict[str, Any]:
+async def _python_capacity(calls: int, seconds: float, connected: bool = False) -> dict[str, Any]:
+    """connected: each leg's socket is connect()ed to its far leg and sends without an address,
+    as the engine's sockets are once their peer is settled (the kernel keeps the route)."""
     loop = asyncio.get_running_loop()
-    legs = []
+    socks = []
     for _ in range(2 * calls):
-        tr, proto = await loop.create_datagram_endpoint(_PyEndpoint, local_addr=("127.0.0.1", 0))
-        legs.append((proto, tr.get_extra_info("sockname")[:2]))
-    peers = [(legs[i][0], legs[i ^ 1][1]) for i in range(len(legs))]
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.setblocking(False)
+        socks.append(sock)
+    legs = []
+    for i, sock in enumerate(socks):
+        if connected:
+            sock.connect(socks[i ^ 1].getsockname())
+        _tr, proto = await loop.create_datagram_endpoint(_PyEndpoint, sock=sock)
+        legs.append((proto, sock.getsockname()[:2]))
+    peers = [(legs[i][0], None if connected else legs[i ^ 1][1]) for i in range(len(legs))]
     late = 0
     ticks = 0
     start = loop.time()
@@ -286,7 +302,7 @@ async def _python_capacity(calls: int, seconds: float) -> dict[str, Any]:
     for p, _ in peers:
         p.transport.close()
     return {
-        "impl": "python asyncio+audioop",
+        "impl": "python asyncio+audioop" + (" connected" if connected else ""),
         "calls": calls,
         "cpu_pct_per_call": 100 * (c1 - c0) / wall / calls,
         "cpu_us_per_packet": 1e6 * (c1 - c0) / max(received, 1),
@@ -299,7 +315,7 @@ async def _python_capacity(calls: int, seconds: float) -> dict[str, Any]:
 
 
 def measure_python_capacity(
-    calls: int, seconds: float = 6.0, realtime_priority: int = 0
+    calls: int, seconds: float = 6.0, realtime_priority: int = 0, connected: bool = False
 ) -> dict[str, Any]:
     rt = False
     if realtime_priority > 0:  # as the engine's threads get it: a like-for-like comparison
@@ -308,7 +324,7 @@ def measure_python_capacity(
             rt = True
         except OSError:
             pass
-    r = asyncio.run(_python_capacity(calls, seconds))
+    r = asyncio.run(_python_capacity(calls, seconds, connected))
     r["impl"] += " realtime" if rt else ""
     return r
 
@@ -370,8 +386,8 @@ def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "capacity-one":  # one run, for _capacity_in_subprocess
         codec, n, rt = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
         r = (
-            measure_python_capacity(n, realtime_priority=rt)
-            if codec == "python"
+            measure_python_capacity(n, realtime_priority=rt, connected=codec == "python-connected")
+            if codec.startswith("python")
             else measure_native_capacity(codec, n, realtime_priority=rt)
         )
         print(repr(r))
@@ -419,13 +435,16 @@ def measure_batching(calls: int = 500, big: int = 1000, rt: int = 0) -> list[dic
     get no CPU fall behind and their catch-up ticks make CPU per packet meaningless."""
     runs = [
         _capacity_in_subprocess("PCMU", calls, rt),
+        _capacity_in_subprocess("PCMU", calls, rt, connect=False),
         _capacity_in_subprocess("PCMU", calls, rt, recv_batch=False),
         _capacity_in_subprocess("PCMU", calls, rt, batch=False),
         _capacity_in_subprocess("python", calls, rt),
+        _capacity_in_subprocess("python-connected", calls, rt),
     ]
-    python = runs[3]["cpu_us_per_packet"]
-    for r in runs[:3]:
+    python, python_connected = runs[4]["cpu_us_per_packet"], runs[5]["cpu_us_per_packet"]
+    for r in runs[:4]:
         r["python_over_siperb"] = python / r["cpu_us_per_packet"]
+        r["python_connected_over_siperb"] = python_connected / r["cpu_us_per_packet"]
     for prio in (0, 10) if big else ():
         try:
             runs.append(_capacity_in_subprocess("PCMU", big, prio))
@@ -435,7 +454,12 @@ def measure_batching(calls: int = 500, big: int = 1000, rt: int = 0) -> list[dic
 
 
 def _capacity_in_subprocess(
-    codec: str, calls: int, realtime_priority: int, batch: bool = True, recv_batch: bool = True
+    codec: str,
+    calls: int,
+    realtime_priority: int,
+    batch: bool = True,
+    recv_batch: bool = True,
+    connect: bool = True,
 ) -> dict[str, Any]:
     import ast
 
@@ -443,6 +467,7 @@ def _capacity_in_subprocess(
         os.environ,
         SIPERB_SEND_BATCH="on" if batch else "off",
         SIPERB_RECV_BATCH="on" if recv_batch else "off",
+        SIPERB_CONNECT_PEER="on" if connect else "off",
     )
     out = subprocess.run(
         [sys.executable, __file__, "capacity-one", codec, str(calls), str(realtime_priority)],

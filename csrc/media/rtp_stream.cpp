@@ -274,6 +274,8 @@ void RtpStream::close_transport(std::int64_t now_ns) {
 void RtpStream::on_tick(std::int64_t now_ns) {
     if (!configured_) return;
     ++st_.ticks;
+    // A settled peer's socket is connected, until it is not settled (rtp_transport.hpp).
+    if (!webrtc_) net_.settle(rtp_src_.source(), rtp_src_.last_heard_ns(), now_ns);
     const bool sending = sdp::sends(params_.direction) && !net_.remote_rtp().empty() && net_.send_open();
     std::array<std::int16_t, kMaxFrame> tx;
     std::size_t tx_len = 0;

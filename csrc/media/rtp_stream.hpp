@@ -65,7 +65,7 @@ public:
     // Engine thread, once per packet time.
     void on_tick(std::int64_t now_ns);
     void on_datagram(std::uint8_t* buf, int len, const net::SocketAddress& from, bool rtcp_socket, std::int64_t now_ns);
-    void on_error_queue(int fd, std::int64_t now_ns) { net_.on_error_queue(fd, now_ns); }
+    int on_error_queue(int fd, std::int64_t now_ns) { return net_.on_error_queue(fd, now_ns); }
     void on_recv_error(int err, const net::SocketAddress* to, std::int64_t now_ns) { net_.on_recv_error(err, to, now_ns); }
     void send_bye() noexcept;
 

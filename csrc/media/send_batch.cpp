@@ -51,15 +51,17 @@ bool SendBatch::batching() noexcept {
     return state_ == State::Open;
 }
 
-bool SendBatch::queue(int fd, const std::uint8_t* buf, std::size_t len, const net::SocketAddress& to,
-                      RtpTransport* owner) noexcept {
+bool SendBatch::queue(int fd, const std::uint8_t* buf, std::size_t len, const net::SocketAddress& to, RtpTransport* owner,
+                      bool connected) noexcept {
     if (len > kMaxPacket || to.length > sizeof(sockaddr_storage) || !batching()) return false;
     if (n_ == kCapacity) flush();
     Slot& s = (*slots_)[n_];
     std::memcpy(s.data.data(), buf, len);
     s.iov.iov_len = len;
     std::memcpy(&s.to, &to.storage, to.length);
-    s.hdr.msg_namelen = to.length;
+    s.to_len = to.length;
+    s.hdr.msg_name = connected ? nullptr : &s.to;  // SendRing sends an unnamed one as IORING_OP_SEND
+    s.hdr.msg_namelen = connected ? 0 : to.length;
     s.owner = owner;
     fds_[n_] = fd;
     ++n_;
@@ -87,8 +89,8 @@ void SendBatch::flush() noexcept {
         ++stats_.errors;
         Slot& s = (*slots_)[i];
         net::SocketAddress to;
-        std::memcpy(&to.storage, &s.to, s.hdr.msg_namelen);
-        to.length = s.hdr.msg_namelen;
+        std::memcpy(&to.storage, &s.to, s.to_len);
+        to.length = s.to_len;
         if (s.owner) s.owner->on_send_error(-result_[i], to);
     }
 }

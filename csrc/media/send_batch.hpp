@@ -42,10 +42,11 @@ public:
     SendBatch(const SendBatch&) = delete;
     SendBatch& operator=(const SendBatch&) = delete;
 
-    // Queues a copy of buf for `to` on fd; owner hears of a failure. False when not batching
-    // (no ring, or a packet too large): the caller sends it itself.
-    bool queue(int fd, const std::uint8_t* buf, std::size_t len, const net::SocketAddress& to,
-               RtpTransport* owner) noexcept;
+    // Queues a copy of buf for `to` on fd; owner hears of a failure. connected: fd is
+    // connect()ed to `to`, and the packet goes without an address (the kernel's cached route).
+    // False when not batching (no ring, or a packet too large): the caller sends it itself.
+    bool queue(int fd, const std::uint8_t* buf, std::size_t len, const net::SocketAddress& to, RtpTransport* owner,
+               bool connected = false) noexcept;
     // Sends what is queued (one submission; per packet sendto where the ring did not take it).
     void flush() noexcept;
     std::size_t pending() const noexcept { return n_; }
@@ -76,6 +77,7 @@ private:
         msghdr hdr;
         iovec iov;
         sockaddr_storage to;
+        socklen_t to_len;  // kept for error reports when the packet goes without it
         RtpTransport* owner;
         std::array<std::uint8_t, kMaxPacket> data;
     };

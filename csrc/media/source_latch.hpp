@@ -25,6 +25,8 @@ public:
         count_ = 0;
     }
     const net::SocketAddress& source() const noexcept { return source_; }
+    // When the source in force was last heard (-1: not since it became the source).
+    std::int64_t last_heard_ns() const noexcept { return last_ns_; }
 
     // True when the packet is to be taken; latched() then says whether from is a new source.
     bool accept(const net::SocketAddress& from, std::uint32_t ssrc, std::uint16_t seq, bool authenticated,

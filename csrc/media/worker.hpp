@@ -7,7 +7,7 @@
 // tick is drained with recvmmsg (the kernel's receive timestamps give the true arrival times)
 // right before the jitter buffer is asked for the next frame. That is when it would be played
 // anyway, so no latency is added, and the thread wakes once per tick rather than once per
-// datagram. RTP sockets stay in epoll only for their error queue (ICMP unreachable).
+// datagram. RTP sockets are not in epoll (ICMP errors reach the tick's read: see Worker::add).
 //
 // Phases: a new session starts in the first 1 ms phase bin of the packet time whose sessions'
 // work (the measured average tick cost of each, or an estimate from the codec until measured)

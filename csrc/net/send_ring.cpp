@@ -98,9 +98,18 @@ bool SendRing::run(Op op, const int* fds, msghdr* const* msgs, std::size_t n, in
             e.cmd_op = kSiocInq;
             continue;
         }
-        e.opcode = op == Op::Recv ? IORING_OP_RECVMSG : IORING_OP_SENDMSG;
-        e.addr = reinterpret_cast<std::uintptr_t>(msgs[i]);
-        e.len = 1;
+        const msghdr& m = *msgs[i];
+        if (op == Op::Send && !m.msg_name && m.msg_iovlen == 1 && m.msg_controllen == 0) {
+            // A connected socket's packet: a plain send, which spares the kernel copying and
+            // checking the message header and its iovec array.
+            e.opcode = IORING_OP_SEND;
+            e.addr = reinterpret_cast<std::uintptr_t>(m.msg_iov[0].iov_base);
+            e.len = static_cast<std::uint32_t>(m.msg_iov[0].iov_len);
+        } else {
+            e.opcode = op == Op::Recv ? IORING_OP_RECVMSG : IORING_OP_SENDMSG;
+            e.addr = reinterpret_cast<std::uintptr_t>(msgs[i]);
+            e.len = 1;
+        }
         // Fail with EAGAIN rather than wait for room (or, reading, for a datagram).
         e.msg_flags = op == Op::Recv ? MSG_DONTWAIT : MSG_DONTWAIT | MSG_NOSIGNAL;
     }

@@ -29,7 +29,8 @@ public:
     bool is_open() const noexcept { return fd_ >= 0; }
     unsigned capacity() const noexcept { return entries_; }
 
-    // Sends msgs[i] on fds[i] for i < n (n <= capacity()), one system call; result[i] is the
+    // Sends msgs[i] on fds[i] for i < n (n <= capacity()), one system call (a message without
+    // a name, one buffer and no control data, on a connected socket, as a plain send); result[i] is the
     // byte count or -errno, or INT_MIN when the kernel did not take it (the caller sends those
     // one by one). False when it took none.
     bool submit(const int* fds, msghdr* const* msgs, std::size_t n, int* result) noexcept {

@@ -178,4 +178,21 @@ SocketAddress local_address_of(int fd) {
     return a;
 }
 
+bool bound_to_one_address(int fd) {
+    const SocketAddress a = local_address_of(fd);
+    if (a.family() == AF_INET) return reinterpret_cast<const sockaddr_in*>(&a.storage)->sin_addr.s_addr != htonl(INADDR_ANY);
+    if (a.family() == AF_INET6) return !IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6*>(&a.storage)->sin6_addr);
+    return false;
+}
+
+bool connect_peer(int fd, const SocketAddress& peer) noexcept {
+    return fd >= 0 && !peer.empty() && ::connect(fd, peer.sa(), peer.length) == 0;
+}
+
+bool disconnect_peer(int fd) noexcept {
+    sockaddr_storage none{};
+    none.ss_family = AF_UNSPEC;
+    return fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&none), sizeof(sa_family_t)) == 0;
+}
+
 }  // namespace siperb::net

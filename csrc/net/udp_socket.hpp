@@ -54,5 +54,17 @@ std::pair<UdpSocket, UdpSocket> bind_rtp_pair(const std::string& address, std::u
 UdpSocket bind_single(const std::string& address, std::uint16_t port_min, std::uint16_t port_max);
 // The address a socket is bound to (empty on error).
 SocketAddress local_address_of(int fd);
+// True when fd is bound to one address (not 0.0.0.0 or ::). connect() on a wildcard-bound
+// socket would also narrow what it receives to the one local address the route to the peer
+// picks, which need not be the address the peer sends to (a multi-homed host).
+bool bound_to_one_address(int fd);
+// connect()s a bound UDP socket to its one peer: the kernel keeps the route for sends without
+// an address and takes datagrams only from that peer (others are dropped before any read). A
+// second connect moves it. False (errno kept) when the kernel refuses.
+bool connect_peer(int fd, const SocketAddress& peer) noexcept;
+// Undoes connect_peer (AF_UNSPEC): datagrams from anyone again. The socket keeps its address
+// and port only because it was bound to an explicit port (as bind_rtp_pair and bind_single
+// do): the kernel unbinds a socket bound to port 0 here.
+bool disconnect_peer(int fd) noexcept;
 
 }  // namespace siperb::net

@@ -120,5 +120,28 @@ int main(int argc, char** argv) {
     check(st[1].send_errors == 1 && st[0].send_errors == 0 && st[2].send_errors == 0, "the failed send counted against its own transport");
     check(after.size() == 2 && after[0].seq != 1 && after[1].seq != 1, "the others went out");
     check(!ring || batch.stats().errors == 1, "the batch counted one error");
+
+    // A settled peer (RtpTransport::settle): the socket is connected, its packets go without an
+    // address (IORING_OP_SEND in the ring) from its own port to that peer; a new remote
+    // disconnects it at once.
+    t[0]->set_remote_rtp(rx[3].addr);
+    t[0]->settle(rx[3].addr, 1'000'000'000, 1'000'000'000);
+    const bool connected = t[0]->connected();
+    {
+        const SendBatch::Scope scope(batch);
+        for (int k = 0; k < 5; ++k) {
+            std::array<std::uint8_t, 172 + SrtpContext::kSrtpTrailer> pkt{};
+            pkt[0] = 0x80;
+            pkt[3] = static_cast<std::uint8_t>(k);
+            pkt[12] = 3;
+            t[0]->send_rtp(pkt.data(), 172);
+        }
+    }
+    const std::vector<Got> peer = receive_all(rx);
+    bool from_port = peer.size() == 5;
+    for (const Got& g : peer) from_port = from_port && g.receiver == 3 && g.from_port == tx[0].addr.port();
+    check(connected && from_port && st[0].send_errors == 0, "a connected transport's packets reach its peer from its port");
+    t[0]->set_remote_rtp(rx[2].addr);
+    check(!t[0]->connected(), "a new remote disconnects it at once");
     return native_test::failures == 0 ? 0 : 1;
 }

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,17 @@ def wait_until(cond: Callable[[], bool], timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.01)
     return cond()
+
+
+def connected_peer(port: int) -> int | None:
+    """The port the UDP socket on 127.0.0.1:port is connect()ed to, None when it is not (from
+    /proc/net/udp: the remote address and the state, 01 for connected)."""
+    for line in Path("/proc/net/udp").read_text().splitlines()[1:]:
+        fields = line.split()
+        host, local = fields[1].split(":")
+        if host == "0100007F" and int(local, 16) == port:
+            return int(fields[2].split(":")[1], 16) if fields[3] == "01" else None
+    raise AssertionError(f"no UDP socket on 127.0.0.1:{port}")
 
 
 class UdpRelay:

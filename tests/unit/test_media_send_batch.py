@@ -39,7 +39,7 @@ def _native(mode: str, program: str = "test_send_batch") -> list[str]:
 def test_native_batch_destinations_source_ports_and_errors() -> None:
     lines = _native("")
     assert lines[0] == ("mode ring" if _io_uring_allowed() else "mode direct")
-    assert len(lines) == 10 and all(line.startswith("ok ") for line in lines[1:]), lines
+    assert len(lines) == 12 and all(line.startswith("ok ") for line in lines[1:]), lines
 
 
 def test_native_direct_path_when_switched_off() -> None:

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 import pytest
-from media_helpers import dominant_frequency, wait_until
+from media_helpers import connected_peer, dominant_frequency, wait_until
 
 from siperb import media
 
@@ -65,7 +65,9 @@ def test_a_foreign_stream_is_not_mixed_into_the_call(engine, symmetric):
         assert abs(dominant_frequency(got, 8000) - 1000) < 10
         assert energy_at(got, 8000, 440) < 0.01, "the foreign 440 Hz stream was played"
         s = b.stats()
-        assert s.foreign_source > 50
+        # Counted while they reached b; once b's socket is connected to its settled peer a, the
+        # kernel drops them unread (test_media_connected.py).
+        assert s.foreign_source > 50 or connected_peer(b.local_port) == a.local_port
         # b keeps sending to the negotiated peer, not to the intruder.
         moved = [e for e in engine.poll_events() if e.name == "remote_address_changed"]
         assert not [e for e in moved if e["port"] == f.local_port]
