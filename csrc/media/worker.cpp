@@ -164,6 +164,7 @@ void Worker::add(std::shared_ptr<MediaSession> s, std::int64_t now_ns, bool tick
     }
     const std::int64_t period = std::int64_t{s->stream().ptime()} * kMs;
     const std::int64_t cost = estimated_cost(*s);
+    if (governed_) s->stream().cap_complexity(governor_.entry_level());  // then its own level
     Slot sl{ticking ? first_deadline(now_ns, period, cost) : INT64_MAX, cost, 0, s.get()};
     sl.webrtc = webrtc;
     sl.reading = webrtc && s->stream().wants_read();
@@ -267,10 +268,7 @@ void Worker::run_ticks(std::int64_t now) {
         const std::int64_t ptime = std::int64_t{s.stream().ptime()} * kMs;
         int runs = 0;
         std::uint64_t late = 0, missed = 0;
-        if (governed_) {
-            governor_.on_tick(sl.deadline_ns, start, s.stream().complexity_ceiling());
-            s.stream().cap_complexity(governor_.level());
-        }
+        if (governed_ && governor_.on_tick(sl.deadline_ns, start)) ++stats_.late_woken;
         while (sl.deadline_ns <= start + kSlackNs && runs < kCatchUp) {
             if (start - sl.deadline_ns > kLateNs) ++late;
             s.stream().on_tick(start);
@@ -346,7 +344,15 @@ void Worker::on_socket(const epoll_event& ev, std::int64_t now) {
 }
 
 void Worker::govern() {
-    governor_.on_sleep(monotonic_ns());  // sessions take a new level at their next tick
+    if (governor_.on_sleep(monotonic_ns())) {  // a window judged: each session's level
+        loads_.clear();
+        for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+            const RtpStream& st = slots_[i].session->stream();
+            loads_.push_back({slots_[i].cost_ns, st.complexity_cap(), st.complexity_ceiling(), st.codec_kind() == CodecKind::Opus, i});
+        }
+        if (governor_.assign(loads_))  // encoders take a new level at their next frame
+            for (const SessionLoad& l : loads_) slots_[l.index].session->stream().cap_complexity(l.level);
+    }
     stats_.complexity_level = governor_.level();
     stats_.complexity_down = governor_.steps_down();
     stats_.complexity_up = governor_.steps_up();

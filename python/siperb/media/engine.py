@@ -100,7 +100,9 @@ class SessionConfig:
     #: CPU governor's levels below 0); the ceiling when the engine's CPU governor is on
     opus_complexity: int = 5
     opus_bitrate: int = 0
-    opus_decode_rate: int = 48000
+    #: PCM rate of the Opus decoder; 0: the lowest Opus rate the sink and recorder need (8 kHz
+    #: with neither), chosen again when they change
+    opus_decode_rate: int = 0
     cname: str = ""
     #: WebRTC profile: one socket (rtcp-mux), ICE + DTLS-SRTP on it; no RTCP socket is bound.
     webrtc: bool = False
