@@ -417,8 +417,10 @@ class Engine:
         """``realtime_priority`` (1-99) runs the engine threads under SCHED_FIFO, so no other
         thread of the machine can delay a packet time when the CPU is nearly full (needs
         CAP_SYS_NICE or an rtprio limit; ``stats()["realtime_threads"]`` says whether it took).
-        ``cpu_governor`` lowers Opus complexity on a thread short of time, before a packet is
-        late, and raises it when there is room (``opus_complexity`` is the ceiling)."""
+        ``cpu_governor`` lowers the Opus level (complexity, then band) of a thread's most
+        expensive sessions when the thread runs short of time, before a packet is late, and
+        raises the lowest ones again when there is room (each session's ``opus_complexity`` is
+        its ceiling)."""
         self._native = _core.MediaEngine(threads, event_capacity, realtime_priority, cpu_governor)
         self._sessions = weakref.WeakValueDictionary[int, MediaSession]()
         self.hub: EventHub | None = None
