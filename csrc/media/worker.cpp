@@ -22,7 +22,7 @@ namespace {
 constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kSlackNs = kMs / 2;    // ticks due within this are run together
 constexpr std::int64_t kLateNs = 5 * kMs;     // a tick later than this counts as late
-constexpr int kCatchUp = 4;                   // ticks run back to back before skipping
+constexpr int kCatchUp = 4;                   // packet times a session may be behind before skipping
 constexpr std::int64_t kBinBudgetNs = kMs;    // work placed in one 1 ms phase bin
 constexpr std::uint32_t kWarmUpTicks = 50;    // ticks before a session's cost is measured
 constexpr std::uint64_t kWakeTag = 1, kTimerTag = 2;
@@ -269,17 +269,19 @@ void Worker::run_ticks(std::int64_t now) {
         int runs = 0;
         std::uint64_t late = 0, missed = 0;
         if (governed_ && governor_.on_tick(sl.deadline_ns, start)) ++stats_.late_woken;
-        while (sl.deadline_ns <= start + kSlackNs && runs < kCatchUp) {
-            if (start - sl.deadline_ns > kLateNs) ++late;
-            s.stream().on_tick(start);
-            sl.deadline_ns += ptime;
-            ++runs;
+        if (const std::int64_t behind = (start - sl.deadline_ns) / ptime; behind >= kCatchUp) {
+            // hopelessly behind: skip whole packet times
+            sl.deadline_ns += (behind - kCatchUp + 1) * ptime;
+            missed += static_cast<std::uint64_t>(behind - kCatchUp + 1);
         }
-        if (sl.deadline_ns <= start) {  // hopelessly behind: skip whole packet times
-            const std::int64_t skip = (start - sl.deadline_ns) / ptime + 1;
-            sl.deadline_ns += skip * ptime;
-            missed += static_cast<std::uint64_t>(skip);
-        }
+        // One packet time per run: a session behind plays its next one in the run that follows
+        // at once, after the sockets were read again. Back to back, it would take its jitter
+        // buffer's next packets before the late peers (on this thread, later in this run) had
+        // sent them: a frame concealed, then that packet dropped when it came.
+        if (start - sl.deadline_ns > kLateNs) ++late;
+        s.stream().on_tick(start);
+        sl.deadline_ns += ptime;
+        ++runs;
         if (runs == 1 && ++sl.ticks > kWarmUpTicks) {  // an average over about 16 ticks
             const std::int64_t cost = monotonic_ns() - start;
             sl.cost_ns += (cost - sl.cost_ns) / 16;
