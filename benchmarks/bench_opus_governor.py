@@ -20,7 +20,8 @@ against the source; with the bitrate, the encoder's CPU per 20 ms frame and the 
 
 ``python benchmarks/bench_opus_governor.py [calls] [seconds] [--all]`` (default 150 calls, 10 s)
 prints the capacity table, the sessions per level with the mean PESQ a call lost, and the
-quality table (``--all``: the CPU per packet at pinned levels too); ``make bench`` runs a short
+quality table (``--all``: the CPU per packet at pinned levels too; ``timeline CALLS SECONDS``:
+the governor-on run second by second); ``make bench`` runs a short
 pass (CALLS_OPUS_GOV calls, default 60, for 4 s).
 """
 
@@ -85,7 +86,8 @@ def measure_capacity(
         b.start(_params("opus", a.local_port))
         sessions += [a, b]
     setup_s = time.monotonic() - start
-    time.sleep(1.0)  # jitter buffers settle (and the governor finds its level)
+    # jitter buffers settle and the governor finds its level (OPUS_GOV_SETTLE seconds)
+    time.sleep(float(os.environ.get("OPUS_GOV_SETTLE", "1")))
     e0, c0, t0 = engine.stats(), _cpu(), time.monotonic()
     s0 = [s.stats() for s in sessions]
     time.sleep(seconds)
@@ -124,6 +126,50 @@ def measure_capacity(
         "steps_up": e1["complexity_up"],
         "busy_pct_end": e1["busy_permille"] / 10,
     }
+
+
+def _thread_cpu() -> dict[str, int]:
+    """CPU clock ticks (user + system) of each thread of this process, from /proc."""
+    out = {}
+    for tid in os.listdir(f"/proc/{os.getpid()}/task"):
+        with open(f"/proc/{os.getpid()}/task/{tid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        out[tid] = int(fields[11]) + int(fields[12])
+    return out
+
+
+def timeline(calls: int, seconds: int) -> None:
+    """The governor-on run second by second from setup: late ticks (wake-up latency), missed
+    ticks, the two busiest threads' CPU (clock ticks of 1/100 s), the sessions per level and
+    the frames concealed so far: when concealment happens, not only how much."""
+    engine = media.Engine(threads=2)
+    signal = speech_like(4.0, 48000, seed=5)
+    shifts = np.random.default_rng(11).integers(0, len(signal), 2 * calls)
+    sessions: list[media.MediaSession] = []
+    t0 = time.monotonic()
+    for i in range(calls):
+        a, b = engine.session(opus_complexity=CEILING), engine.session(opus_complexity=CEILING)
+        a.set_source(media.MemorySource(np.roll(signal, shifts[2 * i]), 48000, loop=True))
+        b.set_source(media.MemorySource(np.roll(signal, shifts[2 * i + 1]), 48000, loop=True))
+        a.start(_params("opus", b.local_port))
+        b.start(_params("opus", a.local_port))
+        sessions += [a, b]
+    prev, threads = engine.stats(), _thread_cpu()
+    for _ in range(seconds):
+        time.sleep(1.0)
+        e, now = engine.stats(), _thread_cpu()
+        hot = sorted((now[t] - threads.get(t, 0) for t in now), reverse=True)[:2]
+        levels = Counter(session_level(s.stats()) for s in sessions)
+        print(
+            f"t={time.monotonic() - t0:5.1f} late={e['late_ticks'] - prev['late_ticks']}"
+            f" (woken {e['late_ticks_woken'] - prev['late_ticks_woken']})"
+            f" missed={e['missed_ticks'] - prev['missed_ticks']} threads={hot}"
+            f" busy={e['busy_permille'] / 10}% levels={dict(sorted(levels.items()))}"
+            f" concealed={sum(s.stats().frames_concealed for s in sessions)}",
+            flush=True,
+        )
+        prev, threads = e, now
+    engine.stop()
 
 
 def capacity_in_subprocess(
@@ -320,6 +366,9 @@ def main() -> None:
         calls, seconds, governor = int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1"
         rt, rate, level = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
         print(repr(measure_capacity(calls, seconds, governor, rt, rate, level)))
+        return
+    if len(sys.argv) == 4 and sys.argv[1] == "timeline":
+        timeline(int(sys.argv[2]), int(sys.argv[3]))
         return
     args = [a for a in sys.argv[1:] if a != "--all"]
     calls = int(args[0]) if args else 150
