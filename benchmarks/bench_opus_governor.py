@@ -3,10 +3,11 @@ same engine with it off, in the same run, and what each Opus complexity costs a 
 
 (1) Capacity: CALLS Opus calls (two sessions each, loopback pairs of plain RTP, complexity 5
 as the ceiling, speech-like audio from a different point per leg) on a two-thread engine under
-normal scheduling, governor off, on, and on with the receivers' Opus decoders at 16 kHz (these
-sessions have no sink, nothing needs more), each in its own process: late ticks and frames
-concealed at the receivers over the measured window (after a settling second), the same since
-the first call started, CPU, the complexity the sessions ended at and the lowest level.
+normal scheduling: the governor on (per-session levels) with the decode rate chosen by the
+engine (these sessions have no sink: 8 kHz), on with 48 kHz decoders, and off, each in its own
+process: late ticks (and those mostly wake-up latency), frames concealed at the receivers (and
+packets that arrived too late) over the measured window (after a settling second), the same
+since the first call started, CPU, the levels the sessions ended at.
 
 (2) Quality per governor level: the Harvard sentences synthesised by flite
 (bench_jitter_replay's helper, at flite's 16 kHz: wide band, so that the band caps show; resampled
@@ -17,8 +18,11 @@ decoded, and scored with PESQ (P.862, narrow band at 8 kHz, and P.862.2 wide ban
 against the source; with the bitrate, the encoder's CPU per 20 ms frame and the decoder's at
 48 and at 16 kHz.
 
-``python benchmarks/bench_opus_governor.py [calls] [seconds]`` (default 150 calls, 10 s) prints
-both tables; ``make bench`` runs a short pass (CALLS_OPUS_GOV calls, default 60, for 4 s).
+``python benchmarks/bench_opus_governor.py [calls] [seconds] [--all]`` (default 150 calls, 10 s)
+prints the capacity table, the sessions per level with the mean PESQ a call lost, and the
+quality table (``--all``: the CPU per packet at pinned levels too; ``timeline CALLS SECONDS``:
+the governor-on run second by second); ``make bench`` runs a short
+pass (CALLS_OPUS_GOV calls, default 60, for 4 s).
 """
 
 from __future__ import annotations
@@ -49,6 +53,12 @@ from siperb.media.codecs.signals import speech_like
 CEILING = 5  # the engine's default opus_complexity
 LOWEST = -3  # the governor's lowest level (csrc/media/cpu_governor.hpp: kLowestLevel)
 BAND_AT = {-1: 8000, -2: 6000, -3: 4000}  # Hz: the encoder's band cap below level 0
+LEVEL_OF_BAND = {v: k for k, v in BAND_AT.items()}
+
+
+def session_level(st: Any) -> int:
+    """The governor's level a session's encoder runs at (its complexity, or below 0 its band)."""
+    return int(LEVEL_OF_BAND.get(st.opus_band_hz, st.opus_complexity))
 
 
 # ---- (1) capacity, governor off vs on ----
@@ -59,7 +69,7 @@ def measure_capacity(
     seconds: float,
     governor: bool,
     realtime_priority: int = 0,
-    decode_rate: int = 48000,
+    decode_rate: int = 0,
     level: int = CEILING,
 ) -> dict[str, Any]:
     engine = media.Engine(threads=2, cpu_governor=governor, realtime_priority=realtime_priority)
@@ -76,7 +86,8 @@ def measure_capacity(
         b.start(_params("opus", a.local_port))
         sessions += [a, b]
     setup_s = time.monotonic() - start
-    time.sleep(1.0)  # jitter buffers settle (and the governor finds its level)
+    # jitter buffers settle and the governor finds its level (OPUS_GOV_SETTLE seconds)
+    time.sleep(float(os.environ.get("OPUS_GOV_SETTLE", "1")))
     e0, c0, t0 = engine.stats(), _cpu(), time.monotonic()
     s0 = [s.stats() for s in sessions]
     time.sleep(seconds)
@@ -86,7 +97,8 @@ def measure_capacity(
     pairs = list(zip(s0, s1, strict=True))
     wall = t1 - t0
     received = sum(y.packets_received - x.packets_received for x, y in pairs)
-    levels = Counter(y.opus_complexity for y in s1)
+    levels = Counter(session_level(y) for y in s1)
+    rates = Counter(y.decode_rate for y in s1)
     return {
         "impl": "siperb governor " + ("on" if governor else "off"),
         "decode_rate": decode_rate,
@@ -98,12 +110,17 @@ def measure_capacity(
         "level": level,
         "received_pct_of_expected": round(100 * received / (2 * calls * wall * 50), 2),
         "late_ticks": e1["late_ticks"] - e0["late_ticks"],
+        "late_ticks_woken": e1["late_ticks_woken"] - e0["late_ticks_woken"],
         "missed_ticks": e1["missed_ticks"] - e0["missed_ticks"],
         "concealed_frames": sum(y.frames_concealed - x.frames_concealed for x, y in pairs),
         "late_frames": sum(y.jb_late - x.jb_late for x, y in pairs),
+        "lost_frames": sum(y.jb_lost - x.jb_lost for x, y in pairs),
+        "sessions_concealing": sum(y.frames_concealed > x.frames_concealed for x, y in pairs),
+        "decode_rates": dict(sorted(rates.items())),
+        "load_1min": round(os.getloadavg()[0], 2),
         "late_ticks_since_start": e1["late_ticks"],
         "concealed_since_start": sum(y.frames_concealed for y in s1),
-        "complexity_end": dict(sorted(levels.items())),
+        "levels_end": dict(sorted(levels.items())),
         "level_end": e1["complexity_level"],
         "steps_down": e1["complexity_down"],
         "steps_up": e1["complexity_up"],
@@ -111,12 +128,56 @@ def measure_capacity(
     }
 
 
+def _thread_cpu() -> dict[str, int]:
+    """CPU clock ticks (user + system) of each thread of this process, from /proc."""
+    out = {}
+    for tid in os.listdir(f"/proc/{os.getpid()}/task"):
+        with open(f"/proc/{os.getpid()}/task/{tid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        out[tid] = int(fields[11]) + int(fields[12])
+    return out
+
+
+def timeline(calls: int, seconds: int) -> None:
+    """The governor-on run second by second from setup: late ticks (wake-up latency), missed
+    ticks, the two busiest threads' CPU (clock ticks of 1/100 s), the sessions per level and
+    the frames concealed so far: when concealment happens, not only how much."""
+    engine = media.Engine(threads=2)
+    signal = speech_like(4.0, 48000, seed=5)
+    shifts = np.random.default_rng(11).integers(0, len(signal), 2 * calls)
+    sessions: list[media.MediaSession] = []
+    t0 = time.monotonic()
+    for i in range(calls):
+        a, b = engine.session(opus_complexity=CEILING), engine.session(opus_complexity=CEILING)
+        a.set_source(media.MemorySource(np.roll(signal, shifts[2 * i]), 48000, loop=True))
+        b.set_source(media.MemorySource(np.roll(signal, shifts[2 * i + 1]), 48000, loop=True))
+        a.start(_params("opus", b.local_port))
+        b.start(_params("opus", a.local_port))
+        sessions += [a, b]
+    prev, threads = engine.stats(), _thread_cpu()
+    for _ in range(seconds):
+        time.sleep(1.0)
+        e, now = engine.stats(), _thread_cpu()
+        hot = sorted((now[t] - threads.get(t, 0) for t in now), reverse=True)[:2]
+        levels = Counter(session_level(s.stats()) for s in sessions)
+        print(
+            f"t={time.monotonic() - t0:5.1f} late={e['late_ticks'] - prev['late_ticks']}"
+            f" (woken {e['late_ticks_woken'] - prev['late_ticks_woken']})"
+            f" missed={e['missed_ticks'] - prev['missed_ticks']} threads={hot}"
+            f" busy={e['busy_permille'] / 10}% levels={dict(sorted(levels.items()))}"
+            f" concealed={sum(s.stats().frames_concealed for s in sessions)}",
+            flush=True,
+        )
+        prev, threads = e, now
+    engine.stop()
+
+
 def capacity_in_subprocess(
     calls: int,
     seconds: float,
     governor: bool,
     realtime_priority: int = 0,
-    decode_rate: int = 48000,
+    decode_rate: int = 0,
     level: int = CEILING,
 ) -> dict[str, Any]:
     """Each run in a fresh process, as each deployment is (no heap or threads inherited)."""
@@ -131,13 +192,37 @@ def capacity_in_subprocess(
 
 
 def compare_capacity(calls: int, seconds: float) -> list[dict[str, Any]]:
-    """Governor off, on, and on with the receivers decoding at 16 kHz (the sessions here have
-    no sink: nothing needs the 48 kHz band, and a wide-band stream decodes cheaper at 16)."""
+    """The governor on with per-session levels and the decode rate left to the engine (these
+    sessions have no sink: their decoders run at 8 kHz), then the same calls as before this
+    session's defaults: governor on with 48 kHz decoders, and governor off."""
     return [
-        capacity_in_subprocess(calls, seconds, False),
         capacity_in_subprocess(calls, seconds, True),
-        capacity_in_subprocess(calls, seconds, True, decode_rate=16000),
+        capacity_in_subprocess(calls, seconds, True, decode_rate=48000),
+        capacity_in_subprocess(calls, seconds, False, decode_rate=48000),
     ]
+
+
+def level_cost(rows: list[dict[str, Any]], quality: list[dict[str, Any]]) -> str:
+    """Each capacity run's sessions by level at its end, and the mean wide-band PESQ a call
+    lost against its ceiling (level 5) by the quality table of the same run."""
+    pesq = {q["level"]: q["pesq_wb"] for q in quality}
+    lines = [
+        "| governor | decode kHz | sessions per level at the end | mean PESQ WB"
+        " | mean cost vs level 5 | sessions below -2 |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        levels: dict[int, int] = r["levels_end"]
+        n = sum(levels.values())
+        mean = sum(pesq[lv] * k for lv, k in levels.items()) / n
+        rate = "auto" if r["decode_rate"] == 0 else str(r["decode_rate"] // 1000)
+        lines.append(
+            f"| {r['impl'].rsplit(' ', 1)[1]} | {rate} | "
+            + ", ".join(f"{lv}: {k}" for lv, k in levels.items())
+            + f" | {mean:.2f} | {pesq[CEILING] - mean:.2f}"
+            f" | {sum(k for lv, k in levels.items() if lv < -2)} |"
+        )
+    return "\n".join(lines)
 
 
 def cost_per_level(calls: int = 40, seconds: float = 5.0) -> list[dict[str, Any]]:
@@ -236,19 +321,20 @@ def format_quality(rows: list[dict[str, Any]]) -> str:
 
 def format_capacity(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| governor | decode kHz | calls | packets received % | late ticks | missed ticks"
-        " | concealed | since start: late ticks / concealed | CPU % | complexity at end"
-        " (sessions) | lowest level |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        "| governor | decode kHz | calls | load | packets received % | late ticks (woken)"
+        " | missed ticks | concealed (late packets) in sessions | since start: late ticks"
+        " / concealed | CPU % | lowest level |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        levels = ", ".join(f"{k}: {v}" for k, v in r["complexity_end"].items())
+        rate = ", ".join(f"{k // 1000}: {v}" for k, v in r["decode_rates"].items())
         lines.append(
-            f"| {r['impl'].rsplit(' ', 1)[1]} | {r['decode_rate'] // 1000} | {r['calls']}"
+            f"| {r['impl'].rsplit(' ', 1)[1]} | {rate} | {r['calls']} | {r['load_1min']:.1f}"
             f" | {r['received_pct_of_expected']:.1f}"
-            f" | {r['late_ticks']} | {r['missed_ticks']} | {r['concealed_frames']}"
+            f" | {r['late_ticks']} ({r['late_ticks_woken']}) | {r['missed_ticks']}"
+            f" | {r['concealed_frames']} ({r['late_frames']}) in {r['sessions_concealing']}"
             f" | {r['late_ticks_since_start']} / {r['concealed_since_start']}"
-            f" | {r['cpu_pct']:.0f} | {levels} | {r['level_end']} |"
+            f" | {r['cpu_pct']:.0f} | {r['level_end']} |"
         )
     return "\n".join(lines)
 
@@ -281,16 +367,24 @@ def main() -> None:
         rt, rate, level = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
         print(repr(measure_capacity(calls, seconds, governor, rt, rate, level)))
         return
-    calls = int(sys.argv[1]) if len(sys.argv) > 1 else 150
-    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
+    if len(sys.argv) == 4 and sys.argv[1] == "timeline":
+        timeline(int(sys.argv[2]), int(sys.argv[3]))
+        return
+    args = [a for a in sys.argv[1:] if a != "--all"]
+    calls = int(args[0]) if args else 150
+    seconds = float(args[1]) if len(args) > 1 else 10.0
     rows = compare_capacity(calls, seconds)
     for r in rows:
-        print(r)
+        print(r, flush=True)
     print(format_capacity(rows))
+    quality = quality_table()
     print()
-    print(format_cost(cost_per_level()))
+    print(level_cost(rows, quality))
+    if "--all" in sys.argv:
+        print()
+        print(format_cost(cost_per_level()))
     print()
-    print(format_quality(quality_table()))
+    print(format_quality(quality))
 
 
 if __name__ == "__main__":

@@ -144,7 +144,7 @@ void bind_media(pb::module_& m) {
         .RO(SessionStats, frames_silence).RO(SessionStats, accelerated).RO(SessionStats, decelerated)
         .RO(SessionStats, fec_recovered).RO(SessionStats, ticks).RO(SessionStats, late_ticks)
         .RO(SessionStats, missed_ticks).RO(SessionStats, source_underruns).RO(SessionStats, recorder_dropped)
-        .RO(SessionStats, opus_complexity)
+        .RO(SessionStats, opus_complexity).RO(SessionStats, opus_band_hz).RO(SessionStats, decode_rate)
         .RO(SessionStats, dtmf_sent).RO(SessionStats, dtmf_received).RO(SessionStats, icmp_errors)
         .RO(SessionStats, r_factor).RO(SessionStats, mos).RO(SessionStats, tx_level_dbfs)
         .RO(SessionStats, rx_level_dbfs).RO(SessionStats, ssrc).RO(SessionStats, remote_ssrc)
@@ -210,6 +210,7 @@ void bind_media(pb::module_& m) {
             d["wakeups"] = s.wakeups;
             d["ticks"] = s.ticks;
             d["late_ticks"] = s.late_ticks;
+            d["late_ticks_woken"] = s.late_woken;
             d["missed_ticks"] = s.missed_ticks;
             d["datagrams"] = s.datagrams;
             d["send_submits"] = s.send_submits;

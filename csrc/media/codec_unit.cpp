@@ -92,14 +92,13 @@ public:
         if (level == level_) return;
         try {  // encoder ctls: they take effect at the next frame
             if (std::max(level, 0) != std::max(level_, 0)) enc_.set_complexity(std::max(level, 0));
-            if (std::min(level, 0) != std::min(level_, 0)) enc_.set_max_bandwidth(kBandAt[-std::min(level, 0)]);
+            if (std::min(level, 0) != std::min(level_, 0)) enc_.set_max_bandwidth(opus_band_hz(level));
             level_ = level;
         } catch (...) {
         }
     }
 
 private:
-    static constexpr int kBandAt[] = {20000, 8000, 6000, 4000};  // Hz, at levels 0, -1, -2, -3
     codec::OpusEncoder enc_;
     bool dtx_;
     int level_ = kHighestLevel + 1;  // none yet: the constructor's set_complexity sets it
@@ -159,6 +158,19 @@ const char* to_string(CodecKind kind) noexcept {
     case CodecKind::Opus: return "opus";
     }
     return "";
+}
+
+int opus_decode_rate_for(int pinned, int sink_rate, int recorder_rate) noexcept {
+    if (pinned > 0) return pinned;
+    const int need = std::max(sink_rate, recorder_rate);
+    for (int r : {8000, 12000, 16000, 24000})
+        if (r >= need) return r;
+    return 48000;
+}
+
+int opus_band_hz(int level) noexcept {
+    constexpr int kBandAt[] = {20000, 8000, 6000, 4000};  // Hz, at levels 0, -1, -2, -3
+    return kBandAt[-std::clamp(level, kLowestLevel, 0)];
 }
 
 std::uint32_t rtp_clock_rate(CodecKind kind) noexcept { return kind == CodecKind::Opus ? 48000 : 8000; }

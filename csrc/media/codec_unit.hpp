@@ -57,6 +57,14 @@ public:
 std::unique_ptr<AudioEncoder> make_encoder(const EncoderSettings& s);
 // rate: the PCM rate to decode to (8000 for G.711; 8/12/16/24/48 kHz for Opus).
 std::unique_ptr<AudioDecoder> make_decoder(CodecKind kind, int sample_rate);
+// The widest audio band an Opus encoder at a governor level sends (Hz): 20000 (full) at 0-10,
+// 8000 (wide) at -1, 6000 (medium) at -2, 4000 (narrow) at -3.
+int opus_band_hz(int level) noexcept;
+// The Opus decoder's PCM rate for a session: `pinned` when set (SessionConfig::opus_decode_rate),
+// else the lowest Opus rate at least the rate its audio is played or recorded at (0: none):
+// decoding a 48 kHz stream for a 16 kHz sink costs a 48 kHz decode and a resampler, and gives
+// the ear nothing more; with neither (a level meter only) 8 kHz.
+int opus_decode_rate_for(int pinned, int sink_rate, int recorder_rate) noexcept;
 // The RTP clock rate of the codec (8000 for G.711, 48000 for Opus).
 std::uint32_t rtp_clock_rate(CodecKind kind) noexcept;
 

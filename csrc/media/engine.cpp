@@ -18,9 +18,9 @@ Engine::~Engine() { stop(); }
 std::shared_ptr<MediaSession> Engine::create_session(const SessionConfig& cfg) {
     if (!running()) throw MediaError("engine", "stopped");
     if (cfg.jitter_max_ms > 10000) throw MediaError("jitter_max_ms", "must be at most 10000");
-    if (cfg.opus_decode_rate != 8000 && cfg.opus_decode_rate != 12000 && cfg.opus_decode_rate != 16000 &&
+    if (cfg.opus_decode_rate != 0 && cfg.opus_decode_rate != 8000 && cfg.opus_decode_rate != 12000 && cfg.opus_decode_rate != 16000 &&
         cfg.opus_decode_rate != 24000 && cfg.opus_decode_rate != 48000)
-        throw MediaError("opus_decode_rate", "must be 8000, 12000, 16000, 24000 or 48000");
+        throw MediaError("opus_decode_rate", "must be 0 (follow the sink), 8000, 12000, 16000, 24000 or 48000");
     // The least loaded engine thread.
     auto worker = *std::min_element(workers_.begin(), workers_.end(),
                                     [](const auto& a, const auto& b) { return a->session_count() < b->session_count(); });
@@ -52,6 +52,7 @@ EngineStats Engine::stats() const {
         s.wakeups += ws.wakeups;
         s.ticks += ws.ticks;
         s.late_ticks += ws.late_ticks;
+        s.late_woken += ws.late_woken;
         s.missed_ticks += ws.missed_ticks;
         s.datagrams += ws.datagrams;
         s.complexity_down += ws.complexity_down;

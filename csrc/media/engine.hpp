@@ -31,6 +31,7 @@ struct EngineStats {
     std::size_t sessions = 0;
     std::size_t realtime_threads = 0;  // engine threads that obtained SCHED_FIFO
     std::uint64_t wakeups = 0, ticks = 0, late_ticks = 0, missed_ticks = 0, datagrams = 0, events_dropped = 0;
+    std::uint64_t late_woken = 0;  // of the late ticks, those mostly wake-up latency (governor on)
     // The CPU governor over all threads: steps down and up, the lowest level now and the
     // busiest thread's share of its last window (0-1).
     std::uint64_t complexity_down = 0, complexity_up = 0;

@@ -60,7 +60,9 @@ void MediaSession::start(const StreamParams& p) {
     std::lock_guard lock(ctl_mu_);
     if (closed_.load()) throw MediaError("session", "closed");
     // Codecs, jitter buffers and SRTP contexts are built here, off the engine thread.
-    auto setup = RtpStream::prepare(cfg_, p, started_.load() ? &params_ : nullptr);
+    const int rate = opus_decode_rate_for(cfg_.opus_decode_rate, sink_rate_, recorder_rate_);
+    auto setup = RtpStream::prepare(cfg_, p, started_.load() ? &params_ : nullptr, rate);
+    if (setup->codec_changed) decode_rate_ = rate;
     StreamParams applied = setup->params;
     if (!started_.load() && on_loop_.load()) {  // a WebRTC session: on the loop since creation
         worker_->call([&] {
@@ -139,9 +141,23 @@ void MediaSession::set_source(std::shared_ptr<audio::AudioSource> source) {
     // `source` now holds the previous one, released on this thread.
 }
 
+void MediaSession::follow_rates(const std::function<void()>& swap) {
+    const int rate = opus_decode_rate_for(cfg_.opus_decode_rate, sink_rate_, recorder_rate_);
+    std::unique_ptr<AudioDecoder> dec;
+    if (started_.load() && rate != decode_rate_ && codec_kind_from(params_.codec) == CodecKind::Opus)
+        dec = make_decoder(CodecKind::Opus, rate);
+    control([&] {
+        swap();
+        stream_.swap_decoder(dec);
+    });
+    if (started_.load()) decode_rate_ = rate;
+    // `dec` now holds the replaced decoder (if any), freed here, off the engine thread.
+}
+
 void MediaSession::set_sink(std::shared_ptr<audio::AudioSink> sink) {
     std::lock_guard lock(ctl_mu_);
-    control([&] { stream_.swap_sink(sink); });
+    sink_rate_ = sink ? sink->sample_rate() : 0;
+    follow_rates([&] { stream_.swap_sink(sink); });
 }
 
 void MediaSession::start_recording(std::shared_ptr<audio::Recorder> recorder) {
@@ -152,7 +168,8 @@ void MediaSession::start_recording(std::shared_ptr<audio::Recorder> recorder) {
     if (started_here) recorder->start();
     const std::shared_ptr<audio::Recorder> mine = recorder;
     try {
-        control([&] { stream_.swap_recorder(recorder); });
+        recorder_rate_ = recorder->sample_rate();
+        follow_rates([&] { stream_.swap_recorder(recorder); });
     } catch (...) {
         if (started_here) stop_quietly(mine);
         throw;
@@ -164,7 +181,8 @@ std::shared_ptr<audio::Recorder> MediaSession::stop_recording() {
     std::shared_ptr<audio::Recorder> rec;
     {
         std::lock_guard lock(ctl_mu_);
-        control([&] { stream_.swap_recorder(rec); });
+        recorder_rate_ = 0;
+        follow_rates([&] { stream_.swap_recorder(rec); });
     }
     if (rec) rec->stop();
     return rec;

@@ -99,6 +99,9 @@ public:
 
 private:
     void control(const std::function<void()>& fn);
+    // The Opus decoder's rate the sink and recorder need now; a started Opus session whose
+    // decoder runs at another rate gets a new one (built here, swapped on the loop). ctl_mu_ held.
+    void follow_rates(const std::function<void()>& swap);
 
     std::uint64_t id_;
     SessionConfig cfg_;
@@ -108,6 +111,8 @@ private:
     RtpStream stream_;
     mutable std::mutex ctl_mu_;  // serialises control calls; never taken by the engine thread
     StreamParams params_;
+    int sink_rate_ = 0, recorder_rate_ = 0;  // what the received audio is played / recorded at
+    int decode_rate_ = 0;                    // the Opus decoder's, once started
     std::atomic<bool> started_{false}, closed_{false}, on_loop_{false};
 };
 

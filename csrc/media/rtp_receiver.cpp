@@ -10,7 +10,8 @@
 
 namespace siperb::media {
 
-std::unique_ptr<RxChain> RtpReceiver::make_chain(const SessionConfig& cfg, const StreamParams& p, CodecKind kind) {
+std::unique_ptr<RxChain> RtpReceiver::make_chain(const SessionConfig& cfg, const StreamParams& p, CodecKind kind,
+                                                 int decode_rate) {
     auto c = std::make_unique<RxChain>();
     c->pt = p.local_payload_type;
     c->kind = kind;
@@ -23,8 +24,10 @@ std::unique_ptr<RxChain> RtpReceiver::make_chain(const SessionConfig& cfg, const
     jc.start_delay_ms = cfg.jitter_start_ms;
     c->jb = std::make_unique<jbuf::JitterBuffer>(jc);
     c->frame_samples = c->clock * p.ptime / 1000;
-    c->dec = make_decoder(kind, kind == CodecKind::Opus ? cfg.opus_decode_rate : 8000);
-    c->sync.reserve(c->dec->max_samples() + c->dec->max_samples() / 2);
+    c->dec = make_decoder(kind, kind == CodecKind::Opus ? decode_rate : 8000);
+    // Room for a decoder at any rate: a sink change may swap in a 48 kHz one (swap_decoder).
+    const std::size_t most = kind == CodecKind::Opus ? 48000 * 120 / 1000 : c->dec->max_samples();
+    c->sync.reserve(most + most / 2);
     return c;
 }
 
@@ -47,7 +50,15 @@ void RtpReceiver::swap_chain(std::unique_ptr<RxChain>& rx) {
     } else {
         std::swap(rx_, rx);
     }
+    st_.decode_rate = rx_->dec->sample_rate();
     if (!rstats_ || rstats_->clock_rate() != rx_->clock) rstats_ = std::make_unique<rtp::RtpReceiverStats>(rx_->clock);
+}
+
+void RtpReceiver::swap_decoder(std::unique_ptr<AudioDecoder>& dec) noexcept {
+    if (!rx_ || rx_->kind != CodecKind::Opus || !dec) return;
+    std::swap(rx_->dec, dec);
+    rx_->sync.clear();
+    st_.decode_rate = rx_->dec->sample_rate();
 }
 
 void RtpReceiver::on_rtp(std::uint8_t* buf, int len, std::int64_t now_ns) {

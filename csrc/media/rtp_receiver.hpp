@@ -37,7 +37,9 @@ struct RxChain {
 class RtpReceiver {
 public:
     // Any thread: a chain for p's codec, allocated off the engine thread.
-    static std::unique_ptr<RxChain> make_chain(const SessionConfig& cfg, const StreamParams& p, CodecKind kind);
+    // decode_rate: the Opus decoder's PCM rate (codec_unit.hpp opus_decode_rate_for).
+    static std::unique_ptr<RxChain> make_chain(const SessionConfig& cfg, const StreamParams& p, CodecKind kind,
+                                               int decode_rate);
 
     // params: the stream's (RtpStream swaps new ones in place); all references outlive this.
     RtpReceiver(const SessionConfig& cfg, const StreamParams& params, SessionStats& st, StreamEvents& events);
@@ -46,6 +48,10 @@ public:
     // holds packets. rx gets what is to be freed (by the caller, off the engine thread).
     void swap_chain(std::unique_ptr<RxChain>& rx);
     void swap_sink(std::shared_ptr<audio::AudioSink>& s) noexcept { std::swap(sink_, s); }
+    // A decoder at another rate for the current Opus chain (the sink's rate changed): what was
+    // decoded but not yet played (under a packet time) is dropped. dec gets the replaced one
+    // (to be freed by the caller); untouched when the chain is not Opus.
+    void swap_decoder(std::unique_ptr<AudioDecoder>& dec) noexcept;
     void set_telephone_event_rate(std::uint32_t rate) { dtmf_.set_clock_rate(rate); }
     // The inactivity timer starts (again) at now_ns; receiving again after not receiving
     // re-arms the Timeout event.

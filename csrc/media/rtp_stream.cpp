@@ -52,7 +52,7 @@ RtpStream::RtpStream(std::uint64_t id, SessionConfig cfg, EventQueue* events, in
 RtpStream::~RtpStream() = default;
 
 std::unique_ptr<StreamSetup> RtpStream::prepare(const SessionConfig& cfg, const StreamParams& p_in,
-                                                const StreamParams* current) {
+                                                const StreamParams* current, int decode_rate) {
     auto s = std::make_unique<StreamSetup>();
     StreamParams p = p_in;
     s->kind = codec_kind_from(p.codec);
@@ -89,7 +89,7 @@ std::unique_ptr<StreamSetup> RtpStream::prepare(const SessionConfig& cfg, const 
         es.fec = p.opus_fec;
         es.dtx = p.opus_dtx;
         s->encoder = make_encoder(es);
-        s->rx = RtpReceiver::make_chain(cfg, p, s->kind);
+        s->rx = RtpReceiver::make_chain(cfg, p, s->kind, decode_rate > 0 ? decode_rate : opus_decode_rate_for(cfg.opus_decode_rate, 48000, 0));
     }
     s->srtp_changed = !cfg.webrtc && (!current || current->srtp_suite != p.srtp_suite ||
                                       current->srtp_local_key != p.srtp_local_key || current->srtp_remote_key != p.srtp_remote_key);
@@ -152,8 +152,10 @@ void RtpStream::set_remote(const net::SocketAddress& rtp, const net::SocketAddre
 
 void RtpStream::apply_complexity_cap(int level) noexcept {
     complexity_cap_ = level;
-    tx_.set_complexity(std::min(level, cfg_.opus_complexity));
+    const int applied = std::min(level, cfg_.opus_complexity);
+    tx_.set_complexity(applied);
     st_.opus_complexity = tx_.complexity();
+    st_.opus_band_hz = st_.opus_complexity < 0 ? 0 : opus_band_hz(applied);
 }
 
 void RtpStream::note_ticks(std::uint64_t late, std::uint64_t missed) noexcept {

@@ -55,8 +55,9 @@ public:
     RtpStream& operator=(const RtpStream&) = delete;
 
     // Any thread. `current` (may be null) is the params in force, to keep what did not change.
+    // decode_rate: the Opus decoder's PCM rate (0: cfg's, or 48 kHz when that is automatic).
     static std::unique_ptr<StreamSetup> prepare(const SessionConfig& cfg, const StreamParams& p,
-                                                const StreamParams* current);
+                                                const StreamParams* current, int decode_rate = 0);
     // Engine thread: takes the setup's objects; the setup gets the replaced ones (to be freed by
     // the caller, off the engine thread).
     void apply(StreamSetup& s, std::int64_t now_ns);
@@ -85,18 +86,20 @@ public:
     void set_remote(const net::SocketAddress& rtp, const net::SocketAddress& rtcp) noexcept;
     void swap_source(std::shared_ptr<audio::AudioSource>& s) noexcept { tx_.swap_source(s); }
     void swap_sink(std::shared_ptr<audio::AudioSink>& s) noexcept { rx_.swap_sink(s); }
+    void swap_decoder(std::unique_ptr<AudioDecoder>& d) noexcept { rx_.swap_decoder(d); }
     // r: a two-input audio::Recorder (MediaSession checks): input 0 gets what we send, input 1
     // what we receive, at the recorder's rate, the same number of frames each packet time.
     void swap_recorder(std::shared_ptr<audio::Recorder>& r) noexcept { rec_.swap(r); }
     void queue_dtmf(std::deque<DtmfRequest>& digits) { tx_.queue_dtmf(digits); }  // appends (moves from) digits
     void note_ticks(std::uint64_t late, std::uint64_t missed) noexcept;
-    // The engine thread's CPU governor level: an Opus encoder runs at min(level, the configured
-    // complexity). Cheap when nothing changes (called before every tick).
+    // The engine thread's CPU governor level for this session: an Opus encoder runs at
+    // min(level, the configured complexity). Cheap when nothing changes.
     void cap_complexity(int level) noexcept {
         if (level != complexity_cap_) apply_complexity_cap(level);
     }
-    // The configured Opus complexity (0-10), the most the governor can give; -1: not Opus.
-    int complexity_ceiling() const noexcept { return kind_ == CodecKind::Opus ? std::clamp(cfg_.opus_complexity, 0, 10) : -1; }
+    int complexity_cap() const noexcept { return complexity_cap_; }
+    // The configured Opus complexity (-3..10), the most the governor can give.
+    int complexity_ceiling() const noexcept { return std::clamp(cfg_.opus_complexity, -3, 10); }
 
     unsigned ptime() const noexcept { return params_.ptime; }
     CodecKind codec_kind() const noexcept { return kind_; }

@@ -26,7 +26,10 @@ struct SessionConfig {
     std::uint32_t rtcp_interval_ms = 5000;      // RFC 3550 Tmin; randomised 0.5-1.5
     int opus_complexity = 5;                    // 0-10; -1..-3 also cap the band (codec_unit.hpp)
     int opus_bitrate = 0;                       // 0: libopus chooses (or maxaveragebitrate)
-    int opus_decode_rate = 48000;               // PCM rate of the Opus decoder (8/12/16/24/48k)
+    // PCM rate of the Opus decoder (8/12/16/24/48k); 0: what the session's sink and recorder
+    // need (the lowest Opus rate at least theirs; 8 kHz with neither), chosen again when they
+    // change (codec_unit.hpp opus_decode_rate_for)
+    int opus_decode_rate = 0;
     std::string cname;                          // RTCP CNAME (empty: random)
     // WebRTC profile: one socket (rtcp-mux), ICE + DTLS-SRTP on it; no RTCP socket is bound.
     bool webrtc = false;

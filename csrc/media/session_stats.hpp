@@ -36,6 +36,9 @@ struct SessionStats {
     std::uint64_t ticks = 0, late_ticks = 0, missed_ticks = 0;
     std::uint64_t source_underruns = 0, recorder_dropped = 0;
     int opus_complexity = -1;            // the encoder's now (the CPU governor moves it); -1: not Opus
+    int opus_band_hz = 0;                // the widest band it may send now (the governor's levels
+                                         // below 0 cap it: codec_unit.hpp); 0: not Opus
+    int decode_rate = 0;                 // PCM rate of the receiving decoder (Opus: 8-48 kHz)
     std::uint64_t dtmf_sent = 0, dtmf_received = 0, icmp_errors = 0;
     // Quality (ITU-T G.107 simplified)
     double r_factor = 0, mos = 0;

@@ -22,7 +22,7 @@ namespace {
 constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kSlackNs = kMs / 2;    // ticks due within this are run together
 constexpr std::int64_t kLateNs = 5 * kMs;     // a tick later than this counts as late
-constexpr int kCatchUp = 4;                   // ticks run back to back before skipping
+constexpr int kCatchUp = 4;                   // packet times a session may be behind before skipping
 constexpr std::int64_t kBinBudgetNs = kMs;    // work placed in one 1 ms phase bin
 constexpr std::uint32_t kWarmUpTicks = 50;    // ticks before a session's cost is measured
 constexpr std::uint64_t kWakeTag = 1, kTimerTag = 2;
@@ -167,6 +167,7 @@ void Worker::add(std::shared_ptr<MediaSession> s, std::int64_t now_ns, bool tick
     }
     const std::int64_t period = std::int64_t{s->stream().ptime()} * kMs;
     const std::int64_t cost = estimated_cost(*s);
+    if (governed_) s->stream().cap_complexity(governor_.entry_level());  // then its own level
     Slot sl{ticking ? first_deadline(now_ns, period, cost) : INT64_MAX, cost, 0, s.get()};
     sl.webrtc = webrtc;
     sl.reading = reading;
@@ -270,21 +271,20 @@ void Worker::run_ticks(std::int64_t now) {
         const std::int64_t ptime = std::int64_t{s.stream().ptime()} * kMs;
         int runs = 0;
         std::uint64_t late = 0, missed = 0;
-        if (governed_) {
-            governor_.on_tick(sl.deadline_ns, start, s.stream().complexity_ceiling());
-            s.stream().cap_complexity(governor_.level());
+        if (governed_ && governor_.on_tick(sl.deadline_ns, start)) ++stats_.late_woken;
+        if (const std::int64_t behind = (start - sl.deadline_ns) / ptime; behind >= kCatchUp) {
+            // hopelessly behind: skip whole packet times
+            sl.deadline_ns += (behind - kCatchUp + 1) * ptime;
+            missed += static_cast<std::uint64_t>(behind - kCatchUp + 1);
         }
-        while (sl.deadline_ns <= start + kSlackNs && runs < kCatchUp) {
-            if (start - sl.deadline_ns > kLateNs) ++late;
-            s.stream().on_tick(start);
-            sl.deadline_ns += ptime;
-            ++runs;
-        }
-        if (sl.deadline_ns <= start) {  // hopelessly behind: skip whole packet times
-            const std::int64_t skip = (start - sl.deadline_ns) / ptime + 1;
-            sl.deadline_ns += skip * ptime;
-            missed += static_cast<std::uint64_t>(skip);
-        }
+        // One packet time per run: a session behind plays its next one in the run that follows
+        // at once, after the sockets were read again. Back to back, it would take its jitter
+        // buffer's next packets before the late peers (on this thread, later in this run) had
+        // sent them: a frame concealed, then that packet dropped when it came.
+        if (start - sl.deadline_ns > kLateNs) ++late;
+        s.stream().on_tick(start);
+        sl.deadline_ns += ptime;
+        ++runs;
         if (runs == 1 && ++sl.ticks > kWarmUpTicks) {  // an average over about 16 ticks
             const std::int64_t cost = monotonic_ns() - start;
             sl.cost_ns += (cost - sl.cost_ns) / 16;
@@ -354,7 +354,15 @@ void Worker::on_socket(const epoll_event& ev, std::int64_t now) {
 }
 
 void Worker::govern() {
-    governor_.on_sleep(monotonic_ns());  // sessions take a new level at their next tick
+    if (governor_.on_sleep(monotonic_ns())) {  // a window judged: each session's level
+        loads_.clear();
+        for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+            const RtpStream& st = slots_[i].session->stream();
+            loads_.push_back({slots_[i].cost_ns, st.complexity_cap(), st.complexity_ceiling(), st.codec_kind() == CodecKind::Opus, i});
+        }
+        if (governor_.assign(loads_))  // encoders take a new level at their next frame
+            for (const SessionLoad& l : loads_) slots_[l.index].session->stream().cap_complexity(l.level);
+    }
     stats_.complexity_level = governor_.level();
     stats_.complexity_down = governor_.steps_down();
     stats_.complexity_up = governor_.steps_up();

@@ -52,10 +52,11 @@ using siperb::monotonic_ns;
 
 struct WorkerStats {
     std::uint64_t wakeups = 0, ticks = 0, late_ticks = 0, missed_ticks = 0, datagrams = 0;
+    std::uint64_t late_woken = 0;  // late ticks (governed threads) through wake-up latency
     std::uint64_t send_submits = 0, batched_packets = 0;  // SendBatch: system calls, packets
     std::uint64_t recv_submits = 0, batched_reads = 0;    // RecvBatch: ring submissions, datagrams
     std::size_t sessions = 0;
-    // The CPU governor (cpu_governor.hpp): its Opus complexity level now, its steps so far and
+    // The CPU governor (cpu_governor.hpp): its sessions' lowest Opus level now, its steps so far and
     // the thread's busy share of the last judged window (0-1).
     int complexity_level = 10;
     std::uint64_t complexity_down = 0, complexity_up = 0;
@@ -135,6 +136,7 @@ private:
     WorkerStats stats_, published_;
     bool governed_;
     CpuGovernor governor_;
+    std::vector<SessionLoad> loads_;  // the governor's view of slots_ (reused)
     std::thread thread_;
 };
 

@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace {
 
 using siperb::media::CpuGovernor;
 using siperb::media::GovernorConfig;
+using siperb::media::SessionLoad;
 
 constexpr std::int64_t kMs = 1'000'000;
 int failures = 0;
@@ -27,19 +29,35 @@ void check(bool cond, const char* name, const std::string& what) {
 // The simulated thread: wakes every 5 ms for `ms`, busy `share` of each period. Its tick runs
 // `delay_ms` after the wake-up (queued behind the thread's own work), and the wake-up itself
 // comes `latency_ms` after the tick's deadline (the scheduler's delay, the thread idle).
-// `changes` lists the levels changed to, in order; `ceiling` is the sessions' configured one.
+// `sessions` are the thread's (one by default; `ceiling` and `opus` are the first one's), each
+// one's cost following its level as the worker's measured average would; `changes` lists the
+// first session's levels changed to, in order.
 struct Sim {
     CpuGovernor gov;
     std::int64_t now = 0;
     std::string changes;
     int ceiling = 10;
-    explicit Sim(GovernorConfig cfg = {}) : gov(cfg, 0) {}
+    bool opus = true;
+    std::vector<SessionLoad> sessions;
+    std::vector<std::int64_t> base;  // each session's cost at level 5
+    explicit Sim(GovernorConfig cfg = {}, std::vector<std::int64_t> costs = {100'000}) : gov(cfg, 0), base(std::move(costs)) {
+        for (std::uint32_t i = 0; i < base.size(); ++i) sessions.push_back({base[i], gov.entry_level(), 10, true, i});
+    }
+    int level() const { return sessions[0].level; }
     void run(double share, std::int64_t ms, double delay_ms = 0.0, double latency_ms = 0.0) {
         for (std::int64_t end = now + ms * kMs; now < end;) {
             now += 5 * kMs;
             gov.on_wake(now);
-            gov.on_tick(now - static_cast<std::int64_t>(latency_ms * kMs), now + static_cast<std::int64_t>(delay_ms * kMs), ceiling);
-            if (gov.on_sleep(now + static_cast<std::int64_t>(share * 5 * kMs))) changes += std::to_string(gov.level()) + ",";
+            gov.on_tick(now - static_cast<std::int64_t>(latency_ms * kMs), now + static_cast<std::int64_t>(delay_ms * kMs));
+            if (!gov.on_sleep(now + static_cast<std::int64_t>(share * 5 * kMs))) continue;
+            sessions[0].ceiling = ceiling;
+            sessions[0].opus = opus;
+            const int before = level();
+            gov.assign(sessions);
+            std::sort(sessions.begin(), sessions.end(), [](const SessionLoad& a, const SessionLoad& b) { return a.index < b.index; });
+            for (SessionLoad& x : sessions)
+                x.cost_ns = static_cast<std::int64_t>(static_cast<double>(base[x.index]) * siperb::media::relative_cost(x.level));
+            if (level() != before) changes += std::to_string(level()) + ",";
         }
     }
 };
@@ -201,13 +219,70 @@ void ceiling_follows_sessions() {
     s.ceiling = 8;  // a session configured higher joins
     s.run(0.2, 5000);
     check(s.gov.level() == 8, n, "not raised to the new ceiling: " + s.changes);
-    s.ceiling = -1;  // only G.711 ticks: the level stays
+    s.opus = false;  // only G.711 ticks: the level stays
     s.run(0.2, 2000);
-    check(s.gov.level() == 8, n, "moved without Opus sessions: " + s.changes);
+    check(s.level() == 8, n, "moved without Opus sessions: " + s.changes);
     Sim fresh(cfg);  // a late tick before the first window ends: two steps from the ceiling
     fresh.ceiling = 5;
     fresh.run(0.9, 5, 3.0);
     check(fresh.gov.level() == 3 && fresh.gov.steps_down() == 1, n, "first steps from 10: " + fresh.changes);
+}
+
+void most_expensive_lowered_first() {
+    const char* n = "most_expensive_lowered_first";
+    GovernorConfig cfg;
+    cfg.low = 0.66;  // a narrow dead band: a small overuse asks for a small saving
+    cfg.hold_ns = 500 * kMs;
+    cfg.ceiling = 0;
+    // Eight cheap calls and two expensive ones (another decode rate, a resampler, SRTP...).
+    Sim s(cfg, {50'000, 50'000, 50'000, 50'000, 50'000, 50'000, 50'000, 50'000, 1'000'000, 900'000});
+    auto levels = [&s] {
+        std::string out;
+        for (const SessionLoad& x : s.sessions) out += std::to_string(x.level) + " ";
+        return out;
+    };
+    s.run(0.5, 300);
+    check(levels() == "0 0 0 0 0 0 0 0 0 0 ", n, "not at the ceiling: " + levels());
+    s.run(0.72, 700);  // two whole overused windows: one step, the most expensive call only
+    check(levels() == "0 0 0 0 0 0 0 0 -1 0 ", n, "first step: " + levels());
+    check(s.gov.steps_down() == 1 && s.gov.level() == -1 && s.gov.entry_level() == 0, n, "lowest / entry level");
+    s.run(0.72, 500);  // it costs less now than the other expensive one: that one gives next
+    check(levels() == "0 0 0 0 0 0 0 0 -1 -1 ", n, "second step: " + levels());
+    s.run(0.72, 1000);
+    check(levels().starts_with("0 0 0 0 0 0 0 0 "), n, "a cheap call lowered: " + levels());
+    s.run(0.2, 5000);  // idle: raised back, the lowest first
+    check(levels() == "0 0 0 0 0 0 0 0 0 0 ", n, "not raised back: " + levels());
+    check(s.gov.steps_up() > 0 && s.gov.level() == 0, n, "steps up");
+}
+
+void each_session_within_its_range() {
+    const char* n = "each_session_within_its_range";
+    GovernorConfig cfg;
+    cfg.hold_ns = 500 * kMs;
+    Sim s(cfg, {100'000, 100'000, 100'000, 5'000'000});
+    s.sessions[1].ceiling = 3;   // configured at complexity 3
+    s.sessions[2].ceiling = -2;  // pinned at medium band
+    s.sessions[3].opus = false;  // G.711: however much it costs, never moved
+    s.run(0.3, 300);
+    check(s.sessions[0].level == 10 && s.sessions[1].level == 3 && s.sessions[2].level == -2 && s.sessions[3].level == 10, n,
+          "ceilings not kept");
+    s.run(0.99, 20'000, 4.0);
+    for (const SessionLoad& x : s.sessions)
+        check(x.opus ? x.level == -3 : x.level == 10, n, "not at the floor / moved: " + std::to_string(x.level));
+    s.run(0.05, 60'000);
+    check(s.sessions[0].level == 10 && s.sessions[1].level == 3 && s.sessions[2].level == -2 && s.sessions[3].level == 10, n,
+          "raised past a ceiling or not back");
+}
+
+void newcomers_start_at_the_median() {
+    const char* n = "newcomers_start_at_the_median";
+    Sim s(GovernorConfig{}, {100'000, 100'000, 100'000});
+    check(s.gov.entry_level() == 10, n, "no session yet: the ceiling");
+    s.sessions[0].level = -3;
+    s.sessions[1].level = 2;
+    s.sessions[2].level = 7;
+    s.run(0.5, 300);
+    check(s.gov.entry_level() == 2 && s.gov.level() == -3, n, "entry " + std::to_string(s.gov.entry_level()));
 }
 
 }  // namespace
@@ -224,7 +299,10 @@ int main() {
                  {"dead_band_holds", dead_band_holds},
                  {"bounce_backs_off", bounce_backs_off},
                  {"floor_and_ceiling", floor_and_ceiling},
-                 {"ceiling_follows_sessions", ceiling_follows_sessions}};
+                 {"ceiling_follows_sessions", ceiling_follows_sessions},
+                 {"most_expensive_lowered_first", most_expensive_lowered_first},
+                 {"each_session_within_its_range", each_session_within_its_range},
+                 {"newcomers_start_at_the_median", newcomers_start_at_the_median}};
     for (const auto& c : cases) {
         const int before = failures;
         c.fn();

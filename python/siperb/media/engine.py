@@ -100,7 +100,7 @@ class SessionConfig:
     #: CPU governor's levels below 0); the ceiling when the engine's CPU governor is on
     opus_complexity: int = 5
     opus_bitrate: int = 0
-    opus_decode_rate: int = 48000
+    opus_decode_rate: int = 0  #: Opus decoder's PCM rate; 0: what the sink and recorder need
     cname: str = ""
     #: WebRTC profile: one socket (rtcp-mux), ICE + DTLS-SRTP on it; no RTCP socket is bound.
     webrtc: bool = False
@@ -415,8 +415,8 @@ class Engine:
         """``realtime_priority`` (1-99) runs the engine threads under SCHED_FIFO, so no other
         thread of the machine can delay a packet time when the CPU is nearly full (needs
         CAP_SYS_NICE or an rtprio limit; ``stats()["realtime_threads"]`` says whether it took).
-        ``cpu_governor`` lowers Opus complexity on a thread short of time, before a packet is
-        late, and raises it when there is room (``opus_complexity`` is the ceiling)."""
+        ``cpu_governor`` lowers a thread's costliest sessions' Opus level when it runs short
+        of time and raises the lowest when there is room (``opus_complexity``: the ceiling)."""
         self._native = _core.MediaEngine(threads, event_capacity, realtime_priority, cpu_governor)
         self._sessions = weakref.WeakValueDictionary[int, MediaSession]()
         self.hub: EventHub | None = None
