@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import gc
 import os
 import resource
@@ -59,8 +58,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from peers.kamailio import DOMAIN, Kamailio, start_kamailio
+from siperb import _memory
 from siperb._memory import TRIM_INTERVAL
-from siperb.media import Engine, EngineMedia, SdpOnlyMedia
+from siperb.media import Engine, EngineMedia, SdpOnlyMedia, commands
 from siperb.media.audio import ToneSource
 from siperb.sdp import Codec
 from siperb.sip.session import CallState, Outcome
@@ -82,20 +82,9 @@ def rss_kb() -> int:
 
 
 def malloc_in_use() -> int:
-    """Bytes the C allocator has handed out and not got back (glibc ``mallinfo2``), every
-    arena: what RSS would be without the allocator's own free-but-kept pages."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return 0
-
-    class MallInfo2(ctypes.Structure):
-        names = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
-        _fields_ = [(n, ctypes.c_size_t) for n in names.split()]
-
-    libc.mallinfo2.restype = MallInfo2
-    info = libc.mallinfo2()
-    return int(info.uordblks + info.hblkhd)
+    """Bytes the C allocator has handed out and not got back (every arena): what RSS would be
+    without the allocator's own free-but-kept pages."""
+    return _memory.heap()[0]
 
 
 def fds() -> int:
@@ -109,12 +98,35 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+#: One ended session's receiving side: (when, frames played, concealed, late at the jitter
+#: buffer) from its own stats, read on its command lane just before its close.
+Frames = tuple[float, int, int, int]
+
+
+class CountingMedia(EngineMedia):
+    """The calls' media: at hang-up, its session's frame counters go into ``frames``."""
+
+    frames: list[Frames] = []
+
+    def close(self) -> None:
+        session = self.session
+        if session is not None and not self.closed:
+
+            def count() -> None:
+                st = session.stats()
+                self.frames.append((time.monotonic(), st.frames_played, st.frames_concealed,
+                                    st.jb_late))  # fmt: skip
+
+            session.engine.commands.submit(count, key=session.id)  # before the close (ordered)
+        super().close()
+
+
 def ua_config(kam: Kamailio, user: str, hz: float, calls: int, audio: bool) -> UserAgentConfig:
     def media(ua: Any) -> SdpOnlyMedia:
         if not audio:
             return SdpOnlyMedia(ua.media_host())
-        return EngineMedia(ua.media_host(), [Codec.pcmu()], media_timeout=ua.config.media_timeout,
-                           source=ToneSource(8000, [([hz], 1000)], repeat=True))  # fmt: skip
+        return CountingMedia(ua.media_host(), [Codec.pcmu()], media_timeout=ua.config.media_timeout,
+                             source=ToneSource(8000, [([hz], 1000)], repeat=True))  # fmt: skip
 
     calls = max(calls, 500)  # the sequential phase alone (--concurrent 0) needs the same rates
     return UserAgentConfig(
@@ -135,6 +147,9 @@ class Soak:
         self.failed: list[str] = []
         self.samples: list[tuple[str, float, int, int]] = []  # (phase, when, rss KB, fds)
         self.late: list[tuple[float, int]] = []  # (when, the engine's late ticks so far)
+        self.trims: list[tuple[float, int, float]] = []  # (when, trims so far, their seconds)
+        #: (when, engine sessions, busiest thread's share permille, slowest lane's wait in s)
+        self.engine: list[tuple[float, int, int, float]] = []
 
     async def one_call(self, talk: float) -> None:
         t0 = time.monotonic()
@@ -160,9 +175,14 @@ class Soak:
     async def sampler(self, phase: str, every: float) -> None:
         while True:
             self.samples.append((phase, time.monotonic(), rss_kb(), fds()))
+            st = _memory.stats
+            self.trims.append((time.monotonic(), int(st["trims"]), st["seconds"]))
             engine = Engine._default  # the calls' engine (none without audio)
             if engine is not None and engine.running:
-                self.late.append((time.monotonic(), int(engine.stats().get("late_ticks", 0))))
+                st = engine.stats()
+                self.late.append((time.monotonic(), int(st.get("late_ticks", 0))))
+                wait = await lane_wait(engine)
+                self.engine.append((time.monotonic(), st["sessions"], st["busy_permille"], wait))
             await asyncio.sleep(every)
 
     async def memory_tracer(self, every: float, after: float) -> None:
@@ -208,6 +228,28 @@ class Soak:
             await self.one_call(talk)
 
 
+async def lane_wait(engine: Engine) -> float:
+    """The longest wait of a no-op put on each of the engine's command lanes (a call's media
+    start and close wait there: a lane falling behind delays every answer)."""
+    t0 = time.monotonic()
+    done = [asyncio.wrap_future(engine.commands.submit(lambda: None, key=k))
+            for k in range(commands.LANES)]  # fmt: skip
+    waits = []
+    for f in done:
+        await f
+        waits.append(time.monotonic() - t0)
+    return max(waits)
+
+
+def engine_in(soak: Soak, lo: float, hi: float) -> str:
+    """Native sessions and the busiest engine thread's share at the minute's last sample, and
+    the longest command-lane wait of its samples."""
+    s = [x for x in soak.engine if lo <= x[0] < hi]
+    if not s:
+        return "-"
+    return f"{s[-1][1]:5d} {s[-1][2] / 10:4.0f}% {max(x[3] for x in s) * 1000:6.1f}"
+
+
 def late_by(soak: Soak, when: float) -> int | None:
     """The engine's late ticks counted by ``when`` (the last sample before it)."""
     before = [n for t, n in soak.late if t < when]
@@ -224,15 +266,50 @@ def setup_stable(first: list[float], last: list[float], ratio: float) -> bool:
     return True
 
 
+def frames_in(lo: float, hi: float) -> tuple[int, int, int]:
+    """Frames played, concealed and late (at the jitter buffer) by the sessions that ended
+    between ``lo`` and ``hi``, both sides summed (each counts what it received)."""
+    ended = [f for f in CountingMedia.frames if lo <= f[0] < hi]
+    return sum(f[1] for f in ended), sum(f[2] for f in ended), sum(f[3] for f in ended)
+
+
+def trims_in(soak: Soak, lo: float, hi: float) -> str:
+    """``siperb._memory``'s trims between ``lo`` and ``hi`` and the milliseconds they took."""
+    a = [x for x in soak.trims if x[0] < lo] or soak.trims[:1]
+    b = [x for x in soak.trims if x[0] < hi]
+    if not a or not b:
+        return "-"
+    return f"{b[-1][1] - a[-1][1]} ({(b[-1][2] - a[-1][2]) * 1000:.0f})"
+
+
+def frames_within(frame_minutes: list[tuple[int, int]], most: float) -> bool:
+    """No late frame beyond today's figures: in every full minute, the frames concealed or late
+    at the receivers are at most ``most`` (a fraction) of the frames played."""
+    shares = [bad / played if played else 0.0 for played, bad in frame_minutes]
+    ok = max(shares) <= most
+    print(f"frames concealed or late per full minute: {min(shares):.3%} to {max(shares):.3%} of "
+          f"those played (first {shares[0]:.3%}, last {shares[-1]:.3%}): "
+          f"{'within' if ok else 'NOT within'} {most:.2%}")  # fmt: skip
+    return ok
+
+
 def report(
-    soak: Soak, phase: str, start: float, tolerance: float, warm_up: float, ratio: float = 2.0
+    soak: Soak,
+    phase: str,
+    start: float,
+    tolerance: float,
+    warm_up: float,
+    ratio: float = 2.0,
+    frames_max: float = 0.01,
 ) -> bool:
     samples = [s for s in soak.samples if s[0] == phase]
     setups = [(t, d) for t, d in soak.setups if t >= start and (not samples or t <= samples[-1][1])]
     print(f"--- {phase} ---")
-    print("minute  calls  setup p50 ms  setup p99 ms  RSS MB  fds  late ticks")
+    print("minute  calls  setup p50 ms  setup p99 ms  RSS MB  fds  late ticks  frames played"
+          "  concealed  late  trims (ms)  sessions busy lane ms")  # fmt: skip
     minute = 0
     minutes: list[list[float]] = []
+    frame_minutes: list[tuple[int, int]] = []  # (played, concealed + late) of each full minute
     while True:
         lo, hi = start + minute * 60, start + (minute + 1) * 60
         d = [x * 1000 for t, x in setups if lo <= t < hi]
@@ -245,10 +322,14 @@ def report(
         if a is None:  # the phase's first minute: from its first sample
             a = next((n for t, n in soak.late if t >= lo), None)
         late = str(b - a) if a is not None and b is not None else "-"
+        played, concealed, jb_late = frames_in(lo, hi)
+        trims = trims_in(soak, lo, hi)
         print(f"{minute + 1:6d}  {len(d):5d}  {pct(d, 0.5):12.1f}  {pct(d, 0.99):12.1f}  "
-              f"{rss:>6}  {fd:>3}  {late:>10}")  # fmt: skip
+              f"{rss:>6}  {fd:>3}  {late:>10}  {played:13d}  {concealed:9d}  {jb_late:4d}  "
+              f"{trims:>11}  {engine_in(soak, lo, hi)}")  # fmt: skip
         if len(d) >= 100:
             minutes.append(d)
+            frame_minutes.append((played, concealed + jb_late))
         minute += 1
     stable = True
     if len(minutes) >= 2:
@@ -257,6 +338,9 @@ def report(
               f"{pct(minutes[0], 0.99):.1f} ms, last {pct(minutes[-1], 0.5):.1f}/"
               f"{pct(minutes[-1], 0.99):.1f} ms: {'stable' if stable else 'NOT stable'} "
               f"(within {ratio:g}x)")  # fmt: skip
+    if frame_minutes and sum(p for p, _ in frame_minutes):
+        frames_ok = frames_within(frame_minutes, frames_max)
+        stable &= frames_ok
     judged = [x for x in samples if x[1] >= start + warm_up]
     if len(judged) < 3:
         print(f"flatness not judged: the phase is shorter than its warm-up ({warm_up:.0f} s) "
@@ -321,7 +405,8 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
             if tracer is not None:
                 tracer.cancel()
                 tracemalloc.stop()
-            ok &= report(soak, "concurrent", start, args.tolerance, warm_up, args.setup_ratio)
+            ok &= report(soak, "concurrent", start, args.tolerance, warm_up, args.setup_ratio,
+                         args.frames_max)  # fmt: skip
         if args.sequential:
             await soak.sequential(SEQUENTIAL_WARM_UP, 0.0)  # not counted: threads, pools, caches
             before = await settled(f"before the {args.sequential} sequential calls")
@@ -333,7 +418,7 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
                 sampler.cancel()
                 soak.samples.append((phase, time.monotonic(), rss_kb(), fds()))
                 ok &= report(soak, phase, start, args.tolerance, LINGER + 10.0,
-                             args.setup_ratio)  # fmt: skip
+                             args.setup_ratio, args.frames_max)  # fmt: skip
                 # A phase shorter than its warm-up is judged by what it left behind: memory
                 # and descriptors once its transactions expired, against the same before it.
                 # With --rounds, the first round raises the allocator to its high-water mark
@@ -369,10 +454,19 @@ def main() -> int:
     ap.add_argument("--tolerance", type=float, default=0.05)
     ap.add_argument("--setup-ratio", type=float, default=2.0,
                     help="first and last full minute setup p50/p99 within this factor")  # fmt: skip
+    ap.add_argument("--frames-max", type=float, default=0.01,
+                    help="most frames concealed or late at the receivers in any full minute, "
+                         "as a fraction of those played")  # fmt: skip
+    ap.add_argument("--trim-ratio", type=float, default=_memory.TRIM_FREE_RATIO,
+                    help="trim only when the allocator's free bytes are this many times those "
+                         "in use (0: at every request, as before)")  # fmt: skip
     ap.add_argument("--no-audio", action="store_true", help="SDP only: signalling alone")
     ap.add_argument("--trace-memory", action="store_true",
                     help="tracemalloc growth every 30 s after the concurrent warm-up")  # fmt: skip
     args = ap.parse_args()
+    _memory.TRIM_FREE_RATIO = args.trim_ratio
+    if args.trim_ratio == 0:
+        _memory.TRIM_FREE_MIN = 0
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     with tempfile.TemporaryDirectory() as tmp:
