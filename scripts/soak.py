@@ -23,6 +23,15 @@ round before (``--concurrent 0 --sequential 10000 --rounds 3``: per-call retenti
 Each minute's row also has the engine's late ticks (packet times it ran late, both sides'
 sessions); setup time is judged stable when the first and the last full minute's p50 and p99
 are within ``--setup-ratio`` (2x) of each other, and a phase that is not stable fails too.
+Beside them, the frames the receivers played, concealed and got too late (each session's own
+``frames_played``, ``frames_concealed``, ``jb_late``, read on its command lane just before it
+closes and counted in the minute it ended, both sides summed): "no late frame beyond today's
+figures" is judged with those, not ticks: in every full minute the frames concealed or late
+are at most ``--frames-max`` (1 %) of those played. The row ends with the ``malloc_trim`` runs
+(``siperb._memory``: count and milliseconds), the native sessions and the busiest engine
+thread's share at the minute's end, and the longest wait of a no-op on the engine's command
+lanes (where an answer waits for its media start). ``--trim-ratio 0`` trims at every request,
+as before the free/in-use rule (for A/B runs).
 
 ``--trace-memory`` prints, every 30 s after the concurrent warm-up, resident memory beside the
 bytes the C allocator has handed out (``mallinfo2``) and Python's (``tracemalloc``, the lines
@@ -172,17 +181,19 @@ class Soak:
         if call.outcome is not Outcome.COMPLETED:
             self.failed.append(f"hangup: {call.outcome} {call.reason}")
 
-    async def sampler(self, phase: str, every: float) -> None:
-        while True:
+    async def sampler(self, phase: str, every: float, until: float = float("inf")) -> None:
+        """Samples every ``every`` seconds until ``until`` (the end of the calls: a sample taken
+        while they hang up is not the phase's)."""
+        while time.monotonic() < until:
             self.samples.append((phase, time.monotonic(), rss_kb(), fds()))
-            st = _memory.stats
-            self.trims.append((time.monotonic(), int(st["trims"]), st["seconds"]))
+            trims = _memory.stats
+            self.trims.append((time.monotonic(), int(trims["trims"]), trims["seconds"]))
             engine = Engine._default  # the calls' engine (none without audio)
             if engine is not None and engine.running:
-                st = engine.stats()
-                self.late.append((time.monotonic(), int(st.get("late_ticks", 0))))
+                es = engine.stats()
+                self.late.append((time.monotonic(), int(es.get("late_ticks", 0))))
                 wait = await lane_wait(engine)
-                self.engine.append((time.monotonic(), st["sessions"], st["busy_permille"], wait))
+                self.engine.append((time.monotonic(), es["sessions"], es["busy_permille"], wait))
             await asyncio.sleep(every)
 
     async def memory_tracer(self, every: float, after: float) -> None:
@@ -396,7 +407,10 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
     try:
         if args.concurrent and args.minutes:
             start = time.monotonic()
-            sampler = asyncio.get_running_loop().create_task(soak.sampler("concurrent", 10.0))
+            until = start + args.minutes * 60
+            sampler = asyncio.get_running_loop().create_task(
+                soak.sampler("concurrent", 10.0, until)
+            )
             warm_up = args.hold + max(2 * args.hold, LINGER)  # the ramp is one hold
             tracer = (asyncio.get_running_loop().create_task(soak.memory_tracer(30.0, warm_up))
                       if args.trace_memory else None)  # fmt: skip
