@@ -157,6 +157,7 @@ class Soak:
         self.samples: list[tuple[str, float, int, int]] = []  # (phase, when, rss KB, fds)
         self.late: list[tuple[float, int]] = []  # (when, the engine's late ticks so far)
         self.trims: list[tuple[float, int, float]] = []  # (when, trims so far, their seconds)
+        self.heap: list[tuple[float, int, int]] = []  # (when, allocator bytes in use, free)
         #: (when, engine sessions, busiest thread's share permille, slowest lane's wait in s)
         self.engine: list[tuple[float, int, int, float]] = []
 
@@ -187,6 +188,7 @@ class Soak:
         while time.monotonic() < until:
             self.samples.append((phase, time.monotonic(), rss_kb(), fds()))
             trims = _memory.stats
+            self.heap.append((time.monotonic(), *_memory.heap()))
             self.trims.append((time.monotonic(), int(trims["trims"]), trims["seconds"]))
             engine = Engine._default  # the calls' engine (none without audio)
             if engine is not None and engine.running:
@@ -250,6 +252,13 @@ async def lane_wait(engine: Engine) -> float:
         await f
         waits.append(time.monotonic() - t0)
     return max(waits)
+
+
+def heap_in(soak: Soak, lo: float, hi: float) -> str:
+    """The C allocator's bytes in use and free at the minute's last sample: whether a trim's
+    rule (free over in use, ``siperb._memory``) would let one run."""
+    s = [x for x in soak.heap if lo <= x[0] < hi]
+    return f"{s[-1][1] / 1e6:.0f}/{s[-1][2] / 1e6:.0f}" if s else "-"
 
 
 def engine_in(soak: Soak, lo: float, hi: float) -> str:
@@ -317,7 +326,7 @@ def report(
     setups = [(t, d) for t, d in soak.setups if t >= start and (not samples or t <= samples[-1][1])]
     print(f"--- {phase} ---")
     print("minute  calls  setup p50 ms  setup p99 ms  RSS MB  fds  late ticks  frames played"
-          "  concealed  late  trims (ms)  sessions busy lane ms")  # fmt: skip
+          "  concealed  late  trims (ms)  sessions busy lane ms  heap MB used/free")  # fmt: skip
     minute = 0
     minutes: list[list[float]] = []
     frame_minutes: list[tuple[int, int]] = []  # (played, concealed + late) of each full minute
@@ -337,7 +346,7 @@ def report(
         trims = trims_in(soak, lo, hi)
         print(f"{minute + 1:6d}  {len(d):5d}  {pct(d, 0.5):12.1f}  {pct(d, 0.99):12.1f}  "
               f"{rss:>6}  {fd:>3}  {late:>10}  {played:13d}  {concealed:9d}  {jb_late:4d}  "
-              f"{trims:>11}  {engine_in(soak, lo, hi)}")  # fmt: skip
+              f"{trims:>11}  {engine_in(soak, lo, hi)}  {heap_in(soak, lo, hi)}")  # fmt: skip
         if len(d) >= 100:
             minutes.append(d)
             frame_minutes.append((played, concealed + jb_late))
