@@ -30,8 +30,8 @@ figures" is judged with those, not ticks: in every full minute the frames concea
 are at most ``--frames-max`` (1 %) of those played. The row ends with the ``malloc_trim`` runs
 (``siperb._memory``: count and milliseconds), the native sessions and the busiest engine
 thread's share at the minute's end, and the longest wait of a no-op on the engine's command
-lanes (where an answer waits for its media start). ``--trim-ratio 0`` trims at every request,
-as before the free/in-use rule (for A/B runs).
+lanes (where an answer waits for its media start), and the allocator's bytes in use and free.
+``--trim-step 0`` trims at every request, as before the free-growth rule (for A/B runs).
 
 ``--trace-memory`` prints, every 30 s after the concurrent warm-up, resident memory beside the
 bytes the C allocator has handed out (``mallinfo2``) and Python's (``tracemalloc``, the lines
@@ -256,7 +256,7 @@ async def lane_wait(engine: Engine) -> float:
 
 def heap_in(soak: Soak, lo: float, hi: float) -> str:
     """The C allocator's bytes in use and free at the minute's last sample: whether a trim's
-    rule (free over in use, ``siperb._memory``) would let one run."""
+    rule (their growth since the last, ``siperb._memory``) would let one run."""
     s = [x for x in soak.heap if lo <= x[0] < hi]
     return f"{s[-1][1] / 1e6:.0f}/{s[-1][2] / 1e6:.0f}" if s else "-"
 
@@ -358,7 +358,7 @@ def report(
               f"{pct(minutes[0], 0.99):.1f} ms, last {pct(minutes[-1], 0.5):.1f}/"
               f"{pct(minutes[-1], 0.99):.1f} ms: {'stable' if stable else 'NOT stable'} "
               f"(within {ratio:g}x)")  # fmt: skip
-    if frame_minutes and sum(p for p, _ in frame_minutes):
+    if sum(p for p, _ in frame_minutes) >= 10_000:  # calls with audio (not --talk 0)
         frames_ok = frames_within(frame_minutes, frames_max)
         stable &= frames_ok
     judged = [x for x in samples if x[1] >= start + warm_up]
@@ -480,16 +480,14 @@ def main() -> int:
     ap.add_argument("--frames-max", type=float, default=0.01,
                     help="most frames concealed or late at the receivers in any full minute, "
                          "as a fraction of those played")  # fmt: skip
-    ap.add_argument("--trim-ratio", type=float, default=_memory.TRIM_FREE_RATIO,
-                    help="trim only when the allocator's free bytes are this many times those "
-                         "in use (0: at every request, as before)")  # fmt: skip
+    ap.add_argument("--trim-step", type=float, default=_memory.TRIM_FREE_STEP / (1 << 20),
+                    help="MB the allocator's free bytes must grow by for a trim (0: a trim at "
+                         "every request, as before)")  # fmt: skip
     ap.add_argument("--no-audio", action="store_true", help="SDP only: signalling alone")
     ap.add_argument("--trace-memory", action="store_true",
                     help="tracemalloc growth every 30 s after the concurrent warm-up")  # fmt: skip
     args = ap.parse_args()
-    _memory.TRIM_FREE_RATIO = args.trim_ratio
-    if args.trim_ratio == 0:
-        _memory.TRIM_FREE_MIN = 0
+    _memory.TRIM_FREE_STEP = int(args.trim_step * (1 << 20))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     with tempfile.TemporaryDirectory() as tmp:

@@ -186,7 +186,7 @@ def test_closes_give_free_pages_back_at_most_every_interval(monkeypatch: Any) ->
         return 1
 
     monkeypatch.setitem(_memory._state, "fn", trim)
-    monkeypatch.setattr(_memory, "worth_trimming", lambda in_use, free: True)
+    monkeypatch.setattr(_memory, "worth_trimming", lambda free, floor: True)
     monkeypatch.setitem(_memory._state, "last", float("-inf"))
     monkeypatch.setitem(_memory._state, "timer", None)
     monkeypatch.setattr(_memory, "TRIM_INTERVAL", 0.5)

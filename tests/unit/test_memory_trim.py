@@ -1,9 +1,9 @@
 """When a ``malloc_trim`` runs (issue 17): after a burst of frees, not through a steady churn.
 
 A trim takes every arena's lock while it walks the heap, and the pages it gives back fault in
-again at the next allocation; trimming a busy ~200 MB heap every ten seconds made a 500-call
-soak's setup times and late ticks climb minute after minute. A trim now runs only when the
-allocator holds more free bytes than it has handed out.
+again at the next allocation; a busy ~200 MB heap was trimmed every ten seconds through a
+500-call soak. A trim now runs only when the allocator's free bytes grew by 16 MB since the
+fewest it held after the last trim.
 """
 
 from __future__ import annotations
@@ -15,20 +15,20 @@ from typing import Any
 from siperb import _memory
 
 
-def test_trim_only_when_the_free_bytes_outweigh_those_in_use() -> None:
+def test_trim_only_when_the_free_bytes_grew_since_the_last() -> None:
     mb = 1 << 20
-    assert not _memory.worth_trimming(200 * mb, 40 * mb), "a steady churn: its pages are reused"
-    assert _memory.worth_trimming(15 * mb, 300 * mb), "after a burst of frees"
-    assert not _memory.worth_trimming(1 * mb, 8 * mb), "a small heap is not worth the locks"
+    assert not _memory.worth_trimming(40 * mb, 30 * mb), "a steady churn: its pages are reused"
+    assert _memory.worth_trimming(300 * mb, 20 * mb), "after a burst of frees"
+    assert not _memory.worth_trimming(8 * mb, 0), "a small heap is not worth the locks"
 
 
-def _run_trim(monkeypatch: Any, in_use: int, free: int) -> list[int]:
+def _run_trim(monkeypatch: Any, free: int) -> list[int]:
     ran: list[int] = []
     done = threading.Event()
     monkeypatch.setitem(_memory._state, "fn", lambda pad: ran.append(pad) or 1)
     monkeypatch.setitem(_memory._state, "last", float("-inf"))
     monkeypatch.setitem(_memory._state, "timer", None)
-    monkeypatch.setattr(_memory, "heap", lambda: (in_use, free))
+    monkeypatch.setattr(_memory, "heap", lambda: (100 << 20, free))
     real = _memory._trim
 
     def trim() -> None:
@@ -41,15 +41,20 @@ def _run_trim(monkeypatch: Any, in_use: int, free: int) -> list[int]:
     return ran
 
 
-def test_a_trim_is_skipped_on_a_busy_heap_and_timed_after_frees(monkeypatch: Any) -> None:
+def test_a_trim_follows_growth_of_the_free_bytes_and_is_timed(monkeypatch: Any) -> None:
     monkeypatch.setattr(_memory, "stats", dict.fromkeys(_memory.stats, 0))
-    assert _run_trim(monkeypatch, 200 << 20, 40 << 20) == []
-    assert (_memory.stats["skipped"], _memory.stats["trims"]) == (1, 0)
+    monkeypatch.setitem(_memory._state, "floor", 0)
+    assert _run_trim(monkeypatch, 10 << 20) == [], "10 MB free: not worth it"
     t0 = time.monotonic()
-    assert _run_trim(monkeypatch, 15 << 20, 300 << 20) == [0]
+    assert _run_trim(monkeypatch, 30 << 20) == [0], "20 MB more than the floor"
     assert (_memory.stats["skipped"], _memory.stats["trims"]) == (1, 1)
     assert 0 <= _memory.stats["seconds"] <= time.monotonic() - t0
     assert _memory.stats["longest"] == _memory.stats["seconds"]
+    # Trimmed pages stay on the free lists: the floor is what was free after the trim.
+    assert _run_trim(monkeypatch, 40 << 20) == [], "10 MB over the floor of 30"
+    assert _run_trim(monkeypatch, 20 << 20) == [], "reused: the floor falls to 20"
+    assert _run_trim(monkeypatch, 37 << 20) == [0], "17 MB over the floor of 20"
+    assert (_memory.stats["skipped"], _memory.stats["trims"]) == (3, 2)
 
 
 def test_heap_reads_the_allocator() -> None:
