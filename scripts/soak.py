@@ -59,6 +59,7 @@ import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -107,15 +108,13 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-#: One ended session's receiving side: (when, frames played, concealed, late at the jitter
-#: buffer) from its own stats, read on its command lane just before its close.
-Frames = tuple[float, int, int, int]
-
-
 class CountingMedia(EngineMedia):
-    """The calls' media: at hang-up, its session's frame counters go into ``frames``."""
+    """The calls' media: at hang-up, its session's frame counters (played, concealed, late at
+    the jitter buffer), read on its command lane just before its close, are added to the
+    second it ended in (sums per second: a record per call would itself grow the RSS judged)."""
 
-    frames: list[Frames] = []
+    frames: dict[int, list[int]] = {}
+    lock = threading.Lock()
 
     def close(self) -> None:
         session = self.session
@@ -123,8 +122,11 @@ class CountingMedia(EngineMedia):
 
             def count() -> None:
                 st = session.stats()
-                self.frames.append((time.monotonic(), st.frames_played, st.frames_concealed,
-                                    st.jb_late))  # fmt: skip
+                with self.lock:
+                    sums = self.frames.setdefault(int(time.monotonic()), [0, 0, 0])
+                    sums[0] += st.frames_played
+                    sums[1] += st.frames_concealed
+                    sums[2] += st.jb_late
 
             session.engine.commands.submit(count, key=session.id)  # before the close (ordered)
         super().close()
@@ -289,8 +291,9 @@ def setup_stable(first: list[float], last: list[float], ratio: float) -> bool:
 def frames_in(lo: float, hi: float) -> tuple[int, int, int]:
     """Frames played, concealed and late (at the jitter buffer) by the sessions that ended
     between ``lo`` and ``hi``, both sides summed (each counts what it received)."""
-    ended = [f for f in CountingMedia.frames if lo <= f[0] < hi]
-    return sum(f[1] for f in ended), sum(f[2] for f in ended), sum(f[3] for f in ended)
+    with CountingMedia.lock:
+        ended = [f for t, f in CountingMedia.frames.items() if lo <= t < hi]
+    return sum(f[0] for f in ended), sum(f[1] for f in ended), sum(f[2] for f in ended)
 
 
 def trims_in(soak: Soak, lo: float, hi: float) -> str:
