@@ -25,6 +25,9 @@ def test_trim_only_when_the_free_bytes_grew_since_the_last() -> None:
 def _run_trim(monkeypatch: Any, free: int) -> list[int]:
     ran: list[int] = []
     done = threading.Event()
+    pending = _memory._state["timer"]  # an earlier test's trim, due within the interval
+    if pending is not None:
+        pending.cancel()
     monkeypatch.setitem(_memory._state, "fn", lambda pad: ran.append(pad) or 1)
     monkeypatch.setitem(_memory._state, "last", float("-inf"))
     monkeypatch.setitem(_memory._state, "timer", None)
