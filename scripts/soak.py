@@ -23,6 +23,15 @@ round before (``--concurrent 0 --sequential 10000 --rounds 3``: per-call retenti
 Each minute's row also has the engine's late ticks (packet times it ran late, both sides'
 sessions); setup time is judged stable when the first and the last full minute's p50 and p99
 are within ``--setup-ratio`` (2x) of each other, and a phase that is not stable fails too.
+Beside them, the frames the receivers played, concealed and got too late (each session's own
+``frames_played``, ``frames_concealed``, ``jb_late``, read on its command lane just before it
+closes and counted in the minute it ended, both sides summed): "no late frame beyond today's
+figures" is judged with those, not ticks: in every full minute the frames concealed or late
+are at most ``--frames-max`` (1 %) of those played. The row ends with the ``malloc_trim`` runs
+(``siperb._memory``: count and milliseconds), the native sessions and the busiest engine
+thread's share at the minute's end, and the longest wait of a no-op on the engine's command
+lanes (where an answer waits for its media start), and the allocator's bytes in use and free.
+``--trim-step 0`` trims at every request, as before the free-growth rule (for A/B runs).
 
 ``--trace-memory`` prints, every 30 s after the concurrent warm-up, resident memory beside the
 bytes the C allocator has handed out (``mallinfo2``) and Python's (``tracemalloc``, the lines
@@ -44,13 +53,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import gc
 import os
 import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -59,8 +68,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from peers.kamailio import DOMAIN, Kamailio, start_kamailio
+from siperb import _memory
 from siperb._memory import TRIM_INTERVAL
-from siperb.media import Engine, EngineMedia, SdpOnlyMedia
+from siperb.media import Engine, EngineMedia, SdpOnlyMedia, commands
 from siperb.media.audio import ToneSource
 from siperb.sdp import Codec
 from siperb.sip.session import CallState, Outcome
@@ -82,20 +92,9 @@ def rss_kb() -> int:
 
 
 def malloc_in_use() -> int:
-    """Bytes the C allocator has handed out and not got back (glibc ``mallinfo2``), every
-    arena: what RSS would be without the allocator's own free-but-kept pages."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return 0
-
-    class MallInfo2(ctypes.Structure):
-        names = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
-        _fields_ = [(n, ctypes.c_size_t) for n in names.split()]
-
-    libc.mallinfo2.restype = MallInfo2
-    info = libc.mallinfo2()
-    return int(info.uordblks + info.hblkhd)
+    """Bytes the C allocator has handed out and not got back (every arena): what RSS would be
+    without the allocator's own free-but-kept pages."""
+    return _memory.heap()[0]
 
 
 def fds() -> int:
@@ -109,12 +108,36 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+class CountingMedia(EngineMedia):
+    """The calls' media: at hang-up, its session's frame counters (played, concealed, late at
+    the jitter buffer), read on its command lane just before its close, are added to the
+    second it ended in (sums per second: a record per call would itself grow the RSS judged)."""
+
+    frames: dict[int, list[int]] = {}
+    lock = threading.Lock()
+
+    def close(self) -> None:
+        session = self.session
+        if session is not None and not self.closed:
+
+            def count() -> None:
+                st = session.stats()
+                with self.lock:
+                    sums = self.frames.setdefault(int(time.monotonic()), [0, 0, 0])
+                    sums[0] += st.frames_played
+                    sums[1] += st.frames_concealed
+                    sums[2] += st.jb_late
+
+            session.engine.commands.submit(count, key=session.id)  # before the close (ordered)
+        super().close()
+
+
 def ua_config(kam: Kamailio, user: str, hz: float, calls: int, audio: bool) -> UserAgentConfig:
     def media(ua: Any) -> SdpOnlyMedia:
         if not audio:
             return SdpOnlyMedia(ua.media_host())
-        return EngineMedia(ua.media_host(), [Codec.pcmu()], media_timeout=ua.config.media_timeout,
-                           source=ToneSource(8000, [([hz], 1000)], repeat=True))  # fmt: skip
+        return CountingMedia(ua.media_host(), [Codec.pcmu()], media_timeout=ua.config.media_timeout,
+                             source=ToneSource(8000, [([hz], 1000)], repeat=True))  # fmt: skip
 
     calls = max(calls, 500)  # the sequential phase alone (--concurrent 0) needs the same rates
     return UserAgentConfig(
@@ -135,6 +158,10 @@ class Soak:
         self.failed: list[str] = []
         self.samples: list[tuple[str, float, int, int]] = []  # (phase, when, rss KB, fds)
         self.late: list[tuple[float, int]] = []  # (when, the engine's late ticks so far)
+        self.trims: list[tuple[float, int, float]] = []  # (when, trims so far, their seconds)
+        self.heap: list[tuple[float, int, int]] = []  # (when, allocator bytes in use, free)
+        #: (when, engine sessions, busiest thread's share permille, slowest lane's wait in s)
+        self.engine: list[tuple[float, int, int, float]] = []
 
     async def one_call(self, talk: float) -> None:
         t0 = time.monotonic()
@@ -157,12 +184,20 @@ class Soak:
         if call.outcome is not Outcome.COMPLETED:
             self.failed.append(f"hangup: {call.outcome} {call.reason}")
 
-    async def sampler(self, phase: str, every: float) -> None:
-        while True:
+    async def sampler(self, phase: str, every: float, until: float = float("inf")) -> None:
+        """Samples every ``every`` seconds until ``until`` (the end of the calls: a sample taken
+        while they hang up is not the phase's)."""
+        while time.monotonic() < until:
             self.samples.append((phase, time.monotonic(), rss_kb(), fds()))
+            trims = _memory.stats
+            self.heap.append((time.monotonic(), *_memory.heap()))
+            self.trims.append((time.monotonic(), int(trims["trims"]), trims["seconds"]))
             engine = Engine._default  # the calls' engine (none without audio)
             if engine is not None and engine.running:
-                self.late.append((time.monotonic(), int(engine.stats().get("late_ticks", 0))))
+                es = engine.stats()
+                self.late.append((time.monotonic(), int(es.get("late_ticks", 0))))
+                wait = await lane_wait(engine)
+                self.engine.append((time.monotonic(), es["sessions"], es["busy_permille"], wait))
             await asyncio.sleep(every)
 
     async def memory_tracer(self, every: float, after: float) -> None:
@@ -208,6 +243,35 @@ class Soak:
             await self.one_call(talk)
 
 
+async def lane_wait(engine: Engine) -> float:
+    """The longest wait of a no-op put on each of the engine's command lanes (a call's media
+    start and close wait there: a lane falling behind delays every answer)."""
+    t0 = time.monotonic()
+    done = [asyncio.wrap_future(engine.commands.submit(lambda: None, key=k))
+            for k in range(commands.LANES)]  # fmt: skip
+    waits = []
+    for f in done:
+        await f
+        waits.append(time.monotonic() - t0)
+    return max(waits)
+
+
+def heap_in(soak: Soak, lo: float, hi: float) -> str:
+    """The C allocator's bytes in use and free at the minute's last sample: whether a trim's
+    rule (their growth since the last, ``siperb._memory``) would let one run."""
+    s = [x for x in soak.heap if lo <= x[0] < hi]
+    return f"{s[-1][1] / 1e6:.0f}/{s[-1][2] / 1e6:.0f}" if s else "-"
+
+
+def engine_in(soak: Soak, lo: float, hi: float) -> str:
+    """Native sessions and the busiest engine thread's share at the minute's last sample, and
+    the longest command-lane wait of its samples."""
+    s = [x for x in soak.engine if lo <= x[0] < hi]
+    if not s:
+        return "-"
+    return f"{s[-1][1]:5d} {s[-1][2] / 10:4.0f}% {max(x[3] for x in s) * 1000:6.1f}"
+
+
 def late_by(soak: Soak, when: float) -> int | None:
     """The engine's late ticks counted by ``when`` (the last sample before it)."""
     before = [n for t, n in soak.late if t < when]
@@ -224,15 +288,51 @@ def setup_stable(first: list[float], last: list[float], ratio: float) -> bool:
     return True
 
 
+def frames_in(lo: float, hi: float) -> tuple[int, int, int]:
+    """Frames played, concealed and late (at the jitter buffer) by the sessions that ended
+    between ``lo`` and ``hi``, both sides summed (each counts what it received)."""
+    with CountingMedia.lock:
+        ended = [f for t, f in CountingMedia.frames.items() if lo <= t < hi]
+    return sum(f[0] for f in ended), sum(f[1] for f in ended), sum(f[2] for f in ended)
+
+
+def trims_in(soak: Soak, lo: float, hi: float) -> str:
+    """``siperb._memory``'s trims between ``lo`` and ``hi`` and the milliseconds they took."""
+    a = [x for x in soak.trims if x[0] < lo] or soak.trims[:1]
+    b = [x for x in soak.trims if x[0] < hi]
+    if not a or not b:
+        return "-"
+    return f"{b[-1][1] - a[-1][1]} ({(b[-1][2] - a[-1][2]) * 1000:.0f})"
+
+
+def frames_within(frame_minutes: list[tuple[int, int]], most: float) -> bool:
+    """No late frame beyond today's figures: in every full minute, the frames concealed or late
+    at the receivers are at most ``most`` (a fraction) of the frames played."""
+    shares = [bad / played if played else 0.0 for played, bad in frame_minutes]
+    ok = max(shares) <= most
+    print(f"frames concealed or late per full minute: {min(shares):.3%} to {max(shares):.3%} of "
+          f"those played (first {shares[0]:.3%}, last {shares[-1]:.3%}): "
+          f"{'within' if ok else 'NOT within'} {most:.2%}")  # fmt: skip
+    return ok
+
+
 def report(
-    soak: Soak, phase: str, start: float, tolerance: float, warm_up: float, ratio: float = 2.0
+    soak: Soak,
+    phase: str,
+    start: float,
+    tolerance: float,
+    warm_up: float,
+    ratio: float = 2.0,
+    frames_max: float = 0.01,
 ) -> bool:
     samples = [s for s in soak.samples if s[0] == phase]
     setups = [(t, d) for t, d in soak.setups if t >= start and (not samples or t <= samples[-1][1])]
     print(f"--- {phase} ---")
-    print("minute  calls  setup p50 ms  setup p99 ms  RSS MB  fds  late ticks")
+    print("minute  calls  setup p50 ms  setup p99 ms  RSS MB  fds  late ticks  frames played"
+          "  concealed  late  trims (ms)  sessions busy lane ms  heap MB used/free")  # fmt: skip
     minute = 0
     minutes: list[list[float]] = []
+    frame_minutes: list[tuple[int, int]] = []  # (played, concealed + late) of each full minute
     while True:
         lo, hi = start + minute * 60, start + (minute + 1) * 60
         d = [x * 1000 for t, x in setups if lo <= t < hi]
@@ -245,10 +345,14 @@ def report(
         if a is None:  # the phase's first minute: from its first sample
             a = next((n for t, n in soak.late if t >= lo), None)
         late = str(b - a) if a is not None and b is not None else "-"
+        played, concealed, jb_late = frames_in(lo, hi)
+        trims = trims_in(soak, lo, hi)
         print(f"{minute + 1:6d}  {len(d):5d}  {pct(d, 0.5):12.1f}  {pct(d, 0.99):12.1f}  "
-              f"{rss:>6}  {fd:>3}  {late:>10}")  # fmt: skip
+              f"{rss:>6}  {fd:>3}  {late:>10}  {played:13d}  {concealed:9d}  {jb_late:4d}  "
+              f"{trims:>11}  {engine_in(soak, lo, hi)}  {heap_in(soak, lo, hi)}")  # fmt: skip
         if len(d) >= 100:
             minutes.append(d)
+            frame_minutes.append((played, concealed + jb_late))
         minute += 1
     stable = True
     if len(minutes) >= 2:
@@ -257,6 +361,9 @@ def report(
               f"{pct(minutes[0], 0.99):.1f} ms, last {pct(minutes[-1], 0.5):.1f}/"
               f"{pct(minutes[-1], 0.99):.1f} ms: {'stable' if stable else 'NOT stable'} "
               f"(within {ratio:g}x)")  # fmt: skip
+    if sum(p for p, _ in frame_minutes) >= 10_000:  # calls with audio (not --talk 0)
+        frames_ok = frames_within(frame_minutes, frames_max)
+        stable &= frames_ok
     judged = [x for x in samples if x[1] >= start + warm_up]
     if len(judged) < 3:
         print(f"flatness not judged: the phase is shorter than its warm-up ({warm_up:.0f} s) "
@@ -312,7 +419,10 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
     try:
         if args.concurrent and args.minutes:
             start = time.monotonic()
-            sampler = asyncio.get_running_loop().create_task(soak.sampler("concurrent", 10.0))
+            until = start + args.minutes * 60
+            sampler = asyncio.get_running_loop().create_task(
+                soak.sampler("concurrent", 10.0, until)
+            )
             warm_up = args.hold + max(2 * args.hold, LINGER)  # the ramp is one hold
             tracer = (asyncio.get_running_loop().create_task(soak.memory_tracer(30.0, warm_up))
                       if args.trace_memory else None)  # fmt: skip
@@ -321,7 +431,8 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
             if tracer is not None:
                 tracer.cancel()
                 tracemalloc.stop()
-            ok &= report(soak, "concurrent", start, args.tolerance, warm_up, args.setup_ratio)
+            ok &= report(soak, "concurrent", start, args.tolerance, warm_up, args.setup_ratio,
+                         args.frames_max)  # fmt: skip
         if args.sequential:
             await soak.sequential(SEQUENTIAL_WARM_UP, 0.0)  # not counted: threads, pools, caches
             before = await settled(f"before the {args.sequential} sequential calls")
@@ -333,7 +444,7 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
                 sampler.cancel()
                 soak.samples.append((phase, time.monotonic(), rss_kb(), fds()))
                 ok &= report(soak, phase, start, args.tolerance, LINGER + 10.0,
-                             args.setup_ratio)  # fmt: skip
+                             args.setup_ratio, args.frames_max)  # fmt: skip
                 # A phase shorter than its warm-up is judged by what it left behind: memory
                 # and descriptors once its transactions expired, against the same before it.
                 # With --rounds, the first round raises the allocator to its high-water mark
@@ -369,10 +480,17 @@ def main() -> int:
     ap.add_argument("--tolerance", type=float, default=0.05)
     ap.add_argument("--setup-ratio", type=float, default=2.0,
                     help="first and last full minute setup p50/p99 within this factor")  # fmt: skip
+    ap.add_argument("--frames-max", type=float, default=0.01,
+                    help="most frames concealed or late at the receivers in any full minute, "
+                         "as a fraction of those played")  # fmt: skip
+    ap.add_argument("--trim-step", type=float, default=_memory.TRIM_FREE_STEP / (1 << 20),
+                    help="MB the allocator's free bytes must grow by for a trim (0: a trim at "
+                         "every request, as before)")  # fmt: skip
     ap.add_argument("--no-audio", action="store_true", help="SDP only: signalling alone")
     ap.add_argument("--trace-memory", action="store_true",
                     help="tracemalloc growth every 30 s after the concurrent warm-up")  # fmt: skip
     args = ap.parse_args()
+    _memory.TRIM_FREE_STEP = int(args.trim_step * (1 << 20))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     with tempfile.TemporaryDirectory() as tmp:

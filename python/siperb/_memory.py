@@ -8,6 +8,16 @@ stayed at 360 MB while the bytes in use had gone back to 15 MB (issue 17). Whoev
 bulk calls :func:`release_soon`; one trim, on its own thread, follows within ``TRIM_INTERVAL``
 of the last call and at most one runs per interval, so a steady stream of frees costs one trim
 every ten seconds and the last free of a burst is always followed by one.
+
+A trim is not free: it takes every arena's lock while it walks the heap and gives pages back,
+and the engine threads allocate under those locks; the pages it gave back fault in again at the
+next allocation. Trimming every ten seconds through a 500-call soak made setup times and the
+engine's late ticks climb minute after minute (issue 17). So a trim runs only when the
+allocator's free bytes grew by :data:`TRIM_FREE_STEP` (16 MB) since the fewest it held after the
+last trim: after a burst of frees (the sequential soak: ~100 MB), and through a steady churn
+only as often as its free pages really pile up (500 concurrent calls: 131 MB in use, free
+growing from 5 to 31 MB in ten minutes, with RSS following it: one or two trims instead of
+sixty). Each trim's duration is logged at DEBUG and counted in :data:`stats`.
 """
 
 from __future__ import annotations
@@ -15,28 +25,65 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import logging
 import os
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+log = logging.getLogger(__name__)
+
 #: Seconds between two trims.
 TRIM_INTERVAL = 10.0
+#: A trim runs when the allocator's free bytes grew by this much since the last one (0: always).
+TRIM_FREE_STEP = 16 << 20
+
+#: Trims asked for, run, skipped (not enough free), and the seconds they took (total, longest).
+stats: dict[str, float] = {"asked": 0, "trims": 0, "skipped": 0, "seconds": 0.0, "longest": 0.0}
 
 _lock = threading.Lock()
-_state: dict[str, Any] = {"last": float("-inf"), "timer": None, "pid": None, "fn": None}
+_state: dict[str, Any] = {
+    "last": float("-inf"), "timer": None, "pid": None, "fn": None, "info": None, "floor": 0,
+}  # fmt: skip
+
+
+class _MallInfo2(ctypes.Structure):
+    _NAMES = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+    _fields_ = [(n, ctypes.c_size_t) for n in _NAMES.split()]
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
     """glibc's ``malloc_trim`` (None with another C library)."""
-    if _state["fn"] is None:
+    fn: Callable[[int], int] | None = _libc_fn("malloc_trim", "fn")
+    return fn
+
+
+def _libc_fn(name: str, key: str) -> Any:
+    if _state[key] is None:
         fn: Any = False
-        name = ctypes.util.find_library("c")
+        lib = ctypes.util.find_library("c")
         with contextlib.suppress(OSError, AttributeError):
-            fn = ctypes.CDLL(name).malloc_trim if name else False
-        _state["fn"] = fn
-    return _state["fn"] or None
+            fn = getattr(ctypes.CDLL(lib), name) if lib else False
+        _state[key] = fn
+    return _state[key] or None
+
+
+def heap() -> tuple[int, int]:
+    """Bytes the C allocator has handed out (every arena and mmapped chunk) and bytes it holds
+    free (glibc ``mallinfo2``; (0, 0) with another C library)."""
+    fn = _libc_fn("mallinfo2", "info")
+    if fn is None:
+        return 0, 0
+    fn.restype = _MallInfo2
+    info = fn()
+    return int(info.uordblks + info.hblkhd), int(info.fordblks)
+
+
+def worth_trimming(free: int, floor: int) -> bool:
+    """Whether the free bytes grew enough over ``floor`` (the fewest since the last trim) to pay
+    for a trim's locks (see the module's note)."""
+    return free - floor >= TRIM_FREE_STEP
 
 
 def _trim() -> None:
@@ -44,8 +91,22 @@ def _trim() -> None:
         _state["timer"] = None
         _state["last"] = time.monotonic()
     trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
+    if trim is None:
+        return
+    in_use, free = heap()
+    if not worth_trimming(free, _state["floor"]):
+        _state["floor"] = min(_state["floor"], free)
+        stats["skipped"] += 1
+        return
+    t0 = time.perf_counter()
+    trim(0)
+    took = time.perf_counter() - t0
+    _state["floor"] = heap()[1]  # trimmed pages stay on the free lists: grow from here
+    stats["trims"] += 1
+    stats["seconds"] += took
+    stats["longest"] = max(stats["longest"], took)
+    log.debug("malloc_trim: %.1f ms (%.1f MB in use, %.1f MB free)", took * 1e3, in_use / 1e6,
+              free / 1e6)  # fmt: skip
 
 
 def release_soon(interval: float | None = None) -> None:
@@ -54,6 +115,7 @@ def release_soon(interval: float | None = None) -> None:
     pending trim covers every call made before it runs. Never blocks the caller (an event loop
     may call it)."""
     with _lock:
+        stats["asked"] += 1
         if _state["pid"] != os.getpid():  # a fork: the parent's pending timer is not here
             _state["pid"], _state["timer"] = os.getpid(), None
         if _state["timer"] is not None:

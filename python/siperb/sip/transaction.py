@@ -20,22 +20,14 @@ from dataclasses import dataclass
 from .._memory import release_soon
 from ..errors import TransportError
 from . import Message, Request
+from .lingering import Lingering
 from .response import DIALOG_CREATING, cseq_of, response_to
 
 __all__ = [
-    "DIALOG_CREATING",
-    "ClientTransaction",
-    "ServerTransaction",
-    "State",
-    "Timers",
-    "TransactionLayer",
-    "TransactionTimeout",
-    "ack_for",
-    "cancel_for",
-    "cseq_of",
-    "new_branch",
+    "DIALOG_CREATING", "ClientTransaction", "ServerTransaction", "State", "Timers",
+    "TransactionLayer", "TransactionTimeout", "ack_for", "cancel_for", "cseq_of", "new_branch",
     "response_to",
-]
+]  # fmt: skip
 from .transport import Flow
 
 log = logging.getLogger("siperb.sip.transaction")
@@ -98,7 +90,7 @@ def cancel_for(request: Message) -> Message:
     return _same_transaction(request, "CANCEL", request.header("To") or "")
 
 
-class ClientTransaction:
+class ClientTransaction(Lingering):
     """Sends one request and yields its responses; ``final`` resolves with the final response."""
 
     def __init__(
@@ -120,6 +112,7 @@ class ClientTransaction:
         self.on_provisional = on_provisional
         self.final: asyncio.Future[Message] = layer.loop.create_future()
         self.last_provisional: Message | None = None
+        self._ack: bytes | None = None  # for a non-2xx final, sent again for each of its copies
         self._retransmit_at = layer.timers.t1
         self._timer: asyncio.TimerHandle | None = None  # A/E, then D/K
         self._deadline: asyncio.TimerHandle | None = None  # B/F
@@ -133,7 +126,7 @@ class ClientTransaction:
         self._deadline = loop.call_later(self.layer.timers.b, self._timeout)
         self._send(self.request, fatal=True)
 
-    def _send(self, message: Message, fatal: bool = False) -> None:
+    def _send(self, message: Message | bytes, fatal: bool = False) -> None:
         try:
             self.flow.send_nowait(message)
         except TransportError as exc:
@@ -200,7 +193,9 @@ class ClientTransaction:
                     self.layer.on_stray(response, self.flow)
                 return
             # Non-2xx: ACK it (again, for every retransmission) and wait out timer D.
-            self._send(ack_for(self.request, response))
+            if self._ack is None:
+                self._ack = bytes(ack_for(self.request, response))
+            self._send(self._ack)
             if self.state is not State.COMPLETED:
                 self.state = State.COMPLETED
                 if not self.final.done():
@@ -222,7 +217,8 @@ class ClientTransaction:
     def _linger(self, seconds: float) -> None:
         # Final response: no provisional can follow, so drop the TU's callback; it is
         # usually the call's bound method, and the transaction lingers 64*T1 (D, K, M).
-        self.on_provisional = None
+        self.on_provisional = self.last_provisional = None
+        self._shed()  # the request as bytes (.lingering)
         self._cancel_timers()
         if seconds <= 0:
             self._terminate()
@@ -238,7 +234,7 @@ class ClientTransaction:
             release_soon()  # a burst of ended calls' transactions expires together
 
 
-class ServerTransaction:
+class ServerTransaction(Lingering):
     """Holds the last response to one received request and re-sends it on retransmissions."""
 
     def __init__(self, layer: TransactionLayer, request: Message, flow: Flow, key: tuple[str, ...]):
@@ -249,7 +245,7 @@ class ServerTransaction:
         self.method = request.method or ""
         self.is_invite = self.method == "INVITE"
         self.state = State.PROCEEDING if self.is_invite else State.TRYING
-        self.last_response: Message | None = None
+        self.last_response = None
         self.acked: asyncio.Future[Message | None] = layer.loop.create_future()
         self.cancelled = False
         self._interval = layer.timers.t1
@@ -317,13 +313,16 @@ class ServerTransaction:
             # 17.2.4: a transport error here is reported to the TU; the transaction ends.
             log.info("response to %s could not be sent: %s", self.method, exc)
             self._terminate()
+        if status >= 200:
+            self._shed()
         return response
 
     def _retransmit_final(self) -> None:
-        if self.state is not State.COMPLETED or self.last_response is None:
+        raw = self._last_response_bytes()
+        if self.state is not State.COMPLETED or raw is None:
             return
         try:
-            self.flow.send_nowait(self.last_response)
+            self.flow.send_nowait(raw)
         except TransportError:
             return
         self._interval = min(self._interval * 2, self.layer.timers.t2)
@@ -349,9 +348,10 @@ class ServerTransaction:
                 t4 = 0.0 if self.flow.kind.reliable else self.layer.timers.t4
                 self._timer = self.layer.loop.call_later(t4, self._terminate)  # timer I
             return
-        if self.last_response is not None and self.state is not State.ACCEPTED:
+        raw = self._last_response_bytes()
+        if raw is not None and self.state is not State.ACCEPTED:
             try:
-                self.flow.send_nowait(self.last_response)
+                self.flow.send_nowait(raw)
             except TransportError as exc:
                 log.debug("re-sending a response failed: %s", exc)
 
