@@ -13,11 +13,13 @@ A trim is not free: it takes every arena's lock while it walks the heap and give
 and the engine threads allocate under those locks; the pages it gave back fault in again at the
 next allocation. Trimming every ten seconds through a 500-call soak made setup times and the
 engine's late ticks climb minute after minute (issue 17). So a trim runs only when the
-allocator's free bytes grew by :data:`TRIM_FREE_STEP` (16 MB) since the fewest it held after the
-last trim: after a burst of frees (the sequential soak: ~100 MB), and through a steady churn
-only as often as its free pages really pile up (500 concurrent calls: 131 MB in use, free
-growing from 5 to 31 MB in ten minutes, with RSS following it: one or two trims instead of
-sixty). Each trim's duration is logged at DEBUG and counted in :data:`stats`.
+allocator's free bytes grew since the fewest it held after the last trim by
+:data:`TRIM_FREE_STEP` (4 MB) or a 32nd of the bytes in use, whichever is more: after a burst
+of frees (the sequential soak: ~100 MB; the transactions expiring 32 s after the last call
+free ~14 MB more, which a fixed 16 MB step left in RSS), and through a steady churn only as
+often as its free pages really pile up (500 concurrent calls: 131 MB in use, free growing
+~1.4 MB a minute with RSS following it: a trim every few minutes instead of six a minute).
+Each trim's duration is logged at DEBUG and counted in :data:`stats`.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds between two trims.
 TRIM_INTERVAL = 10.0
-#: A trim runs when the allocator's free bytes grew by this much since the last one (0: always).
-TRIM_FREE_STEP = 16 << 20
+#: A trim runs when the allocator's free bytes grew by this much (or a 32nd of the bytes in
+#: use, if more) since the last one (0: always).
+TRIM_FREE_STEP = 4 << 20
 
 #: Trims asked for, run, skipped (not enough free), and the seconds they took (total, longest).
 stats: dict[str, float] = {"asked": 0, "trims": 0, "skipped": 0, "seconds": 0.0, "longest": 0.0}
@@ -80,10 +83,12 @@ def heap() -> tuple[int, int]:
     return int(info.uordblks + info.hblkhd), int(info.fordblks)
 
 
-def worth_trimming(free: int, floor: int) -> bool:
+def worth_trimming(free: int, floor: int, in_use: int) -> bool:
     """Whether the free bytes grew enough over ``floor`` (the fewest since the last trim) to pay
     for a trim's locks (see the module's note)."""
-    return free - floor >= TRIM_FREE_STEP
+    if TRIM_FREE_STEP <= 0:
+        return True
+    return free - floor >= max(TRIM_FREE_STEP, in_use // 32)
 
 
 def _trim() -> None:
@@ -94,7 +99,7 @@ def _trim() -> None:
     if trim is None:
         return
     in_use, free = heap()
-    if not worth_trimming(free, _state["floor"]):
+    if not worth_trimming(free, _state["floor"], in_use):
         _state["floor"] = min(_state["floor"], free)
         stats["skipped"] += 1
         return

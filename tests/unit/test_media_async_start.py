@@ -189,7 +189,7 @@ def test_closes_give_free_pages_back_at_most_every_interval(monkeypatch: Any) ->
     if pending is not None:
         pending.cancel()
     monkeypatch.setitem(_memory._state, "fn", trim)
-    monkeypatch.setattr(_memory, "worth_trimming", lambda free, floor: True)
+    monkeypatch.setattr(_memory, "worth_trimming", lambda free, floor, in_use: True)
     monkeypatch.setitem(_memory._state, "last", float("-inf"))
     monkeypatch.setitem(_memory._state, "timer", None)
     monkeypatch.setattr(_memory, "TRIM_INTERVAL", 0.5)

@@ -2,8 +2,8 @@
 
 A trim takes every arena's lock while it walks the heap, and the pages it gives back fault in
 again at the next allocation; a busy ~200 MB heap was trimmed every ten seconds through a
-500-call soak. A trim now runs only when the allocator's free bytes grew by 16 MB since the
-fewest it held after the last trim.
+500-call soak. A trim now runs only when the allocator's free bytes grew by 4 MB (or a 32nd of
+the bytes in use, if more) since the fewest it held after the last trim.
 """
 
 from __future__ import annotations
@@ -17,9 +17,13 @@ from siperb import _memory
 
 def test_trim_only_when_the_free_bytes_grew_since_the_last() -> None:
     mb = 1 << 20
-    assert not _memory.worth_trimming(40 * mb, 30 * mb), "a steady churn: its pages are reused"
-    assert _memory.worth_trimming(300 * mb, 20 * mb), "after a burst of frees"
-    assert not _memory.worth_trimming(8 * mb, 0), "a small heap is not worth the locks"
+    assert not _memory.worth_trimming(33 * mb, 30 * mb, 20 * mb), "churn: its pages are reused"
+    assert _memory.worth_trimming(300 * mb, 20 * mb, 130 * mb), "after a burst of frees"
+    assert _memory.worth_trimming(30 * mb, 16 * mb, 16 * mb), "what lingering transactions free"
+    assert not _memory.worth_trimming(3 * mb, 0, 10 * mb), "a small heap is not worth the locks"
+    # The step grows with the heap: a 32nd of what is in use.
+    assert not _memory.worth_trimming(10 * mb, 3 * mb, 320 * mb)
+    assert _memory.worth_trimming(14 * mb, 3 * mb, 320 * mb)
 
 
 def _run_trim(monkeypatch: Any, free: int) -> list[int]:
@@ -47,16 +51,17 @@ def _run_trim(monkeypatch: Any, free: int) -> list[int]:
 def test_a_trim_follows_growth_of_the_free_bytes_and_is_timed(monkeypatch: Any) -> None:
     monkeypatch.setattr(_memory, "stats", dict.fromkeys(_memory.stats, 0))
     monkeypatch.setitem(_memory._state, "floor", 0)
-    assert _run_trim(monkeypatch, 10 << 20) == [], "10 MB free: not worth it"
+    # 100 MB in use (the mocked heap): the step is max(4 MB, 100/32 MB) = 4 MB.
+    assert _run_trim(monkeypatch, 3 << 20) == [], "3 MB free: not worth it"
     t0 = time.monotonic()
-    assert _run_trim(monkeypatch, 30 << 20) == [0], "20 MB more than the floor"
+    assert _run_trim(monkeypatch, 30 << 20) == [0], "27 MB more than the floor"
     assert (_memory.stats["skipped"], _memory.stats["trims"]) == (1, 1)
     assert 0 <= _memory.stats["seconds"] <= time.monotonic() - t0
     assert _memory.stats["longest"] == _memory.stats["seconds"]
     # Trimmed pages stay on the free lists: the floor is what was free after the trim.
-    assert _run_trim(monkeypatch, 40 << 20) == [], "10 MB over the floor of 30"
+    assert _run_trim(monkeypatch, 33 << 20) == [], "3 MB over the floor of 30"
     assert _run_trim(monkeypatch, 20 << 20) == [], "reused: the floor falls to 20"
-    assert _run_trim(monkeypatch, 37 << 20) == [0], "17 MB over the floor of 20"
+    assert _run_trim(monkeypatch, 25 << 20) == [0], "5 MB over the floor of 20"
     assert (_memory.stats["skipped"], _memory.stats["trims"]) == (3, 2)
 
 
