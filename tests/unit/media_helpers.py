@@ -34,6 +34,16 @@ def connected_peer(port: int) -> int | None:
     raise AssertionError(f"no UDP socket on 127.0.0.1:{port}")
 
 
+def closed_udp_port() -> int:
+    """A loopback UDP port nothing listens on (bound, then closed): packets sent there come back
+    as ICMP port-unreachable errors."""
+    closed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    closed.bind(("127.0.0.1", 0))
+    port: int = closed.getsockname()[1]
+    closed.close()
+    return port
+
+
 class UdpRelay:
     """Forwards datagrams from its port to ``target``: drops, delays (reorders) or replays some.
 

@@ -11,7 +11,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from media_helpers import connected_peer, dominant_frequency, wait_until
+from media_helpers import closed_udp_port, connected_peer, dominant_frequency, wait_until
 
 from siperb import media
 from siperb.events import Event
@@ -183,10 +183,7 @@ def test_wildcard_bound_sockets_are_not_connected(engine):
 def test_icmp_errors_reach_the_tick_read_with_their_destination(engine):
     # RTP sockets read at ticks are not in epoll: the tick's read meets the socket's error and
     # drains its error queue, which names where each unreachable packet went.
-    closed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    closed.bind(("127.0.0.1", 0))
-    port = closed.getsockname()[1]
-    closed.close()
+    port = closed_udp_port()
     a = engine.session()
     b = engine.session()
     engine.poll_events()

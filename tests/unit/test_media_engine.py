@@ -9,7 +9,7 @@ import wave
 
 import numpy as np
 import pytest
-from media_helpers import UdpRelay, best_lag, dominant_frequency, rms, wait_until
+from media_helpers import UdpRelay, best_lag, closed_udp_port, dominant_frequency, rms, wait_until
 
 from siperb import audio, media, sdp
 from siperb.errors import MediaError
@@ -424,10 +424,7 @@ def test_symmetric_rtp_learns_the_remote(engine):
 
 
 def test_icmp_unreachable_becomes_an_event(engine):
-    closed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    closed.bind(("127.0.0.1", 0))
-    port = closed.getsockname()[1]
-    closed.close()
+    port = closed_udp_port()
     a = engine.session()
     a.start(params("PCMU", port))
     assert wait_until(lambda: a.stats().icmp_errors > 0)
