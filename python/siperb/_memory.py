@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import logging
 import os
 import threading
@@ -65,9 +64,11 @@ def _malloc_trim() -> Callable[[int], int] | None:
 def _libc_fn(name: str, key: str) -> Any:
     if _state[key] is None:
         fn: Any = False
-        lib = ctypes.util.find_library("c")
+        # The C library is mapped already: look in the process itself. ctypes.util.find_library
+        # would fork ``ldconfig -p`` from the trim's daemon thread, which a short-lived process
+        # can exit in the middle of (LeakSanitizer reported the half-done fork, issue 17).
         with contextlib.suppress(OSError, AttributeError):
-            fn = getattr(ctypes.CDLL(lib), name) if lib else False
+            fn = getattr(ctypes.CDLL(None), name)
         _state[key] = fn
     return _state[key] or None
 

@@ -78,3 +78,25 @@ def test_heap_reads_the_allocator() -> None:
     assert _memory.heap()[0] >= in_use + (64 << 20)
     del block
     assert free >= 0
+
+
+def test_finding_the_c_library_starts_no_process(monkeypatch: Any) -> None:
+    """The trim runs on a daemon thread: a lookup that forks (``ctypes.util.find_library`` runs
+    ``ldconfig -p``) could be mid-fork when a short-lived process such as ``siperb register
+    --once`` exits, and LeakSanitizer reported the half-done ``fork_exec`` as a leak (CI,
+    session 7). The C library is already mapped: look its symbols up in the process itself."""
+    import subprocess
+
+    started: list[Any] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        started.append(args)
+        raise OSError("no process may start here")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    monkeypatch.setitem(_memory._state, "info", None)
+    monkeypatch.setitem(_memory._state, "fn", None)
+    in_use, free = _memory.heap()
+    assert started == []
+    assert _memory._malloc_trim() is not None
+    assert in_use >= 0 and free >= 0
