@@ -62,6 +62,8 @@ import tempfile
 import threading
 import time
 import tracemalloc
+from array import array
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,12 +110,33 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+class Rows:
+    """Numeric records, one array per column (typecodes as :mod:`array`'s: ``d`` a float, ``q``
+    an integer). A tuple a record is several small Python objects; allocated among a burst's
+    short-lived objects, each survivor keeps its whole 1 MiB arena of Python's allocator
+    resident, so the soak's own per-call and per-second records kept most of the arenas the
+    sequential burst used (the soak measured itself, issue 17). Arrays grow in one block."""
+
+    def __init__(self, typecodes: str) -> None:
+        self.columns: tuple[array[Any], ...] = tuple(array(code) for code in typecodes)
+
+    def append(self, *row: float) -> None:
+        for column, value in zip(self.columns, row, strict=True):
+            column.append(value)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return zip(*self.columns, strict=True)
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+
 class CountingMedia(EngineMedia):
     """The calls' media: at hang-up, its session's frame counters (played, concealed, late at
-    the jitter buffer), read on its command lane just before its close, are added to the
-    second it ended in (sums per second: a record per call would itself grow the RSS judged)."""
+    the jitter buffer), read on its command lane just before its close, recorded with the time
+    it ended (in :class:`Rows`: records as objects would themselves grow the RSS judged)."""
 
-    frames: dict[int, list[int]] = {}
+    frames = Rows("dqqq")  # (when it ended, frames played, concealed, late)
     lock = threading.Lock()
 
     def close(self) -> None:
@@ -123,10 +146,8 @@ class CountingMedia(EngineMedia):
             def count() -> None:
                 st = session.stats()
                 with self.lock:
-                    sums = self.frames.setdefault(int(time.monotonic()), [0, 0, 0])
-                    sums[0] += st.frames_played
-                    sums[1] += st.frames_concealed
-                    sums[2] += st.jb_late
+                    self.frames.append(time.monotonic(), st.frames_played, st.frames_concealed,
+                                       st.jb_late)  # fmt: skip
 
             session.engine.commands.submit(count, key=session.id)  # before the close (ordered)
         super().close()
@@ -154,14 +175,17 @@ def ua_config(kam: Kamailio, user: str, hz: float, calls: int, audio: bool) -> U
 class Soak:
     def __init__(self, caller: UserAgent, callee: UserAgent) -> None:
         self.caller, self.callee = caller, callee
-        self.setups: list[tuple[float, float]] = []  # (when, seconds)
+        self.setups = Rows("dd")  # (when, seconds)
         self.failed: list[str] = []
-        self.samples: list[tuple[str, float, int, int]] = []  # (phase, when, rss KB, fds)
-        self.late: list[tuple[float, int]] = []  # (when, the engine's late ticks so far)
-        self.trims: list[tuple[float, int, float]] = []  # (when, trims so far, their seconds)
-        self.heap: list[tuple[float, int, int]] = []  # (when, allocator bytes in use, free)
+        self.samples: dict[str, Rows] = {}  # phase: (when, rss KB, fds)
+        self.late = Rows("dq")  # (when, the engine's late ticks so far)
+        self.trims = Rows("dqd")  # (when, trims so far, their seconds)
+        self.heap = Rows("dqq")  # (when, allocator bytes in use, free)
         #: (when, engine sessions, busiest thread's share permille, slowest lane's wait in s)
-        self.engine: list[tuple[float, int, int, float]] = []
+        self.engine = Rows("dqqd")
+
+    def sample(self, phase: str) -> None:
+        self.samples.setdefault(phase, Rows("dqq")).append(time.monotonic(), rss_kb(), fds())
 
     async def one_call(self, talk: float) -> None:
         t0 = time.monotonic()
@@ -175,7 +199,7 @@ class Soak:
         if state is not CallState.ESTABLISHED:
             self.failed.append(f"{call.status} {call.reason}")
             return
-        self.setups.append((time.monotonic(), time.monotonic() - t0))
+        self.setups.append(time.monotonic(), time.monotonic() - t0)
         await asyncio.sleep(talk)
         if call.state is CallState.TERMINATED:  # ended under us (media timeout, BYE...)
             self.failed.append(f"ended early: {call.outcome} {call.reason}")
@@ -188,16 +212,16 @@ class Soak:
         """Samples every ``every`` seconds until ``until`` (the end of the calls: a sample taken
         while they hang up is not the phase's)."""
         while time.monotonic() < until:
-            self.samples.append((phase, time.monotonic(), rss_kb(), fds()))
+            self.sample(phase)
             trims = _memory.stats
-            self.heap.append((time.monotonic(), *_memory.heap()))
-            self.trims.append((time.monotonic(), int(trims["trims"]), trims["seconds"]))
+            self.heap.append(time.monotonic(), *_memory.heap())
+            self.trims.append(time.monotonic(), int(trims["trims"]), trims["seconds"])
             engine = Engine._default  # the calls' engine (none without audio)
             if engine is not None and engine.running:
                 es = engine.stats()
-                self.late.append((time.monotonic(), int(es.get("late_ticks", 0))))
+                self.late.append(time.monotonic(), int(es.get("late_ticks", 0)))
                 wait = await lane_wait(engine)
-                self.engine.append((time.monotonic(), es["sessions"], es["busy_permille"], wait))
+                self.engine.append(time.monotonic(), es["sessions"], es["busy_permille"], wait)
             await asyncio.sleep(every)
 
     async def memory_tracer(self, every: float, after: float) -> None:
@@ -292,13 +316,13 @@ def frames_in(lo: float, hi: float) -> tuple[int, int, int]:
     """Frames played, concealed and late (at the jitter buffer) by the sessions that ended
     between ``lo`` and ``hi``, both sides summed (each counts what it received)."""
     with CountingMedia.lock:
-        ended = [f for t, f in CountingMedia.frames.items() if lo <= t < hi]
-    return sum(f[0] for f in ended), sum(f[1] for f in ended), sum(f[2] for f in ended)
+        ended = [f for f in CountingMedia.frames if lo <= f[0] < hi]
+    return sum(f[1] for f in ended), sum(f[2] for f in ended), sum(f[3] for f in ended)
 
 
 def trims_in(soak: Soak, lo: float, hi: float) -> str:
     """``siperb._memory``'s trims between ``lo`` and ``hi`` and the milliseconds they took."""
-    a = [x for x in soak.trims if x[0] < lo] or soak.trims[:1]
+    a = [x for x in soak.trims if x[0] < lo] or list(soak.trims)[:1]
     b = [x for x in soak.trims if x[0] < hi]
     if not a or not b:
         return "-"
@@ -325,8 +349,8 @@ def report(
     ratio: float = 2.0,
     frames_max: float = 0.01,
 ) -> bool:
-    samples = [s for s in soak.samples if s[0] == phase]
-    setups = [(t, d) for t, d in soak.setups if t >= start and (not samples or t <= samples[-1][1])]
+    samples = list(soak.samples.get(phase, ()))
+    setups = [(t, d) for t, d in soak.setups if t >= start and (not samples or t <= samples[-1][0])]
     print(f"--- {phase} ---")
     print("minute  calls  setup p50 ms  setup p99 ms  RSS MB  fds  late ticks  frames played"
           "  concealed  late  trims (ms)  sessions busy lane ms  heap MB used/free")  # fmt: skip
@@ -336,11 +360,11 @@ def report(
     while True:
         lo, hi = start + minute * 60, start + (minute + 1) * 60
         d = [x * 1000 for t, x in setups if lo <= t < hi]
-        s = [x for x in samples if lo <= x[1] < hi]
+        s = [x for x in samples if lo <= x[0] < hi]
         if not d and not s:
             break
-        rss = f"{s[-1][2] / 1024:.1f}" if s else "-"
-        fd = str(s[-1][3]) if s else "-"
+        rss = f"{s[-1][1] / 1024:.1f}" if s else "-"
+        fd = str(s[-1][2]) if s else "-"
         a, b = late_by(soak, lo), late_by(soak, hi)
         if a is None:  # the phase's first minute: from its first sample
             a = next((n for t, n in soak.late if t >= lo), None)
@@ -364,18 +388,18 @@ def report(
     if sum(p for p, _ in frame_minutes) >= 10_000:  # calls with audio (not --talk 0)
         frames_ok = frames_within(frame_minutes, frames_max)
         stable &= frames_ok
-    judged = [x for x in samples if x[1] >= start + warm_up]
+    judged = [x for x in samples if x[0] >= start + warm_up]
     if len(judged) < 3:
         print(f"flatness not judged: the phase is shorter than its warm-up ({warm_up:.0f} s) "
               "plus three samples")  # fmt: skip
         return stable
     warm, last = judged[0], judged[-1]
     print(f"flatness from the first sample after the warm-up ({warm_up:.0f} s) to the last:")
-    rss_growth = (last[2] - warm[2]) / warm[2]
-    fd_growth = (last[3] - warm[3]) / warm[3]
+    rss_growth = (last[1] - warm[1]) / warm[1]
+    fd_growth = (last[2] - warm[2]) / warm[2]
     ok = rss_growth <= tolerance and fd_growth <= tolerance
-    print(f"RSS {warm[2] / 1024:.1f} -> {last[2] / 1024:.1f} MB ({rss_growth:+.1%}), "
-          f"fds {warm[3]} -> {last[3]} ({fd_growth:+.1%}): "
+    print(f"RSS {warm[1] / 1024:.1f} -> {last[1] / 1024:.1f} MB ({rss_growth:+.1%}), "
+          f"fds {warm[2]} -> {last[2]} ({fd_growth:+.1%}): "
           f"{'flat' if ok else 'NOT flat'} within {tolerance:.0%}")  # fmt: skip
     if setups:
         all_d = [x * 1000 for _, x in setups]
@@ -444,7 +468,7 @@ async def run(args: argparse.Namespace, kam: Kamailio) -> bool:
                 sampler = asyncio.get_running_loop().create_task(soak.sampler(phase, 10.0))
                 await soak.sequential(args.sequential, args.talk)
                 sampler.cancel()
-                soak.samples.append((phase, time.monotonic(), rss_kb(), fds()))
+                soak.sample(phase)
                 ok &= report(soak, phase, start, args.tolerance, LINGER + 10.0,
                              args.setup_ratio, args.frames_max)  # fmt: skip
                 # A phase shorter than its warm-up is judged by what it left behind: memory
