@@ -371,8 +371,9 @@ class Router:
         if sent is None or not key[2]:
             return
         tx = sent[1]
-        done = tx.final.done() and not tx.final.cancelled() and tx.final.exception() is None
-        accepted = tx.final.result() if done else None
+        final = tx.final  # once: a lingering transaction parses its response again to answer
+        done = final.done() and not final.cancelled() and final.exception() is None
+        accepted = final.result() if done else None
         if accepted is not None and accepted.to is not None and accepted.to.tag == key[2]:
             return  # the kept dialog's own 2xx, before its call registered the dialog
         acked = self._fork_acks.get(key)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .._memory import release_soon
 from ..errors import TransportError
-from . import Message, Request
+from . import Message, Request, parse
 from .lingering import Lingering
 from .response import DIALOG_CREATING, cseq_of, response_to
 
@@ -110,12 +110,35 @@ class ClientTransaction(Lingering):
         self.is_invite = self.method == "INVITE"
         self.state = State.CALLING if self.is_invite else State.TRYING
         self.on_provisional = on_provisional
-        self.final: asyncio.Future[Message] = layer.loop.create_future()
+        self._final: asyncio.Future[Message] | None = layer.loop.create_future()
+        self._final_raw = b""  # the final response once it lingers (see ``final``)
         self.last_provisional: Message | None = None
         self._ack: bytes | None = None  # for a non-2xx final, sent again for each of its copies
         self._retransmit_at = layer.timers.t1
         self._timer: asyncio.TimerHandle | None = None  # A/E, then D/K
         self._deadline: asyncio.TimerHandle | None = None  # B/F
+
+    @property
+    def final(self) -> asyncio.Future[Message]:
+        """Resolves with the final response (or the transport error or timeout). Once the
+        transaction lingers and its waiters have had the response, it keeps the response's
+        bytes, not the parsed message (~3 KB native, 32 s for timers D and M); a later reader
+        gets a resolved future of the response parsed again (.lingering)."""
+        if self._final is None:
+            again: asyncio.Future[Message] = self.layer.loop.create_future()
+            again.set_result(parse(self._final_raw))
+            return again
+        return self._final
+
+    def _unresolved(self) -> asyncio.Future[Message] | None:
+        """``final`` while it has no outcome yet; None once it has one."""
+        f = self._final
+        return f if f is not None and not f.done() else None
+
+    def _shed_final(self, f: asyncio.Future[Message]) -> None:
+        # A done callback added after the waiters': they have had the parsed response.
+        if self._final is f and not f.cancelled() and f.exception() is None:
+            self._final_raw, self._final = bytes(f.result()), None
 
     def start(self) -> None:
         """Send the request and arm the timers; transport errors resolve ``final`` with them."""
@@ -130,9 +153,9 @@ class ClientTransaction(Lingering):
         try:
             self.flow.send_nowait(message)
         except TransportError as exc:
-            if fatal and not self.final.done():
+            if fatal and (f := self._unresolved()) is not None:
                 # 17.1.4: a transport error is reported to the TU (as a 503 would be).
-                self.final.set_exception(exc)
+                f.set_exception(exc)
                 self._terminate()
             else:
                 log.debug("retransmission failed: %s", exc)
@@ -156,8 +179,8 @@ class ClientTransaction(Lingering):
         self._deadline = None
         if self.is_invite and self.state is not State.CALLING:
             return  # timer B only applies before any provisional response (17.1.1.2)
-        if not self.final.done():
-            self.final.set_exception(
+        if (f := self._unresolved()) is not None:
+            f.set_exception(
                 TransactionTimeout(
                     f"no final response to {self.method} after {self.layer.timers.b:g}s",
                     field="timer B" if self.is_invite else "timer F",
@@ -167,8 +190,8 @@ class ClientTransaction(Lingering):
 
     def cancel_timeout(self) -> None:
         """Stop waiting: the TU gave up (e.g. a CANCEL answered without a 487)."""
-        if not self.final.done():
-            self.final.set_exception(TransactionTimeout("transaction abandoned", field="timer C"))
+        if (f := self._unresolved()) is not None:
+            f.set_exception(TransactionTimeout("transaction abandoned", field="timer C"))
         self._terminate()
 
     def receive(self, response: Message) -> None:
@@ -186,8 +209,8 @@ class ClientTransaction(Lingering):
                     # RFC 6026: Accepted absorbs nothing; 2xx retransmissions reach the TU.
                     self.state = State.ACCEPTED
                     self._cancel_timers()
-                    if not self.final.done():
-                        self.final.set_result(response)
+                    if (f := self._unresolved()) is not None:
+                        f.set_result(response)
                     self._linger(self.layer.timers.b)  # timer M
                 elif self.layer.on_stray is not None:
                     self.layer.on_stray(response, self.flow)
@@ -198,14 +221,14 @@ class ClientTransaction(Lingering):
             self._send(self._ack)
             if self.state is not State.COMPLETED:
                 self.state = State.COMPLETED
-                if not self.final.done():
-                    self.final.set_result(response)
+                if (f := self._unresolved()) is not None:
+                    f.set_result(response)
                 self._linger(0.0 if self.flow.kind.reliable else max(32.0, self.layer.timers.b))
             return
         if self.state is not State.COMPLETED:
             self.state = State.COMPLETED
-            if not self.final.done():
-                self.final.set_result(response)
+            if (f := self._unresolved()) is not None:
+                f.set_result(response)
             self._linger(0.0 if self.flow.kind.reliable else self.layer.timers.t4)  # timer K
 
     def _cancel_timers(self) -> None:
@@ -219,6 +242,8 @@ class ClientTransaction(Lingering):
         # usually the call's bound method, and the transaction lingers 64*T1 (D, K, M).
         self.on_provisional = self.last_provisional = None
         self._shed()  # the request as bytes (.lingering)
+        if self._final is not None and self._final.done():
+            self._final.add_done_callback(self._shed_final)  # and the final response
         self._cancel_timers()
         if seconds <= 0:
             self._terminate()
@@ -512,8 +537,8 @@ class TransactionLayer:
 
     def close(self) -> None:
         for tx in list(self._client.values()):
-            if not tx.final.done():
-                tx.final.set_exception(TransportError("transaction layer closed", field="close"))
+            if (f := tx._unresolved()) is not None:
+                f.set_exception(TransportError("transaction layer closed", field="close"))
             tx._terminate()
         for stx in list(self._server.values()):
             stx._terminate()
