@@ -55,6 +55,7 @@ import argparse
 import asyncio
 import gc
 import os
+import re
 import resource
 import statistics
 import sys
@@ -97,6 +98,24 @@ def malloc_in_use() -> int:
     """Bytes the C allocator has handed out and not got back (every arena): what RSS would be
     without the allocator's own free-but-kept pages."""
     return _memory.heap()[0]
+
+
+def python_arenas() -> int:
+    """The 1 MiB arenas Python's small-object allocator holds (``sys._debugmallocstats``, which
+    writes to the C stderr): a burst's arenas stay while any object made in them lives."""
+    with tempfile.TemporaryFile() as out:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(out.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    found = re.search(r"# arenas allocated current\s*=\s*([\d,]+)", text)
+    return int(found.group(1).replace(",", "")) if found else -1
 
 
 def fds() -> int:
@@ -416,7 +435,8 @@ async def settled(what: str) -> tuple[int, int]:
     gc.collect()
     rss, fd = rss_kb(), fds()
     print(f"settled {what} ({wait:.0f} s without calls): RSS {rss / 1024:.1f} MB, "
-          f"{fd} fds, malloc in use {malloc_in_use() / 1e6:.1f} MB")  # fmt: skip
+          f"{fd} fds, malloc in use {malloc_in_use() / 1e6:.1f} MB, Python arenas "
+          f"{python_arenas()}")  # fmt: skip
     return rss, fd
 
 
