@@ -13,6 +13,8 @@ messages are kept as bytes (:meth:`Lingering._shed`); a reader of ``request`` or
 
 from __future__ import annotations
 
+import asyncio
+
 from . import Message, parse
 
 
@@ -58,3 +60,39 @@ class Lingering:
             self._request_raw, self._request = bytes(self._request), None
         if self._response is not None:
             self._response_raw, self._response = bytes(self._response), None
+
+
+class LingeringFinal:
+    """A client transaction's ``final``: the future of its final response, and once the
+    transaction lingers and its waiters have had the response, the response's bytes instead
+    (a parsed message is ~3 KB native, and timers D and M keep it 32 s: every call's
+    407-challenged INVITE lingered with its parsed 407, issue 17)."""
+
+    _final: asyncio.Future[Message] | None
+    _final_raw: bytes = b""
+    _final_loop: asyncio.AbstractEventLoop
+
+    @property
+    def final(self) -> asyncio.Future[Message]:
+        """Resolves with the final response (or the transport error or timeout); once shed, a
+        resolved future of the response parsed again from its bytes."""
+        if self._final is None:
+            again: asyncio.Future[Message] = self._final_loop.create_future()
+            again.set_result(parse(self._final_raw))
+            return again
+        return self._final
+
+    def _unresolved(self) -> asyncio.Future[Message] | None:
+        """``final`` while it has no outcome yet; None once it has one."""
+        f = self._final
+        return f if f is not None and not f.done() else None
+
+    def _shed_final_soon(self) -> None:
+        """Keep the response's bytes once the waiters already on ``final`` have had it: a done
+        callback added now runs after theirs."""
+        if self._final is not None and self._final.done():
+            self._final.add_done_callback(self._shed_final)
+
+    def _shed_final(self, f: asyncio.Future[Message]) -> None:
+        if self._final is f and not f.cancelled() and f.exception() is None:
+            self._final_raw, self._final_loop, self._final = bytes(f.result()), f.get_loop(), None

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from .._memory import release_soon
 from ..errors import TransportError
-from . import Message, Request, parse
-from .lingering import Lingering
+from . import Message, Request
+from .lingering import Lingering, LingeringFinal
 from .response import DIALOG_CREATING, cseq_of, response_to
 
 __all__ = [
@@ -90,7 +90,7 @@ def cancel_for(request: Message) -> Message:
     return _same_transaction(request, "CANCEL", request.header("To") or "")
 
 
-class ClientTransaction(Lingering):
+class ClientTransaction(Lingering, LingeringFinal):
     """Sends one request and yields its responses; ``final`` resolves with the final response."""
 
     def __init__(
@@ -110,35 +110,12 @@ class ClientTransaction(Lingering):
         self.is_invite = self.method == "INVITE"
         self.state = State.CALLING if self.is_invite else State.TRYING
         self.on_provisional = on_provisional
-        self._final: asyncio.Future[Message] | None = layer.loop.create_future()
-        self._final_raw = b""  # the final response once it lingers (see ``final``)
+        self._final = layer.loop.create_future()  # ``final`` (.lingering.LingeringFinal)
         self.last_provisional: Message | None = None
         self._ack: bytes | None = None  # for a non-2xx final, sent again for each of its copies
         self._retransmit_at = layer.timers.t1
         self._timer: asyncio.TimerHandle | None = None  # A/E, then D/K
         self._deadline: asyncio.TimerHandle | None = None  # B/F
-
-    @property
-    def final(self) -> asyncio.Future[Message]:
-        """Resolves with the final response (or the transport error or timeout). Once the
-        transaction lingers and its waiters have had the response, it keeps the response's
-        bytes, not the parsed message (~3 KB native, 32 s for timers D and M); a later reader
-        gets a resolved future of the response parsed again (.lingering)."""
-        if self._final is None:
-            again: asyncio.Future[Message] = self.layer.loop.create_future()
-            again.set_result(parse(self._final_raw))
-            return again
-        return self._final
-
-    def _unresolved(self) -> asyncio.Future[Message] | None:
-        """``final`` while it has no outcome yet; None once it has one."""
-        f = self._final
-        return f if f is not None and not f.done() else None
-
-    def _shed_final(self, f: asyncio.Future[Message]) -> None:
-        # A done callback added after the waiters': they have had the parsed response.
-        if self._final is f and not f.cancelled() and f.exception() is None:
-            self._final_raw, self._final = bytes(f.result()), None
 
     def start(self) -> None:
         """Send the request and arm the timers; transport errors resolve ``final`` with them."""
@@ -241,9 +218,8 @@ class ClientTransaction(Lingering):
         # Final response: no provisional can follow, so drop the TU's callback; it is
         # usually the call's bound method, and the transaction lingers 64*T1 (D, K, M).
         self.on_provisional = self.last_provisional = None
-        self._shed()  # the request as bytes (.lingering)
-        if self._final is not None and self._final.done():
-            self._final.add_done_callback(self._shed_final)  # and the final response
+        self._shed()  # the request as bytes, and the final response (.lingering)
+        self._shed_final_soon()
         self._cancel_timers()
         if seconds <= 0:
             self._terminate()
