@@ -133,8 +133,8 @@ class Rows:
     """Numeric records, one array per column (typecodes as :mod:`array`'s: ``d`` a float, ``q``
     an integer). A tuple a record is several small Python objects; allocated among a burst's
     short-lived objects, each survivor keeps its whole 1 MiB arena of Python's allocator
-    resident, so the soak's own per-call and per-second records kept most of the arenas the
-    sequential burst used (the soak measured itself, issue 17). Arrays grow in one block."""
+    resident, so the soak's own records were among what kept the burst's arenas (issue 17;
+    the library's own survivors keep them too). Arrays grow in one block."""
 
     def __init__(self, typecodes: str) -> None:
         self.columns: tuple[array[Any], ...] = tuple(array(code) for code in typecodes)
