@@ -6,6 +6,7 @@
 #include "views.hpp"
 
 #include "sip/framer.hpp"
+#include "sip/linger.hpp"
 #include "sip/message.hpp"
 #include "sip/text.hpp"
 
@@ -422,6 +423,27 @@ void bind_sip(pybind11::module_& m) {
         })
         .def_property_readonly("max_message_size", &sip::StreamFramer::max_message_size)
         .def("reset", &sip::StreamFramer::reset);
+
+    pb::class_<sip::LingerTable>(m, "LingerTable",
+                                 "What transactions keep while they linger: key -> (kind, flow, bytes to send again).")
+        .def(pb::init<size_t>(), "max_entries"_a)
+        .def("add", [](sip::LingerTable& t, std::string_view key, std::uint8_t kind, std::uint64_t flow,
+                       const pb::bytes& resend, double deadline) {
+            return t.add(key, kind, flow, bytes_view(resend), deadline);
+        }, "key"_a, "kind"_a, "flow"_a, "resend"_a, "deadline"_a)
+        .def("find", [](const sip::LingerTable& t, std::string_view key) -> pb::object {
+            const auto* e = t.find(key);
+            if (!e) return pb::none();
+            return pb::make_tuple(e->kind, e->flow, pb::bytes(e->resend.data(), e->resend.size()));
+        }, "key"_a)
+        .def("erase", &sip::LingerTable::erase, "key"_a)
+        .def("expire", &sip::LingerTable::expire, "now"_a)
+        .def("next_deadline", &sip::LingerTable::next_deadline)
+        .def("__len__", &sip::LingerTable::size)
+        .def_property_readonly("max_entries", &sip::LingerTable::max_entries)
+        .def_property_readonly("evicted", &sip::LingerTable::evicted)
+        .def_property_readonly("bytes", &sip::LingerTable::bytes)
+        .def("clear", &sip::LingerTable::clear);
 }
 
 }  // namespace siperb::py

@@ -37,7 +37,7 @@ class Owner:
 
 
 def lingering(layer: TransactionLayer) -> int:
-    return len(layer._client)
+    return layer.pending
 
 
 @with_pair

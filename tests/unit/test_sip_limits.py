@@ -181,19 +181,62 @@ def test_a_source_is_admitted_again_once_its_debt_is_paid() -> None:
     run(main())
 
 
+def invite(port: int, n: int) -> bytes:
+    sdp = b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    sdp += b"m=audio 40000 RTP/AVP 0\r\n"
+    return (
+        f"INVITE sip:1000@127.0.0.1 SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{uuid.uuid4().hex}\r\n"
+        f"From: <sip:flood@127.0.0.1>;tag=f{n}\r\nTo: <sip:1000@127.0.0.1>\r\n"
+        f"Call-ID: inv-{n}-{uuid.uuid4().hex[:6]}\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+        f"Contact: <sip:flood@127.0.0.1:{port}>\r\nContent-Type: application/sdp\r\n"
+        f"Content-Length: {len(sdp)}\r\n\r\n"
+    ).encode() + sdp
+
+
 def test_a_full_server_transaction_table_answers_503_statelessly() -> None:
     async def main() -> None:
         ua = await started(request_rate=None, max_transactions=3)
         peer = Peer(ua)
         try:
-            for n in range(8):
-                peer.send(options(peer.port, n))
+            for n in range(5):
+                peer.send(invite(peer.port, n))
             got = await peer.collect()
-            codes = statuses(got)
-            # Over UDP a non-INVITE server transaction lingers (timer J), so the table fills.
-            assert codes.count(200) == 3 and codes.count(503) == 5, codes
-            assert all(b"Retry-After:" in g for g in got if g.startswith(b"SIP/2.0 503"))
-            assert ua.counters["server_refused"] == 5 and ua.counters["transactions"] == 3
+            # This UA has no media: each INVITE it takes gets a 503 and its transaction stays
+            # live, retransmitting that 503 until an ACK (timers G, H); past three the table
+            # is full and the rest get the layer's stateless 503.
+            assert ua.counters["server_refused"] == 2 and ua.counters["transactions"] == 3
+            assert set(statuses(got)) == {503}
+            assert sum(b"Retry-After:" in g for g in got) == 2, "the layer's, not the UA's"
+        finally:
+            peer.close()
+            await ua.close()
+
+    run(main())
+
+
+def test_finished_transactions_linger_within_their_own_bound() -> None:
+    """Answered requests wait out copies (timer J) in the layer's lingering table, which has
+    its own bound: a flood past it makes the oldest stop waiting, never a refusal."""
+
+    async def main() -> None:
+        ua = await started(request_rate=None, max_transactions=3, max_lingering=3)
+        assert ua.layer is not None
+        peer = Peer(ua)
+        try:
+            sent = [options(peer.port, n) for n in range(8)]
+            for data in sent:
+                peer.send(data)
+            codes = statuses(await peer.collect())
+            assert codes == [200] * 8 and ua.counters["server_refused"] == 0
+            assert len(ua.layer.lingering) == 3 and ua.layer.lingering.evicted == 5
+            assert ua.counters["transactions"] == 3
+            # A copy of a request still lingering gets the same 200 again, byte for byte.
+            peer.got.clear()
+            peer.send(sent[-1])
+            again = await peer.collect()
+            assert len(again) == 1 and statuses(again) == [200]
+            assert len(ua.layer.lingering) == 3
         finally:
             peer.close()
             await ua.close()

@@ -23,7 +23,8 @@ def test_a_sent_invite_is_forgotten_after_64_t1_without_another_invite() -> None
             ("Via", "SIP/2.0/UDP h;branch=z9hG4bK1"), ("From", "<sip:a@example.com>;tag=f1"),
             ("To", "<sip:b@example.com>"), ("Call-ID", "fork-1"), ("CSeq", "1 INVITE"),
         ])  # fmt: skip
-        router.note_invite(cast(Any, SimpleNamespace(request=request)))
+        final = asyncio.get_running_loop().create_future()
+        router.note_invite(cast(Any, SimpleNamespace(request=request, final=final)))
         assert ("fork-1", "f1") in router._sent_invites
         await asyncio.sleep(64 * 0.002 + 0.1)
         assert router._sent_invites == {}
@@ -46,7 +47,7 @@ def test_pruning_keeps_the_young_invites_and_an_authenticated_retry() -> None:
             return SimpleNamespace(request=sip.Request("INVITE", "sip:b@example.com", [
                 ("Via", "SIP/2.0/UDP h;branch=z9hG4bK1"), ("From", "<sip:a@example.com>;tag=f"),
                 ("To", "<sip:b@example.com>"), ("Call-ID", call_id), ("CSeq", "1 INVITE"),
-            ]))  # fmt: skip
+            ]), final=asyncio.get_running_loop().create_future())  # fmt: skip
 
         router.note_invite(invite("retried"))
         router.note_invite(invite("old"))

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import OptionsError
 from .auth import Credentials
 from .session.offer_answer import MediaHandler
-from .transaction import Timers
+from .timers import Timers
 from .transport import TraceHook
 
 
@@ -95,6 +95,10 @@ class UserAgentConfig:
     #: early) and subscriptions. A new request past a bound gets 503 with Retry-After; a
     #: request we would send past one raises TransportError. Counters: ``UserAgent.counters``.
     max_transactions: int | None = 1024
+    #: Finished transactions waiting out copies of their messages (RFC 3261 timers D, I, J, K,
+    #: L, M: up to 32 s, a few hundred bytes each, native). Past it those closest to their end
+    #: stop waiting, so a flood of requests cannot grow the table. None: unbounded.
+    max_lingering: int | None = 32768
     max_dialogs: int | None = 256
     max_subscriptions: int | None = 64
     #: Repeated malformed input from one source is logged once per this many seconds, with

@@ -1,12 +1,13 @@
-"""Responses built from a request (RFC 3261 8.2.6), for transactions and for the stateless
-refusals (a full table, a rate limit) that are sent before any transaction exists."""
+"""What is built from a request for its transaction: responses (RFC 3261 8.2.6), also for the
+stateless refusals (a full table, a rate limit) sent before any transaction exists, and an
+INVITE's ACK for a non-2xx final (17.1.1.3) and its CANCEL (9.1)."""
 
 from __future__ import annotations
 
 from ..errors import TransportError
-from . import CSeq, Message, Response
+from . import CSeq, Message, Request, Response
 
-__all__ = ["DIALOG_CREATING", "cseq_of", "response_to"]
+__all__ = ["DIALOG_CREATING", "ack_for", "cancel_for", "cseq_of", "response_to"]
 
 DIALOG_CREATING = frozenset({"INVITE", "SUBSCRIBE", "REFER"})
 
@@ -46,3 +47,27 @@ def response_to(
     if status == 100 and req.header("Timestamp"):
         out.append(("Timestamp", req.header("Timestamp") or ""))
     return Response(status, reason, out + list(headers or []), body)
+
+
+def _same_transaction(request: Message, method: str, to: str) -> Message:
+    """ACK and CANCEL copy the INVITE's top Via (same branch), Route, From, Call-ID, CSeq number."""
+    headers: list[tuple[str, str]] = [("Via", request.header_values("Via")[0])]
+    headers += [("Route", v) for v in request.header_values("Route")]
+    headers += [
+        ("Max-Forwards", "70"),
+        ("From", request.header("From") or ""),
+        ("To", to),
+        ("Call-ID", request.call_id or ""),
+        ("CSeq", f"{cseq_of(request).number} {method}"),
+    ]
+    return Request(method, str(request.uri), headers)
+
+
+def ack_for(request: Message, response: Message) -> Message:
+    """The ACK a client INVITE transaction sends for a non-2xx final response (17.1.1.3)."""
+    return _same_transaction(request, "ACK", response.header("To") or "")
+
+
+def cancel_for(request: Message) -> Message:
+    """The CANCEL of a pending INVITE (9.1)."""
+    return _same_transaction(request, "CANCEL", request.header("To") or "")

@@ -16,7 +16,7 @@ import re
 from typing import Any, Protocol
 
 from ..errors import SiperbError, TransportError
-from . import Message, Response
+from . import Message, Response, parse
 from .dialog import Dialog
 from .limits import LogLimiter, SourceLimiter, Verdict
 from .session import InviteSession, SessionStack
@@ -98,7 +98,7 @@ async def _bye_fork(host: RouterHost, dialog: Dialog, headers: list[tuple[str, s
         log.info("BYE to another fork failed: %s", exc)
 
 
-def _drop_older(table: dict[Any, tuple[float, Any]], oldest: float) -> None:
+def _drop_older(table: dict[Any, Any], oldest: float) -> None:
     """Removes the entries of a time-ordered (insertion-ordered) table stamped before ``oldest``."""
     while table:
         key = next(iter(table))
@@ -114,10 +114,13 @@ class Router:
         self.host = host
         self.dialogs: dict[DialogKey, DialogUser] = {}
         self.pending_subscriptions: dict[tuple[str, str], DialogUser] = {}
-        # Initial INVITEs we sent, by (Call-ID, From tag), for 2xx from other forks (13.2.2.4),
-        # and the ACKs sent for those forks' 2xx (re-sent for their retransmissions).
-        self._sent_invites: dict[tuple[str, str], tuple[float, ClientTransaction]] = {}
+        # Initial INVITEs we sent, by (Call-ID, From tag), for 2xx from other forks (13.2.2.4):
+        # the transaction while it waits, then the request's bytes and the To tag of the 2xx
+        # we kept (not the transaction: back-to-back calls keep ~5,000 of these, issue 17).
+        # And the ACKs sent for those forks' 2xx (re-sent for their retransmissions).
+        self._sent_invites: dict[tuple[str, str], tuple[float, ClientTransaction | bytes, str]] = {}
         self._fork_acks: dict[DialogKey, tuple[float, Message]] = {}
+        self._prune: asyncio.TimerHandle | None = None  # one for both tables
         cfg = host.config
         self.limiter = (
             SourceLimiter(cfg.request_rate, cfg.request_burst,
@@ -316,7 +319,10 @@ class Router:
         assert layer is not None
         invite_tx = layer.invite_server(request)
         if invite_tx is None:
-            tx.respond(481, "Call/Transaction Does Not Exist")
+            if layer.invite_answered(request):
+                tx.respond(200, "OK")  # too late: the INVITE was answered (9.2: no effect)
+            else:
+                tx.respond(481, "Call/Transaction Does Not Exist")
             return
         tx.respond(200, "OK")
         for call in self.host.calls:
@@ -346,22 +352,44 @@ class Router:
     def note_invite(self, tx: ClientTransaction) -> None:
         """Remembers an initial INVITE for 64*T1, the time its forks may still answer (then
         it and its forks' ACKs are dropped, whether or not another INVITE follows)."""
-        loop = asyncio.get_running_loop()
-        keep = 64 * self.host.config.timers.t1
-        self._prune_forks()
         req = tx.request
         tag = (req.from_.tag if req.from_ is not None else None) or ""
         key = (req.call_id or "", tag)
         self._sent_invites.pop(key, None)  # an authenticated retry: to the end (time order)
-        self._sent_invites[key] = (loop.time(), tx)
-        loop.call_later(keep + 0.01, self._prune_forks)
+        self._sent_invites[key] = (asyncio.get_running_loop().time(), tx, "")
+        tx.final.add_done_callback(lambda final: self._invite_final(key, tx, final))
+        self._prune_later()
+
+    def _invite_final(self, key: tuple[str, str], tx: ClientTransaction, final: Any) -> None:
+        """Keeps what fork handling needs of an INVITE with its final: bytes and a To tag."""
+        sent = self._sent_invites.get(key)
+        if sent is None or sent[1] is not tx:
+            return
+        ok = not final.cancelled() and final.exception() is None
+        to = final.result().to if ok else None
+        self._sent_invites[key] = (sent[0], tx.request_bytes(), (to.tag if to else "") or "")
+
+    def _prune_later(self) -> None:
+        if self._prune is None:
+            self._prune = asyncio.get_running_loop().call_later(
+                64 * self.host.config.timers.t1 + 0.01, self._prune_forks
+            )
 
     def _prune_forks(self) -> None:
         """Drops the entries older than 64*T1. Both tables are in time order (insertion
-        order), so this stops at the first young one: no scan of every call in progress."""
-        oldest = asyncio.get_running_loop().time() - 64 * self.host.config.timers.t1
-        _drop_older(self._sent_invites, oldest)
-        _drop_older(self._fork_acks, oldest)
+        order), so this stops at the first young one: no scan of every call in progress;
+        one timer, due when the oldest entry left is."""
+        if self._prune is not None:
+            self._prune.cancel()  # called early (tests): the pending one would run twice
+        self._prune = None
+        loop = asyncio.get_running_loop()
+        keep = 64 * self.host.config.timers.t1
+        _drop_older(self._sent_invites, loop.time() - keep)
+        _drop_older(self._fork_acks, loop.time() - keep)
+        firsts = [next(iter(self._sent_invites.values()))[0]] if self._sent_invites else []
+        firsts += [next(iter(self._fork_acks.values()))[0]] if self._fork_acks else []
+        if firsts:
+            self._prune = loop.call_at(min(firsts) + keep + 0.01, self._prune_forks)
 
     def _on_forked_2xx(self, response: Message, key: DialogKey) -> None:
         """RFC 3261 13.2.2.4: a 2xx for one of our INVITEs from a dialog we did not keep (a
@@ -370,22 +398,26 @@ class Router:
         sent = self._sent_invites.get(key[:2])
         if sent is None or not key[2]:
             return
-        tx = sent[1]
-        final = tx.final  # once: a lingering transaction parses its response again to answer
-        done = final.done() and not final.cancelled() and final.exception() is None
-        accepted = final.result() if done else None
-        if accepted is not None and accepted.to is not None and accepted.to.tag == key[2]:
+        _, tx, accepted = sent
+        if isinstance(tx, bytes):
+            request = parse(tx)
+        else:  # still waiting: the final may be in, its callback not yet run
+            request, final = tx.request, tx.final
+            if final.done() and not final.cancelled() and final.exception() is None:
+                to = final.result().to
+                accepted = (to.tag if to is not None else "") or ""
+        if accepted == key[2]:
             return  # the kept dialog's own 2xx, before its call registered the dialog
         acked = self._fork_acks.get(key)
         if acked is not None:
             with contextlib.suppress(TransportError):
                 host.send_nowait(acked[1])
             return
-        dialog = Dialog.as_uac(tx.request, response)
-        dialog.local_seq = cseq_of(tx.request).number
+        dialog = Dialog.as_uac(request, response)
+        dialog.local_seq = cseq_of(request).number
         ack = dialog.request("ACK", host.via(), cseq=cseq_of(response).number)
         self._fork_acks[key] = (asyncio.get_running_loop().time(), ack)
-        asyncio.get_running_loop().call_later(64 * host.config.timers.t1 + 0.01, self._prune_forks)
+        self._prune_later()
         log.info("2xx from another fork (To tag %s): ACK and BYE", key[2])
         with contextlib.suppress(TransportError):
             host.send_nowait(ack)

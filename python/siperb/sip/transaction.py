@@ -4,8 +4,8 @@ A client transaction sends one request, retransmits it over UDP (timers A and E)
 retransmitted responses, sends the ACK for a non-2xx final response to INVITE, and times out
 (timers B and F). A server transaction absorbs retransmitted requests by re-sending its last
 response, retransmits final responses to INVITE over UDP (timer G) until the ACK (timer H), and
-waits out stray retransmissions (timers D, I, J, K, L). Timer values scale from T1, so tests can
-run them fast. Timers are loop ``call_later`` handles, not tasks: a call costs a few handles.
+waits out copies (timers D, I, J, K, L, M) as an entry of the layer's ``lingering`` store.
+Timer values scale from T1, so tests can run them fast. Timers are loop handles, not tasks.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import enum
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any
 
 from .._memory import release_soon
 from ..errors import TransportError
-from . import Message, Request
-from .lingering import Lingering, LingeringFinal
-from .response import DIALOG_CREATING, cseq_of, response_to
+from . import Message
+from .lingering import Linger, Lingering, LingeringFinal, LingerStore
+from .response import DIALOG_CREATING, ack_for, cancel_for, cseq_of, response_to
+from .timers import Timers
 
 __all__ = [
     "DIALOG_CREATING", "ClientTransaction", "ServerTransaction", "State", "Timers",
@@ -33,19 +34,6 @@ from .transport import Flow
 log = logging.getLogger("siperb.sip.transaction")
 
 MAGIC_COOKIE = "z9hG4bK"
-
-
-@dataclass(frozen=True)
-class Timers:
-    """RFC 3261 timer values in seconds (section 17.1.1.1 and table 4)."""
-
-    t1: float = 0.5
-    t2: float = 4.0
-    t4: float = 5.0
-
-    @property
-    def b(self) -> float:  # = F = H = J = L
-        return 64 * self.t1
 
 
 def new_branch() -> str:
@@ -66,31 +54,30 @@ class TransactionTimeout(TransportError):
     """Timer B or F fired: no final response arrived (the TU treats it as a 408)."""
 
 
-def _same_transaction(request: Message, method: str, to: str) -> Message:
-    """ACK and CANCEL copy the INVITE's top Via (same branch), Route, From, Call-ID, CSeq number."""
-    headers: list[tuple[str, str]] = [("Via", request.header_values("Via")[0])]
-    headers += [("Route", v) for v in request.header_values("Route")]
-    headers += [
-        ("Max-Forwards", "70"),
-        ("From", request.header("From") or ""),
-        ("To", to),
-        ("Call-ID", request.call_id or ""),
-        ("CSeq", f"{cseq_of(request).number} {method}"),
-    ]
-    return Request(method, str(request.uri), headers)
+class _Transaction(Lingering):
+    """What both kinds share: their timers and their place in the layer's table."""
+
+    key: tuple[str, ...]
+    _table: dict[Any, Any]
+    _timer: asyncio.Handle | None
+    _deadline: asyncio.TimerHandle | None
+
+    def _cancel_timers(self) -> None:
+        for handle in (self._timer, self._deadline):
+            if handle is not None:
+                handle.cancel()
+        self._timer = self._deadline = None
+
+    def _leave(self) -> bool:
+        """Out of the layer's table, timers cancelled; True if it was in the table."""
+        self._cancel_timers()
+        if self._table.get(self.key) is not self:
+            return False
+        del self._table[self.key]
+        return True
 
 
-def ack_for(request: Message, response: Message) -> Message:
-    """The ACK a client INVITE transaction sends for a non-2xx final response (17.1.1.3)."""
-    return _same_transaction(request, "ACK", response.header("To") or "")
-
-
-def cancel_for(request: Message) -> Message:
-    """The CANCEL of a pending INVITE (9.1)."""
-    return _same_transaction(request, "CANCEL", request.header("To") or "")
-
-
-class ClientTransaction(Lingering, LingeringFinal):
+class ClientTransaction(_Transaction, LingeringFinal):
     """Sends one request and yields its responses; ``final`` resolves with the final response."""
 
     def __init__(
@@ -107,6 +94,7 @@ class ClientTransaction(Lingering, LingeringFinal):
         vias = request.via
         self.branch = (vias[0].branch or "") if vias else ""
         self.key = (self.branch, self.method)
+        self._table = layer._client
         self.is_invite = self.method == "INVITE"
         self.state = State.CALLING if self.is_invite else State.TRYING
         self.on_provisional = on_provisional
@@ -114,8 +102,8 @@ class ClientTransaction(Lingering, LingeringFinal):
         self.last_provisional: Message | None = None
         self._ack: bytes | None = None  # for a non-2xx final, sent again for each of its copies
         self._retransmit_at = layer.timers.t1
-        self._timer: asyncio.TimerHandle | None = None  # A/E, then D/K
-        self._deadline: asyncio.TimerHandle | None = None  # B/F
+        self._timer = None  # A/E
+        self._deadline = None  # B/F
 
     def start(self) -> None:
         """Send the request and arm the timers; transport errors resolve ``final`` with them."""
@@ -188,7 +176,7 @@ class ClientTransaction(Lingering, LingeringFinal):
                     self._cancel_timers()
                     if (f := self._unresolved()) is not None:
                         f.set_result(response)
-                    self._linger(self.layer.timers.b)  # timer M
+                    self._linger(Linger.ACCEPTED, self.layer.timers.b)  # timer M
                 elif self.layer.on_stray is not None:
                     self.layer.on_stray(response, self.flow)
                 return
@@ -200,42 +188,35 @@ class ClientTransaction(Lingering, LingeringFinal):
                 self.state = State.COMPLETED
                 if (f := self._unresolved()) is not None:
                     f.set_result(response)
-                self._linger(0.0 if self.flow.kind.reliable else max(32.0, self.layer.timers.b))
+                d = 0.0 if self.flow.kind.reliable else max(32.0, self.layer.timers.b)
+                self._linger(Linger.ACK_AGAIN, d)  # timer D
             return
         if self.state is not State.COMPLETED:
             self.state = State.COMPLETED
             if (f := self._unresolved()) is not None:
                 f.set_result(response)
-            self._linger(0.0 if self.flow.kind.reliable else self.layer.timers.t4)  # timer K
+            self._linger(Linger.ABSORB, 0.0 if self.flow.kind.reliable else self.layer.timers.t4)
 
-    def _cancel_timers(self) -> None:
-        for handle in (self._timer, self._deadline):
-            if handle is not None:
-                handle.cancel()
-        self._timer = self._deadline = None
-
-    def _linger(self, seconds: float) -> None:
-        # Final response: no provisional can follow, so drop the TU's callback; it is
-        # usually the call's bound method, and the transaction lingers 64*T1 (D, K, M).
+    def _linger(self, kind: Linger, seconds: float) -> None:
+        # Final response: no provisional follows, so drop the TU's callback (the call's bound
+        # method). Copies of the response meet the layer's lingering entry (K, D or M) now.
         self.on_provisional = self.last_provisional = None
-        self._shed()  # the request as bytes, and the final response (.lingering)
+        self._shed()
         self._shed_final_soon()
-        self._cancel_timers()
         if seconds <= 0:
             self._terminate()
-        else:
-            self._timer = self.layer.loop.call_later(seconds, self._terminate)
+            return
+        self._leave()
+        self.layer.lingering.keep("c", self.key, kind, self.flow, self._ack or b"", seconds)
 
     def _terminate(self) -> None:
         self.state = State.TERMINATED
         self.on_provisional = None
-        self._cancel_timers()
-        if self.layer._client.get(self.key) is self:
-            del self.layer._client[self.key]
-            release_soon()  # a burst of ended calls' transactions expires together
+        if self._leave():
+            release_soon()  # a burst of ended transactions (timeouts, closes) ends together
 
 
-class ServerTransaction(Lingering):
+class ServerTransaction(_Transaction):
     """Holds the last response to one received request and re-sends it on retransmissions."""
 
     def __init__(self, layer: TransactionLayer, request: Message, flow: Flow, key: tuple[str, ...]):
@@ -243,6 +224,7 @@ class ServerTransaction(Lingering):
         self.request = request
         self.flow = flow
         self.key = key
+        self._table = layer._server
         self.method = request.method or ""
         self.is_invite = self.method == "INVITE"
         self.state = State.PROCEEDING if self.is_invite else State.TRYING
@@ -250,8 +232,8 @@ class ServerTransaction(Lingering):
         self.acked: asyncio.Future[Message | None] = layer.loop.create_future()
         self.cancelled = False
         self._interval = layer.timers.t1
-        self._timer: asyncio.Handle | None = None  # 100 Trying, G, then I/J/L
-        self._deadline: asyncio.TimerHandle | None = None  # H
+        self._timer = None  # 100 Trying, then G
+        self._deadline = None  # H
         if self.is_invite:
             # 17.2.1: a 100 Trying after 200 ms if the TU has not answered by then.
             self._timer = layer.loop.call_later(0.2, self._auto_trying)
@@ -297,26 +279,35 @@ class ServerTransaction(Lingering):
             self.state = State.PROCEEDING
         elif self.is_invite and status < 300:
             self.state = State.ACCEPTED
-            self._timer = loop.call_later(t.b, self._terminate)  # timer L
         else:
             self.state = State.COMPLETED
             if self.is_invite:
                 if not self.flow.kind.reliable:
                     self._timer = loop.call_later(self._interval, self._retransmit_final)  # G
                 self._deadline = loop.call_later(t.b, self._no_ack)  # timer H
-            elif self.flow.kind.reliable:
-                self._timer = loop.call_soon(self._terminate)
-            else:
-                self._timer = loop.call_later(t.b, self._terminate)  # timer J
         try:
             self.flow.send_nowait(response)
         except TransportError as exc:
             # 17.2.4: a transport error here is reported to the TU; the transaction ends.
             log.info("response to %s could not be sent: %s", self.method, exc)
             self._terminate()
+            return response
         if status >= 200:
             self._shed()
+            if self.state is State.ACCEPTED:
+                self._linger(Linger.ACCEPTED, t.b)  # timer L (RFC 6026)
+            elif not self.is_invite:
+                self._linger(Linger.RESEND, 0.0 if self.flow.kind.reliable else t.b)  # timer J
         return response
+
+    def _linger(self, kind: Linger, seconds: float) -> None:
+        """Copies of the request now meet the layer's LingerStore entry (timer J, I or L)."""
+        if seconds <= 0:
+            self._terminate()
+            return
+        raw = self._last_response_bytes() or b""
+        self._leave()
+        self.layer.lingering.keep("s", self.key, kind, self.flow, raw, seconds)
 
     def _retransmit_final(self) -> None:
         raw = self._last_response_bytes()
@@ -342,12 +333,8 @@ class ServerTransaction(Lingering):
                 self.state = State.CONFIRMED
                 if not self.acked.done():
                     self.acked.set_result(request)
-                for handle in (self._timer, self._deadline):
-                    if handle is not None:
-                        handle.cancel()
-                self._deadline = None
                 t4 = 0.0 if self.flow.kind.reliable else self.layer.timers.t4
-                self._timer = self.layer.loop.call_later(t4, self._terminate)  # timer I
+                self._linger(Linger.RESEND, t4)  # timer I
             return
         raw = self._last_response_bytes()
         if raw is not None and self.state is not State.ACCEPTED:
@@ -358,12 +345,7 @@ class ServerTransaction(Lingering):
 
     def _terminate(self) -> None:
         self.state = State.TERMINATED
-        for handle in (self._timer, self._deadline):
-            if handle is not None:
-                handle.cancel()
-        self._timer = self._deadline = None
-        if self.layer._server.get(self.key) is self:
-            del self.layer._server[self.key]
+        if self._leave():
             release_soon()
 
 
@@ -393,6 +375,7 @@ class TransactionLayer:
         *,
         max_server: int | None = None,
         max_client: int | None = None,
+        max_lingering: int | None = None,
         retry_after: int = 10,
         admit: AdmitHandler | None = None,
     ):
@@ -402,7 +385,8 @@ class TransactionLayer:
         self.timers = timers or Timers()
         #: Table bounds: a new request past ``max_server`` live server transactions gets a
         #: stateless 503 with Retry-After; a request we send past ``max_client`` raises
-        #: TransportError. None: unbounded.
+        #: TransportError; past ``max_lingering`` finished ones, those closest to their end stop
+        #: lingering. None: unbounded.
         self.max_server = max_server
         self.max_client = max_client
         self.retry_after = retry_after
@@ -410,8 +394,9 @@ class TransactionLayer:
         #: (or dropped) already, e.g. by a rate limit.
         self.admit = admit
         self.counters = {"server_refused": 0, "client_refused": 0, "not_admitted": 0}
-        self._client: dict[tuple[str, str], ClientTransaction] = {}
+        self._client: dict[tuple[str, ...], ClientTransaction] = {}
         self._server: dict[tuple[str, ...], ServerTransaction] = {}
+        self.lingering = LingerStore(self.loop, max_lingering or 0, min(0.25, self.timers.t1 / 2))
 
     async def request(
         self,
@@ -461,6 +446,11 @@ class TransactionLayer:
         key = self.server_key(cancel)
         return self._server.get((*key[:-1], "INVITE"))
 
+    def invite_answered(self, cancel: Message) -> bool:
+        """The INVITE a CANCEL refers to was answered and lingers (9.2: 200, no effect)."""
+        key = self.server_key(cancel)
+        return self.lingering.find("s", (*key[:-1], "INVITE")) is not None
+
     def receive(self, message: Message, flow: Flow) -> None:
         """Entry point for every message a transport delivers."""
         if not _valid(message):
@@ -471,13 +461,15 @@ class TransactionLayer:
             tx = self._client.get(key)
             if tx is not None:
                 tx.receive(message)
-            elif self.on_stray is not None:
-                self.on_stray(message, flow)  # 2xx retransmissions after the transaction ended
+            elif not self.lingering.response_copy(key, message) and self.on_stray is not None:
+                self.on_stray(message, flow)  # a 2xx copy (RFC 6026), or no transaction
             return
         skey = self.server_key(message)
         server = self._server.get(skey)
         if server is not None:
             server.receive_retransmission(message)
+            return
+        if self.lingering.request_copy(skey, message):
             return
         if message.method == "ACK":
             if self.on_stray is not None:
@@ -508,8 +500,8 @@ class TransactionLayer:
 
     @property
     def pending(self) -> int:
-        """Live transactions (client + server), for tests and leak checks."""
-        return len(self._client) + len(self._server)
+        """Transactions live or lingering (client + server), for tests and leak checks."""
+        return len(self._client) + len(self._server) + len(self.lingering)
 
     def close(self) -> None:
         for tx in list(self._client.values()):
@@ -518,3 +510,4 @@ class TransactionLayer:
             tx._terminate()
         for stx in list(self._server.values()):
             stx._terminate()
+        self.lingering.clear()

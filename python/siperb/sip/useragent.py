@@ -145,6 +145,7 @@ class UserAgent:
         self.layer = TransactionLayer(
             self.router.on_request, self.router.on_stray, cfg.timers,
             max_server=cfg.max_transactions, max_client=cfg.max_transactions,
+            max_lingering=cfg.max_lingering,
             retry_after=cfg.retry_after, admit=self.router.admit,
         )  # fmt: skip
         await self.connection.connect()
