@@ -428,13 +428,14 @@ void bind_sip(pybind11::module_& m) {
                                  "What transactions keep while they linger: key -> (kind, flow, bytes to send again).")
         .def(pb::init<size_t>(), "max_entries"_a)
         .def("add", [](sip::LingerTable& t, std::string_view key, std::uint8_t kind, std::uint64_t flow,
-                       const pb::bytes& resend, double deadline) {
-            return t.add(key, kind, flow, bytes_view(resend), deadline);
-        }, "key"_a, "kind"_a, "flow"_a, "resend"_a, "deadline"_a)
+                       const pb::bytes& resend, double deadline, std::string_view note) {
+            return t.add(key, kind, flow, bytes_view(resend), deadline, note);
+        }, "key"_a, "kind"_a, "flow"_a, "resend"_a, "deadline"_a, "note"_a = "")
         .def("find", [](const sip::LingerTable& t, std::string_view key) -> pb::object {
             const auto* e = t.find(key);
             if (!e) return pb::none();
-            return pb::make_tuple(e->kind, e->flow, pb::bytes(e->resend.data(), e->resend.size()));
+            return pb::make_tuple(e->kind, e->flow, pb::bytes(e->resend.data(), e->resend.size()),
+                                  pb::str(e->note.data(), e->note.size()));
         }, "key"_a)
         .def("erase", &sip::LingerTable::erase, "key"_a)
         .def("expire", &sip::LingerTable::expire, "now"_a)
@@ -443,6 +444,7 @@ void bind_sip(pybind11::module_& m) {
         .def_property_readonly("max_entries", &sip::LingerTable::max_entries)
         .def_property_readonly("evicted", &sip::LingerTable::evicted)
         .def_property_readonly("bytes", &sip::LingerTable::bytes)
+        .def_property_readonly("mapped", &sip::LingerTable::mapped)
         .def("clear", &sip::LingerTable::clear);
 }
 

@@ -1,6 +1,6 @@
 """The native table lingering transactions live in (csrc/sip/linger.cpp): a key's entry until
 its deadline, the earliest deadlines first out, a bound that evicts rather than refuses, and
-nothing left of a burst once it expired (issue 17)."""
+nothing left of a burst once it expired: its pages go back to the system (issue 17)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from siperb._core import LingerTable
 def test_an_entry_is_found_until_its_deadline() -> None:
     t = LingerTable(0)
     t.add("s\nz9hG4bK1\nh\n5060\nOPTIONS", 1, 7, b"SIP/2.0 200 OK\r\n\r\n", 10.0)
-    assert t.find("s\nz9hG4bK1\nh\n5060\nOPTIONS") == (1, 7, b"SIP/2.0 200 OK\r\n\r\n")
+    assert t.find("s\nz9hG4bK1\nh\n5060\nOPTIONS") == (1, 7, b"SIP/2.0 200 OK\r\n\r\n", "")
     assert t.find("s\nz9hG4bK2\nh\n5060\nOPTIONS") is None
     assert t.next_deadline() == 10.0
     assert t.expire(9.99) == 0 and len(t) == 1
@@ -33,8 +33,8 @@ def test_deadlines_come_out_in_order_whatever_order_they_went_in() -> None:
 def test_adding_a_key_again_replaces_it_and_its_deadline() -> None:
     t = LingerTable(0)
     t.add("k", 0, 1, b"first", 1.0)
-    t.add("k", 2, 3, b"second", 5.0)
-    assert len(t) == 1 and t.find("k") == (2, 3, b"second")
+    t.add("k", 2, 3, b"second", 5.0, note="to-tag")
+    assert len(t) == 1 and t.find("k") == (2, 3, b"second", "to-tag")
     assert t.next_deadline() == 5.0, "the first deadline no longer counts"
     assert t.expire(2.0) == 0 and t.find("k") is not None
     assert t.erase("k") and not t.erase("k") and len(t) == 0 and t.bytes == 0
@@ -55,8 +55,11 @@ def test_a_burst_leaves_nothing_once_expired_and_replacements_do_not_pile_up() -
     for i in range(20_000):
         t.add(f"c\nz9hG4bK{i}\nINVITE", 2, 1, b"ACK sip:b@h SIP/2.0\r\n" * 10, float(i))
     assert len(t) == 20_000 and t.bytes > 20_000 * 200
-    assert t.expire(19_999.0) == 20_000
+    assert t.mapped > t.bytes, "its memory is pages of its own, not the C allocator's heap"
+    assert t.expire(19_998.0) == 19_999 and t.mapped > 0
+    assert t.expire(19_999.0) == 1
     assert len(t) == 0 and t.bytes == 0 and t.next_deadline() is None
+    assert t.mapped == 0, "empty, it gives every page back"
     for i in range(10_000):  # one key, replaced: its stale deadlines are dropped, not kept
         t.add("same", 0, 0, b"", float(i))
     assert len(t) == 1 and t.next_deadline() == 9_999.0

@@ -157,7 +157,7 @@ class LingerStore:
         hit = self._table.find(_joined(side, key))
         if hit is None:
             return None
-        kind, flow, resend = hit
+        kind, flow, resend, _ = hit
         return Linger(kind), self._flows.get(flow), resend
 
     def response_copy(self, key: tuple[str, ...], response: Message) -> bool:

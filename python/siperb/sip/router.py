@@ -15,6 +15,7 @@ import logging
 import re
 from typing import Any, Protocol
 
+from .._core import LingerTable
 from ..errors import SiperbError, TransportError
 from . import Message, Response, parse
 from .dialog import Dialog
@@ -98,6 +99,15 @@ async def _bye_fork(host: RouterHost, dialog: Dialog, headers: list[tuple[str, s
         log.info("BYE to another fork failed: %s", exc)
 
 
+def _tag_2xx(final: Any) -> str:
+    """The To tag of a resolved INVITE's 2xx ("" for any other outcome)."""
+    if final.cancelled() or final.exception() is not None:
+        return ""
+    response = final.result()
+    ok = 200 <= (response.status or 0) < 300 and response.to is not None
+    return (response.to.tag or "") if ok else ""
+
+
 def _drop_older(table: dict[Any, Any], oldest: float) -> None:
     """Removes the entries of a time-ordered (insertion-ordered) table stamped before ``oldest``."""
     while table:
@@ -114,14 +124,16 @@ class Router:
         self.host = host
         self.dialogs: dict[DialogKey, DialogUser] = {}
         self.pending_subscriptions: dict[tuple[str, str], DialogUser] = {}
+        cfg = host.config
         # Initial INVITEs we sent, by (Call-ID, From tag), for 2xx from other forks (13.2.2.4):
-        # the transaction while it waits, then the request's bytes and the To tag of the 2xx
-        # we kept (not the transaction: back-to-back calls keep ~5,000 of these, issue 17).
-        # And the ACKs sent for those forks' 2xx (re-sent for their retransmissions).
-        self._sent_invites: dict[tuple[str, str], tuple[float, ClientTransaction | bytes, str]] = {}
+        # the transactions in flight, and from their final for 64*T1 the request's bytes and
+        # the To tag of the 2xx we kept, in a native table (back-to-back calls keep ~5,000 of
+        # them: as objects they filled the interpreter's arenas, issue 17). And the ACKs sent
+        # for those forks' 2xx (re-sent for their retransmissions).
+        self._inviting: dict[tuple[str, str], ClientTransaction] = {}
+        self._sent_invites = LingerTable(cfg.max_lingering or 0)
         self._fork_acks: dict[DialogKey, tuple[float, Message]] = {}
         self._prune: asyncio.TimerHandle | None = None  # one for both tables
-        cfg = host.config
         self.limiter = (
             SourceLimiter(cfg.request_rate, cfg.request_burst,
                           drop_after=cfg.request_drop_after, max_sources=cfg.max_sources)
@@ -355,19 +367,19 @@ class Router:
         req = tx.request
         tag = (req.from_.tag if req.from_ is not None else None) or ""
         key = (req.call_id or "", tag)
-        self._sent_invites.pop(key, None)  # an authenticated retry: to the end (time order)
-        self._sent_invites[key] = (asyncio.get_running_loop().time(), tx, "")
+        self._inviting[key] = tx  # an authenticated retry replaces the challenged one
+        self._sent_invites.erase("\n".join(key))
         tx.final.add_done_callback(lambda final: self._invite_final(key, tx, final))
-        self._prune_later()
 
     def _invite_final(self, key: tuple[str, str], tx: ClientTransaction, final: Any) -> None:
         """Keeps what fork handling needs of an INVITE with its final: bytes and a To tag."""
-        sent = self._sent_invites.get(key)
-        if sent is None or sent[1] is not tx:
+        if self._inviting.get(key) is not tx:
             return
-        ok = not final.cancelled() and final.exception() is None
-        to = final.result().to if ok else None
-        self._sent_invites[key] = (sent[0], tx.request_bytes(), (to.tag if to else "") or "")
+        del self._inviting[key]
+        keep = 64 * self.host.config.timers.t1
+        deadline = asyncio.get_running_loop().time() + keep
+        self._sent_invites.add("\n".join(key), 0, 0, tx.request_bytes(), deadline, _tag_2xx(final))
+        self._prune_later()
 
     def _prune_later(self) -> None:
         if self._prune is None:
@@ -384,28 +396,27 @@ class Router:
         self._prune = None
         loop = asyncio.get_running_loop()
         keep = 64 * self.host.config.timers.t1
-        _drop_older(self._sent_invites, loop.time() - keep)
+        self._sent_invites.expire(loop.time())
         _drop_older(self._fork_acks, loop.time() - keep)
-        firsts = [next(iter(self._sent_invites.values()))[0]] if self._sent_invites else []
-        firsts += [next(iter(self._fork_acks.values()))[0]] if self._fork_acks else []
-        if firsts:
-            self._prune = loop.call_at(min(firsts) + keep + 0.01, self._prune_forks)
+        due = [next(iter(self._fork_acks.values()))[0] + keep] if self._fork_acks else []
+        if (at := self._sent_invites.next_deadline()) is not None:
+            due.append(at)
+        if due:
+            self._prune = loop.call_at(min(due) + 0.01, self._prune_forks)
 
     def _on_forked_2xx(self, response: Message, key: DialogKey) -> None:
         """RFC 3261 13.2.2.4: a 2xx for one of our INVITEs from a dialog we did not keep (a
         second fork that picked up): ACK it, then end that dialog with BYE."""
         host = self.host
-        sent = self._sent_invites.get(key[:2])
-        if sent is None or not key[2]:
+        if not key[2]:
             return
-        _, tx, accepted = sent
-        if isinstance(tx, bytes):
-            request = parse(tx)
-        else:  # still waiting: the final may be in, its callback not yet run
-            request, final = tx.request, tx.final
-            if final.done() and not final.cancelled() and final.exception() is None:
-                to = final.result().to
-                accepted = (to.tag if to is not None else "") or ""
+        if (tx := self._inviting.get(key[:2])) is not None:
+            # In flight, or its final in and its callback not yet run.
+            request, accepted = tx.request, _tag_2xx(tx.final) if tx.final.done() else ""
+        elif (sent := self._sent_invites.find("\n".join(key[:2]))) is not None:
+            request, accepted = parse(sent[2]), sent[3]
+        else:
+            return
         if accepted == key[2]:
             return  # the kept dialog's own 2xx, before its call registered the dialog
         acked = self._fork_acks.get(key)

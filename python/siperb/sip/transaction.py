@@ -305,7 +305,7 @@ class ServerTransaction(_Transaction):
         if seconds <= 0:
             self._terminate()
             return
-        raw = self._last_response_bytes() or b""
+        raw = b"" if kind is Linger.ACCEPTED else (self._last_response_bytes() or b"")
         self._leave()
         self.layer.lingering.keep("s", self.key, kind, self.flow, raw, seconds)
 
