@@ -362,8 +362,9 @@ class Router:
                 self._on_forked_2xx(message, key)
 
     def note_invite(self, tx: ClientTransaction) -> None:
-        """Remembers an initial INVITE for 64*T1, the time its forks may still answer (then
-        it and its forks' ACKs are dropped, whether or not another INVITE follows)."""
+        """Remembers an initial INVITE while it is in flight and for 64*T1 after its final, the
+        time its forks may still answer (then it and its forks' ACKs are dropped, whether or
+        not another INVITE follows)."""
         req = tx.request
         tag = (req.from_.tag if req.from_ is not None else None) or ""
         key = (req.call_id or "", tag)
@@ -388,9 +389,9 @@ class Router:
             )
 
     def _prune_forks(self) -> None:
-        """Drops the entries older than 64*T1. Both tables are in time order (insertion
-        order), so this stops at the first young one: no scan of every call in progress;
-        one timer, due when the oldest entry left is."""
+        """Drops the entries older than 64*T1: the native table by its deadlines, the ACKs from
+        their oldest end (insertion order), no scan of every call in progress; one timer,
+        due when the oldest entry left is."""
         if self._prune is not None:
             self._prune.cancel()  # called early (tests): the pending one would run twice
         self._prune = None
@@ -412,7 +413,8 @@ class Router:
             return
         if (tx := self._inviting.get(key[:2])) is not None:
             # In flight, or its final in and its callback not yet run.
-            request, accepted = tx.request, _tag_2xx(tx.final) if tx.final.done() else ""
+            final = tx.final
+            request, accepted = tx.request, _tag_2xx(final) if final.done() else ""
         elif (sent := self._sent_invites.find("\n".join(key[:2]))) is not None:
             request, accepted = parse(sent[2]), sent[3]
         else:
