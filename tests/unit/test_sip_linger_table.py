@@ -4,7 +4,11 @@ nothing left of a burst once it expired: its pages go back to the system (issue 
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any, cast
+
 from siperb._core import LingerTable
+from siperb.sip.lingering import Linger, LingerStore
 
 
 def test_an_entry_is_found_until_its_deadline() -> None:
@@ -63,3 +67,48 @@ def test_a_burst_leaves_nothing_once_expired_and_replacements_do_not_pile_up() -
     for i in range(10_000):  # one key, replaced: its stale deadlines are dropped, not kept
         t.add("same", 0, 0, b"", float(i))
     assert len(t) == 1 and t.next_deadline() == 9_999.0
+
+
+class _Flow:
+    """Stands for a transport flow: the store reads ``closed`` and sends on it."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.sent: list[bytes] = []
+
+    def send_nowait(self, data: bytes) -> None:
+        self.sent.append(data)
+
+
+def test_a_closed_flow_is_dropped_and_its_number_never_names_another() -> None:
+    """The store names flows by numbers of its own: once a closed connection's flow is dropped
+    (and collected), its entries find no flow, never a new one that got its memory."""
+
+    async def main() -> None:
+        store = LingerStore(asyncio.get_running_loop(), 0, tick=0.01)
+        old = _Flow()
+        store.keep("s", ("z9hG4bKold", "h", "5060", "OPTIONS"), Linger.RESEND, cast(Any, old),
+                   b"SIP/2.0 200 OK\r\n\r\n", 10.0)  # fmt: skip
+        store.keep("s", ("z9hG4bKshort",), Linger.ABSORB, cast(Any, old), b"", 0.02)
+        number = store._numbers[cast(Any, old)]
+        old.closed = True
+        await asyncio.sleep(0.1)  # the short entry expires: the tick drops the closed flow
+        assert cast(Any, old) not in store._numbers
+        young = _Flow()
+        store.keep("s", ("z9hG4bKnew", "h", "5060", "OPTIONS"), Linger.RESEND, cast(Any, young),
+                   b"SIP/2.0 200 OK\r\n\r\n", 10.0)  # fmt: skip
+        assert store._numbers[cast(Any, young)] > number, "numbers are never reused"
+        hit = store.find("s", ("z9hG4bKold", "h", "5060", "OPTIONS"))
+        assert hit is not None and hit[1] is None, "the old entry's flow is gone, not replaced"
+        assert store.request_copy(("z9hG4bKold", "h", "5060", "OPTIONS"), cast(Any, _Options()))
+        assert young.sent == [] and old.sent == [], "the old entry's response went out"
+        assert store.request_copy(("z9hG4bKnew", "h", "5060", "OPTIONS"), cast(Any, _Options()))
+        assert young.sent == [b"SIP/2.0 200 OK\r\n\r\n"]
+        store.clear()
+        assert len(store) == 0
+
+    asyncio.run(main())
+
+
+class _Options:
+    method = "OPTIONS"

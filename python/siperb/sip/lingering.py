@@ -120,10 +120,11 @@ class LingeringFinal:
 class Linger(enum.IntEnum):
     """What a copy that matches a lingering transaction gets."""
 
-    ABSORB = 0  # timers K, L: nothing (a copy of the request or response is absorbed)
+    ABSORB = 0  # timer K: a copy of the response is absorbed
     RESEND = 1  # timers J, I: a copy of the request gets the last response again; ACKs absorbed
     ACK_AGAIN = 2  # timer D: a copy of the non-2xx final gets the ACK again; a 2xx goes to the TU
-    ACCEPTED = 3  # timer M (RFC 6026): 2xx copies go to the TU, anything else is absorbed
+    ACCEPTED = 3  # timers M, L (RFC 6026): a 2xx copy (M) or an ACK (L) goes to the TU, a copy
+    # of the INVITE (L) is absorbed
 
 
 class LingerStore:
@@ -136,7 +137,11 @@ class LingerStore:
     def __init__(self, loop: asyncio.AbstractEventLoop, max_entries: int, tick: float) -> None:
         self._loop = loop
         self._table = LingerTable(max_entries)
+        # Flows by a number of their own (never reused: an id() could come back as another
+        # flow's once a closed one is dropped and collected), and the numbers by flow.
         self._flows: dict[int, Flow] = {}
+        self._numbers: dict[Flow, int] = {}
+        self._next = 0
         self._tick = tick
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = float("inf")
@@ -145,9 +150,12 @@ class LingerStore:
              seconds: float) -> int:  # fmt: skip
         """Keeps a client ("c") or server ("s") transaction's ``key`` lingering for ``seconds``
         with what copies get; returns the entries evicted for it."""
-        self._flows[id(flow)] = flow
+        number = self._numbers.get(flow)
+        if number is None:
+            self._next = number = self._next + 1
+            self._numbers[flow], self._flows[number] = number, flow
         deadline = self._loop.time() + seconds
-        evicted = self._table.add(_joined(side, key), kind, id(flow), resend, deadline)
+        evicted = self._table.add(_joined(side, key), kind, number, resend, deadline)
         if deadline + self._tick < self._timer_at:
             self._arm(deadline)
         return evicted
@@ -203,8 +211,10 @@ class LingerStore:
             release_soon()  # a burst of ended calls' transactions expires together
         if not self._table:
             self._flows.clear()
+            self._numbers.clear()
             return
-        self._flows = {k: f for k, f in self._flows.items() if not f.closed}
+        for flow in [f for f in self._numbers if f.closed]:
+            del self._flows[self._numbers.pop(flow)]
         at = self._table.next_deadline()
         if at is not None:
             self._arm(at)
@@ -227,6 +237,7 @@ class LingerStore:
         self._timer, self._timer_at = None, float("inf")
         self._table.clear()
         self._flows.clear()
+        self._numbers.clear()
 
 
 def _joined(side: str, key: tuple[str, ...]) -> str:
