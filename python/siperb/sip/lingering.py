@@ -226,11 +226,6 @@ class LingerStore:
     def evicted(self) -> int:
         return self._table.evicted
 
-    @property
-    def bytes(self) -> int:
-        """The native bytes the entries' keys and resends hold."""
-        return self._table.bytes
-
     def clear(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
