@@ -241,6 +241,28 @@ def test_two_objects_on_one_file_from_threads(tmp_path: Path) -> None:
         w.close()
 
 
+def test_opening_a_file_another_connection_is_writing_waits_instead_of_failing(
+    tmp_path: Path,
+) -> None:
+    # Two campaign workers opening one new file: the WAL switch meets the other's reserved lock,
+    # which SQLite reports at once ("database is locked") without calling its busy handler.
+    db = tmp_path / "h.sqlite3"
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE other_writer (x)")
+    release = threading.Timer(0.3, other.execute, args=("COMMIT",))
+    release.start()
+    try:
+        with History("p", db) as h:
+            h.record_start("c1", "inbound", "sip:x@y", at=T0)
+            assert h.get("c1") is not None
+            mode = h._run(lambda c: c.execute("PRAGMA journal_mode").fetchone()[0])
+            assert mode == "wal"
+    finally:
+        release.join()
+        other.close()
+
+
 def test_async_facade(tmp_path: Path) -> None:
     async def flow() -> None:
         h = await AsyncHistory.open("p", tmp_path / "h.sqlite3")

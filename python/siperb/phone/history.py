@@ -35,7 +35,7 @@ from typing import Any, Literal, TypeVar
 
 from ..errors import SiperbError
 from .cdr import CdrFields
-from .schema import SCHEMA_VERSION, migrate
+from .schema import SCHEMA_VERSION, migrate, use_wal
 
 T = TypeVar("T")
 
@@ -188,7 +188,7 @@ class History:
         try:
             self._conn.execute("PRAGMA busy_timeout = 10000")
             if self.path != MEMORY:
-                self._conn.execute("PRAGMA journal_mode = WAL")
+                use_wal(self._conn, timeout=10.0)
             migrate(self._conn)
         except BaseException:
             self._conn.close()

@@ -7,6 +7,7 @@ process migrating at the same time) and refuses a newer one rather than corrupt 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Sequence
 
 from ..errors import SiperbError
@@ -61,6 +62,26 @@ _MIGRATIONS: tuple[Sequence[str], ...] = (
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
+def use_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch the file to WAL, retrying while another connection holds it for up to ``timeout`` s.
+
+    The switch upgrades a shared lock to an exclusive one, and SQLite answers "database is locked"
+    at once, without its busy handler, when another connection holds a reserved lock (it would
+    deadlock otherwise): two processes opening a new file together meet exactly that.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     """Apply the migrations from the file's ``user_version`` up to ``target``; the new version."""
     version: int = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -81,4 +102,4 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     return result
 
 
-__all__ = ["SCHEMA_VERSION", "migrate"]
+__all__ = ["SCHEMA_VERSION", "migrate", "use_wal"]
