@@ -1,6 +1,7 @@
 // siperb._core: the native module. Translates siperb:: exceptions into siperb.errors classes.
 #include "bindings.hpp"
 
+#include "common/block_pool.hpp"
 #include "common/error.hpp"
 #include "common/version.hpp"
 
@@ -28,6 +29,16 @@ PYBIND11_MODULE(_core, m) {
 
     m.attr("__version__") = siperb::core_version();
     m.attr("opus_version") = siperb::opus_version();
+    m.def("buffer_pool", [] {
+        const siperb::BlockPool::Stats s = siperb::BlockPool::shared().stats();
+        py::dict d;
+        d["mapped"] = s.mapped;
+        d["in_use"] = s.in_use;
+        d["slabs"] = s.slabs;
+        d["blocks"] = s.blocks;
+        d["slabs_freed"] = s.slabs_freed;
+        return d;
+    }, "The media buffers' pool now: bytes mapped and handed out, slabs, blocks, slabs given back.");
 
     siperb::py::bind_sip(m);
     siperb::py::bind_sdp(m);

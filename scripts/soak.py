@@ -71,7 +71,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from peers.kamailio import DOMAIN, Kamailio, start_kamailio
-from siperb import _memory
+from siperb import _core, _memory
 from siperb._memory import TRIM_INTERVAL
 from siperb.media import Engine, EngineMedia, SdpOnlyMedia, commands
 from siperb.media.audio import ToneSource
@@ -199,7 +199,7 @@ class Soak:
         self.samples: dict[str, Rows] = {}  # phase: (when, rss KB, fds)
         self.late = Rows("dq")  # (when, the engine's late ticks so far)
         self.trims = Rows("dqd")  # (when, trims so far, their seconds)
-        self.heap = Rows("dqq")  # (when, allocator bytes in use, free)
+        self.heap = Rows("dqqqq")  # (when, allocator bytes in use, free, pool in use, mapped)
         #: (when, engine sessions, busiest thread's share permille, slowest lane's wait in s)
         self.engine = Rows("dqqd")
 
@@ -233,7 +233,8 @@ class Soak:
         while time.monotonic() < until:
             self.sample(phase)
             trims = _memory.stats
-            self.heap.append(time.monotonic(), *_memory.heap())
+            pool = _core.buffer_pool()
+            self.heap.append(time.monotonic(), *_memory.heap(), pool["in_use"], pool["mapped"])
             self.trims.append(time.monotonic(), int(trims["trims"]), trims["seconds"])
             engine = Engine._default  # the calls' engine (none without audio)
             if engine is not None and engine.running:
@@ -300,10 +301,14 @@ async def lane_wait(engine: Engine) -> float:
 
 
 def heap_in(soak: Soak, lo: float, hi: float) -> str:
-    """The C allocator's bytes in use and free at the minute's last sample: whether a trim's
-    rule (their growth since the last, ``siperb._memory``) would let one run."""
+    """The C allocator's bytes in use and free at the minute's last sample (whether a trim's
+    rule, their growth since the last in ``siperb._memory``, would let one run), and the media
+    buffers' pool's bytes in use and mapped."""
     s = [x for x in soak.heap if lo <= x[0] < hi]
-    return f"{s[-1][1] / 1e6:.0f}/{s[-1][2] / 1e6:.0f}" if s else "-"
+    if not s:
+        return "-"
+    _, used, free, pooled, mapped = s[-1]
+    return f"{used / 1e6:.0f}/{free / 1e6:.0f}  {pooled / 1e6:9.0f}/{mapped / 1e6:.0f}"
 
 
 def engine_in(soak: Soak, lo: float, hi: float) -> str:
@@ -372,7 +377,8 @@ def report(
     setups = [(t, d) for t, d in soak.setups if t >= start and (not samples or t <= samples[-1][0])]
     print(f"--- {phase} ---")
     print("minute  calls  setup p50 ms  setup p99 ms  RSS MB  fds  late ticks  frames played"
-          "  concealed  late  trims (ms)  sessions busy lane ms  heap MB used/free")  # fmt: skip
+          "  concealed  late  trims (ms)  sessions busy lane ms  heap MB used/free"
+          "  pool MB used/mapped")  # fmt: skip
     minute = 0
     minutes: list[list[float]] = []
     frame_minutes: list[tuple[int, int]] = []  # (played, concealed + late) of each full minute

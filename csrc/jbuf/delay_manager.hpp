@@ -4,6 +4,8 @@
 // within a few packets; the forgetting factor brings it back down over seconds.
 #pragma once
 
+#include "common/block_pool.hpp"
+
 #include <cstdint>
 #include <deque>
 #include <vector>
@@ -43,7 +45,7 @@ private:
     DelayManagerConfig config_;
     // The histogram is stored divided by scale_ (forgetting every bucket is one multiply of
     // scale_, not one per bucket); total_ is the sum of the true values.
-    std::vector<double> histogram_;
+    PooledVector<double> histogram_;
     double scale_ = 1.0;
     double total_ = 0.0;
     // Sliding-window minimum of transit: arrivals increase and transits increase from front to

@@ -11,6 +11,8 @@
 // only for the pitch buffer of an erasure; every buffer is sized in the constructor.
 #pragma once
 
+#include "common/block_pool.hpp"
+
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -46,12 +48,12 @@ private:
 
     std::uint32_t rate_;
     std::size_t frame_, pitch_min_, pitch_max_, overlap_max_, history_len_, corr_len_, overlap_incr_;
-    std::vector<std::int16_t> history_;  // the last history_len_ samples, oldest first
-    std::vector<std::int16_t> delayed_;  // the last overlap_max_ of them, while save() shifts
-    std::vector<float> pitch_buf_;       // copy of the history at the start of the erasure
-    std::vector<float> last_q_;          // its original last quarter period
-    std::vector<float> frame_buf_;       // one 10 ms frame of concealment or of cross-fade
-    std::vector<float> tail_buf_;        // a quarter period of the old segment, at a change
+    PooledVector<std::int16_t> history_;  // the last history_len_ samples, oldest first
+    PooledVector<std::int16_t> delayed_;  // the last overlap_max_ of them, while save() shifts
+    PooledVector<float> pitch_buf_;      // copy of the history at the start of the erasure
+    PooledVector<float> last_q_;         // its original last quarter period
+    PooledVector<float> frame_buf_;      // one 10 ms frame of concealment or of cross-fade
+    PooledVector<float> tail_buf_;       // a quarter period of the old segment, at a change
     std::size_t pitch_ = 0, p_overlap_ = 0, p_offset_ = 0, p_len_ = 0;
     unsigned erase_count_ = 0;
     float gain_ = 1.0f;

@@ -12,6 +12,7 @@
 // was empty already filled its time. In a silence gap, pending stretched audio is dropped.
 #pragma once
 
+#include "common/block_pool.hpp"
 #include "jbuf/delay_manager.hpp"
 #include "rtp/bytes.hpp"
 #include "rtp/seq.hpp"
@@ -69,7 +70,7 @@ struct JitterBufferStats {
     std::uint64_t played = 0, concealed = 0, silence = 0, accelerated = 0, decelerated = 0, resyncs = 0;
 };
 
-class JitterBuffer {
+class JitterBuffer : public PoolAllocated {
 public:
     explicit JitterBuffer(JitterBufferConfig config = {});
 
@@ -118,7 +119,7 @@ private:
     std::uint32_t frame_samples_;
     DelayManager delay_;
     std::int64_t capacity_;          // consecutive sequence numbers kept (max delay + 2 frames)
-    std::vector<Stored> slots_;      // a power of two larger than capacity_
+    PooledVector<Stored> slots_;     // a power of two larger than capacity_
     std::size_t mask_;
     std::size_t count_ = 0;
     std::int64_t lo_ = 0, hi_ = 0;   // oldest and newest stored (when count_ > 0)

@@ -5,7 +5,7 @@
 namespace siperb::media {
 
 void resample_into(std::unique_ptr<codec::Resampler>& rs, int in_rate, int out_rate, std::span<const std::int16_t> in,
-                   std::vector<std::int16_t>& tmp, std::vector<std::int16_t>& out) {
+                   PcmBuffer& tmp, PcmBuffer& out) {
     if (in_rate == out_rate) {
         out.insert(out.end(), in.begin(), in.end());
         return;
@@ -19,7 +19,7 @@ void resample_into(std::unique_ptr<codec::Resampler>& rs, int in_rate, int out_r
     out.insert(out.end(), tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
-void take_front(std::vector<std::int16_t>& v, std::size_t n) {
+void take_front(PcmBuffer& v, std::size_t n) {
     v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(std::min(n, v.size())));
 }
 

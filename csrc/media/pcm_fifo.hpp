@@ -4,20 +4,23 @@
 #pragma once
 
 #include "codec/resampler.hpp"
+#include "common/block_pool.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <vector>
 
 namespace siperb::media {
+
+// A session's sample buffer: its storage is a BlockPool block, not a hole in the C heap.
+using PcmBuffer = PooledVector<std::int16_t>;
 
 // Resamples in (at in_rate) to out_rate, appending to out; creates or recreates rs as needed
 // (a rate change). tmp is scratch space. Throws what the resampler throws.
 void resample_into(std::unique_ptr<codec::Resampler>& rs, int in_rate, int out_rate, std::span<const std::int16_t> in,
-                   std::vector<std::int16_t>& tmp, std::vector<std::int16_t>& out);
+                   PcmBuffer& tmp, PcmBuffer& out);
 
 // Drops the first n samples (all of them if there are fewer).
-void take_front(std::vector<std::int16_t>& v, std::size_t n);
+void take_front(PcmBuffer& v, std::size_t n);
 
 }  // namespace siperb::media

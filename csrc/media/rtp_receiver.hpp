@@ -8,6 +8,7 @@
 #include "codec/resampler.hpp"
 #include "jbuf/jitter_buffer.hpp"
 #include "media/codec_unit.hpp"
+#include "media/pcm_fifo.hpp"
 #include "media/rtp_dtmf.hpp"
 #include "media/session_config.hpp"
 #include "media/session_stats.hpp"
@@ -28,7 +29,7 @@ struct RxChain {
     std::uint32_t clock = 8000;
     std::unique_ptr<jbuf::JitterBuffer> jb;
     std::unique_ptr<AudioDecoder> dec;
-    std::vector<std::int16_t> sync;         // decoded audio not yet played (decoder rate)
+    PcmBuffer sync;                        // decoded audio not yet played (decoder rate)
     std::unique_ptr<codec::Resampler> sink_rs;
     std::uint32_t frame_samples = 0;        // jitter buffer frame (RTP clock)
     bool adapted = false;                   // frame length checked against the first packets
@@ -81,7 +82,7 @@ private:
     StreamEvents& events_;
     std::unique_ptr<RxChain> rx_, rx_old_;
     std::shared_ptr<audio::AudioSink> sink_;
-    std::vector<std::int16_t> dec_buf_, stretch_buf_, play_buf_, sink_buf_;
+    PcmBuffer dec_buf_, stretch_buf_, play_buf_, sink_buf_;
     std::unique_ptr<rtp::RtpReceiverStats> rstats_;
     IncomingDtmf dtmf_;
     static constexpr int kSsrcProbation = 3;  // in-sequence packets that prove a new SSRC

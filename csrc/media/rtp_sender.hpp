@@ -6,6 +6,7 @@
 #include "audio/audio_port.hpp"
 #include "codec/resampler.hpp"
 #include "media/codec_unit.hpp"
+#include "media/pcm_fifo.hpp"
 #include "media/rtp_dtmf.hpp"
 #include "media/rtp_transport.hpp"
 #include "media/session_config.hpp"
@@ -74,7 +75,7 @@ private:
     std::unique_ptr<AudioEncoder> enc_;
     std::shared_ptr<audio::AudioSource> source_;
     std::unique_ptr<codec::Resampler> src_rs_;
-    std::vector<std::int16_t> src_buf_, rs_buf_, enc_fifo_;
+    PcmBuffer src_buf_, rs_buf_, enc_fifo_;
     std::array<std::uint8_t, 1500 + SrtpContext::kSrtpTrailer> pkt_{};
     std::atomic<bool> mute_{false};
     bool source_end_reported_ = false;

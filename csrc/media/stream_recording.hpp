@@ -5,6 +5,7 @@
 
 #include "audio/audio_port.hpp"
 #include "codec/resampler.hpp"
+#include "media/pcm_fifo.hpp"
 
 #include <array>
 #include <cstdint>
@@ -33,7 +34,7 @@ private:
     std::shared_ptr<audio::Recorder> recorder_;
     std::array<std::shared_ptr<audio::AudioSink>, 2> in_;  // recorder_'s inputs: sent, received
     std::unique_ptr<codec::Resampler> tx_rs_, rx_rs_;
-    std::vector<std::int16_t> tx_, rx_, tmp_;
+    PcmBuffer tx_, rx_, tmp_;
     std::uint64_t dropped_ = 0;
 };
 

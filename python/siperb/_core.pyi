@@ -20,6 +20,8 @@ class _pybind11_type(type): ...
 __version__: str
 opus_version: str
 
+def buffer_pool() -> dict[str, int]: ...
+
 # --- sip ---
 class Uri(metaclass=_pybind11_type):
     @staticmethod

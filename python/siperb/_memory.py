@@ -1,9 +1,9 @@
 """Giving the C allocator's free pages back to the system after a burst of frees.
 
 glibc keeps freed memory in each thread's arena for reuse and returns it to the system only
-when asked (``malloc_trim``). A phone frees in bursts: a call's native media state (~115 KB a
-side) when its session closes, and its SIP transactions (the requests and responses, ~30 KB a
-call) 64*T1 = 32 s after it ended. After 10,000 back-to-back calls the soak's resident memory
+when asked (``malloc_trim``). A phone frees in bursts: a call's native media state when its
+session closes (its large buffers, ~80 KB a side, are in a pool of their own that gives its
+slabs back by itself: ``csrc/common/block_pool.hpp``), and its SIP state after the call. After 10,000 back-to-back calls the soak's resident memory
 stayed at 360 MB while the bytes in use had gone back to 15 MB (issue 17). Whoever frees in
 bulk calls :func:`release_soon`; one trim, on its own thread, follows within ``TRIM_INTERVAL``
 of the last call and at most one runs per interval, so a steady stream of frees costs one trim

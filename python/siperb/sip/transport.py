@@ -11,17 +11,17 @@ so the transaction layer needs no task per message.
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import logging
 import re
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from ..errors import SiperbError, TransportError
 from . import Message, parse
+from .datagram import DatagramSocket
 from .stun import is_stun
 
 log = logging.getLogger("siperb.sip.transport")
@@ -191,7 +191,7 @@ class UdpFlow(Flow):
         self._endpoint.sendto(data, self.remote)
 
 
-class UdpEndpoint(asyncio.DatagramProtocol):
+class UdpEndpoint:
     """A bound UDP socket; one :class:`UdpFlow` per remote address it talks to."""
 
     def __init__(
@@ -204,7 +204,7 @@ class UdpEndpoint(asyncio.DatagramProtocol):
         self.on_malformed = on_malformed
         self.trace = trace
         self.local = Endpoint("0.0.0.0", 0)
-        self._transport: asyncio.DatagramTransport | None = None
+        self._socket: DatagramSocket | None = None
         self._flows: dict[Endpoint, UdpFlow] = {}
         #: Gets the STUN datagrams (RFC 5626 keep-alive responses) that share the socket.
         self.on_stun: Callable[[bytes, Endpoint], None] | None = None
@@ -218,18 +218,16 @@ class UdpEndpoint(asyncio.DatagramProtocol):
         trace: TraceHook | None = None,
         on_malformed: MalformedHandler | None = None,
     ) -> UdpEndpoint:
-        loop = asyncio.get_running_loop()
+        endpoint = cls(on_message, trace, on_malformed)
         try:
-            _, proto = await loop.create_datagram_endpoint(
-                lambda: cls(on_message, trace, on_malformed), local_addr=(host, port)
+            sock = await DatagramSocket.bind(
+                host, port, endpoint.datagram_received, endpoint.error_received
             )
         except OSError as exc:
             raise TransportError(f"cannot bind UDP {host}:{port}: {exc}", field="bind") from exc
-        return proto
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = cast(asyncio.DatagramTransport, transport)
-        self.local = endpoint_of(transport.get_extra_info("sockname"))
+        endpoint._socket = sock
+        endpoint.local = endpoint_of(sock.sockname)
+        return endpoint
 
     def flow(self, remote: Endpoint) -> UdpFlow:
         flow = self._flows.get(remote)
@@ -252,13 +250,13 @@ class UdpEndpoint(asyncio.DatagramProtocol):
         log.debug("UDP error on %s: %s", self.local, exc)
 
     def sendto(self, data: bytes, remote: Endpoint) -> None:
-        if self._transport is None or self._transport.is_closing():
+        if self._socket is None or self._socket.closed:
             raise TransportError("UDP socket is not bound", field="socket")
-        self._transport.sendto(data, (remote.host, remote.port))
+        self._socket.sendto(data, (remote.host, remote.port))
 
     def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
+        if self._socket is not None:
+            self._socket.close()
         for flow in self._flows.values():
             flow.close()
 
