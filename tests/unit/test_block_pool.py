@@ -40,6 +40,15 @@ def talking_pair(engine: Any) -> tuple[Any, Any]:
     return a, b
 
 
+def close_all(pairs: list[tuple[Any, Any]]) -> None:
+    """Closes every session and drops the list's references: the buffers go with the objects."""
+    for a, b in pairs:
+        a.close()
+        b.close()
+    pairs.clear()
+    gc.collect()
+
+
 def test_sessions_buffers_come_from_the_pool_and_go_back_to_it(engine: Any) -> None:
     gc.collect()
     before = _core.buffer_pool()
@@ -50,11 +59,7 @@ def test_sessions_buffers_come_from_the_pool_and_go_back_to_it(engine: Any) -> N
     # away): well over 40 KB each must be pool blocks, not C heap.
     assert during["in_use"] - before["in_use"] > 40 * 40_000
     assert during["blocks"] - before["blocks"] >= 40 * 8
-    for a, b in pairs:
-        a.close()
-        b.close()
-    del pairs, a, b
-    gc.collect()
+    close_all(pairs)
     assert wait_until(lambda: _core.buffer_pool()["blocks"] == before["blocks"])
     after = _core.buffer_pool()
     assert after["in_use"] == before["in_use"]
@@ -68,17 +73,9 @@ def test_the_next_sessions_take_the_blocks_the_last_ones_left(engine: Any) -> No
         pairs = [talking_pair(engine) for _ in range(10)]
         time.sleep(0.2)
         peak = _core.buffer_pool()["mapped"]
-        for p in pairs:
-            for s in p:
-                s.close()
-        del pairs, p, s
-        gc.collect()
+        close_all(pairs)
     for _ in range(5):
         pairs = [talking_pair(engine) for _ in range(10)]
         time.sleep(0.2)
         assert _core.buffer_pool()["mapped"] <= peak
-        for p in pairs:
-            for s in p:
-                s.close()
-        del pairs, p, s
-        gc.collect()
+        close_all(pairs)
