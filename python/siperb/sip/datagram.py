@@ -77,6 +77,8 @@ class DatagramSocket:
 
     def _readable(self) -> None:
         for _ in range(READ_BURST):
+            if self.closed:  # by a callback
+                return
             try:
                 n, addr = self._sock.recvfrom_into(self._buffer)
             except (BlockingIOError, InterruptedError):
@@ -85,8 +87,6 @@ class DatagramSocket:
                 self._on_error(exc)
                 continue
             self._on_datagram(bytes(self._view[:n]), addr)
-            if self.closed:
-                return
 
     def sendto(self, data: bytes, addr: Any) -> None:
         if self.closed:
