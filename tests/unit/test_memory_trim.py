@@ -33,6 +33,7 @@ def _run_trim(monkeypatch: Any, free: int) -> list[int]:
     pending = _memory._state["timer"]  # an earlier test's trim, due within the interval
     if pending is not None:
         pending.cancel()
+        pending.join(5)  # one already firing finishes before the state is replaced
     monkeypatch.setitem(_memory._state, "fn", lambda pad: ran.append(pad) or 1)
     monkeypatch.setitem(_memory._state, "last", float("-inf"))
     monkeypatch.setitem(_memory._state, "timer", None)
@@ -109,6 +110,7 @@ def test_a_trim_runs_once_a_burst_of_requests_is_over(monkeypatch: Any) -> None:
     pending = _memory._state["timer"]
     if pending is not None:
         pending.cancel()
+        pending.join(5)  # one already firing finishes before the state is replaced
     monkeypatch.setattr(_memory, "stats", dict.fromkeys(_memory.stats, 0))
     monkeypatch.setitem(_memory._state, "fn", lambda pad: ran.append(pad) or 1)
     monkeypatch.setitem(_memory._state, "last", float("-inf"))
