@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 #include <sanitizer/asan_interface.h>
-#include <sanitizer/lsan_interface.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -22,21 +21,29 @@ std::size_t page_size() {
 
 std::size_t whole_pages(std::size_t bytes) { return (bytes + page_size() - 1) / page_size() * page_size(); }
 
+}  // namespace
+}  // namespace siperb
+
+// LeakSanitizer's, when its runtime is in the process: built in (an ASan build) or preloaded
+// into a process running the ordinary build (the integration tests' CLI subprocesses). Weak,
+// so that they are null without it.
+extern "C" {
+__attribute__((weak)) void __lsan_register_root_region(const void* p, std::size_t size);
+__attribute__((weak)) void __lsan_unregister_root_region(const void* p, std::size_t size);
+}
+
+namespace siperb {
+namespace {
+
 // LeakSanitizer looks for pointers in the heap, stacks and globals, not in mappings of our own:
 // under it, what a block points to (a session's codec, its chain) would be reported as leaked.
 void scanned(void* p, std::size_t bytes) {
-#if defined(__SANITIZE_ADDRESS__)
-    __lsan_register_root_region(p, bytes);
-#else
-    (void)p, (void)bytes;
-#endif
+    if (__lsan_register_root_region != nullptr) __lsan_register_root_region(p, bytes);
 }
 
 void unmap(void* p, std::size_t bytes) {
-#if defined(__SANITIZE_ADDRESS__)
-    __lsan_unregister_root_region(p, bytes);
+    if (__lsan_unregister_root_region != nullptr) __lsan_unregister_root_region(p, bytes);
     ASAN_UNPOISON_MEMORY_REGION(p, bytes);  // whoever maps these addresses next
-#endif
     ::munmap(p, bytes);
 }
 
