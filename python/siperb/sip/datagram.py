@@ -22,8 +22,10 @@ log = logging.getLogger(__name__)
 
 #: The largest UDP payload (IPv4: 65,535 less the IP and UDP headers; IPv6 without jumbograms).
 MAX_DATAGRAM = 65535
-#: Datagrams read at one readiness before the loop runs anything else.
-READ_BURST = 64
+#: Datagrams read at one readiness. One, as asyncio's transport does: what a message starts
+#: (a task that registers a dialog) runs before the next datagram is read. Reading 64 at once
+#: let a REFER reach the layer before the dialog its 200 created was registered (481).
+READ_BURST = 1
 #: Bytes of sends queued while the socket is full; past it a datagram is dropped (UDP may).
 MAX_QUEUED = 1 << 20
 
