@@ -22,10 +22,6 @@ log = logging.getLogger(__name__)
 
 #: The largest UDP payload (IPv4: 65,535 less the IP and UDP headers; IPv6 without jumbograms).
 MAX_DATAGRAM = 65535
-#: Datagrams read at one readiness. One, as asyncio's transport does: what a message starts
-#: (a task that registers a dialog) runs before the next datagram is read. Reading 64 at once
-#: let a REFER reach the layer before the dialog its 200 created was registered (481).
-READ_BURST = 1
 #: Bytes of sends queued while the socket is full; past it a datagram is dropped (UDP may).
 MAX_QUEUED = 1 << 20
 
@@ -78,17 +74,17 @@ class DatagramSocket:
         return self._sock.getsockname()
 
     def _readable(self) -> None:
-        for _ in range(READ_BURST):
-            if self.closed:  # by a callback
-                return
-            try:
-                n, addr = self._sock.recvfrom_into(self._buffer)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:  # an ICMP error for an earlier send
-                self._on_error(exc)
-                continue
-            self._on_datagram(bytes(self._view[:n]), addr)
+        # One datagram per readiness, as asyncio's transport: what a message starts (a task
+        # that registers a dialog) runs before the next is read. Reading 64 at once let a
+        # REFER reach the layer before the dialog its 200 created was registered (481).
+        try:
+            n, addr = self._sock.recvfrom_into(self._buffer)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:  # an ICMP error for an earlier send
+            self._on_error(exc)
+            return
+        self._on_datagram(bytes(self._view[:n]), addr)
 
     def sendto(self, data: bytes, addr: Any) -> None:
         if self.closed:
