@@ -220,12 +220,15 @@ class LoopbackService:
             asyncio.get_running_loop().create_task(self._drop_echo(echo))
 
     async def _drop_echo(self, echo: _EchoUserAgent) -> None:
-        """End the echo's calls (the BYE goes out if the connection is still up)."""
-        if echo.flow is not None:
-            self._echoes.pop(echo.flow, None)
+        """End the echo's calls (the BYE goes out if the connection is still up).
+
+        The echo stays the flow's until then: a BYE waits for the ACK of the echo's last 2xx
+        (RFC 3261 15.1.1), and that ACK must still find the echo's dialog."""
         for call in list(echo.calls):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(call.hangup(), 2.0)
+        if echo.flow is not None and self._echoes.get(echo.flow) is echo:
+            del self._echoes[echo.flow]
 
     # ---- routing ----
 

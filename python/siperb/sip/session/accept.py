@@ -171,6 +171,7 @@ class AcceptMixin(SessionBase):
         self._retx_cseq = _cseq(response).number
         if self._retx is not None:
             self._retx.cancel()
+        self._acked.clear()
         deadline = loop.time() + timers.b
         self._retx = loop.call_later(timers.t1, self._resend_2xx, response, tx, deadline, timers.t1)
 
@@ -182,7 +183,10 @@ class AcceptMixin(SessionBase):
         loop = asyncio.get_running_loop()
         if loop.time() >= deadline:
             self._retx = None
+            # The BYE's task is scheduled before the wake-up of what waits for the ACK (a
+            # hangup among them), so the call ends no_ack, saying why.
             self.ua.spawn(self._bye(Outcome.NO_ACK, 408, "no ACK for our 200"))
+            self._acked.set()
             return
         with contextlib.suppress(TransportError):
             tx.flow.send_nowait(response)
@@ -196,6 +200,7 @@ class AcceptMixin(SessionBase):
         if self._retx is not None:
             self._retx.cancel()
             self._retx = None
+        self._acked.set()
         if self._refused_before_ack:  # our media refused the answer before the ACK came
             self._refuse_answer(self._refused_before_ack)
             return

@@ -70,6 +70,8 @@ class SessionBase:
         self._cancel_sent = False
         self._acks: dict[int, Message] = {}  # CSeq -> our ACK, re-sent for 2xx retransmissions
         self._retx: asyncio.TimerHandle | None = None  # our 2xx until its ACK
+        self._acked = asyncio.Event()  # cleared while our 2xx awaits its ACK: _wait_for_ack
+        self._acked.set()
         self._refused_before_ack = ""  # media refused the answer while our 2xx awaits its ACK
         self._ring_timer: asyncio.TimerHandle | None = None  # an inbound call's ring timeout
         self._media_timer: asyncio.TimerHandle | None = None  # see CloseMixin.media_inactive
@@ -147,6 +149,7 @@ class SessionBase:
             if timer is not None:
                 timer.cancel()  # a pending timer would keep the ended call alive
         self._retx = self._ring_timer = self._media_timer = None
+        self._acked.set()  # what waited for the ACK finds the call ended
         with contextlib.suppress(Exception):
             self.media.close()
         if self.dialog is not None:
@@ -161,8 +164,17 @@ class SessionBase:
 
     # ---- in-dialog requests we send ----
 
+    async def _wait_for_ack(self) -> None:
+        """Return once our 2xx has its ACK, or its retransmissions gave up, or the call ended.
+
+        Until the ACK, the caller may not have our 2xx yet: a request of the dialog sent
+        before it can overtake the 2xx and be refused 481 there (RFC 3261 14.2 and 15.1.1
+        say so of re-INVITE and BYE; the same race holds for REFER and INFO)."""
+        await self._acked.wait()
+
     async def _request(self, method: str, headers: Sequence[tuple[str, str]] = (),
                        body: bytes = b"", content_type: str | None = None) -> Message:  # fmt: skip
+        await self._wait_for_ack()
         if self.dialog is None or self.state is CallState.TERMINATED:
             raise TransportError(f"no dialog to send {method} in", field="dialog")
         dialog = self.dialog

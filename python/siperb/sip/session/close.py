@@ -78,10 +78,13 @@ class CloseMixin(SessionBase):
             self.ua.spawn(self.hangup())
 
     async def _bye(self, outcome: Outcome, status: int, reason: str) -> None:
+        try:
+            await self._wait_for_ack()  # RFC 3261 15.1.1: not before the ACK of our 2xx
+        except asyncio.CancelledError:  # given up (a closing stack): end the call all the same
+            self._bye_now(outcome, status, reason)
+            raise
         if self.state is CallState.TERMINATED or self.dialog is None:
             return
-        if self._retx is not None:
-            self._retx.cancel()
         dialog = self.dialog
         self._terminate(outcome, status, reason)  # no requests of the dialog after this point
         try:
@@ -92,6 +95,18 @@ class CloseMixin(SessionBase):
             )
         except SiperbError as exc:
             log.info("BYE failed: %s", exc)
+
+    def _bye_now(self, outcome: Outcome, status: int, reason: str) -> None:
+        """End the call at once with one BYE, sent once and unanswered: what is left to do
+        when the ACK of our 2xx cannot be waited for."""
+        if self.state is CallState.TERMINATED or self.dialog is None:
+            return
+        dialog = self.dialog
+        self._terminate(outcome, status, reason)
+        with contextlib.suppress(SiperbError):
+            self.ua.send_nowait(dialog.request(
+                "BYE", self.ua.via(), headers=[("User-Agent", self.ua.config.user_agent)]
+            ))  # fmt: skip
 
     def _on_bye(self) -> None:
         self._terminate(Outcome.COMPLETED, 0, "remote hangup")
