@@ -14,7 +14,11 @@ class CloseMixin(SessionBase):
     """CANCEL, reject or BYE, whichever ends the call in its state."""
 
     async def hangup(self) -> None:
-        """End the call however far it got: CANCEL, reject, or BYE. Waits until it ended."""
+        """End the call however far it got: CANCEL, reject, or BYE. Waits until it ended.
+
+        In a call we answered, the BYE waits for the caller's ACK of our 200 (RFC 3261
+        15.1.1), or for our 200's retransmissions to give up (64*T1); cancelled meanwhile, it
+        ends the call at once with one BYE."""
         if self.state is CallState.TERMINATED:
             return
         if self.direction == "inbound" and self.state is CallState.INCOMING:
