@@ -59,10 +59,12 @@ class SlowAckCaller(asyncio.DatagramProtocol):
         if msg.status == 200 and not self.ok.done():
             self.ok.set_result(msg)
 
+    def _via(self) -> str:
+        return f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};rport;branch=z9hG4bK{uuid.uuid4().hex}"
+
     def invite(self, callee: tuple[str, int]) -> None:
-        via = f"SIP/2.0/UDP 127.0.0.1:{self.port};rport;branch=z9hG4bK{uuid.uuid4().hex}"
         lines = [
-            f"INVITE sip:bob@127.0.0.1:{callee[1]} SIP/2.0", f"Via: {via}",
+            f"INVITE sip:bob@127.0.0.1:{callee[1]} SIP/2.0", self._via(),
             "Max-Forwards: 70", "From: <sip:carol@127.0.0.1>;tag=caller1",
             "To: <sip:bob@127.0.0.1>", f"Call-ID: {self.call_id}", "CSeq: 1 INVITE",
             f"Contact: <sip:carol@127.0.0.1:{self.port}>", "Content-Type: application/sdp",
@@ -71,9 +73,8 @@ class SlowAckCaller(asyncio.DatagramProtocol):
         self.transport.sendto("\r\n".join(lines).encode(), callee)
 
     def ack(self, ok: sip.Message, callee: tuple[str, int]) -> None:
-        via = f"SIP/2.0/UDP 127.0.0.1:{self.port};rport;branch=z9hG4bK{uuid.uuid4().hex}"
         lines = [
-            f"ACK sip:bob@127.0.0.1:{callee[1]} SIP/2.0", f"Via: {via}", "Max-Forwards: 70",
+            f"ACK sip:bob@127.0.0.1:{callee[1]} SIP/2.0", self._via(), "Max-Forwards: 70",
             "From: <sip:carol@127.0.0.1>;tag=caller1", f"To: {ok.header('To')}",
             f"Call-ID: {self.call_id}", "CSeq: 1 ACK", "Content-Length: 0", "", "",
         ]  # fmt: skip

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 from ...errors import SdpNegotiationError, SiperbError
+from .. import Message
 from .base import SessionBase, log
 from .state import CallState, Outcome
 
@@ -48,7 +50,7 @@ class CloseMixin(SessionBase):
             refuse_offer(SdpNegotiationError(reason, field="m=audio", reason=reason))
             return
         if self.state is CallState.ESTABLISHED:
-            if self._retx is not None:
+            if not self._acked.is_set():
                 # RFC 3261 15: no BYE before the ACK of our 2xx (it would overtake the 2xx)
                 self._refused_before_ack = reason
             else:
@@ -84,33 +86,31 @@ class CloseMixin(SessionBase):
     async def _bye(self, outcome: Outcome, status: int, reason: str) -> None:
         try:
             await self._wait_for_ack()  # RFC 3261 15.1.1: not before the ACK of our 2xx
-        except asyncio.CancelledError:  # given up (a closing stack): end the call all the same
-            self._bye_now(outcome, status, reason)
+        except asyncio.CancelledError:
+            # Given up (a closing stack): the call ends all the same, with one BYE sent once.
+            bye = self._end_for_bye(outcome, status, reason)
+            if bye is not None:
+                with contextlib.suppress(SiperbError):
+                    self.ua.send_nowait(bye())
             raise
-        if self.state is CallState.TERMINATED or self.dialog is None:
+        bye = self._end_for_bye(outcome, status, reason)
+        if bye is None:
             return
-        dialog = self.dialog
-        self._terminate(outcome, status, reason)  # no requests of the dialog after this point
         try:
-            await self.ua.send_authenticated(
-                lambda: dialog.request(
-                    "BYE", self.ua.via(), headers=[("User-Agent", self.ua.config.user_agent)]
-                )
-            )
+            await self.ua.send_authenticated(bye)
         except SiperbError as exc:
             log.info("BYE failed: %s", exc)
 
-    def _bye_now(self, outcome: Outcome, status: int, reason: str) -> None:
-        """End the call at once with one BYE, sent once and unanswered: what is left to do
-        when the ACK of our 2xx cannot be waited for."""
+    def _end_for_bye(self, outcome: Outcome, status: int,
+                     reason: str) -> Callable[[], Message] | None:  # fmt: skip
+        """End the call and return what builds its BYE; None when it had ended already."""
         if self.state is CallState.TERMINATED or self.dialog is None:
-            return
+            return None
         dialog = self.dialog
-        self._terminate(outcome, status, reason)
-        with contextlib.suppress(SiperbError):
-            self.ua.send_nowait(dialog.request(
-                "BYE", self.ua.via(), headers=[("User-Agent", self.ua.config.user_agent)]
-            ))  # fmt: skip
+        self._terminate(outcome, status, reason)  # no requests of the dialog after this point
+        return lambda: dialog.request(
+            "BYE", self.ua.via(), headers=[("User-Agent", self.ua.config.user_agent)]
+        )
 
     def _on_bye(self) -> None:
         self._terminate(Outcome.COMPLETED, 0, "remote hangup")
