@@ -52,6 +52,24 @@ class KamailioRpcError(PeerError):
 
 
 @dataclass(frozen=True)
+class Binding:
+    """One registration in Kamailio's location table: the contact, and the Call-ID and CSeq
+    of the REGISTER that stored it (so a later REGISTER is told from the one before)."""
+
+    address: str
+    call_id: str
+    cseq: int
+
+
+def _rpc_field(block: str, name: str) -> str:
+    """The value of `name:` in one block of kamcmd's output."""
+    found = re.search(rf"\b{name}:\s*(\S+)", block)
+    if found is None:
+        raise KamailioRpcError(f"no {name} in kamcmd output: {block!r}")
+    return found[1]
+
+
+@dataclass(frozen=True)
 class KamailioPorts:
     """Where one Kamailio instance listens (same numbers on 127.0.0.1 and ::1)."""
 
@@ -242,15 +260,24 @@ class Kamailio:
             raise KamailioRpcError(f"kamcmd {' '.join(args)}: {out.stdout}{out.stderr}".strip())
         return out.stdout
 
-    def contacts(self, user: str) -> list[str]:
-        """Contact URIs currently registered for `user` (empty if none)."""
+    def bindings(self, user: str) -> list[Binding]:
+        """`user`'s registrations as the registrar holds them (empty if none)."""
         try:
             out = self.rpc("ul.lookup", "location", user)
         except KamailioRpcError as e:
             if "not found" in str(e).lower():
                 return []
             raise
-        return re.findall(r"Address:\s*(\S+)", out)
+        # One "Contact:" block per binding, each with its Address, Call-ID and CSeq.
+        blocks = re.split(r"^\s*Contact:", out, flags=re.M)[1:]
+        return [
+            Binding(_rpc_field(b, "Address"), _rpc_field(b, "Call-ID"), int(_rpc_field(b, "CSeq")))
+            for b in blocks
+        ]
+
+    def contacts(self, user: str) -> list[str]:
+        """Contact URIs currently registered for `user` (empty if none)."""
+        return [b.address for b in self.bindings(user)]
 
     def wait_registered(self, user: str, timeout: float = 10.0, count: int = 1) -> list[str]:
         """Wait until `user` has at least `count` contacts; returns them."""
