@@ -130,6 +130,11 @@ def test_registrar_restart_is_noticed_and_the_phone_registers_again(
                     assert time.monotonic() - t0 < 20, rec.names()
                     await asyncio.sleep(0.05)
                 assert kam.contacts("1005"), "registered again after the restart"
+                # A stream transport came back through a new connection; UDP needs none.
+                if transport == "udp":
+                    assert ua.reconnects == 0
+                else:
+                    assert ua.reconnects >= 1
                 after = rec.names()[rec.names().index("transport") :]
                 assert "registered" in after
                 assert any(e.name == "transport" and e["state"] == "connected"

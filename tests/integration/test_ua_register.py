@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from pathlib import Path
-
 import pytest
 from test_ua_common import Recorder, config, run, started
 
-from peers.kamailio import Kamailio, start_kamailio
+from peers.kamailio import Kamailio
 from siperb.sip.registration import RegistrationError
 from siperb.sip.transport import TraceRecord
 from siperb.sip.useragent import UserAgent
@@ -126,33 +122,3 @@ def test_two_instances_of_one_aor_and_extra_headers_with_redacted_trace(
     assert b"secret-token-123" not in out, "bearer tokens must be redacted in traces"
     assert b'response="<redacted>"' in out, "digest responses must be redacted in traces"
     assert b"pw1002secret" not in out
-
-
-@pytest.mark.timeout(60)
-def test_reregisters_after_kamailio_restart(tmp_path: Path) -> None:
-    kam = start_kamailio(tmp_path / "kam", ipv6=False)
-    try:
-
-        async def main() -> None:
-            nonlocal kam
-            ua, rec = await started(kam, "1005", "tcp", keepalive_interval=0.5, pong_timeout=0.5,
-                                    reconnect_min=0.2, reconnect_max=1.0)  # fmt: skip
-            try:
-                await rec.wait("registered")
-                kam.stop()
-                await rec.wait("transport", where=lambda e: e["state"] == "lost")
-                kam = await asyncio.to_thread(start_kamailio, tmp_path / "kam", ports=kam.ports,
-                                              ipv6=False)  # fmt: skip
-                t0 = time.monotonic()
-                while rec.names().count("registered") < 2:
-                    assert time.monotonic() - t0 < 15, rec.names()
-                    await asyncio.sleep(0.05)
-                assert time.monotonic() - t0 < 15
-                assert kam.contacts("1005"), "re-registered after the restart"
-                assert ua.reconnects >= 1
-            finally:
-                await ua.close()
-
-        run(main(), 50)
-    finally:
-        kam.stop()
