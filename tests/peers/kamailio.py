@@ -275,6 +275,13 @@ class Kamailio:
             for b in blocks
         ]
 
+    def shared_memory(self) -> dict[str, int]:
+        """Kamailio's shared memory (``core.shmmem``): total, free, used, real_used, max_used
+        and fragments (the allocator's free-list entries), in bytes and counts."""
+        out = self.rpc("core.shmmem")
+        keys = ("total", "free", "used", "real_used", "max_used", "fragments")
+        return {k: int(_rpc_field(out, k)) for k in keys}
+
     def contacts(self, user: str) -> list[str]:
         """Contact URIs currently registered for `user` (empty if none)."""
         return [b.address for b in self.bindings(user)]
