@@ -23,7 +23,9 @@ round before (``--concurrent 0 --sequential 10000 --rounds 3``: per-call retenti
 Each minute's row also has the engine's late ticks (packet times it ran late, both sides'
 sessions); setup time is judged stable when the first and the last full minute's p50 and p99
 are within ``--setup-ratio`` (2x) of each other plus 5 ms, and a phase that is not stable fails
-too. The last column counts the minute's full (generation 2) collections and the longest one.
+too. The row's last columns look for what else could slow a minute: Python's full (generation
+2) collections (how many, the longest, the objects they freed) and Kamailio's shared memory
+and allocator fragments.
 Beside them, the frames the receivers played, concealed and got too late (each session's own
 ``frames_played``, ``frames_concealed``, ``jb_late``, read on its command lane just before it
 closes and counted in the minute it ended, both sides summed): "no late frame beyond today's
